@@ -1,0 +1,113 @@
+"""memtables: an embeddable, pure-Python, in-memory OLTP database with a DB-API 2.0 face.
+
+>>> import memtables
+>>> conn = memtables.connect()
+>>> conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)").rowcount
+-1
+>>> conn.execute("INSERT INTO t (name) VALUES (?)", ("ada",)).lastrowid
+1
+>>> conn.execute("SELECT name FROM t WHERE id = ?", (1,)).fetchone()
+('ada',)
+"""
+
+from __future__ import annotations
+
+from .connection import Connection, Cursor, Database
+from .dbapi import (
+    BINARY,
+    DATETIME,
+    NUMBER,
+    ROWID,
+    STRING,
+    Binary,
+    Date,
+    DateFromTicks,
+    Time,
+    TimeFromTicks,
+    Timestamp,
+    TimestampFromTicks,
+    apilevel,
+    paramstyle,
+    threadsafety,
+)
+from .errors import (
+    CheckViolation,
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotNullViolation,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    SerializationFailure,
+    SQLSyntaxError,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+    Warning,
+)
+
+__version__ = "0.1.0"
+
+
+def open(path: str | None = None, **options) -> Database:  # noqa: A001 - mirrors DESIGN.md
+    """A Database whose ``connect()`` hands out connections to the same data."""
+    return Database(path, **options)
+
+
+def connect(
+    path: str | None = None,
+    *,
+    isolation_level: str = "SNAPSHOT",
+    autocommit: bool = False,
+    **options,
+) -> Connection:
+    """A connection to a new private in-memory database (or to the database at ``path``)."""
+    db = Database(path, **options)
+    conn = Connection(db, isolation_level, autocommit, owns_db=True)
+    db._connections.add(conn)
+    return conn
+
+
+__all__ = [
+    "connect",
+    "open",
+    "Database",
+    "Connection",
+    "Cursor",
+    "apilevel",
+    "threadsafety",
+    "paramstyle",
+    "STRING",
+    "BINARY",
+    "NUMBER",
+    "DATETIME",
+    "ROWID",
+    "Date",
+    "Time",
+    "Timestamp",
+    "DateFromTicks",
+    "TimeFromTicks",
+    "TimestampFromTicks",
+    "Binary",
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "SQLSyntaxError",
+    "UndefinedTable",
+    "UndefinedColumn",
+    "UniqueViolation",
+    "NotNullViolation",
+    "CheckViolation",
+    "SerializationFailure",
+]

@@ -1,0 +1,148 @@
+"""The catalog: table definitions (columns, keys, constraints), views and indexes by name."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import ProgrammingError, UndefinedTable
+from .types import INTEGER, SqlType
+
+
+class Column:
+    """One column of a table: name, type and constraints."""
+
+    __slots__ = ("name", "type", "not_null", "default", "default_sql", "position", "collation")
+
+    def __init__(
+        self,
+        name: str,
+        type: SqlType,
+        *,
+        not_null: bool = False,
+        default: Callable[[], Any] | None = None,
+        default_sql: str | None = None,
+        collation: str | None = None,
+    ):
+        self.name = name
+        self.type = type
+        self.not_null = not_null
+        self.default = default
+        self.default_sql = default_sql
+        self.position = -1
+        self.collation = collation
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r}, {self.type.name})"
+
+
+class Check:
+    """A CHECK constraint: its SQL text and a compiled predicate over a row tuple."""
+
+    __slots__ = ("sql", "predicate")
+
+    def __init__(self, sql: str, predicate: Callable[[tuple], Any]):
+        self.sql = sql
+        self.predicate = predicate
+
+
+class Schema:
+    """The definition of a table.
+
+    ``primary_key`` holds column positions; an empty key means the table has a hidden rowid.
+    ``uniques`` holds the position tuples of UNIQUE constraints.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        columns: list[Column],
+        primary_key: tuple[int, ...] = (),
+        uniques: tuple[tuple[int, ...], ...] = (),
+        checks: tuple[Check, ...] = (),
+        options: dict | None = None,
+    ):
+        seen = set()
+        for i, col in enumerate(columns):
+            low = col.name.lower()
+            if low in seen:
+                raise ProgrammingError(f"duplicate column name {col.name!r} in table {name!r}")
+            seen.add(low)
+            col.position = i
+        self.name = name
+        self.columns = columns
+        self.primary_key = tuple(primary_key)
+        for i in self.primary_key:
+            columns[i].not_null = True
+        self.uniques = tuple(tuple(u) for u in uniques)
+        self.checks = tuple(checks)
+        self.options = dict(options or {})
+        self._by_name = {c.name.lower(): c for c in columns}
+
+    @property
+    def has_rowid(self) -> bool:
+        """True when rows are keyed by a hidden rowid."""
+        return not self.primary_key
+
+    @property
+    def integer_key(self) -> bool:
+        """True for a single INTEGER PRIMARY KEY column, which is assigned when NULL."""
+        pk = self.primary_key
+        return len(pk) == 1 and self.columns[pk[0]].type is INTEGER
+
+    def column(self, name: str) -> Column | None:
+        """The column called ``name`` (case-insensitive), or None."""
+        return self._by_name.get(name.lower())
+
+    def names(self) -> list[str]:
+        """Column names in order."""
+        return [c.name for c in self.columns]
+
+
+class View:
+    """A named SELECT kept as text; the query layer binds it where it is used."""
+
+    __slots__ = ("name", "sql", "columns")
+
+    def __init__(self, name: str, sql: str, columns: tuple[str, ...] | None = None):
+        self.name = name
+        self.sql = sql
+        self.columns = columns
+
+
+class Catalog:
+    """Tables, views and indexes by lower-cased name; ``version`` counts schema changes."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, Any] = {}
+        self.views: dict[str, View] = {}
+        self.indexes: dict[str, Any] = {}
+        self.version = 0
+        self._listeners: list[Callable[[], None]] = []
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every schema change (statement caches clear themselves)."""
+        self._listeners.append(listener)
+
+    def changed(self) -> None:
+        """Record a schema change."""
+        self.version += 1
+        for listener in self._listeners:
+            listener()
+
+    def table(self, name: str) -> Any:
+        """The table called ``name`` or UndefinedTable."""
+        t = self.tables.get(name.lower())
+        if t is None:
+            raise UndefinedTable(f"no such table: {name}")
+        return t
+
+    def name_taken(self, name: str) -> str | None:
+        """What kind of object already uses ``name``, if any."""
+        low = name.lower()
+        if low in self.tables:
+            return "table"
+        if low in self.views:
+            return "view"
+        if low in self.indexes:
+            return "index"
+        return None

@@ -1,0 +1,588 @@
+"""The public face: Database, Connection and Cursor (PEP 249).
+
+A ``Database`` owns the engine and the statement cache shared by its connections. A
+``Connection`` opens a transaction implicitly at its first statement (PEP 249) unless
+``autocommit`` is on; ``with conn:`` commits on success and rolls back on error.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any, Iterable, Iterator, Sequence
+
+from . import errors as E
+from .engine import Engine
+from .errors import (
+    Error,
+    InterfaceError,
+    InternalError,
+    OperationalError,
+    ProgrammingError,
+    SerializationFailure,
+)
+from .txn import SERIALIZABLE, SNAPSHOT
+
+STATEMENT_CACHE_SIZE = 512
+_ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
+_PARAM_TYPES = frozenset(
+    {int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime}
+)
+
+
+class Database:
+    """An in-memory database shared by the connections made from it."""
+
+    def __init__(self, path: str | None = None, **options: Any):
+        if path is not None:
+            raise E.NotSupportedError("durable databases are not available in this build")
+        self.path = path
+        self.engine = Engine()
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self.engine.catalog.on_change(self._cache.clear)
+        self.closed = False
+        self._connections: set = set()
+        # the public face is the only part of memtables that imports the query layer
+        from . import sql
+
+        self._sql = sql
+
+    # ------------------------------------------------------------ statements
+    def prepare(self, text: str):
+        """The compiled statement for ``text``, from the cache when it is there."""
+        cache = self._cache
+        stmt = cache.get(text)
+        if stmt is not None:
+            cache.move_to_end(text)
+            return stmt
+        if type(text) is not str:
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        stmt = self._sql.prepare(text, self.engine)
+        stmt._description = _description(stmt)
+        if stmt.kind in ("query", "dml"):
+            with self._cache_lock:
+                cache[text] = stmt
+                if len(cache) > STATEMENT_CACHE_SIZE:
+                    cache.popitem(last=False)
+        return stmt
+
+    # ------------------------------------------------------------ connections
+    def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:
+        """A new connection to this database."""
+        self._check_open()
+        conn = Connection(self, isolation_level, autocommit)
+        self._connections.add(conn)
+        return conn
+
+    def checkpoint(self) -> None:
+        """Write a snapshot of durable tables (nothing to do for an in-memory database)."""
+        self._check_open()
+
+    def close(self) -> None:
+        """Close every connection (rolling back their open transactions) and the database."""
+        if self.closed:
+            return
+        for conn in list(self._connections):
+            conn.close()
+        self.closed = True
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ProgrammingError("cannot operate on a closed database")
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.path or ":memory:"
+        return f"<memtables.Database {where}{' closed' if self.closed else ''}>"
+
+
+class Connection:
+    """A PEP 249 connection."""
+
+    Warning = E.Warning
+    Error = E.Error
+    InterfaceError = E.InterfaceError
+    DatabaseError = E.DatabaseError
+    DataError = E.DataError
+    OperationalError = E.OperationalError
+    IntegrityError = E.IntegrityError
+    InternalError = E.InternalError
+    ProgrammingError = E.ProgrammingError
+    NotSupportedError = E.NotSupportedError
+
+    def __init__(self, db: Database, isolation_level: str, autocommit: bool, owns_db=False):
+        self._db = db
+        self._engine = db.engine
+        self._txns = db.engine.txns
+        self._txn = None
+        self._explicit = False
+        self._closed = False
+        self._owns_db = owns_db
+        self._autocommit = bool(autocommit)
+        self.isolation_level = _isolation(isolation_level)
+        self._prepare = db.prepare
+
+    # ------------------------------------------------------------ properties
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    @property
+    def autocommit(self) -> bool:
+        """When true every statement commits on its own (unless BEGIN opened a transaction)."""
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        self._check()
+        value = bool(value)
+        if value and not self._autocommit and self._txn is not None:
+            self.commit()
+        self._autocommit = value
+
+    @property
+    def in_transaction(self) -> bool:
+        """True while a transaction is open on this connection."""
+        return self._txn is not None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ------------------------------------------------------------ PEP 249
+    def cursor(self) -> Cursor:
+        """A new cursor on this connection."""
+        self._check()
+        return Cursor(self)
+
+    def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        """Run one statement on a new cursor and return the cursor."""
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
+        """Run one statement once per parameter set on a new cursor."""
+        return self.cursor().executemany(sql, seq_of_parameters)
+
+    def executescript(self, script: str) -> Cursor:
+        """Run several ``;``-separated statements (after committing any open transaction)."""
+        return self.cursor().executescript(script)
+
+    def commit(self) -> None:
+        """Commit the open transaction, if any."""
+        self._check()
+        txn = self._txn
+        if txn is not None:
+            self._txn = None
+            self._explicit = False
+            txn.commit()
+
+    def rollback(self) -> None:
+        """Roll back the open transaction, if any."""
+        self._check()
+        txn = self._txn
+        if txn is not None:
+            self._txn = None
+            self._explicit = False
+            txn.rollback()
+
+    def close(self) -> None:
+        """Roll back any open transaction and close the connection."""
+        if self._closed:
+            return
+        if self._txn is not None:
+            txn, self._txn = self._txn, None
+            txn.rollback()
+        self._closed = True
+        self._db._connections.discard(self)
+        if self._owns_db:
+            self._db.close()
+
+    def __enter__(self) -> Connection:
+        self._check()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if self._closed:
+            return False
+        if exc_type is None:
+            try:
+                self.commit()
+            except BaseException:
+                self.rollback()
+                raise
+        else:
+            self.rollback()
+        return False
+
+    # ------------------------------------------------------------ internals
+    def _check(self) -> None:
+        if self._closed:
+            raise ProgrammingError("cannot operate on a closed connection")
+
+    def _begin(self, isolation: str | None = None):
+        txn = self._engine.begin(isolation or self.isolation_level)
+        self._txn = txn
+        return txn
+
+    def _control(self, stmt) -> None:
+        kind = stmt.kind
+        if kind == "begin":
+            txn = self._txn
+            if txn is not None:
+                if self._explicit or txn.log or txn.ddl:
+                    raise OperationalError("cannot start a transaction within a transaction")
+                self._txn = None
+                txn.commit()
+            self._begin(_isolation(stmt.isolation) if stmt.isolation else None)
+            self._explicit = True
+        elif kind == "commit":
+            self.commit()
+        elif kind == "rollback":
+            self.rollback()
+        elif kind == "set_isolation":
+            level = _isolation(stmt.isolation)
+            txn = self._txn
+            if txn is not None and not (txn.log or txn.ddl):
+                txn.isolation = level
+            else:
+                self.isolation_level = level
+
+    def _fail(self, txn, mark, exc: BaseException) -> None:
+        """Undo a failed statement; a conflict or an autocommit statement ends the txn."""
+        if txn.state != "active":
+            return
+        if isinstance(exc, SerializationFailure) or (self._autocommit and not self._explicit):
+            if self._txn is txn:
+                self._txn = None
+                self._explicit = False
+            txn.rollback()
+        else:
+            with self._txns.lock:
+                txn.rollback_to(mark)
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("in transaction" if self._txn else "idle")
+        return f"<memtables.Connection {state}>"
+
+
+def _isolation(level: str) -> str:
+    if level is None:
+        return SNAPSHOT
+    try:
+        return _ISOLATION[str(level).upper()]
+    except KeyError:
+        raise ProgrammingError(
+            f"unknown isolation level {level!r} (use SNAPSHOT or SERIALIZABLE)"
+        ) from None
+
+
+def _adapt_params(stmt, params: Any) -> Sequence:
+    """Check and convert parameters to the positional tuple the statement expects."""
+    names = stmt.param_names
+    if names is not None:
+        if not isinstance(params, Mapping):
+            raise ProgrammingError(
+                "this statement uses named parameters (:name); pass a dict of values"
+            )
+        try:
+            values = [params[n] for n in names]
+        except KeyError as e:
+            raise ProgrammingError(
+                f"you did not supply a value for binding parameter :{e.args[0]}"
+            ) from None
+    else:
+        if isinstance(params, Mapping):
+            if stmt.n_params == 0 and not params:
+                return ()
+            raise ProgrammingError(
+                "this statement uses positional parameters (?); pass a sequence of values"
+            )
+        if isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, list, tuple)):
+            raise ProgrammingError(
+                f"parameters must be a sequence (tuple or list), not {type(params).__name__}"
+            )
+        values = list(params)
+        if len(values) != stmt.n_params:
+            raise ProgrammingError(
+                f"incorrect number of bindings supplied: the statement uses {stmt.n_params}, "
+                f"and there are {len(values)} supplied"
+            )
+    for i, v in enumerate(values):
+        if type(v) not in _PARAM_TYPES:
+            values[i] = _adapt_value(v, i)
+    return tuple(values)
+
+
+def _adapt_value(v: Any, i: int) -> Any:
+    if isinstance(v, (bytearray, memoryview)):
+        return bytes(v)
+    if isinstance(v, _dt.datetime):
+        return _dt.datetime.fromisoformat(v.isoformat())
+    if isinstance(v, _dt.date):
+        return _dt.date(v.year, v.month, v.day)
+    if isinstance(v, _dt.time):
+        return v.isoformat()
+    for t in (bool, int, float, str, bytes):
+        if isinstance(v, t):
+            return t(v)
+    raise ProgrammingError(
+        f"error binding parameter {i + 1}: type {type(v).__name__!r} is not supported"
+    )
+
+
+def _description(stmt) -> tuple | None:
+    """PEP 249 description of a statement's result columns (None when it has none)."""
+    if stmt.names is None:
+        return None
+    return tuple(
+        (name, t.name if t is not None else None, None, None, None, None, None)
+        for name, t in zip(stmt.names, stmt.types)
+    )
+
+
+class Cursor:
+    """A PEP 249 cursor: runs statements and fetches their rows."""
+
+    def __init__(self, conn: Connection):
+        self._conn = conn
+        self._rows: list | None = None
+        self._pos = 0
+        self._closed = False
+        self.description: tuple | None = None
+        self.rowcount = -1
+        self.lastrowid: Any = None
+        self.arraysize = 1
+
+    @property
+    def connection(self) -> Connection:
+        return self._conn
+
+    # ------------------------------------------------------------ execution
+    def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
+        conn = self._conn
+        if self._closed or conn._closed:
+            raise ProgrammingError("cannot operate on a closed cursor" if self._closed
+                                   else "cannot operate on a closed connection")
+        stmt = conn._prepare(sql)
+        p = parameters
+        if type(p) is not tuple or len(p) != stmt.n_params or stmt.param_names is not None:
+            p = _adapt_params(stmt, p)
+        else:
+            for v in p:
+                if type(v) not in _PARAM_TYPES:
+                    p = _adapt_params(stmt, p)
+                    break
+        if stmt.kind == "query":
+            txn = conn._txn
+            if txn is None:
+                if conn._autocommit:
+                    return self._autocommit_query(stmt, p)
+                txn = conn._begin()
+            try:
+                rows = stmt.run(p, txn)
+            except Error:
+                raise
+            except Exception as e:
+                raise _internal(e) from e
+            self._rows = rows
+            self._pos = 0
+            self.rowcount = -1
+            self.description = stmt._description
+            return self
+        return self._execute_other(stmt, p)
+
+    def _autocommit_query(self, stmt, p) -> Cursor:
+        conn = self._conn
+        txn = conn._engine.begin(conn.isolation_level)
+        try:
+            rows = stmt.run(p, txn)
+        except Error:
+            txn.rollback()
+            raise
+        except Exception as e:
+            txn.rollback()
+            raise _internal(e) from e
+        txn.commit()
+        self._rows = rows
+        self._pos = 0
+        self.rowcount = -1
+        self.description = _description(stmt)
+        return self
+
+    def _execute_other(self, stmt, p) -> Cursor:
+        conn = self._conn
+        kind = stmt.kind
+        self._rows = None
+        self.description = None
+        self.rowcount = -1
+        if kind in ("begin", "commit", "rollback", "set_isolation"):
+            conn._control(stmt)
+            return self
+        txn = conn._txn or conn._begin()
+        mark = txn.savepoint()
+        try:
+            with conn._txns.lock:
+                result = stmt.execute(conn, txn, p)
+        except BaseException as e:
+            conn._fail(txn, mark, e)
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
+            raise _internal(e) from e
+        if conn._autocommit and not conn._explicit:
+            conn._txn = None
+            txn.commit()
+        if result.rows is not None:
+            self._rows = result.rows
+            self._pos = 0
+            self.description = _description(stmt)
+        self.rowcount = result.rowcount
+        if result.lastrowid is not None or getattr(stmt, "kind", "") == "dml" and hasattr(
+            stmt, "mode"
+        ):
+            self.lastrowid = result.lastrowid
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
+        """Run one statement once per parameter set; ``rowcount`` is the total."""
+        conn = self._conn
+        if self._closed or conn._closed:
+            raise ProgrammingError("cannot operate on a closed cursor")
+        stmt = conn._prepare(sql)
+        if stmt.kind != "dml":
+            raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
+        txn = conn._txn or conn._begin()
+        mark = txn.savepoint()
+        total = 0
+        run = stmt.execute
+        try:
+            with conn._txns.lock:
+                for params in seq_of_parameters:
+                    result = run(conn, txn, _adapt_params(stmt, params))
+                    total += result.rowcount
+        except BaseException as e:
+            conn._fail(txn, mark, e)
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
+            raise _internal(e) from e
+        if conn._autocommit and not conn._explicit:
+            conn._txn = None
+            txn.commit()
+        self._rows = None
+        self.description = None
+        self.rowcount = total
+        self.lastrowid = result.lastrowid if total else self.lastrowid
+        return self
+
+    def executescript(self, script: str) -> Cursor:
+        """Commit any open transaction, then run each statement of ``script`` in turn."""
+        conn = self._conn
+        if self._closed or conn._closed:
+            raise ProgrammingError("cannot operate on a closed cursor")
+        sql = conn._db._sql
+        nodes = sql.parse(script)
+        if conn._txn is not None and not conn._explicit:
+            conn.commit()
+        for node in nodes:
+            stmt = sql.prepare_node(node, conn._engine)
+            self._run_prepared(stmt)
+        return self
+
+    def _run_prepared(self, stmt) -> None:
+        if stmt.kind == "query":
+            conn = self._conn
+            txn = conn._txn or conn._begin()
+            self._rows = stmt.run((), txn)
+            self._pos = 0
+            self.description = _description(stmt)
+            if stmt.n_params:
+                raise ProgrammingError("scripts cannot use parameters")
+        else:
+            if stmt.n_params:
+                raise ProgrammingError("scripts cannot use parameters")
+            self._execute_other(stmt, ())
+
+    # ------------------------------------------------------------ fetching
+    def _result(self) -> list:
+        rows = self._rows
+        if rows is None:
+            if self._closed:
+                raise ProgrammingError("cannot operate on a closed cursor")
+            raise ProgrammingError("no results to fetch: the last statement returned no rows")
+        return rows
+
+    def fetchone(self) -> tuple | None:
+        """The next row, or None when the result is exhausted."""
+        rows = self._rows
+        if rows is None:
+            self._result()
+        i = self._pos
+        if i < len(rows):
+            self._pos = i + 1
+            return rows[i]
+        return None
+
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        """Up to ``size`` (default ``arraysize``) further rows."""
+        rows = self._result()
+        n = self.arraysize if size is None else size
+        i = self._pos
+        out = rows[i : i + n]
+        self._pos = i + len(out)
+        return out
+
+    def fetchall(self) -> list[tuple]:
+        """All remaining rows."""
+        rows = self._result()
+        i = self._pos
+        self._pos = len(rows)
+        return rows[i:] if i else list(rows)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self
+
+    def __next__(self) -> tuple:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    # ------------------------------------------------------------ the rest of PEP 249
+    def close(self) -> None:
+        """Close the cursor; further use raises ProgrammingError."""
+        self._closed = True
+        self._rows = None
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def setoutputsize(self, size: int, column: int | None = None) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _internal(e: Exception) -> Error:
+    """Wrap an unexpected Python exception so users only ever see PEP 249 errors."""
+    if isinstance(e, (TypeError, ValueError, OverflowError, ZeroDivisionError)):
+        return E.DataError(f"{type(e).__name__}: {e}")
+    if isinstance(e, RecursionError):
+        return OperationalError("statement too deeply nested")
+    if isinstance(e, MemoryError):
+        return OperationalError("out of memory")
+    return InternalError(f"{type(e).__name__}: {e}")
+
+
+__all__ = ["Database", "Connection", "Cursor", "InterfaceError"]

@@ -1,0 +1,176 @@
+"""The engine: catalog, tables and transactions behind a small programmatic API.
+
+The query layer compiles against this API and tests can drive it directly::
+
+    eng = Engine()
+    txn = eng.begin()
+    t = eng.create_table(txn, Schema("t", [Column("id", INTEGER)], primary_key=(0,)))
+    t.insert(txn, (1,))
+    txn.commit()
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .catalog import Catalog, Schema, View
+from .errors import OperationalError, ProgrammingError, UndefinedTable, UniqueViolation
+from .indexes import HashIndex
+from .storage import Table
+from .txn import SNAPSHOT, DDLChange, Transaction, TransactionManager
+
+
+class Engine:
+    """One database's data: catalog, tables and the transaction manager."""
+
+    def __init__(self) -> None:
+        self.catalog = Catalog()
+        self.txns = TransactionManager()
+
+    # ------------------------------------------------------------ transactions
+    def begin(self, isolation: str = SNAPSHOT) -> Transaction:
+        """Start a transaction."""
+        return self.txns.begin(isolation)
+
+    # ------------------------------------------------------------ DDL
+    def create_table(self, txn: Transaction, schema: Schema) -> Table:
+        """Create a table (undone if ``txn`` rolls back)."""
+        self._claim_name(schema.name)
+        table = Table(schema)
+        low = schema.name.lower()
+        cat = self.catalog
+        with self.txns.lock:
+            cat.tables[low] = table
+            for n, cols in enumerate(schema.uniques):
+                index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
+                index.implicit = True
+                table.add_index(index)
+
+            def undo() -> None:
+                cat.tables.pop(low, None)
+                cat.changed()
+
+            txn.ddl.append(DDLChange(undo, ("create_table", schema)))
+            cat.changed()
+        return table
+
+    def drop_table(self, txn: Transaction, name: str) -> None:
+        """Drop a table and its indexes (restored if ``txn`` rolls back)."""
+        cat = self.catalog
+        low = name.lower()
+        table = cat.table(name)
+        with self.txns.lock:
+            self._refuse_if_busy(txn, table, "drop")
+            del cat.tables[low]
+            dropped = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
+            for k in dropped:
+                del cat.indexes[k]
+
+            def undo() -> None:
+                cat.tables[low] = table
+                cat.indexes.update(dropped)
+                cat.changed()
+
+            txn.ddl.append(DDLChange(undo, ("drop_table", table.name)))
+            cat.changed()
+
+    def create_view(self, txn: Transaction, view: View) -> None:
+        """Create a view."""
+        self._claim_name(view.name)
+        cat = self.catalog
+        low = view.name.lower()
+        cat.views[low] = view
+
+        def undo() -> None:
+            cat.views.pop(low, None)
+            cat.changed()
+
+        txn.ddl.append(DDLChange(undo, ("create_view", view.name, view.sql, view.columns)))
+        cat.changed()
+
+    def drop_view(self, txn: Transaction, name: str) -> None:
+        """Drop a view."""
+        cat = self.catalog
+        low = name.lower()
+        view = cat.views.get(low)
+        if view is None:
+            raise UndefinedTable(f"no such view: {name}")
+        del cat.views[low]
+
+        def undo() -> None:
+            cat.views[low] = view
+            cat.changed()
+
+        txn.ddl.append(DDLChange(undo, ("drop_view", view.name)))
+        cat.changed()
+
+    def create_index(self, txn: Transaction, index: Any) -> None:
+        """Attach ``index`` to its table, built from the rows already there."""
+        self._claim_name(index.name)
+        cat = self.catalog
+        table = cat.table(index.table_name)
+        low = index.name.lower()
+        with self.txns.lock:
+            if index.unique:
+                _check_unique_build(table, index, txn)
+            table.add_index(index)
+            cat.indexes[low] = index
+
+            def undo() -> None:
+                cat.indexes.pop(low, None)
+                table.indexes.remove(index)
+                cat.changed()
+
+            txn.ddl.append(DDLChange(undo, ("create_index", index.name)))
+            cat.changed()
+
+    def drop_index(self, txn: Transaction, name: str) -> None:
+        """Drop an index."""
+        cat = self.catalog
+        low = name.lower()
+        index = cat.indexes.get(low)
+        if index is None:
+            raise ProgrammingError(f"no such index: {name}")
+        table = cat.tables.get(index.table_name.lower())
+        with self.txns.lock:
+            del cat.indexes[low]
+            if table is not None:
+                table.indexes.remove(index)
+
+            def undo() -> None:
+                cat.indexes[low] = index
+                if table is not None:
+                    table.add_index(index)
+                cat.changed()
+
+            txn.ddl.append(DDLChange(undo, ("drop_index", index.name)))
+            cat.changed()
+
+    def _claim_name(self, name: str) -> None:
+        kind = self.catalog.name_taken(name)
+        if kind is not None:
+            raise ProgrammingError(f"{kind} {name} already exists")
+
+    def _refuse_if_busy(self, txn: Transaction, table: Table, verb: str) -> None:
+        """Refuse DDL on a table that another transaction has uncommitted writes in."""
+        for other in list(self.txns.active.values()):
+            if other is not txn and any(entry[0] is table for entry in other.log):
+                raise OperationalError(
+                    f"cannot {verb} table {table.name}: a concurrent transaction has "
+                    "uncommitted changes in it"
+                )
+
+
+def _check_unique_build(table: Table, index: Any, txn: Transaction) -> None:
+    """Refuse a UNIQUE index over rows that already hold duplicates."""
+    seen: dict[Any, Any] = {}
+    for key, row in table.scan(txn):
+        ik = index.key_of(row)
+        if index.has_null(ik):
+            continue
+        if ik in seen:
+            cols = ", ".join(table.schema.columns[i].name for i in index.columns)
+            raise UniqueViolation(
+                f"cannot create unique index {index.name}: duplicate values in {table.name}({cols})"
+            )
+        seen[ik] = key

@@ -1,0 +1,1 @@
+"""The memtables command line and interactive shell."""

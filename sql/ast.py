@@ -1,0 +1,339 @@
+"""Immutable syntax-tree nodes produced by the parser and consumed by the binder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+_node = dataclass(frozen=True, slots=True)
+
+
+# ---------------------------------------------------------------- expressions
+class Expr:
+    """Base class of expression nodes."""
+
+    __slots__ = ()
+
+
+@_node
+class Literal(Expr):
+    value: Any
+
+
+@_node
+class Param(Expr):
+    """A placeholder: ``index`` for ``?``/``?N``, ``name`` for ``:name``."""
+
+    index: int | None
+    name: str | None
+
+
+@_node
+class Column(Expr):
+    name: str
+    table: str | None = None
+
+
+@_node
+class Unary(Expr):
+    op: str  # '-', '+', '~', 'NOT'
+    operand: Expr
+
+
+@_node
+class Binary(Expr):
+    op: str  # arithmetic, comparison, '||', 'AND', 'OR', bit operators
+    left: Expr
+    right: Expr
+
+
+@_node
+class Is(Expr):
+    left: Expr
+    right: Expr
+    negated: bool
+
+
+@_node
+class Between(Expr):
+    expr: Expr
+    low: Expr
+    high: Expr
+    negated: bool
+
+
+@_node
+class InList(Expr):
+    expr: Expr
+    items: tuple[Expr, ...]
+    negated: bool
+
+
+@_node
+class InSelect(Expr):
+    expr: Expr
+    select: Select
+    negated: bool
+
+
+@_node
+class Exists(Expr):
+    select: Select
+
+
+@_node
+class ScalarSubquery(Expr):
+    select: Select
+
+
+@_node
+class Like(Expr):
+    expr: Expr
+    pattern: Expr
+    escape: Expr | None
+    negated: bool
+    glob: bool = False
+
+
+@_node
+class Case(Expr):
+    operand: Expr | None
+    whens: tuple[tuple[Expr, Expr], ...]
+    else_: Expr | None
+
+
+@_node
+class Cast(Expr):
+    expr: Expr
+    type_name: str
+
+
+@_node
+class Call(Expr):
+    name: str
+    args: tuple[Expr, ...]
+    distinct: bool = False
+    star: bool = False
+
+
+@_node
+class Collate(Expr):
+    expr: Expr
+    collation: str
+
+
+@_node
+class Default(Expr):
+    """The DEFAULT keyword inside INSERT ... VALUES."""
+
+
+# ---------------------------------------------------------------- SELECT
+@_node
+class SelectItem:
+    expr: Expr
+    alias: str | None
+    text: str = ""
+
+
+@_node
+class Star:
+    table: str | None = None
+
+
+@_node
+class TableRef:
+    name: str
+    schema: str | None = None
+    alias: str | None = None
+
+
+@_node
+class SubqueryRef:
+    select: Select
+    alias: str | None
+
+
+@_node
+class Join:
+    left: Any  # TableRef | SubqueryRef | Join
+    right: Any
+    kind: str  # 'inner', 'left', 'cross'
+    on: Expr | None = None
+    using: tuple[str, ...] | None = None
+
+
+@_node
+class OrderTerm:
+    expr: Expr
+    desc: bool = False
+    nulls_first: bool | None = None
+
+
+@_node
+class SelectCore:
+    items: tuple[SelectItem | Star, ...]
+    from_: Any = None
+    where: Expr | None = None
+    group_by: tuple[Expr, ...] = ()
+    having: Expr | None = None
+    distinct: bool = False
+
+
+@_node
+class ValuesCore:
+    rows: tuple[tuple[Expr, ...], ...]
+
+
+@_node
+class CompoundCore:
+    op: str  # 'UNION', 'UNION ALL', 'EXCEPT', 'INTERSECT'
+    left: Any
+    right: Any
+
+
+@_node
+class Select:
+    body: Any  # SelectCore | ValuesCore | CompoundCore
+    order_by: tuple[OrderTerm, ...] = ()
+    limit: Expr | None = None
+    offset: Expr | None = None
+
+
+# ---------------------------------------------------------------- DML
+@_node
+class Upsert:
+    columns: tuple[str, ...] | None
+    assignments: tuple[tuple[str, Expr], ...] | None  # None means DO NOTHING
+    where: Expr | None = None
+
+
+@_node
+class Insert:
+    table: TableRef
+    columns: tuple[str, ...] | None
+    source: Select | None  # None means DEFAULT VALUES
+    on_conflict: str = "abort"  # 'abort', 'replace', 'ignore'
+    upsert: Upsert | None = None
+    ttl: Expr | None = None
+
+
+@_node
+class Update:
+    table: TableRef
+    assignments: tuple[tuple[str, Expr], ...]
+    where: Expr | None
+    ttl: Expr | None = None
+
+
+@_node
+class Delete:
+    table: TableRef
+    where: Expr | None
+
+
+# ---------------------------------------------------------------- DDL
+@_node
+class ColumnDef:
+    name: str
+    type_name: str | None
+    primary_key: bool = False
+    pk_desc: bool = False
+    autoincrement: bool = False
+    not_null: bool = False
+    unique: bool = False
+    default: Expr | None = None
+    default_sql: str | None = None
+    checks: tuple[Expr, ...] = ()
+    collation: str | None = None
+
+
+@_node
+class CreateTable:
+    name: str
+    columns: tuple[ColumnDef, ...]
+    primary_key: tuple[str, ...] = ()
+    uniques: tuple[tuple[str, ...], ...] = ()
+    checks: tuple[Expr, ...] = ()
+    if_not_exists: bool = False
+    cache: bool = False
+    options: dict = field(default_factory=dict, hash=False)
+    as_select: Select | None = None
+    schema: str | None = None
+
+
+@_node
+class DropTable:
+    name: str
+    if_exists: bool = False
+    schema: str | None = None
+
+
+@_node
+class CreateIndex:
+    name: str
+    table: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    method: str = "sorted"
+    if_not_exists: bool = False
+    descending: tuple[bool, ...] = ()
+
+
+@_node
+class DropIndex:
+    name: str
+    if_exists: bool = False
+
+
+@_node
+class CreateView:
+    name: str
+    select: Select
+    sql: str
+    columns: tuple[str, ...] | None = None
+    if_not_exists: bool = False
+
+
+@_node
+class DropView:
+    name: str
+    if_exists: bool = False
+
+
+# ---------------------------------------------------------------- control
+@_node
+class Begin:
+    isolation: str | None = None
+
+
+@_node
+class Commit:
+    pass
+
+
+@_node
+class Rollback:
+    pass
+
+
+@_node
+class SetIsolation:
+    isolation: str
+
+
+@_node
+class Explain:
+    statement: Any
+
+
+@_node
+class Checkpoint:
+    pass
+
+
+@_node
+class Copy:
+    target: TableRef | Select
+    path: str
+    to_file: bool
+    options: dict = field(default_factory=dict, hash=False)

@@ -1,0 +1,447 @@
+"""Name resolution and expression binding: AST expressions → bound expressions.
+
+A ``Scope`` lists the row sources visible to a query block (each bound to a slot) and points
+at the enclosing block's scope, so correlated references resolve outward and are recorded.
+Aggregate queries bind their output expressions through an ``AggContext``, which maps group
+expressions and aggregate calls to positions in the aggregate's output slot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn
+from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
+from . import ast as A
+from . import bound as B
+from . import runtime as R
+from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
+from .plan import AggCall, BareColumn
+
+_COMPARE = {"=", "!=", "<", "<=", ">", ">="}
+_ARITH = {"+", "-", "*", "/", "%"}
+_BITS = {"&", "|", "<<", ">>"}
+_NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
+
+
+class SourceInfo:
+    """A row source as names see it: alias, columns (name, type, nullable) and slot."""
+
+    def __init__(self, alias: str, columns: list[tuple[str, Any, bool]], slot: int, table=None):
+        self.alias = alias
+        self.columns = columns
+        self.slot = slot
+        self.table = table
+        self.hidden: set[str] = set()  # USING columns shown once, by the left side
+        self._pos = {}
+        for i, (name, _t, _n) in enumerate(columns):
+            self._pos.setdefault(name.lower(), i)
+
+    def find(self, name: str) -> int | None:
+        return self._pos.get(name.lower())
+
+
+class AggContext:
+    """Binding state of an aggregate query's output side."""
+
+    def __init__(self, row_scope: Scope, group_asts: list, groups: list, slot: int):
+        self.row_scope = row_scope
+        self.group_asts = group_asts
+        self.groups = groups
+        self.extras: list = []
+        self.slot = slot
+        self._calls: dict = {}
+
+    def ref(self, index: int, name: str, type_, nullable: bool) -> B.ColRef:
+        return B.ColRef(self.slot, index, name, type_, nullable)
+
+
+class Scope:
+    """Sources visible to one query block, and the enclosing block's scope."""
+
+    def __init__(self, parent: Scope | None = None):
+        self.parent = parent
+        self.sources: list[SourceInfo] = []
+        self.outer_refs: set[int] = set()
+        self.agg: AggContext | None = None
+
+    def slots(self) -> set[int]:
+        return {s.slot for s in self.sources}
+
+    def add(self, src: SourceInfo) -> None:
+        low = src.alias.lower()
+        if any(s.alias.lower() == low for s in self.sources):
+            raise ProgrammingError(f"ambiguous table name {src.alias!r}: give it an alias")
+        self.sources.append(src)
+
+    def resolve(self, name: str, table: str | None) -> B.ColRef:
+        """Bind a column name, searching enclosing scopes for correlated references."""
+        scope: Scope | None = self
+        crossed: list[Scope] = []
+        while scope is not None:
+            ref = scope._local(name, table)
+            if ref is not None:
+                for s in crossed:
+                    s.outer_refs.add(ref.slot)
+                return ref
+            crossed.append(scope)
+            scope = scope.parent
+        what = f"{table}.{name}" if table else name
+        raise UndefinedColumn(f"no such column: {what}")
+
+    def _local(self, name: str, table: str | None) -> B.ColRef | None:
+        hits = []
+        for src in self.sources:
+            if table is not None and src.alias.lower() != table.lower():
+                continue
+            pos = src.find(name)
+            if pos is None or (table is None and name.lower() in src.hidden):
+                continue
+            hits.append((src, pos))
+        if not hits:
+            if table is not None and not any(
+                s.alias.lower() == table.lower() for s in self.sources
+            ):
+                return None
+            return None
+        if len(hits) > 1:
+            raise ProgrammingError(f"ambiguous column name: {name}")
+        src, pos = hits[0]
+        cname, ctype, nullable = src.columns[pos]
+        label = f"{src.alias}.{cname}" if len(self.sources) > 1 else cname
+        return B.ColRef(src.slot, pos, label, ctype, nullable)
+
+
+def is_aggregate_call(e: A.Expr) -> bool:
+    """True for a call of an aggregate function (min/max with one argument)."""
+    if not isinstance(e, A.Call) or e.name not in AGGREGATES:
+        return False
+    if e.name in ("min", "max") and len(e.args) != 1:
+        return False
+    return True
+
+
+def contains_aggregate(e: Any) -> bool:
+    """True when ``e`` calls an aggregate outside any subquery."""
+    if isinstance(e, A.Call) and is_aggregate_call(e):
+        return True
+    if isinstance(e, (A.Select, A.InSelect, A.Exists, A.ScalarSubquery)):
+        if isinstance(e, A.InSelect):
+            return contains_aggregate(e.expr)
+        return False
+    if isinstance(e, A.Expr):
+        for f in e.__dataclass_fields__:
+            v = getattr(e, f)
+            if isinstance(v, A.Expr) and contains_aggregate(v):
+                return True
+            if isinstance(v, tuple):
+                for x in v:
+                    if isinstance(x, A.Expr) and contains_aggregate(x):
+                        return True
+                    if isinstance(x, tuple) and any(
+                        isinstance(y, A.Expr) and contains_aggregate(y) for y in x
+                    ):
+                        return True
+    return False
+
+
+class ExprBinder:
+    """Binds expressions; ``plan_subquery`` (set by the planner) plans nested SELECTs."""
+
+    def __init__(self, params: ParamTable, plan_subquery):
+        self.params = params
+        self.plan_subquery = plan_subquery
+
+    def bind(self, e: A.Expr, scope: Scope) -> B.BExpr:
+        agg = scope.agg
+        if agg is not None:
+            hit = self._bind_aggregated(e, scope, agg)
+            if hit is not None:
+                return hit
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise NotSupportedError(f"expression {type(e).__name__} is not supported")
+        return method(e, scope)
+
+    # ------------------------------------------------------------ aggregation
+    def _bind_aggregated(self, e: A.Expr, scope: Scope, agg: AggContext) -> B.BExpr | None:
+        for i, g in enumerate(agg.group_asts):
+            if e == g:
+                b = agg.groups[i]
+                return agg.ref(i, str(b), b.type, b.nullable)
+        if isinstance(e, A.Call) and is_aggregate_call(e):
+            return self._aggregate(e, agg)
+        if isinstance(e, A.Column):
+            b = agg.row_scope.resolve(e.name, e.table)
+            if b.slot not in agg.row_scope.slots():
+                return b  # an outer reference: constant within this query
+            key = ("bare", b.slot, b.pos)
+            if key not in agg._calls:
+                agg._calls[key] = len(agg.groups) + len(agg.extras)
+                agg.extras.append(BareColumn(b))
+            return agg.ref(agg._calls[key], b.name, b.type, True)
+        return None
+
+    def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
+        lo, hi = AGGREGATES[e.name]
+        n = len(e.args)
+        if e.star:
+            if e.name != "count":
+                raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
+        elif not lo <= n <= hi or (e.name == "count" and n == 0):
+            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
+        if e.distinct and n != 1:
+            raise ProgrammingError(f"DISTINCT aggregates must have exactly one argument")
+        inner = Scope(agg.row_scope.parent)
+        inner.sources = agg.row_scope.sources
+        args = []
+        for a in e.args:
+            if contains_aggregate(a):
+                raise ProgrammingError(f"misuse of aggregate function {e.name}()")
+            args.append(self.bind(a, agg.row_scope))
+        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
+        if key not in agg._calls:
+            agg._calls[key] = len(agg.groups) + len(agg.extras)
+            agg.extras.append(AggCall(e.name, args, e.distinct, e.star))
+        idx = agg._calls[key]
+        call = agg.extras[idx - len(agg.groups)]
+        return agg.ref(idx, str(call), _agg_type(e.name, args), e.name not in ("count", "total"))
+
+    # ------------------------------------------------------------ leaves
+    def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:
+        return B.Const(e.value, type_of_value(e.value))
+
+    def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
+        return B.ParamRef(self.params.index(e))
+
+    def _Column(self, e: A.Column, scope: Scope) -> B.BExpr:
+        return scope.resolve(e.name, e.table)
+
+    def _Default(self, e: A.Default, scope: Scope) -> B.BExpr:
+        raise ProgrammingError("DEFAULT is only allowed as a value in INSERT ... VALUES")
+
+    # ------------------------------------------------------------ operators
+    def _Unary(self, e: A.Unary, scope: Scope) -> B.BExpr:
+        x = self.bind(e.operand, scope)
+        if e.op == "NOT":
+            if isinstance(x, B.Const):
+                return B.Const(R.not3(x.value), BOOLEAN)
+            return B.UnaryOp("NOT", x, BOOLEAN)
+        if e.op == "+":
+            return x
+        if e.op == "-":
+            if isinstance(x, B.Const) and type(x.value) in (int, float):
+                return B.Const(-x.value, x.type)
+            t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
+            return B.UnaryOp("-", x, t)
+        return B.UnaryOp("~", x, INTEGER)
+
+    def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
+        op = e.op
+        left = self.bind(e.left, scope)
+        right = self.bind(e.right, scope)
+        if op in ("AND", "OR"):
+            return B.Logic(op, left, right)
+        if op in _COMPARE:
+            left, right = _apply_affinity(left, right)
+            return B.Op(op, left, right, BOOLEAN)
+        if op in _ARITH:
+            return B.Op(op, left, right, _arith_type(op, left.type, right.type))
+        if op == "||":
+            return B.Op(op, left, right, TEXT)
+        if op in _BITS:
+            return B.Op(op, left, right, INTEGER)
+        raise NotSupportedError(f"operator {op} is not supported")
+
+    def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
+        return B.IsOp(self.bind(e.left, scope), self.bind(e.right, scope), e.negated)
+
+    def _Between(self, e: A.Between, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        lo = self.bind(e.low, scope)
+        hi = self.bind(e.high, scope)
+        xl, lo = _apply_affinity(x, lo)
+        xh, hi = _apply_affinity(x, hi)
+        if e.negated:
+            return B.Logic("OR", B.Op("<", xl, lo, BOOLEAN), B.Op(">", xh, hi, BOOLEAN))
+        return B.Logic("AND", B.Op(">=", xl, lo, BOOLEAN), B.Op("<=", xh, hi, BOOLEAN))
+
+    def _InList(self, e: A.InList, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        items = []
+        for item in e.items:
+            b = self.bind(item, scope)
+            _, b = _apply_affinity(x, b)
+            items.append(b)
+        return B.InList(x, tuple(items), e.negated)
+
+    def _Like(self, e: A.Like, scope: Scope) -> B.BExpr:
+        esc = self.bind(e.escape, scope) if e.escape is not None else None
+        return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
+
+    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
+        operand = self.bind(e.operand, scope) if e.operand is not None else None
+        whens = []
+        for cond, result in e.whens:
+            c = self.bind(cond, scope)
+            if operand is not None:
+                _, c = _apply_affinity(operand, c)
+            whens.append((c, self.bind(result, scope)))
+        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
+        results = [r for _, r in whens] + ([else_] if else_ is not None else [])
+        types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
+        return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
+
+    def _Cast(self, e: A.Cast, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        name = e.type_name.upper()
+        base = name.split("(")[0].strip()
+        if base in ("NUMERIC", "DECIMAL"):
+            fn, t = R.cast_numeric, None
+        else:
+            try:
+                t = type_from_name(name)
+            except ProgrammingError:
+                raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
+            fn = getattr(R, "cast_" + t.name.lower())
+        if isinstance(x, B.Const):
+            v = fn(x.value)
+            return B.Const(v, type_of_value(v))
+        return B.Cast(x, name, fn, t)
+
+    def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
+        if e.collation == "BINARY":
+            return self.bind(e.expr, scope)
+        raise NotSupportedError(f"collation {e.collation} is not supported")
+
+    def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
+        name = e.name
+        if is_aggregate_call(e):
+            raise ProgrammingError(f"misuse of aggregate function {name}()")
+        if e.star or e.distinct:
+            raise ProgrammingError(f"{name}() is not an aggregate function")
+        args = tuple(self.bind(a, scope) for a in e.args)
+        if name in SPECIAL:
+            return self._special(name, args)
+        f = FUNCTIONS.get(name)
+        if f is None:
+            raise ProgrammingError(f"no such function: {name}")
+        if not f.min_args <= len(args) <= f.max_args:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        t = f.type
+        if t == "arg":
+            t = args[0].type if args else None
+            if name == "abs" and t not in (INTEGER, REAL):
+                t = None
+        if f.deterministic and all(isinstance(a, B.Const) for a in args):
+            v = f.fn(*(a.value for a in args))
+            return B.Const(v, type_of_value(v) if t is None else t)
+        return B.Func(name, f.fn, args, t)
+
+    def _special(self, name: str, args: tuple) -> B.BExpr:
+        if name in ("coalesce", "ifnull"):
+            if name == "ifnull" and len(args) != 2 or len(args) < 2:
+                raise ProgrammingError(f"wrong number of arguments to function {name}()")
+            types = {a.type for a in args if a.type is not None}
+            t = types.pop() if len(types) == 1 else None
+            return B.Func(name, None, args, t, all(a.nullable for a in args), "coalesce")
+        if name == "iif":
+            if len(args) != 3:
+                raise ProgrammingError("wrong number of arguments to function iif()")
+            return B.Case(None, ((args[0], args[1]),), args[2], None)
+        fn = SCALAR_MINMAX[name]
+        if len(args) < 2:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        return B.Func(name, fn, args, None)
+
+    # ------------------------------------------------------------ subqueries
+    def _subquery(self, select: A.Select, scope: Scope, kind: str):
+        sub = self.plan_subquery(select, scope, kind)
+        if kind != "exists" and len(sub.query.names) != 1:
+            raise ProgrammingError(
+                f"sub-select returns {len(sub.query.names)} columns - expected 1"
+            )
+        return sub
+
+    def _Exists(self, e: A.Exists, scope: Scope) -> B.BExpr:
+        return B.SubqueryExpr("exists", self._subquery(e.select, scope, "exists"))
+
+    def _ScalarSubquery(self, e: A.ScalarSubquery, scope: Scope) -> B.BExpr:
+        sub = self._subquery(e.select, scope, "scalar")
+        return B.SubqueryExpr("scalar", sub, type_=sub.query.types[0])
+
+    def _InSelect(self, e: A.InSelect, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        sub = self._subquery(e.select, scope, "in")
+        return B.SubqueryExpr("in", sub, x, e.negated)
+
+
+class ParamTable:
+    """Placeholders of one statement: positional count and named parameters."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.names: list[str] = []
+        self.positional = False
+
+    def index(self, p: A.Param) -> int:
+        if p.name is None:
+            if self.names:
+                raise ProgrammingError("cannot mix named and positional parameters")
+            self.positional = True
+            self.count = max(self.count, p.index + 1)
+            return p.index
+        if self.positional:
+            raise ProgrammingError("cannot mix named and positional parameters")
+        if p.name not in self.names:
+            self.names.append(p.name)
+        self.count = len(self.names)
+        return self.names.index(p.name)
+
+
+def _arith_type(op: str, a, b):
+    if a in _NUMERIC_TYPES and b in _NUMERIC_TYPES:
+        if a is REAL or b is REAL:
+            return REAL
+        return INTEGER
+    return None
+
+
+def _agg_type(name: str, args: list):
+    if name == "count":
+        return INTEGER
+    if name in ("avg", "total"):
+        return REAL
+    if name in ("group_concat", "string_agg"):
+        return TEXT
+    t = args[0].type if args else None
+    if name == "sum":
+        return t if t in (INTEGER, REAL) else (INTEGER if t is BOOLEAN else None)
+    return t
+
+
+def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
+    """Convert a constant compared with a column to the column's type, as SQLite does."""
+    if isinstance(right, B.Const) and isinstance(left, B.ColRef):
+        return left, _convert_const(right, left.type)
+    if isinstance(left, B.Const) and isinstance(right, B.ColRef):
+        return _convert_const(left, right.type), right
+    return left, right
+
+
+def _convert_const(c: B.Const, target) -> B.Const:
+    v = c.value
+    if v is None or target is None:
+        return c
+    if target in (INTEGER, REAL) and type(v) is str:
+        m = R._NUM_PREFIX.fullmatch(v.strip()) if v.strip() else None
+        if m:
+            n = R.to_number(v)
+            return B.Const(n, type_of_value(n))
+        return c
+    if target is TEXT and type(v) in (int, float):
+        return B.Const(R.to_text(v), TEXT)
+    if target.name in ("DATE", "TIMESTAMP") and type(v) is str:
+        n = target.check(v)
+        return B.Const(n, target)
+    return c

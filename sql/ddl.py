@@ -1,0 +1,229 @@
+"""CREATE and DROP of tables, indexes and views."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..catalog import Check, Column, Schema, View
+from ..errors import NotSupportedError, ProgrammingError, UndefinedTable
+from ..indexes import HashIndex, SortedIndex
+from ..types import ANY, type_from_name
+from . import ast as A
+from .binder import Scope, SourceInfo
+from .compiler import Compiler
+from .planner import Planner
+from .statements import Result, Statement
+
+_TABLE_OPTIONS = {"durable"}
+
+
+class DDLStatement(Statement):
+    """A schema change, applied through the engine inside the current transaction."""
+
+    kind = "ddl"
+    ddl = True
+
+    def __init__(self, node: Any, engine, systables, action):
+        self.node = node
+        self.engine = engine
+        self.systables = systables
+        self.action = action
+
+    def execute(self, session, tx, params) -> Result:
+        self.action(self, tx, params)
+        return Result(None, -1)
+
+    def explain(self) -> list[str]:
+        return [type(self.node).__name__.upper()]
+
+
+def build_ddl(node: Any, engine, systables) -> Statement | None:
+    """A DDLStatement for ``node``, or None if it is not DDL."""
+    action = _ACTIONS.get(type(node))
+    if action is None:
+        return None
+    if isinstance(node, (A.CreateTable, A.DropTable, A.CreateView, A.DropView)):
+        if node.__class__ in (A.CreateTable, A.DropTable) and node.schema is not None:
+            if node.schema.lower() not in ("main",):
+                raise ProgrammingError(f"unknown database {node.schema}")
+    return DDLStatement(node, engine, systables, action)
+
+
+# ---------------------------------------------------------------- tables
+def _create_table(stmt: DDLStatement, tx, params) -> None:
+    node: A.CreateTable = stmt.node
+    engine = stmt.engine
+    cat = engine.catalog
+    if cat.name_taken(node.name):
+        if node.if_not_exists and node.name.lower() in cat.tables:
+            return
+        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
+    if node.cache:
+        raise NotSupportedError("CREATE CACHE TABLE is not available in this build")
+    for key in node.options:
+        if key not in _TABLE_OPTIONS:
+            raise ProgrammingError(f"unknown table option {key!r}")
+    if node.as_select is not None:
+        _create_table_as(stmt, tx, params)
+        return
+    engine.create_table(tx, schema_from_ast(node))
+
+
+def schema_from_ast(node: A.CreateTable) -> Schema:
+    """Build a Schema from CREATE TABLE, compiling defaults and CHECK constraints."""
+    cols = []
+    pk: tuple[str, ...] = node.primary_key
+    uniques = [tuple(u) for u in node.uniques]
+    for cd in node.columns:
+        t = type_from_name(cd.type_name) if cd.type_name else ANY
+        col = Column(cd.name, t, not_null=cd.not_null, collation=cd.collation)
+        if cd.default is not None:
+            col.default, col.default_sql = _compile_default(cd.default), cd.default_sql
+        cols.append(col)
+        if cd.primary_key:
+            if pk:
+                raise ProgrammingError(f"table {node.name} has more than one primary key")
+            pk = (cd.name,)
+        if cd.unique:
+            uniques.append((cd.name,))
+    if not cols:
+        raise ProgrammingError(f"table {node.name} must have at least one column")
+    names = {c.name.lower(): i for i, c in enumerate(cols)}
+
+    def positions(group) -> tuple[int, ...]:
+        out = []
+        for n in group:
+            if n.lower() not in names:
+                raise ProgrammingError(f"no such column in constraint of {node.name}: {n}")
+            out.append(names[n.lower()])
+        return tuple(out)
+
+    checks = [cd_check for cd in node.columns for cd_check in cd.checks] + list(node.checks)
+    schema = Schema(
+        node.name,
+        cols,
+        positions(pk),
+        tuple(positions(u) for u in uniques if positions(u) != positions(pk)),
+        (),
+        dict(node.options),
+    )
+    schema.checks = tuple(_compile_check(schema, c) for c in checks)
+    return schema
+
+
+def _compile_default(e: A.Expr):
+    planner = Planner(None)
+    b = planner.bind(e, Scope())
+    if planner.params.count:
+        raise ProgrammingError("a DEFAULT value may not use parameters")
+    comp = Compiler()
+    comp.prog.sources.append(f"def default():\n    return {comp.expr(b)}")
+    fn = comp.prog.build()["default"]
+    return fn
+
+
+def _compile_check(schema: Schema, e: A.Expr) -> Check:
+    planner = Planner(None)
+    scope = Scope()
+    slot = planner.new_slot()
+    cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
+    scope.add(SourceInfo(schema.name, cols, slot))
+    b = planner.bind(e, scope)
+    if b.slots() - {slot} or planner.subplans:
+        raise ProgrammingError("CHECK constraints may only use the table's own columns")
+    comp = Compiler()
+    comp.prog.sources.append(f"def check(r{slot}):\n    return {comp.expr(b)}")
+    return Check(str(b), comp.prog.build()["check"])
+
+
+def _create_table_as(stmt: DDLStatement, tx, params) -> None:
+    from .statements import QueryStatement
+
+    node: A.CreateTable = stmt.node
+    q = QueryStatement(node.as_select, stmt.engine.catalog, stmt.systables)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
+    table = stmt.engine.create_table(tx, Schema(node.name, cols, (), (), (), dict(node.options)))
+    for row in q.run(params, tx):
+        table.insert(tx, row)
+
+
+def _drop_table(stmt: DDLStatement, tx, params) -> None:
+    node: A.DropTable = stmt.node
+    cat = stmt.engine.catalog
+    if node.name.lower() not in cat.tables:
+        if node.if_exists:
+            return
+        if node.name.lower() in cat.views:
+            raise ProgrammingError(f"use DROP VIEW to delete view {node.name}")
+        raise UndefinedTable(f"no such table: {node.name}")
+    stmt.engine.drop_table(tx, node.name)
+
+
+# ---------------------------------------------------------------- indexes
+def _create_index(stmt: DDLStatement, tx, params) -> None:
+    node: A.CreateIndex = stmt.node
+    cat = stmt.engine.catalog
+    if node.name.lower() in cat.indexes and node.if_not_exists:
+        return
+    table = cat.table(node.table)
+    positions = []
+    for n in node.columns:
+        col = table.schema.column(n)
+        if col is None:
+            raise ProgrammingError(f"table {table.name} has no column named {n}")
+        positions.append(col.position)
+    cls = HashIndex if node.method == "hash" else SortedIndex
+    index = cls(node.name, table.name, tuple(positions), node.unique)
+    if cls is SortedIndex:
+        index.descending = tuple(node.descending)
+    stmt.engine.create_index(tx, index)
+
+
+def _drop_index(stmt: DDLStatement, tx, params) -> None:
+    node: A.DropIndex = stmt.node
+    cat = stmt.engine.catalog
+    index = cat.indexes.get(node.name.lower())
+    if index is None:
+        if node.if_exists:
+            return
+        raise ProgrammingError(f"no such index: {node.name}")
+    stmt.engine.drop_index(tx, node.name)
+
+
+# ---------------------------------------------------------------- views
+def _create_view(stmt: DDLStatement, tx, params) -> None:
+    node: A.CreateView = stmt.node
+    cat = stmt.engine.catalog
+    if cat.name_taken(node.name):
+        if node.if_not_exists and node.name.lower() in cat.views:
+            return
+        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
+    q = Planner(cat, stmt.systables).plan_select(node.select)  # validates names now
+    if node.columns and len(node.columns) != len(q.names):
+        raise ProgrammingError(
+            f"view {node.name} has {len(node.columns)} column names but its query returns "
+            f"{len(q.names)} columns"
+        )
+    stmt.engine.create_view(tx, View(node.name, node.sql, node.columns))
+
+
+def _drop_view(stmt: DDLStatement, tx, params) -> None:
+    node: A.DropView = stmt.node
+    cat = stmt.engine.catalog
+    if node.name.lower() not in cat.views:
+        if node.if_exists:
+            return
+        if node.name.lower() in cat.tables:
+            raise ProgrammingError(f"use DROP TABLE to delete table {node.name}")
+        raise UndefinedTable(f"no such view: {node.name}")
+    stmt.engine.drop_view(tx, node.name)
+
+
+_ACTIONS = {
+    A.CreateTable: _create_table,
+    A.DropTable: _drop_table,
+    A.CreateIndex: _create_index,
+    A.DropIndex: _drop_index,
+    A.CreateView: _create_view,
+    A.DropView: _drop_view,
+}

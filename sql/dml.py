@@ -1,0 +1,345 @@
+"""INSERT, UPDATE and DELETE: compiled row producers and the write loop over the engine API.
+
+UPDATE and DELETE first collect their targets (key, row) through a compiled plan, then
+write, so a statement never sees its own changes while it runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
+from . import ast as A
+from . import bound as B
+from .binder import Scope, SourceInfo
+from .compiler import Compiler, FunctionWriter
+from .plan import Lookup, Scan
+from .planner import Planner
+from .statements import Result, Statement
+
+
+def _target_table(planner: Planner, ref: A.TableRef):
+    if ref.schema is not None and ref.schema.lower() == "sys":
+        raise ProgrammingError(f"table sys.{ref.name} may not be modified")
+    cat = planner.catalog
+    table = cat.tables.get(ref.name.lower())
+    if table is None:
+        if ref.name.lower() in cat.views:
+            raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
+        cat.table(ref.name)
+    planner.tables.add(table)
+    return table
+
+
+def _table_scope(planner: Planner, table, alias: str | None, outer: Scope | None = None):
+    scope = Scope(outer)
+    slot = planner.new_slot()
+    cols = [(c.name, c.type, not c.not_null) for c in table.columns]
+    scope.add(SourceInfo(alias or table.name, cols, slot, table))
+    return scope, slot
+
+
+def _column_positions(table, names) -> list[int]:
+    out = []
+    for n in names:
+        col = table.schema.column(n)
+        if col is None:
+            raise UndefinedColumn(f"table {table.name} has no column named {n}")
+        out.append(col.position)
+    return out
+
+
+class _Writer(Statement):
+    """Shared compilation of the write statements."""
+
+    kind = "dml"
+
+    def _compile(self, planner: Planner, comp: Compiler) -> dict:
+        ns = comp.prog.build()
+        self._take_params(planner)
+        self.source = ns["__source__"]
+        return ns
+
+    def _targets(self, planner: Planner, comp: Compiler, scope: Scope, slot: int, where):
+        """Compile ``targets(p, tx)``: (key, row) of every row the WHERE clause selects."""
+        pred = planner.bind(where, scope) if where is not None else None
+        src = Scan(self.table, slot, self.table.name)
+        src = planner._access_path(src, B.conjuncts(pred), set(), scope.slots())
+        src.need_key = True
+        self.plan = src
+        w = FunctionWriter(comp.prog, "targets", ["p", "tx"])
+        comp.w = w
+        w.prelude += ["ts = tx.ts", "me = tx.marker", "out = []", "append = out.append"]
+        comp._produce(w, src, lambda: w.emit(f"append((k{slot}, r{slot}))"))
+        w.emit("return out")
+        w.finish()
+        comp.w = None
+
+    def explain(self) -> list[str]:
+        verb = type(self).__name__.replace("Statement", "").upper()
+        return [f"{verb} {self.table.name}"] + self.plan.explain(1)
+
+
+class InsertStatement(_Writer):
+    """INSERT [OR REPLACE|IGNORE] ... VALUES | SELECT | DEFAULT VALUES [ON CONFLICT ...]."""
+
+    def __init__(self, node: A.Insert, catalog, systables):
+        planner = Planner(catalog, systables)
+        table = self.table = _target_table(planner, node.table)
+        self.mode = node.on_conflict
+        cols = table.columns
+        positions = (
+            _column_positions(table, node.columns) if node.columns else list(range(len(cols)))
+        )
+        if len(set(positions)) != len(positions):
+            raise ProgrammingError(f"a column is named more than once in INSERT INTO {table.name}")
+        comp = Compiler()
+        self.plan = None
+        if node.source is None:
+            rows_src = self._default_rows(comp, positions)
+        elif isinstance(node.source.body, A.ValuesCore) and not node.source.order_by and (
+            node.source.limit is None
+        ):
+            rows_src = self._values_rows(planner, comp, node.source.body, positions)
+        else:
+            rows_src = self._select_rows(planner, comp, node.source, positions)
+        comp.prog.sources.append(rows_src)
+        self.upsert = None
+        if node.upsert is not None:
+            self._compile_upsert(planner, comp, node.upsert)
+        if node.ttl is not None:
+            raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
+        ns = self._compile(planner, comp)
+        self.rows = ns["rows"]
+        self.upsert_fn = ns.get("upsert")
+        self.upsert_where = ns.get("upsert_where")
+
+    # ------------------------------------------------------------ row producers
+    def _fill(self, comp: Compiler, provided: dict[int, str]) -> str:
+        parts = []
+        for i, col in enumerate(self.table.columns):
+            if i in provided:
+                parts.append(provided[i])
+            elif col.default is not None:
+                parts.append(f"{comp.prog.const(col.default)}()")
+            else:
+                parts.append("None")
+        return "(" + "".join(p + ", " for p in parts) + ")"
+
+    def _values_rows(self, planner, comp: Compiler, body: A.ValuesCore, positions) -> str:
+        scope = Scope()
+        lines = ["def rows(p, tx):"]
+        tuples = []
+        for r in body.rows:
+            if len(r) != len(positions):
+                raise ProgrammingError(
+                    f"{len(r)} values for {len(positions)} columns in INSERT INTO {self.table.name}"
+                )
+            provided = {}
+            for pos, e in zip(positions, r):
+                if isinstance(e, A.Default):
+                    continue
+                provided[pos] = comp.expr(planner.bind(e, scope))
+            tuples.append(self._fill(comp, provided))
+        lines.append("    return [" + ", ".join(tuples) + "]")
+        return "\n".join(lines)
+
+    def _default_rows(self, comp: Compiler, positions) -> str:
+        return "def rows(p, tx):\n    return [" + self._fill(comp, {}) + "]"
+
+    def _select_rows(self, planner, comp: Compiler, sel: A.Select, positions) -> str:
+        q = planner.plan_select(sel)
+        if len(q.names) != len(positions):
+            raise ProgrammingError(
+                f"table {self.table.name} has {len(positions)} columns but the SELECT "
+                f"returns {len(q.names)}"
+            )
+        self.plan = q.root
+        comp.query_function(q, "source_rows", ["p", "tx"])
+        provided = {pos: f"s[{i}]" for i, pos in enumerate(positions)}
+        return (
+            "def rows(p, tx):\n"
+            f"    return [{self._fill(comp, provided)} for s in source_rows(p, tx)]"
+        )
+
+    # ------------------------------------------------------------ upsert
+    def _compile_upsert(self, planner: Planner, comp: Compiler, up: A.Upsert) -> None:
+        table = self.table
+        self.upsert = up
+        if up.columns:
+            want = sorted(_column_positions(table, up.columns))
+            targets = [tuple(sorted(table.schema.primary_key))] + [
+                tuple(sorted(ix.columns)) for ix in table.indexes if ix.unique
+            ]
+            if tuple(want) not in targets:
+                raise ProgrammingError(
+                    "ON CONFLICT clause does not match any PRIMARY KEY or UNIQUE constraint"
+                )
+        if up.assignments is None:
+            return
+        scope, slot = _table_scope(planner, table, table.name)
+        ex_slot = planner.new_slot()
+        cols = [(c.name, c.type, True) for c in table.columns]
+        scope.add(SourceInfo("excluded", cols, ex_slot))
+        new = {}
+        for name, e in up.assignments:
+            pos = _column_positions(table, [name])[0]
+            new[pos] = comp.expr(planner.bind(e, scope))
+        parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
+        comp.prog.sources.append(
+            f"def upsert(p, tx, r{slot}, r{ex_slot}):\n"
+            f"    ts = tx.ts\n    me = tx.marker\n"
+            "    return (" + "".join(x + ", " for x in parts) + ")"
+        )
+        if up.where is not None:
+            cond = comp.truth(planner.bind(up.where, scope))
+            comp.prog.sources.append(
+                f"def upsert_where(p, tx, r{slot}, r{ex_slot}):\n"
+                f"    ts = tx.ts\n    me = tx.marker\n    return {cond}"
+            )
+
+    # ------------------------------------------------------------ execution
+    def execute(self, session, tx, params) -> Result:
+        table = self.table
+        rows = self.rows(params, tx)
+        insert = table.insert
+        count = 0
+        key = None
+        if self.mode == "abort" and self.upsert is None:
+            for row in rows:
+                key = insert(tx, row)
+            count = len(rows)
+        else:
+            for row in rows:
+                done, k = self._insert_resolving(tx, row, params)
+                if done:
+                    count += 1
+                    key = k
+        return Result(None, count, self._rowid(key))
+
+    def _rowid(self, key: Any) -> Any:
+        schema = self.table.schema
+        if schema.has_rowid or schema.integer_key:
+            return key
+        return None
+
+    def _insert_resolving(self, tx, row: tuple, params) -> tuple[bool, Any]:
+        table = self.table
+        if self.mode == "ignore":
+            try:
+                return True, table.insert(tx, row)
+            except IntegrityError:
+                return False, None
+        try:
+            return True, table.insert(tx, row)
+        except UniqueViolation:
+            if self.mode == "replace":
+                prepared = table.prepare(row)
+                for key in _conflicting_keys(table, tx, prepared):
+                    table.delete(tx, key)
+                return True, table.insert(tx, row)
+            if self.upsert is None:
+                raise
+        prepared = table.prepare(row)
+        conflicts = _conflicting_keys(table, tx, prepared, self.upsert.columns)
+        if not conflicts:
+            raise UniqueViolation(
+                f"UNIQUE constraint failed on {table.name}: the conflict is not on the "
+                "ON CONFLICT target"
+            )
+        if self.upsert_fn is None:
+            return False, None
+        key = conflicts[0]
+        old = table.get(tx, key)
+        if self.upsert_where is not None and not self.upsert_where(params, tx, old, prepared):
+            return False, None
+        new = self.upsert_fn(params, tx, old, prepared)
+        return True, table.update(tx, key, new)
+
+
+def _conflicting_keys(table, tx, row: tuple, columns=None) -> list:
+    """Keys of visible rows that clash with ``row`` on the key or a UNIQUE index."""
+    out = []
+    schema = table.schema
+    check_pk = columns is None or (
+        schema.primary_key
+        and sorted(_column_positions(table, columns)) == sorted(schema.primary_key)
+    )
+    if check_pk and table.key_of is not None:
+        key = table.key_of(row)
+        if table.get(tx, key) is not None:
+            out.append(key)
+    for index in table.indexes:
+        if not index.unique:
+            continue
+        if columns is not None and sorted(index.columns) != sorted(
+            _column_positions(table, columns)
+        ):
+            continue
+        ik = index.key_of(row)
+        if index.has_null(ik):
+            continue
+        for other in index.lookup(ik):
+            r = table.get(tx, other)
+            if r is not None and index.key_of(r) == ik and other not in out:
+                out.append(other)
+    return out
+
+
+class UpdateStatement(_Writer):
+    """UPDATE t SET col = expr, ... [WHERE ...]."""
+
+    def __init__(self, node: A.Update, catalog, systables):
+        planner = Planner(catalog, systables)
+        table = self.table = _target_table(planner, node.table)
+        scope, slot = _table_scope(planner, table, node.table.alias)
+        comp = Compiler()
+        self._targets(planner, comp, scope, slot, node.where)
+        new = {}
+        for name, e in node.assignments:
+            pos = _column_positions(table, [name])[0]
+            new[pos] = comp.expr(planner.bind(e, scope))
+        if node.ttl is not None:
+            raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
+        parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
+        w = FunctionWriter(comp.prog, "newrow", ["p", "tx", f"r{slot}"])
+        comp.w = w
+        w.prelude += ["ts = tx.ts", "me = tx.marker"]
+        w.emit("return (" + "".join(x + ", " for x in parts) + ")")
+        w.finish()
+        comp.w = None
+        ns = self._compile(planner, comp)
+        self.targets = ns["targets"]
+        self.newrow = ns["newrow"]
+
+    def execute(self, session, tx, params) -> Result:
+        table = self.table
+        newrow = self.newrow
+        targets = self.targets(params, tx)
+        update = table.update
+        for key, row in targets:
+            update(tx, key, newrow(params, tx, row))
+        return Result(None, len(targets))
+
+
+class DeleteStatement(_Writer):
+    """DELETE FROM t [WHERE ...]."""
+
+    def __init__(self, node: A.Delete, catalog, systables):
+        planner = Planner(catalog, systables)
+        table = self.table = _target_table(planner, node.table)
+        scope, slot = _table_scope(planner, table, node.table.alias)
+        comp = Compiler()
+        self._targets(planner, comp, scope, slot, node.where)
+        ns = self._compile(planner, comp)
+        self.targets = ns["targets"]
+
+    def execute(self, session, tx, params) -> Result:
+        delete = self.table.delete
+        targets = self.targets(params, tx)
+        for key, _row in targets:
+            delete(tx, key)
+        return Result(None, len(targets))
+
+
+__all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]

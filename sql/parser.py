@@ -1,0 +1,700 @@
+"""SQL text → AST: the Lark LALR parser and a Transformer that builds ``sql.ast`` nodes.
+
+Syntax errors become ``SQLSyntaxError`` with line, column, the offending token and a caret
+excerpt of the line.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
+
+from ..errors import Error, SQLSyntaxError
+from . import ast as A
+
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+_lock = threading.Lock()
+_parser: Lark | None = None
+
+
+def _lark() -> Lark:
+    global _parser
+    if _parser is None:
+        with _lock:
+            if _parser is None:
+                _parser = Lark(
+                    _GRAMMAR.read_text(),
+                    parser="lalr",
+                    lexer="contextual",
+                    maybe_placeholders=True,
+                    propagate_positions=True,
+                    cache=False,
+                )
+    return _parser
+
+
+def parse(text: str) -> list:
+    """Parse a script of ``;``-separated statements into a list of AST nodes."""
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as e:
+        raise _syntax_error(text, e) from None
+    try:
+        return _Builder(text).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, Error):
+            raise e.orig_exc from None
+        raise
+
+
+def parse_one(text: str):
+    """Parse exactly one statement."""
+    stmts = parse(text)
+    if not stmts:
+        raise SQLSyntaxError("empty statement: nothing to execute", 1, 1, "")
+    if len(stmts) > 1:
+        from ..errors import ProgrammingError
+
+        raise ProgrammingError(
+            "you can only execute one statement at a time (use executescript for several)"
+        )
+    return stmts[0]
+
+
+def _syntax_error(text: str, e: UnexpectedInput) -> SQLSyntaxError:
+    line, col = getattr(e, "line", 0) or 0, getattr(e, "column", 0) or 0
+    if isinstance(e, UnexpectedCharacters):
+        token = text[e.pos_in_stream] if e.pos_in_stream < len(text) else ""
+        what = f"unexpected character {token!r}"
+    elif isinstance(e, UnexpectedEOF) or getattr(e, "token", None) is None:
+        token = ""
+        what = "unexpected end of input"
+    else:
+        tok = e.token
+        if tok.type == "$END":
+            token, what = "", "unexpected end of input"
+        else:
+            token = str(tok)
+            what = f"unexpected {token!r}"
+    lines = text.splitlines() or [""]
+    if line <= 0:
+        line = len(lines)
+        col = len(lines[-1]) + 1
+    src = lines[line - 1] if line - 1 < len(lines) else ""
+    caret = " " * (max(col, 1) - 1) + "^"
+    msg = f"syntax error at line {line}, column {col}: {what}\n  {src}\n  {caret}"
+    return SQLSyntaxError(msg, line, col, token)
+
+
+def _unquote_string(tok: str) -> str:
+    return tok[1:-1].replace("''", "'")
+
+
+def _unquote_name(tok: str) -> str:
+    q = tok[0]
+    if q == "[":
+        return tok[1:-1]
+    return tok[1:-1].replace(q + q, q)
+
+
+_OPS = {"==": "=", "<>": "!="}
+
+
+@v_args(inline=True)
+class _Builder(Transformer):
+    """Turns the parse tree into AST nodes (one method per grammar rule or alias)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
+        self.n_params = 0
+
+    def _span(self, meta) -> str:
+        return self.text[meta.start_pos : meta.end_pos]
+
+    # ------------------------------------------------------------ script
+    def start(self, *stmts):
+        return [s for s in stmts if s is not None]
+
+    # ------------------------------------------------------------ names and literals
+    def ident(self, tok):
+        return str(tok)
+
+    def quoted_ident(self, tok):
+        return _unquote_name(str(tok))
+
+    def qualified_name(self, a, b):
+        return (None, a) if b is None else (a, b)
+
+    def name_list(self, *names):
+        return tuple(names)
+
+    def integer(self, tok):
+        return A.Literal(int(tok))
+
+    def hex_integer(self, tok):
+        v = int(str(tok), 16)
+        if v >= 1 << 63:
+            v -= 1 << 64
+        return A.Literal(v)
+
+    def real(self, tok):
+        return A.Literal(float(tok))
+
+    def signed_integer(self, sign, tok):
+        v = int(tok)
+        return A.Literal(-v if sign == "-" else v)
+
+    def signed_real(self, sign, tok):
+        v = float(tok)
+        return A.Literal(-v if sign == "-" else v)
+
+    def string(self, tok):
+        return A.Literal(_unquote_string(str(tok)))
+
+    def blob(self, tok):
+        return A.Literal(bytes.fromhex(str(tok)[2:-1]))
+
+    def null(self):
+        return A.Literal(None)
+
+    def true(self):
+        return A.Literal(True)
+
+    def false(self):
+        return A.Literal(False)
+
+    def current_date(self):
+        return A.Call("current_date", ())
+
+    def current_time(self):
+        return A.Call("current_time", ())
+
+    def current_timestamp(self):
+        return A.Call("current_timestamp", ())
+
+    def date_literal(self, tok):
+        from ..types import check_date
+
+        return A.Literal(check_date(_unquote_string(str(tok))))
+
+    def timestamp_literal(self, tok):
+        from ..types import check_timestamp
+
+        return A.Literal(check_timestamp(_unquote_string(str(tok))))
+
+    def param(self, tok):
+        s = str(tok)
+        if s[0] == "?":
+            if len(s) > 1:
+                n = int(s[1:])
+                if n < 1:
+                    raise SQLSyntaxError(f"parameter {s} out of range: numbering starts at ?1")
+                self.n_params = max(self.n_params, n)
+                return A.Param(n - 1, None)
+            self.n_params += 1
+            return A.Param(self.n_params - 1, None)
+        return A.Param(None, s[1:])
+
+    def default(self):
+        return A.Default()
+
+    # ------------------------------------------------------------ expressions
+    def binop(self, left, op, right):
+        op = str(op).upper()
+        return A.Binary(_OPS.get(op, op), left, right)
+
+    def and_(self, a, b):
+        return A.Binary("AND", a, b)
+
+    def or_(self, a, b):
+        return A.Binary("OR", a, b)
+
+    def not_(self, a):
+        return A.Unary("NOT", a)
+
+    def unary(self, op, operand):
+        op = str(op)
+        if op == "-" and isinstance(operand, A.Literal):
+            v = operand.value
+            if type(v) in (int, float):
+                return A.Literal(-v)
+        return A.Unary(op, operand)
+
+    def is_(self, a, b):
+        return A.Is(a, b, False)
+
+    def is_not(self, a, b):
+        return A.Is(a, b, True)
+
+    def isnull(self, a):
+        return A.Is(a, A.Literal(None), False)
+
+    def notnull(self, a):
+        return A.Is(a, A.Literal(None), True)
+
+    def in_list(self, e, items):
+        return A.InList(e, tuple(items or ()), False)
+
+    def not_in_list(self, e, items):
+        return A.InList(e, tuple(items or ()), True)
+
+    def in_select(self, e, sel):
+        return A.InSelect(e, sel, False)
+
+    def not_in_select(self, e, sel):
+        return A.InSelect(e, sel, True)
+
+    def between(self, e, lo, hi):
+        return A.Between(e, lo, hi, False)
+
+    def not_between(self, e, lo, hi):
+        return A.Between(e, lo, hi, True)
+
+    def like(self, e, op, pat, esc):
+        return A.Like(e, pat, esc, False, str(op).upper() == "GLOB")
+
+    def not_like(self, e, op, pat, esc):
+        return A.Like(e, pat, esc, True, str(op).upper() == "GLOB")
+
+    def collate(self, e, name):
+        return A.Collate(e, name.upper())
+
+    def column(self, name):
+        return A.Column(name)
+
+    def qualified_column(self, table, name):
+        return A.Column(name, table)
+
+    def schema_column(self, schema, table, name):
+        return A.Column(name, f"{schema}.{table}")
+
+    def scalar_subquery(self, sel):
+        return A.ScalarSubquery(sel)
+
+    def exists(self, sel):
+        return A.Exists(sel)
+
+    def expr_list(self, *items):
+        return tuple(items)
+
+    def call(self, name, args):
+        return A.Call(name.lower(), tuple(args or ()))
+
+    def call_distinct(self, name, args):
+        return A.Call(name.lower(), tuple(args), distinct=True)
+
+    def call_star(self, name, _star):
+        return A.Call(name.lower(), (), star=True)
+
+    def cast(self, e, type_name):
+        return A.Cast(e, type_name)
+
+    def type_name(self, *parts):
+        *words, n1, n2 = parts
+        name = " ".join(words).upper()
+        if n1 is not None:
+            args = [str(n1.value)] + ([str(n2.value)] if n2 is not None else [])
+            name += "(" + ",".join(args) + ")"
+        return name
+
+    def case(self, operand, *rest):
+        *whens, else_ = rest
+        return A.Case(operand, tuple(whens), else_)
+
+    def when_clause(self, cond, result):
+        return (cond, result)
+
+    # ------------------------------------------------------------ SELECT
+    def select_stmt(self, body, order_by, limit):
+        lim, off = limit if limit is not None else (None, None)
+        return A.Select(body, order_by or (), lim, off)
+
+    def compound_select(self, left, op, right):
+        return A.CompoundCore(op, left, right)
+
+    def op_union(self):
+        return "UNION"
+
+    def op_union_all(self):
+        return "UNION ALL"
+
+    def op_except(self):
+        return "EXCEPT"
+
+    def op_intersect(self):
+        return "INTERSECT"
+
+    def select_core(self, quant, items, from_, where, group_by, having):
+        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant))
+
+    def values_core(self, *rows):
+        return A.ValuesCore(tuple(rows))
+
+    def value_row(self, *items):
+        return tuple(items)
+
+    def distinct(self):
+        return True
+
+    def all(self):
+        return False
+
+    def result_columns(self, *items):
+        return tuple(items)
+
+    def star(self, _tok):
+        return A.Star(None)
+
+    def table_star(self, name, _tok):
+        return A.Star(name)
+
+    @v_args(meta=True, inline=False)
+    def select_item(self, meta, children):
+        expr, alias = children
+        text = self._span(meta)
+        if alias is not None:
+            text = _strip_alias(text)
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.SelectItem(expr, alias, text)
+
+    def alias(self, name):
+        return name
+
+    def from_clause(self, src):
+        return src
+
+    def table_ref(self, qname, alias):
+        schema, name = qname
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.TableRef(name, schema, alias)
+
+    def subquery_ref(self, sel, alias):
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.SubqueryRef(sel, alias)
+
+    def paren_join(self, j):
+        return j
+
+    def join(self, left, kind, right, constraint):
+        on = using = None
+        if constraint is not None:
+            if constraint[0] == "on":
+                on = constraint[1]
+            else:
+                using = constraint[1]
+        return A.Join(left, right, kind, on, using)
+
+    def join_comma(self):
+        return "cross"
+
+    def join_inner(self):
+        return "inner"
+
+    def join_cross(self):
+        return "cross"
+
+    def join_left(self):
+        return "left"
+
+    def join_on(self, e):
+        return ("on", e)
+
+    def join_using(self, names):
+        return ("using", names)
+
+    def where_clause(self, e):
+        return e
+
+    def group_by(self, *es):
+        return tuple(es)
+
+    def having(self, e):
+        return e
+
+    def order_by(self, *terms):
+        return tuple(terms)
+
+    def ordering_term(self, e, direction, nulls):
+        return A.OrderTerm(e, direction == "desc", nulls)
+
+    def asc(self):
+        return "asc"
+
+    def desc(self):
+        return "desc"
+
+    def nulls_first(self):
+        return True
+
+    def nulls_last(self):
+        return False
+
+    def limit_offset(self, lim, off):
+        return (lim, off)
+
+    def limit_comma(self, off, lim):
+        return (lim, off)
+
+    # ------------------------------------------------------------ DML
+    def insert_stmt(self, verb, qname, _alias, columns, source, upsert, ttl):
+        return A.Insert(A.TableRef(qname[1], qname[0]), columns, source, verb, upsert, ttl)
+
+    def verb_insert(self):
+        return "abort"
+
+    def verb_replace(self):
+        return "replace"
+
+    def verb_ignore(self):
+        return "ignore"
+
+    def insert_source(self, sel):
+        return sel
+
+    def default_values(self):
+        return None
+
+    def upsert(self, columns, action):
+        assignments, where = action
+        return A.Upsert(columns, assignments, where)
+
+    def do_nothing(self):
+        return (None, None)
+
+    def do_update(self, assignments, where):
+        return (assignments, where)
+
+    def ttl_clause(self, e):
+        return e
+
+    def update_stmt(self, qname, alias, assignments, where, ttl):
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.Update(A.TableRef(qname[1], qname[0], alias), assignments, where, ttl)
+
+    def assignments(self, *items):
+        return tuple(items)
+
+    def assignment(self, name, _eq, e):
+        return (name, e)
+
+    def delete_stmt(self, qname, alias, where):
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.Delete(A.TableRef(qname[1], qname[0], alias), where)
+
+    # ------------------------------------------------------------ DDL
+    def create_table(self, cache, ine, qname, *rest):
+        *elements, options = rest
+        cols, pk, uniques, checks = [], (), [], []
+        for el in elements:
+            if isinstance(el, A.ColumnDef):
+                cols.append(el)
+            elif el[0] == "pk":
+                pk = el[1]
+            elif el[0] == "unique":
+                uniques.append(el[1])
+            elif el[0] == "check":
+                checks.append(el[1])
+        return A.CreateTable(
+            qname[1],
+            tuple(cols),
+            pk,
+            tuple(uniques),
+            tuple(checks),
+            bool(ine),
+            bool(cache),
+            options or {},
+            None,
+            qname[0],
+        )
+
+    def create_table_as(self, cache, ine, qname, options, sel):
+        return A.CreateTable(
+            qname[1], (), (), (), (), bool(ine), bool(cache), options or {}, sel, qname[0]
+        )
+
+    def cache_kw(self):
+        return True
+
+    def if_not_exists(self):
+        return True
+
+    def if_exists(self):
+        return True
+
+    def column_def(self, name, type_name, *constraints):
+        kw = {}
+        checks = []
+        for c in constraints:
+            kind = c[0]
+            if kind == "pk":
+                kw.update(primary_key=True, pk_desc=c[1], autoincrement=c[2])
+            elif kind == "not_null":
+                kw["not_null"] = True
+            elif kind == "unique":
+                kw["unique"] = True
+            elif kind == "default":
+                kw.update(default=c[1], default_sql=c[2])
+            elif kind == "check":
+                checks.append(c[1])
+            elif kind == "collate":
+                kw["collation"] = c[1]
+        return A.ColumnDef(name, type_name, checks=tuple(checks), **kw)
+
+    def column_constraint(self, _name, cons):
+        return cons
+
+    def table_constraint(self, _name, cons):
+        return cons
+
+    def c_primary_key(self, direction, autoinc):
+        return ("pk", direction == "desc", bool(autoinc))
+
+    def autoincrement(self):
+        return True
+
+    def c_not_null(self):
+        return ("not_null",)
+
+    def c_null(self):
+        return ("null",)
+
+    def c_unique(self):
+        return ("unique",)
+
+    @v_args(meta=True, inline=False)
+    def c_default(self, meta, children):
+        return ("default", children[0], self._span(meta)[len("DEFAULT") :].strip())
+
+    def default_value(self, e):
+        return e
+
+    def c_check(self, e):
+        return ("check", e)
+
+    def c_collate(self, name):
+        return ("collate", name.upper())
+
+    def t_primary_key(self, *cols):
+        return ("pk", tuple(c[0] for c in cols))
+
+    def t_unique(self, *cols):
+        return ("unique", tuple(c[0] for c in cols))
+
+    def t_check(self, e):
+        return ("check", e)
+
+    def indexed_column(self, name, direction):
+        return (name, direction == "desc")
+
+    def with_options(self, *options):
+        return dict(options)
+
+    def option(self, name, _eq, value):
+        if isinstance(value, A.Literal):
+            value = value.value
+        return (name.lower(), value)
+
+    def drop_table(self, ie, qname):
+        return A.DropTable(qname[1], bool(ie), qname[0])
+
+    def create_index(self, unique, ine, name, qname, method, *cols):
+        return A.CreateIndex(
+            name,
+            qname[1],
+            tuple(c[0] for c in cols),
+            bool(unique),
+            method or "sorted",
+            bool(ine),
+            tuple(c[1] for c in cols),
+        )
+
+    def unique_kw(self):
+        return True
+
+    def using_hash(self):
+        return "hash"
+
+    def using_sorted(self):
+        return "sorted"
+
+    def drop_index(self, ie, name):
+        return A.DropIndex(name, bool(ie))
+
+    @v_args(meta=True, inline=False)
+    def create_view(self, meta, children):
+        ine, qname, columns, sel = children
+        text = self._span(meta)
+        # the view's SELECT is everything after the first top-level AS
+        sel_text = text[_view_body_start(text) :].strip()
+        return A.CreateView(qname[1], sel, sel_text, columns, bool(ine))
+
+    def drop_view(self, ie, qname):
+        return A.DropView(qname[1], bool(ie))
+
+    # ------------------------------------------------------------ control
+    def begin_stmt(self, _kind, iso):
+        return A.Begin(iso)
+
+    def begin_kind(self):
+        return None
+
+    def iso_snapshot(self):
+        return "SNAPSHOT"
+
+    def iso_serializable(self):
+        return "SERIALIZABLE"
+
+    def commit_stmt(self, _t=None):
+        return A.Commit()
+
+    def rollback_stmt(self, _t=None):
+        return A.Rollback()
+
+    def set_isolation(self, iso):
+        return A.SetIsolation(iso)
+
+    def explain_stmt(self, stmt):
+        return A.Explain(stmt)
+
+    def checkpoint_stmt(self):
+        return A.Checkpoint()
+
+    def copy_table(self, qname, direction, path, options):
+        return A.Copy(A.TableRef(qname[1], qname[0]), _unquote_string(str(path)),
+                      direction == "to", options or {})
+
+    def copy_query(self, sel, path, options):
+        return A.Copy(sel, _unquote_string(str(path)), True, options or {})
+
+    def copy_to(self):
+        return "to"
+
+    def copy_from(self):
+        return "from"
+
+
+_ALIAS_TAIL = re.compile(
+    r"""\s+(?:AS\s+)?(?:[A-Za-z_][A-Za-z0-9_$]*|"(?:[^"]|"")*"|'(?:[^']|'')*'|`[^`]*`|\[[^\]]*\])\s*$""",
+    re.IGNORECASE,
+)
+
+
+def _strip_alias(text: str) -> str:
+    """The text of a select item without its trailing alias."""
+    return _ALIAS_TAIL.sub("", text)
+
+
+def _view_body_start(text: str) -> int:
+    """Offset of the SELECT after ``CREATE VIEW name [(cols)] AS``."""
+    m = re.search(r"\bAS\b", text, re.IGNORECASE)
+    return m.end() if m else 0

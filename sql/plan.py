@@ -1,0 +1,321 @@
+"""Plan nodes. Each node prints itself, so EXPLAIN is the tree's own rendering.
+
+Sources bind one row *slot* (a variable ``r<slot>`` in generated code); joins, filters,
+aggregation, projection, sorting and limits stack on top. The compiler turns a tree into one
+Python function per query block.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _exprs(items) -> str:
+    return ", ".join(str(e) for e in items)
+
+
+class Node:
+    """Base of plan nodes."""
+
+    def children(self) -> list[Node]:
+        return []
+
+    def label(self) -> str:
+        return type(self).__name__
+
+    def explain(self, depth: int = 0) -> list[str]:
+        """The subtree as indented lines."""
+        lines = ["  " * depth + self.label()]
+        for extra in self.details():
+            lines.append("  " * (depth + 1) + extra)
+        for child in self.children():
+            lines.extend(child.explain(depth + 1))
+        return lines
+
+    def details(self) -> list[str]:
+        return []
+
+    def __str__(self) -> str:
+        return "\n".join(self.explain())
+
+
+class Source(Node):
+    """A node that binds one row slot; ``filters`` run as soon as the row is read."""
+
+    slot: int
+    filters: list
+
+    def details(self) -> list[str]:
+        return [f"filter: {f}" for f in self.filters]
+
+
+class Single(Source):
+    """One empty row, for SELECT without FROM."""
+
+    def __init__(self) -> None:
+        self.slot = -1
+        self.filters = []
+
+    def label(self) -> str:
+        return "ONE ROW"
+
+
+class Scan(Source):
+    """Every visible row of a table."""
+
+    def __init__(self, table, slot: int, alias: str):
+        self.table = table
+        self.slot = slot
+        self.alias = alias
+        self.filters: list = []
+        self.need_key = False
+
+    def label(self) -> str:
+        name = self.table.name
+        alias = f" AS {self.alias}" if self.alias.lower() != name.lower() else ""
+        return f"FULL SCAN {name}{alias}"
+
+
+class Lookup(Source):
+    """Rows found by primary key equality: one dict probe per key value."""
+
+    def __init__(self, table, slot: int, alias: str, keys: list, many: bool = False):
+        self.table = table
+        self.slot = slot
+        self.alias = alias
+        self.keys = keys  # one bound expr per key column; with many, one expr giving a list
+        self.many = many
+        self.filters: list = []
+        self.need_key = False
+
+    def label(self) -> str:
+        cols = [self.table.columns[i].name for i in self.table.schema.primary_key]
+        if self.many:
+            return f"PRIMARY KEY LOOKUP {self.table.name} ({cols[0]} IN {self.keys[0]})"
+        conds = ", ".join(f"{c} = {k}" for c, k in zip(cols, self.keys))
+        return f"PRIMARY KEY LOOKUP {self.table.name} ({conds})"
+
+
+class RowsSource(Source):
+    """Rows of a subquery, view or VALUES list, computed once per execution."""
+
+    def __init__(self, query, slot: int, alias: str, kind: str = "SUBQUERY"):
+        self.query = query
+        self.slot = slot
+        self.alias = alias
+        self.kind = kind
+        self.filters: list = []
+
+    def label(self) -> str:
+        return f"{self.kind} {self.alias}"
+
+    def children(self) -> list[Node]:
+        return [self.query.root]
+
+
+class VirtualScan(Source):
+    """A system table computed from the catalog when read."""
+
+    def __init__(self, name: str, rows_fn, slot: int):
+        self.name = name
+        self.rows_fn = rows_fn
+        self.slot = slot
+        self.filters: list = []
+
+    def label(self) -> str:
+        return f"SYSTEM TABLE {self.name}"
+
+
+class Join(Node):
+    """Left-deep join: ``left`` is any plan, ``right`` a source."""
+
+    def __init__(self, left: Node, right: Source, kind: str, method: str):
+        self.left = left
+        self.right = right
+        self.kind = kind  # 'inner', 'left', 'cross'
+        self.method = method  # 'nested loop', 'hash', 'index'
+        self.left_keys: list = []
+        self.right_keys: list = []
+        self.cond: list = []
+
+    def children(self) -> list[Node]:
+        return [self.left, self.right]
+
+    def label(self) -> str:
+        kind = {"inner": "INNER", "left": "LEFT", "cross": "CROSS"}[self.kind]
+        return f"{kind} JOIN ({self.method.upper()})"
+
+    def details(self) -> list[str]:
+        out = []
+        if self.left_keys:
+            pairs = ", ".join(f"{a} = {b}" for a, b in zip(self.left_keys, self.right_keys))
+            out.append(f"hash keys: {pairs}")
+        out += [f"on: {c}" for c in self.cond]
+        return out
+
+
+class Filter(Node):
+    def __init__(self, child: Node, preds: list):
+        self.child = child
+        self.preds = preds
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "FILTER"
+
+    def details(self) -> list[str]:
+        return [str(p) for p in self.preds]
+
+
+class AggCall:
+    """One aggregate: function name, bound arguments, DISTINCT flag."""
+
+    def __init__(self, func: str, args: list, distinct: bool, star: bool):
+        self.func = func
+        self.args = args
+        self.distinct = distinct
+        self.star = star
+
+    def __str__(self) -> str:
+        if self.star:
+            return f"{self.func}(*)"
+        d = "DISTINCT " if self.distinct else ""
+        return f"{self.func}({d}{_exprs(self.args)})"
+
+
+class BareColumn:
+    """A non-aggregated column read in an aggregate query (SQLite: from the group's last row)."""
+
+    def __init__(self, expr):
+        self.expr = expr
+
+    def __str__(self) -> str:
+        return str(self.expr)
+
+
+class Aggregate(Node):
+    """Hash aggregation: output slot holds group values, then aggregates and bare columns."""
+
+    def __init__(self, child: Node, groups: list, extras: list, slot: int):
+        self.child = child
+        self.groups = groups
+        self.extras = extras
+        self.slot = slot
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "HASH AGGREGATE" if self.groups else "AGGREGATE"
+
+    def details(self) -> list[str]:
+        out = []
+        if self.groups:
+            out.append(f"group by: {_exprs(self.groups)}")
+        aggs = [e for e in self.extras if isinstance(e, AggCall)]
+        if aggs:
+            out.append(f"aggregates: {_exprs(aggs)}")
+        return out
+
+
+class Project(Node):
+    """Compute the output row (and the sort keys, evaluated before projection)."""
+
+    def __init__(self, child: Node, exprs: list, sort_keys: list | None = None):
+        self.child = child
+        self.exprs = exprs
+        self.sort_keys = sort_keys or []
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "PROJECT " + _exprs(self.exprs)
+
+
+class Distinct(Node):
+    def __init__(self, child: Node):
+        self.child = child
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "DISTINCT"
+
+
+class Sort(Node):
+    """Order rows; ``keys`` are (description, desc, nulls_first, type) per term.
+
+    With ``positions`` the keys are output columns (compound selects), else they come from
+    the Project below.
+    """
+
+    def __init__(self, child: Node, keys: list, positions: list | None = None):
+        self.child = child
+        self.keys = keys
+        self.positions = positions
+        self.top_n = None  # a bound expr when a LIMIT sits on top
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        terms = ", ".join(f"{k[0]}{' DESC' if k[1] else ''}" for k in self.keys)
+        return f"{'TOP-N ' if self.top_n is not None else ''}SORT {terms}"
+
+
+class Limit(Node):
+    def __init__(self, child: Node, limit: Any, offset: Any):
+        self.child = child
+        self.limit = limit
+        self.offset = offset
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        s = f"LIMIT {self.limit}" if self.limit is not None else "LIMIT ALL"
+        return s + (f" OFFSET {self.offset}" if self.offset is not None else "")
+
+
+class Compound(Node):
+    def __init__(self, op: str, left, right):
+        self.op = op
+        self.left = left
+        self.right = right
+
+    def children(self) -> list[Node]:
+        return [self.left.root, self.right.root]
+
+    def label(self) -> str:
+        return self.op
+
+
+class Query:
+    """A planned query block: its root node, output names and types, and the subplans
+    (subqueries) it uses. ``outer_slots`` are the enclosing query's row slots it reads."""
+
+    def __init__(self, root: Node, names: list[str], types: list, outer_slots=()):
+        self.root = root
+        self.names = names
+        self.types = types
+        self.outer_slots = tuple(sorted(outer_slots))
+
+    def explain(self) -> list[str]:
+        return self.root.explain()
+
+
+class SubPlan:
+    """A subquery used inside an expression; compiled to its own function."""
+
+    def __init__(self, id: int, query: Query, kind: str):
+        self.id = id
+        self.query = query
+        self.kind = kind
+
+    @property
+    def outer_slots(self) -> tuple:
+        return self.query.outer_slots

@@ -1,0 +1,76 @@
+"""System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..types import BOOLEAN, INTEGER, TEXT
+
+
+def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
+    """Name → (columns as (name, type), function of a transaction returning rows)."""
+    cat = engine.catalog
+    txns = engine.txns
+
+    def tables(tx) -> list:
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
+            kind = "cache" if getattr(t, "cache", None) is not None else "table"
+            out.append((t.name, kind, t.count(tx), t.durable, pk))
+        return out
+
+    def columns(tx) -> list:
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            pk = set(t.schema.primary_key)
+            for c in t.columns:
+                out.append(
+                    (t.name, c.name, c.position + 1, c.type.name, c.not_null, c.default_sql,
+                     c.position in pk)
+                )
+        return out
+
+    def indexes(tx) -> list:
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            for ix in t.indexes:
+                cols = ", ".join(t.columns[i].name for i in ix.columns)
+                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
+        return out
+
+    def views(tx) -> list:
+        return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
+
+    def stats(tx) -> list:
+        out = [
+            ("commits", txns.commits),
+            ("aborts", txns.aborts),
+            ("active_transactions", len(txns.active)),
+            ("clock", txns.clock),
+            ("pending_garbage", txns.pending_garbage),
+            ("tables", len(cat.tables)),
+        ]
+        for name, value in getattr(engine, "extra_stats", lambda: [])():
+            out.append((name, value))
+        return out
+
+    return {
+        "tables": (
+            [("name", TEXT), ("kind", TEXT), ("rows", INTEGER), ("durable", BOOLEAN),
+             ("primary_key", TEXT)],
+            tables,
+        ),
+        "columns": (
+            [("table_name", TEXT), ("name", TEXT), ("position", INTEGER), ("type", TEXT),
+             ("not_null", BOOLEAN), ("default", TEXT), ("primary_key", BOOLEAN)],
+            columns,
+        ),
+        "indexes": (
+            [("name", TEXT), ("table_name", TEXT), ("columns", TEXT), ("unique", BOOLEAN),
+             ("method", TEXT), ("implicit", BOOLEAN)],
+            indexes,
+        ),
+        "views": ([("name", TEXT), ("sql", TEXT)], views),
+        "stats": ([("name", TEXT), ("value", INTEGER)], stats),
+    }
