@@ -42,6 +42,7 @@ class Database:
         self.engine = Engine()
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self.statements_compiled = 0  # cache misses: parses and compilations
         self.engine.catalog.on_change(self._cache.clear)
         self.closed = False
         self._connections: set = set()
@@ -61,6 +62,7 @@ class Database:
         if type(text) is not str:
             raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
         stmt = self._sql.prepare(text, self.engine)
+        self.statements_compiled += 1
         stmt._description = _description(stmt)
         if stmt.kind in ("query", "dml"):
             with self._cache_lock:

@@ -679,10 +679,9 @@ def _width(src) -> int:
 
 def _sort_key_function(i: int, type_, desc: bool, nulls_first):
     """Key for one ORDER BY term of (keys, row) pairs; NULLs first ascending by default."""
-    if nulls_first is None:
-        nulls_first = True  # SQLite: NULL is the smallest value
-    # with reverse=True the flag flips, so express "NULL sorts low" relative to direction
-    null_low = nulls_first if not desc else not nulls_first
+    # SQLite: NULL is the smallest value, so it comes first ascending and last descending;
+    # the sort runs with reverse=desc, so an explicit NULLS FIRST/LAST flips with direction.
+    null_low = True if nulls_first is None else (nulls_first != desc)
     typed = type_ is not None and type_.name != "ANY"
     if typed:
         if null_low:
