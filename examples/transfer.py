@@ -4,7 +4,9 @@ import memtables
 
 db = memtables.open()
 conn = db.connect()
-conn.execute("CREATE TABLE accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))")
+conn.execute(
+    "CREATE TABLE accounts (name TEXT PRIMARY KEY, balance INTEGER NOT NULL CHECK (balance >= 0))"
+)
 conn.execute("INSERT INTO accounts VALUES ('alice', 100), ('bob', 50)")
 conn.commit()
 

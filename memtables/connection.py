@@ -27,9 +27,7 @@ from .txn import SERIALIZABLE, SNAPSHOT
 
 STATEMENT_CACHE_SIZE = 512
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
-_PARAM_TYPES = frozenset(
-    {int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime}
-)
+_PARAM_TYPES = frozenset({int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime})
 
 
 class Database:
@@ -372,8 +370,11 @@ class Cursor:
         """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
         conn = self._conn
         if self._closed or conn._closed:
-            raise ProgrammingError("cannot operate on a closed cursor" if self._closed
-                                   else "cannot operate on a closed connection")
+            raise ProgrammingError(
+                "cannot operate on a closed cursor"
+                if self._closed
+                else "cannot operate on a closed connection"
+            )
         stmt = conn._prepare(sql)
         p = parameters
         if type(p) is not tuple or len(p) != stmt.n_params or stmt.param_names is not None:
@@ -447,8 +448,10 @@ class Cursor:
             self._pos = 0
             self.description = _description(stmt)
         self.rowcount = result.rowcount
-        if result.lastrowid is not None or getattr(stmt, "kind", "") == "dml" and hasattr(
-            stmt, "mode"
+        if (
+            result.lastrowid is not None
+            or getattr(stmt, "kind", "") == "dml"
+            and hasattr(stmt, "mode")
         ):
             self.lastrowid = result.lastrowid
         return self

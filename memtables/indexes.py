@@ -121,8 +121,15 @@ class SortedIndex(HashIndex):
             del self.map[ik]
         self.entries.discard((self.encode(ik), pk))
 
-    def range(self, low: Any = None, high: Any = None, low_inclusive: bool = True,
-              high_inclusive: bool = True, reverse: bool = False, prefix: int = 0) -> Iterator:
+    def range(
+        self,
+        low: Any = None,
+        high: Any = None,
+        low_inclusive: bool = True,
+        high_inclusive: bool = True,
+        reverse: bool = False,
+        prefix: int = 0,
+    ) -> Iterator:
         """Primary keys whose index key lies between the encoded bounds, in index order.
 
         ``low``/``high`` are encoded keys (or prefixes of them when ``prefix`` columns are

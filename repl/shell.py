@@ -16,8 +16,7 @@ def run_shell(conn: memtables.Connection, db_name: str | None) -> int:
 
     session: PromptSession = PromptSession()
     where = db_name or "in-memory database"
-    print(f"memtables {memtables.__version__} on {where}. End statements with ';'. "
-          "Ctrl-D exits.")
+    print(f"memtables {memtables.__version__} on {where}. End statements with ';'. Ctrl-D exits.")
     buffer = ""
     while True:
         try:

@@ -191,7 +191,7 @@ class ExprBinder:
         elif not lo <= n <= hi or (e.name == "count" and n == 0):
             raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
         if e.distinct and n != 1:
-            raise ProgrammingError(f"DISTINCT aggregates must have exactly one argument")
+            raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
         inner = Scope(agg.row_scope.parent)
         inner.sources = agg.row_scope.sources
         args = []

@@ -37,8 +37,18 @@ from .plan import (
 _CMP = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _CMP_HELPER = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
 _NEGATE = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
-_ARITH_HELPER = {"+": "add", "-": "sub", "*": "mul", "/": "div", "%": "mod", "||": "concat",
-                 "&": "bit_and", "|": "bit_or", "<<": "shl", ">>": "shr"}
+_ARITH_HELPER = {
+    "+": "add",
+    "-": "sub",
+    "*": "mul",
+    "/": "div",
+    "%": "mod",
+    "||": "concat",
+    "&": "bit_and",
+    "|": "bit_or",
+    "<<": "shl",
+    ">>": "shr",
+}
 _NUMERIC_NAMES = {"INTEGER", "REAL", "BOOLEAN"}
 
 
@@ -276,11 +286,7 @@ class Compiler:
 
         def add() -> None:
             w.emit(f"hk = {key}")
-            nn = (
-                "hk is not None"
-                if len(node.right_keys) == 1
-                else "None not in hk"
-            )
+            nn = "hk is not None" if len(node.right_keys) == 1 else "None not in hk"
             w.emit(f"if {nn}:")
             w.emit(f"    hl = h{s}.get(hk)")
             w.emit(f"    if hl is None: h{s}[hk] = [r{s}]")
@@ -423,8 +429,12 @@ class Compiler:
         right = self.sub_function(node.right, self.prog.fresh("arm"))
         largs = ", ".join(["p", "tx"] + [f"r{x}" for x in node.left.outer_slots])
         rargs = ", ".join(["p", "tx"] + [f"r{x}" for x in node.right.outer_slots])
-        helper = {"UNION ALL": "union_all", "UNION": "union", "EXCEPT": "except_",
-                  "INTERSECT": "intersect"}[node.op]
+        helper = {
+            "UNION ALL": "union_all",
+            "UNION": "union",
+            "EXCEPT": "except_",
+            "INTERSECT": "intersect",
+        }[node.op]
         w.emit(f"for row in R.{helper}({left}({largs}), {right}({rargs})):")
         w.depth += 1
         consume()

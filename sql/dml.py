@@ -97,8 +97,10 @@ class InsertStatement(_Writer):
         self.plan = None
         if node.source is None:
             rows_src = self._default_rows(comp, positions)
-        elif isinstance(node.source.body, A.ValuesCore) and not node.source.order_by and (
-            node.source.limit is None
+        elif (
+            isinstance(node.source.body, A.ValuesCore)
+            and not node.source.order_by
+            and (node.source.limit is None)
         ):
             rows_src = self._values_rows(planner, comp, node.source.body, positions)
         else:

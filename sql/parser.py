@@ -670,8 +670,12 @@ class _Builder(Transformer):
         return A.Checkpoint()
 
     def copy_table(self, qname, direction, path, options):
-        return A.Copy(A.TableRef(qname[1], qname[0]), _unquote_string(str(path)),
-                      direction == "to", options or {})
+        return A.Copy(
+            A.TableRef(qname[1], qname[0]),
+            _unquote_string(str(path)),
+            direction == "to",
+            options or {},
+        )
 
     def copy_query(self, sel, path, options):
         return A.Copy(sel, _unquote_string(str(path)), True, options or {})

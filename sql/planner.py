@@ -165,10 +165,11 @@ class Planner:
         root = self._plan_joins(steps, B.conjuncts(where), scope)
         items = self._expand_items(core.items, scope)
         group_asts = [self._group_term(g, items) for g in core.group_by]
-        aggregating = bool(group_asts) or any(
-            contains_aggregate(e) for e, _ in items
-        ) or (core.having is not None and contains_aggregate(core.having)) or any(
-            contains_aggregate(t.expr) for t in order_by
+        aggregating = (
+            bool(group_asts)
+            or any(contains_aggregate(e) for e, _ in items)
+            or (core.having is not None and contains_aggregate(core.having))
+            or any(contains_aggregate(t.expr) for t in order_by)
         )
         out_scope = scope
         if aggregating:
@@ -294,7 +295,9 @@ class Planner:
         for name in names:
             lefts = [s for s in scope.sources[:-1] if s.find(name) is not None]
             if not lefts or right_info.find(name) is None:
-                raise ProgrammingError(f"cannot join using column {name} - column not present in both tables")
+                raise ProgrammingError(
+                    f"cannot join using column {name} - column not present in both tables"
+                )
             l_src = lefts[0]
             lp, rp = l_src.find(name), right_info.find(name)
             lc, rc = l_src.columns[lp], right_info.columns[rp]
@@ -373,7 +376,7 @@ class Planner:
         local_slots = scope.slots()
         available: set[int] = set()
         root: Node | None = None
-        for i, (src, kind, on) in enumerate(steps):
+        for src, kind, on in steps:
             slot = src.slot
             on_terms = B.conjuncts(on)
             # filters on this source alone: ON terms always; WHERE terms unless outer-joined
@@ -439,7 +442,12 @@ class Planner:
         if isinstance(right, Lookup) and (
             any(k.slots() & available for k in right.keys) or kind == "cross"
         ):
-            j = Join(left, right, kind, "index" if any(k.slots() & available for k in right.keys) else "nested loop")
+            j = Join(
+                left,
+                right,
+                kind,
+                "index" if any(k.slots() & available for k in right.keys) else "nested loop",
+            )
             j.cond = terms
             return j
         lkeys, rkeys, rest = [], [], []

@@ -26,8 +26,15 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             pk = set(t.schema.primary_key)
             for c in t.columns:
                 out.append(
-                    (t.name, c.name, c.position + 1, c.type.name, c.not_null, c.default_sql,
-                     c.position in pk)
+                    (
+                        t.name,
+                        c.name,
+                        c.position + 1,
+                        c.type.name,
+                        c.not_null,
+                        c.default_sql,
+                        c.position in pk,
+                    )
                 )
         return out
 
@@ -57,18 +64,36 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
 
     return {
         "tables": (
-            [("name", TEXT), ("kind", TEXT), ("rows", INTEGER), ("durable", BOOLEAN),
-             ("primary_key", TEXT)],
+            [
+                ("name", TEXT),
+                ("kind", TEXT),
+                ("rows", INTEGER),
+                ("durable", BOOLEAN),
+                ("primary_key", TEXT),
+            ],
             tables,
         ),
         "columns": (
-            [("table_name", TEXT), ("name", TEXT), ("position", INTEGER), ("type", TEXT),
-             ("not_null", BOOLEAN), ("default", TEXT), ("primary_key", BOOLEAN)],
+            [
+                ("table_name", TEXT),
+                ("name", TEXT),
+                ("position", INTEGER),
+                ("type", TEXT),
+                ("not_null", BOOLEAN),
+                ("default", TEXT),
+                ("primary_key", BOOLEAN),
+            ],
             columns,
         ),
         "indexes": (
-            [("name", TEXT), ("table_name", TEXT), ("columns", TEXT), ("unique", BOOLEAN),
-             ("method", TEXT), ("implicit", BOOLEAN)],
+            [
+                ("name", TEXT),
+                ("table_name", TEXT),
+                ("columns", TEXT),
+                ("unique", BOOLEAN),
+                ("method", TEXT),
+                ("implicit", BOOLEAN),
+            ],
             indexes,
         ),
         "views": ([("name", TEXT), ("sql", TEXT)], views),

@@ -101,7 +101,7 @@ def test_context_manager_rolls_back_on_error(conn):
     with pytest.raises(ZeroDivisionError):
         with conn:
             conn.execute("INSERT INTO t VALUES (1)")
-            1 / 0
+            raise ZeroDivisionError("boom")
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
     assert not conn.closed
 
@@ -301,7 +301,9 @@ def test_executemany_failure_inserts_nothing(conn):
 
 
 def test_named_parameters(users):
-    cur = users.execute("SELECT name FROM users WHERE id = :id OR id = :other", {"id": 1, "other": 2})
+    cur = users.execute(
+        "SELECT name FROM users WHERE id = :id OR id = :other", {"id": 1, "other": 2}
+    )
     assert sorted(cur.fetchall()) == [("ada",), ("bob",)]
     with pytest.raises(memtables.ProgrammingError, match=":id"):
         users.execute("SELECT name FROM users WHERE id = :id", {"x": 1})

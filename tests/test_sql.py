@@ -27,43 +27,73 @@ def test_int_real_mixing(conn):
 
 def test_comparison_operators(conn):
     assert one(conn, "SELECT 1 = 1, 1 == 1, 1 != 2, 1 <> 1, 1 < 2, 2 <= 2, 3 > 4, 4 >= 4") == (
-        True, True, True, False, True, True, False, True)
+        True,
+        True,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+    )
 
 
 def test_three_valued_logic(conn):
     assert one(conn, "SELECT NULL AND 0, NULL AND 1, NULL OR 1, NULL OR 0, NOT NULL") == (
-        False, None, True, None, None)
+        False,
+        None,
+        True,
+        None,
+        None,
+    )
     assert one(conn, "SELECT NULL = NULL, NULL IS NULL, 1 IS NOT NULL, NULL IS NOT 1") == (
-        None, True, True, True)
+        None,
+        True,
+        True,
+        True,
+    )
 
 
 def test_in_between_like(conn):
     assert one(conn, "SELECT 2 IN (1, 2), 3 NOT IN (1, 2), 3 IN (1, NULL), NULL IN (1)") == (
-        True, True, None, None)
+        True,
+        True,
+        None,
+        None,
+    )
     assert one(conn, "SELECT 5 BETWEEN 1 AND 5, 0 NOT BETWEEN 1 AND 5") == (True, True)
     assert one(conn, "SELECT 'Hello' LIKE 'h%', 'abc' LIKE 'a_c', 'x' NOT LIKE 'X'") == (
-        True, True, False)
+        True,
+        True,
+        False,
+    )
     assert one(conn, "SELECT '10%' LIKE '10!%' ESCAPE '!', 'É' LIKE 'é'") == (True, False)
 
 
 def test_case_cast_concat(conn):
     assert one(conn, "SELECT CASE WHEN 1 > 2 THEN 'a' WHEN 2 > 1 THEN 'b' END") == ("b",)
     assert one(conn, "SELECT CASE 3 WHEN 1 THEN 'one' WHEN 3 THEN 'three' ELSE 'x' END") == (
-        "three",)
+        "three",
+    )
     assert one(conn, "SELECT CASE NULL WHEN NULL THEN 1 ELSE 2 END") == (2,)
     assert one(conn, "SELECT CAST('12abc' AS INTEGER), CAST(2.7 AS INTEGER), CAST(5 AS TEXT)") == (
-        12, 2, "5")
+        12,
+        2,
+        "5",
+    )
     assert one(conn, "SELECT CAST('2024-01-02' AS DATE)") == (dt.date(2024, 1, 2),)
     assert one(conn, "SELECT 'a' || 'b' || 1, 'a' || NULL") == ("ab1", None)
 
 
 def test_functions(conn):
-    assert one(conn, "SELECT abs(-3), lower('AbC'), upper('abc'), length('hello'), length(NULL)") == (
-        3, "abc", "ABC", 5, None)
+    assert one(
+        conn, "SELECT abs(-3), lower('AbC'), upper('abc'), length('hello'), length(NULL)"
+    ) == (3, "abc", "ABC", 5, None)
     assert one(conn, "SELECT coalesce(NULL, NULL, 3), nullif(1, 1), nullif(1, 2)") == (3, None, 1)
     assert one(conn, "SELECT round(2.5), round(-2.5), round(1.2345, 2)") == (3.0, -3.0, 1.23)
-    assert one(conn, "SELECT substr('hello', 2, 3), substr('hello', -3), substr('hello', 0, 2)") == (
-        "ell", "llo", "h")
+    assert one(
+        conn, "SELECT substr('hello', 2, 3), substr('hello', -3), substr('hello', 0, 2)"
+    ) == ("ell", "llo", "h")
     assert one(conn, "SELECT trim('  x  '), trim('xxaxx', 'x')") == ("x", "a")
 
 
@@ -106,16 +136,25 @@ def test_integer_primary_key_is_assigned(conn):
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
     conn.execute("INSERT INTO t (v) VALUES ('a'), ('b')")
     conn.execute("INSERT INTO t VALUES (NULL, 'c')")
-    assert conn.execute("SELECT id, v FROM t ORDER BY id").fetchall() == [(1, "a"), (2, "b"), (3, "c")]
+    assert conn.execute("SELECT id, v FROM t ORDER BY id").fetchall() == [
+        (1, "a"),
+        (2, "b"),
+        (3, "c"),
+    ]
 
 
 def test_where_order_limit_offset(users):
     q = "SELECT name FROM users WHERE age IS NOT NULL ORDER BY age DESC, name LIMIT 2 OFFSET 1"
     assert users.execute(q).fetchall() == [("bob",), ("dee",)]
-    assert users.execute("SELECT name FROM users ORDER BY age").fetchall()[0] == ("cy",)  # NULL first
+    assert users.execute("SELECT name FROM users ORDER BY age").fetchall()[0] == (
+        "cy",
+    )  # NULL first
     assert users.execute("SELECT name FROM users ORDER BY age DESC").fetchall()[-1] == ("cy",)
     assert users.execute("SELECT id FROM users ORDER BY 1 DESC LIMIT 1").fetchall() == [(4,)]
-    assert users.execute("SELECT id AS k FROM users ORDER BY k LIMIT ?", (2,)).fetchall() == [(1,), (2,)]
+    assert users.execute("SELECT id AS k FROM users ORDER BY k LIMIT ?", (2,)).fetchall() == [
+        (1,),
+        (2,),
+    ]
     assert users.execute("SELECT id FROM users LIMIT -1 OFFSET 3").fetchall() == [(4,)]
 
 

@@ -1,0 +1,1 @@
+"""Benchmark harness: memtables beside sqlite3 (and Redis/DuckDB where installed)."""

@@ -1,0 +1,40 @@
+"""``python -m bench``: run the workloads side by side and print the ratio table."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sqlite3
+import sys
+import time
+
+from .harness import table, write_json, write_png
+from .workloads import WORKLOADS, run_workloads
+
+ENGINES = ["memtables", "sqlite3"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", nargs="*", help="run workloads whose name contains these")
+    parser.add_argument("--json", help="also write the figures as JSON to this file")
+    parser.add_argument("--png", help="also write a bar chart of the ratios (needs matplotlib)")
+    parser.add_argument("--list", action="store_true", help="list workloads and exit")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, (unit, _fn) in WORKLOADS.items():
+            print(f"{name}  [{unit}]")
+        return 0
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, "
+        f"sqlite {sqlite3.sqlite_version}; best of 3, per operation"
+    )
+    t0 = time.perf_counter()
+    figures = run_workloads(args.only, ENGINES)
+    print(table(figures, ENGINES))
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    if args.json:
+        write_json(figures, args.json)
+    if args.png and not write_png(figures, ENGINES, args.png):
+        print("no PNG: install matplotlib (pip install -e '.[bench]')", file=sys.stderr)
+    return 0
