@@ -26,6 +26,7 @@ class Param(Expr):
 
     index: int | None
     name: str | None
+    pos: int = field(default=0, compare=False)
 
 
 @_node
@@ -132,7 +133,6 @@ class Default(Expr):
 class SelectItem:
     expr: Expr
     alias: str | None
-    text: str = ""
 
 
 @_node

@@ -21,6 +21,7 @@ from .binder import (
     SourceInfo,
     contains_aggregate,
 )
+from .render import to_sql
 from .plan import (
     Aggregate,
     Compound,
@@ -219,10 +220,7 @@ class Planner:
                             continue
                         out.append((A.Column(name, s.alias), name))
             else:
-                alias = it.alias
-                if alias is None and not isinstance(it.expr, A.Column):
-                    alias = it.text or None
-                out.append((it.expr, alias if alias is not None else None))
+                out.append((it.expr, it.alias))
         return out
 
     def _group_term(self, g: A.Expr, items) -> A.Expr:
@@ -539,15 +537,11 @@ def _item_name(e: A.Expr, alias: str | None) -> str:
         return alias
     if isinstance(e, A.Column):
         return e.name
-    return _ast_text(e)
+    return to_sql(e)
 
 
 def _ast_text(e: A.Expr) -> str:
-    if isinstance(e, A.Column):
-        return e.name if e.table is None else f"{e.table}.{e.name}"
-    if isinstance(e, A.Literal):
-        return repr(e.value)
-    return type(e).__name__.lower()
+    return to_sql(e)
 
 
 __all__ = ["Planner", "Values", "INTEGER"]

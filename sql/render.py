@@ -1,0 +1,223 @@
+"""AST → SQL text: names result columns, and stores views and defaults in a canonical form.
+
+``to_sql(parse_one(text))`` parses back to an equal AST, so views survive a round trip.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any
+
+from . import ast as A
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_RESERVED = {
+    "select", "from", "where", "group", "order", "by", "having", "limit", "offset", "and",
+    "or", "not", "null", "is", "in", "between", "like", "glob", "case", "when", "then", "else",
+    "end", "cast", "as", "on", "join", "left", "inner", "cross", "outer", "union", "except",
+    "intersect", "all", "distinct", "exists", "values", "insert", "update", "delete", "create",
+    "drop", "table", "index", "view", "primary", "unique", "default", "check", "collate",
+    "using", "true", "false", "escape", "isnull", "notnull", "asc", "desc", "nulls", "set",
+}
+
+
+def name(n: str) -> str:
+    """An identifier, quoted when it is not a plain word."""
+    if _PLAIN_NAME.match(n) and n.lower() not in _RESERVED:
+        return n
+    return '"' + n.replace('"', '""') + '"'
+
+
+def literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if v is True:
+        return "TRUE"
+    if v is False:
+        return "FALSE"
+    if isinstance(v, str):
+        return "'" + v.replace("'", "''") + "'"
+    if isinstance(v, bytes):
+        return "X'" + v.hex().upper() + "'"
+    if isinstance(v, _dt.datetime):
+        return f"TIMESTAMP '{v.isoformat(sep=' ')}'"
+    if isinstance(v, _dt.date):
+        return f"DATE '{v.isoformat()}'"
+    if isinstance(v, float):
+        r = repr(v)
+        return r if ("." in r or "e" in r or "n" in r) else r + ".0"
+    return str(v)
+
+
+def to_sql(node: Any) -> str:
+    """Render an expression or a SELECT."""
+    fn = _RENDER.get(type(node))
+    if fn is None:
+        raise TypeError(f"cannot render {type(node).__name__}")
+    return fn(node)
+
+
+def _e(node: Any) -> str:
+    """Render a sub-expression, parenthesised unless it is atomic."""
+    s = to_sql(node)
+    if isinstance(node, (A.Literal, A.Param, A.Column, A.Call, A.Cast, A.Case)):
+        if not (isinstance(node, A.Literal) and isinstance(node.value, (int, float))
+                and node.value < 0):
+            return s
+    if isinstance(node, (A.ScalarSubquery, A.Exists)):
+        return s
+    return "(" + s + ")"
+
+
+def _param(p: A.Param) -> str:
+    if p.name is not None:
+        return ":" + p.name
+    return f"?{p.index + 1}"
+
+
+def _column(c: A.Column) -> str:
+    if c.table is None:
+        return name(c.name)
+    return ".".join(name(x) for x in c.table.split(".")) + "." + name(c.name)
+
+
+def _unary(u: A.Unary) -> str:
+    if u.op == "NOT":
+        return "NOT " + _e(u.operand)
+    return u.op + _e(u.operand)
+
+
+def _binary(b: A.Binary) -> str:
+    return f"{_e(b.left)} {b.op} {_e(b.right)}"
+
+
+def _is(n: A.Is) -> str:
+    return f"{_e(n.left)} IS {'NOT ' if n.negated else ''}{_e(n.right)}"
+
+
+def _between(n: A.Between) -> str:
+    neg = "NOT " if n.negated else ""
+    return f"{_e(n.expr)} {neg}BETWEEN {_e(n.low)} AND {_e(n.high)}"
+
+
+def _in_list(n: A.InList) -> str:
+    items = ", ".join(to_sql(i) for i in n.items)
+    return f"{_e(n.expr)} {'NOT ' if n.negated else ''}IN ({items})"
+
+
+def _in_select(n: A.InSelect) -> str:
+    return f"{_e(n.expr)} {'NOT ' if n.negated else ''}IN ({to_sql(n.select)})"
+
+
+def _like(n: A.Like) -> str:
+    op = "GLOB" if n.glob else "LIKE"
+    s = f"{_e(n.expr)} {'NOT ' if n.negated else ''}{op} {_e(n.pattern)}"
+    if n.escape is not None:
+        s += f" ESCAPE {_e(n.escape)}"
+    return s
+
+
+def _case(n: A.Case) -> str:
+    parts = ["CASE"]
+    if n.operand is not None:
+        parts.append(to_sql(n.operand))
+    for w, r in n.whens:
+        parts.append(f"WHEN {to_sql(w)} THEN {to_sql(r)}")
+    if n.else_ is not None:
+        parts.append(f"ELSE {to_sql(n.else_)}")
+    parts.append("END")
+    return " ".join(parts)
+
+
+def _call(c: A.Call) -> str:
+    if c.star:
+        return f"{c.name}(*)"
+    args = ", ".join(to_sql(a) for a in c.args)
+    return f"{c.name}({'DISTINCT ' if c.distinct else ''}{args})"
+
+
+def _select(s: A.Select) -> str:
+    out = _body(s.body)
+    if s.order_by:
+        terms = []
+        for t in s.order_by:
+            term = to_sql(t.expr) + (" DESC" if t.desc else "")
+            if t.nulls_first is not None:
+                term += " NULLS FIRST" if t.nulls_first else " NULLS LAST"
+            terms.append(term)
+        out += " ORDER BY " + ", ".join(terms)
+    if s.limit is not None:
+        out += " LIMIT " + to_sql(s.limit)
+    if s.offset is not None:
+        out += " OFFSET " + to_sql(s.offset)
+    return out
+
+
+def _body(b: Any) -> str:
+    if isinstance(b, A.CompoundCore):
+        right = _body(b.right)
+        if isinstance(b.right, A.CompoundCore):
+            right = "SELECT * FROM (" + right + ")"
+        return f"{_body(b.left)} {b.op} {right}"
+    if isinstance(b, A.ValuesCore):
+        return "VALUES " + ", ".join("(" + ", ".join(to_sql(e) for e in r) + ")" for r in b.rows)
+    parts = ["SELECT"]
+    if b.distinct:
+        parts.append("DISTINCT")
+    items = []
+    for it in b.items:
+        if isinstance(it, A.Star):
+            items.append("*" if it.table is None else f"{name(it.table)}.*")
+        else:
+            items.append(to_sql(it.expr) + (f" AS {name(it.alias)}" if it.alias else ""))
+    parts.append(", ".join(items))
+    if b.from_ is not None:
+        parts.append("FROM " + _from(b.from_))
+    if b.where is not None:
+        parts.append("WHERE " + to_sql(b.where))
+    if b.group_by:
+        parts.append("GROUP BY " + ", ".join(to_sql(g) for g in b.group_by))
+    if b.having is not None:
+        parts.append("HAVING " + to_sql(b.having))
+    return " ".join(parts)
+
+
+def _from(f: Any) -> str:
+    if isinstance(f, A.TableRef):
+        s = name(f.name) if f.schema is None else f"{name(f.schema)}.{name(f.name)}"
+        return s + (f" AS {name(f.alias)}" if f.alias else "")
+    if isinstance(f, A.SubqueryRef):
+        return f"({to_sql(f.select)})" + (f" AS {name(f.alias)}" if f.alias else "")
+    kind = {"inner": "JOIN", "left": "LEFT JOIN", "cross": "CROSS JOIN"}[f.kind]
+    right = _from(f.right)
+    if isinstance(f.right, A.Join):
+        right = "(" + right + ")"
+    s = f"{_from(f.left)} {kind} {right}"
+    if f.on is not None:
+        s += " ON " + to_sql(f.on)
+    if f.using:
+        s += " USING (" + ", ".join(name(u) for u in f.using) + ")"
+    return s
+
+
+_RENDER = {
+    A.Literal: lambda n: literal(n.value),
+    A.Param: _param,
+    A.Column: _column,
+    A.Unary: _unary,
+    A.Binary: _binary,
+    A.Is: _is,
+    A.Between: _between,
+    A.InList: _in_list,
+    A.InSelect: _in_select,
+    A.Exists: lambda n: f"EXISTS ({to_sql(n.select)})",
+    A.ScalarSubquery: lambda n: f"({to_sql(n.select)})",
+    A.Like: _like,
+    A.Case: _case,
+    A.Cast: lambda n: f"CAST({to_sql(n.expr)} AS {n.type_name})",
+    A.Call: _call,
+    A.Collate: lambda n: f"{_e(n.expr)} COLLATE {n.collation}",
+    A.Default: lambda n: "DEFAULT",
+    A.Select: _select,
+}
