@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from ..errors import Error, SQLSyntaxError
 from . import ast as A
+from .lexer import SQLLexer
 from .render import to_sql
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -31,7 +32,7 @@ def _lark() -> Lark:
                 _parser = Lark(
                     _GRAMMAR.read_text(),
                     parser="lalr",
-                    lexer="contextual",
+                    lexer=SQLLexer,
                     maybe_placeholders=True,
                     transformer=_Builder(),
                 )
@@ -48,8 +49,9 @@ def parse(text: str) -> list:
         if isinstance(e.orig_exc, Error):
             raise e.orig_exc from None
         raise
-    for stmt in stmts:
-        _number_params(stmt)
+    if "?" in text:
+        for stmt in stmts:
+            _number_params(stmt)
     return stmts
 
 
@@ -228,65 +230,66 @@ class _Builder(Transformer):
         return A.Default()
 
     # ------------------------------------------------------------ expressions
-    def binop(self, left, op, right):
-        op = str(op).upper()
-        return A.Binary(_OPS.get(op, op), left, right)
+    def expr(self, *items):
+        return _climb(items)
 
-    def and_(self, a, b):
-        return A.Binary("AND", a, b)
+    def pre_not(self):
+        return _NOT
 
-    def or_(self, a, b):
-        return A.Binary("OR", a, b)
+    def pre_sign(self, tok):
+        return _Op("prefix", str(tok), 10)
 
-    def not_(self, a):
-        return A.Unary("NOT", a)
+    def in_or(self):
+        return _OR
 
-    def unary(self, op, operand):
-        op = str(op)
-        if op == "-" and isinstance(operand, A.Literal):
-            v = operand.value
-            if type(v) in (int, float):
-                return A.Literal(-v)
-        return A.Unary(op, operand)
+    def in_and(self):
+        return _AND
 
-    def is_(self, a, b):
-        return A.Is(a, b, False)
+    def in_op(self, tok):
+        op = str(tok)
+        return _Op("infix", _OPS.get(op, op), _BINARY_BP[op])
 
-    def is_not(self, a, b):
-        return A.Is(a, b, True)
+    def in_is(self):
+        return _Op("is", False, 4)
 
-    def isnull(self, a):
-        return A.Is(a, A.Literal(None), False)
+    def in_is_not(self):
+        return _Op("is", True, 4)
 
-    def notnull(self, a):
-        return A.Is(a, A.Literal(None), True)
+    def in_like(self, tok):
+        return _Op("like", (False, str(tok).upper() == "GLOB"), 4)
 
-    def in_list(self, e, items):
-        return A.InList(e, tuple(items or ()), False)
+    def in_not_like(self, tok):
+        return _Op("like", (True, str(tok).upper() == "GLOB"), 4)
 
-    def not_in_list(self, e, items):
-        return A.InList(e, tuple(items or ()), True)
+    def in_escape(self):
+        return _ESCAPE
 
-    def in_select(self, e, sel):
-        return A.InSelect(e, sel, False)
+    def in_between(self):
+        return _Op("between", False, 4)
 
-    def not_in_select(self, e, sel):
-        return A.InSelect(e, sel, True)
+    def in_not_between(self):
+        return _Op("between", True, 4)
 
-    def between(self, e, lo, hi):
-        return A.Between(e, lo, hi, False)
+    def post_isnull(self):
+        return _Op("postfix", lambda e: A.Is(e, A.Literal(None), False), 4)
 
-    def not_between(self, e, lo, hi):
-        return A.Between(e, lo, hi, True)
+    def post_notnull(self):
+        return _Op("postfix", lambda e: A.Is(e, A.Literal(None), True), 4)
 
-    def like(self, e, op, pat, esc):
-        return A.Like(e, pat, esc, False, str(op).upper() == "GLOB")
+    def post_in_list(self, items):
+        return _Op("postfix", lambda e: A.InList(e, tuple(items or ()), False), 4)
 
-    def not_like(self, e, op, pat, esc):
-        return A.Like(e, pat, esc, True, str(op).upper() == "GLOB")
+    def post_not_in_list(self, items):
+        return _Op("postfix", lambda e: A.InList(e, tuple(items or ()), True), 4)
 
-    def collate(self, e, name):
-        return A.Collate(e, name.upper())
+    def post_in_select(self, sel):
+        return _Op("postfix", lambda e: A.InSelect(e, sel, False), 4)
+
+    def post_not_in_select(self, sel):
+        return _Op("postfix", lambda e: A.InSelect(e, sel, True), 4)
+
+    def post_collate(self, name):
+        return _Op("postfix", lambda e: A.Collate(e, name.upper()), 10)
 
     def column(self, name):
         return A.Column(name)
@@ -698,3 +701,94 @@ class _Builder(Transformer):
 
     def copy_from(self):
         return "from"
+
+
+class _Op:
+    """An operator in a flat expression run: its kind, payload and binding power."""
+
+    __slots__ = ("kind", "op", "bp")
+
+    def __init__(self, kind: str, op, bp: int):
+        self.kind = kind
+        self.op = op
+        self.bp = bp
+
+
+# Binding powers follow SQLite's precedence, loosest first.
+_BINARY_BP = {
+    "=": 4, "==": 4, "!=": 4, "<>": 4,
+    "<": 5, "<=": 5, ">": 5, ">=": 5,
+    "&": 6, "|": 6, "<<": 6, ">>": 6,
+    "+": 7, "-": 7,
+    "*": 8, "/": 8, "%": 8,
+    "||": 9,
+}
+_NOT_BP = 3  # prefix NOT binds looser than comparisons, tighter than AND
+_UNARY_BP = 10
+_NOT = _Op("prefix", "NOT", _NOT_BP)
+_OR = _Op("infix", "OR", 1)
+_AND = _Op("infix", "AND", 2)
+_ESCAPE = _Op("escape", None, 0)  # only LIKE consumes it
+
+
+def _climb(items: tuple):
+    """Build the AST of a flat expression run by precedence climbing."""
+    n = len(items)
+    pos = 0
+
+    def parse(min_bp: int):
+        nonlocal pos
+        it = items[pos]
+        pos += 1
+        if type(it) is _Op:
+            if it.op == "NOT":
+                left = A.Unary("NOT", parse(_NOT_BP))
+            else:
+                operand = parse(_UNARY_BP)
+                left = _unary(it.op, operand)
+        else:
+            left = it
+        while pos < n:
+            op = items[pos]
+            bp = op.bp
+            if bp <= min_bp:
+                break
+            pos += 1
+            kind = op.kind
+            if kind == "infix":
+                right = parse(bp)
+                name = op.op
+                left = A.Binary(name, left, right)
+            elif kind == "postfix":
+                left = op.op(left)
+            elif kind == "is":
+                left = A.Is(left, parse(bp), op.op)
+            elif kind == "between":
+                low = parse(bp)
+                if pos >= n or items[pos] is not _AND:
+                    raise SQLSyntaxError("syntax error: BETWEEN without AND")
+                pos += 1
+                left = A.Between(left, low, parse(bp), op.op)
+            elif kind == "like":
+                pattern = parse(bp)
+                escape = None
+                if pos < n and items[pos] is _ESCAPE:
+                    pos += 1
+                    escape = parse(bp)
+                negated, glob = op.op
+                left = A.Like(left, pattern, escape, negated, glob)
+            else:
+                raise SQLSyntaxError("syntax error: ESCAPE without LIKE")
+        return left
+
+    tree = parse(0)
+    if pos != n:
+        what = "ESCAPE without LIKE" if items[pos] is _ESCAPE else "misplaced operator"
+        raise SQLSyntaxError(f"syntax error: {what}")
+    return tree
+
+
+def _unary(op: str, operand):
+    if op == "-" and isinstance(operand, A.Literal) and type(operand.value) in (int, float):
+        return A.Literal(-operand.value)
+    return A.Unary(op, operand)
