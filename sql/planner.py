@@ -21,7 +21,6 @@ from .binder import (
     SourceInfo,
     contains_aggregate,
 )
-from .render import to_sql
 from .plan import (
     Aggregate,
     Compound,
@@ -40,6 +39,7 @@ from .plan import (
     SubPlan,
     VirtualScan,
 )
+from .render import to_sql
 
 
 class Values(Node):
