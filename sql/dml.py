@@ -182,7 +182,9 @@ class InsertStatement(_Writer):
         scope, slot = _table_scope(planner, table, table.name)
         ex_slot = planner.new_slot()
         cols = [(c.name, c.type, True) for c in table.columns]
-        scope.add(SourceInfo("excluded", cols, ex_slot))
+        excluded = SourceInfo("excluded", cols, ex_slot)
+        excluded.hidden = {c.name.lower() for c in table.columns}  # only as excluded.col
+        scope.add(excluded)
         new = {}
         for name, e in up.assignments:
             pos = _column_positions(table, [name])[0]

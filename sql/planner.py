@@ -391,12 +391,17 @@ class Planner:
                 pending = [c for c in pending if c not in join_terms]
             else:
                 join_terms = on_rest
-            src = self._access_path(src, mine, available, local_slots)
             if root is None:
-                root = src
+                root = self._access_path(src, mine, available, local_slots)
                 available.add(slot)
                 continue
-            root = self._join(root, src, kind, join_terms, available, local_slots)
+            # a key lookup driven by the left rows turns the join into an index join
+            probe = self._access_path(src, mine + join_terms, available, local_slots)
+            if isinstance(probe, Lookup) and any(k.slots() & available for k in probe.keys):
+                root = Join(root, probe, kind, "index")
+            else:
+                src = self._access_path(src, mine, available, local_slots)
+                root = self._join(root, src, kind, join_terms, available, local_slots)
             available.add(slot)
             ready = [c for c in pending if (c.slots() & local_slots) <= available]
             if ready:
@@ -437,21 +442,14 @@ class Planner:
 
     def _join(self, left: Node, right, kind: str, terms: list, available: set, local: set):
         slot = right.slot
-        if isinstance(right, Lookup) and (
-            any(k.slots() & available for k in right.keys) or kind == "cross"
-        ):
-            j = Join(
-                left,
-                right,
-                kind,
-                "index" if any(k.slots() & available for k in right.keys) else "nested loop",
-            )
+        if isinstance(right, Lookup):
+            j = Join(left, right, kind, "nested loop")
             j.cond = terms
             return j
         lkeys, rkeys, rest = [], [], []
         for t in terms:
             pair = _equi_pair(t, slot, available, local)
-            if pair is not None and not isinstance(right, Lookup):
+            if pair is not None:
                 lkeys.append(pair[0])
                 rkeys.append(pair[1])
             else:
