@@ -16,11 +16,14 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from memtables.sql.runtime import to_number, to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = Path(__file__).resolve().parent / "slt_expected.json"
@@ -109,24 +112,28 @@ def applies(conditions) -> bool:
     return True
 
 
+_NON_PRINTABLE = re.compile(r"[^ -~]")
+
+
 def render(value, type_char: str) -> str:
     """A value as the reference harness prints it for column type I, R or T."""
-    from memtables.sql.runtime import to_number, to_text
-
     if value is None:
         return "NULL"
+    tp = type(value)
     if type_char == "I":
-        if isinstance(value, (bytes, str)):
+        if tp is int:
+            return str(value)
+        if tp is str or tp is bytes:
             value = to_number(value)
         return str(int(value))
     if type_char == "R":
-        if isinstance(value, (bytes, str)):
+        if tp is str or tp is bytes:
             value = to_number(value)
         return f"{float(value):.3f}"
-    text = to_text(value)
+    text = value if tp is str else to_text(value)
     if text == "":
         return "(empty)"
-    return "".join(c if " " <= c <= "~" else "@" for c in text)
+    return _NON_PRINTABLE.sub("@", text)
 
 
 def run_file(path: str) -> FileResult:
@@ -182,7 +189,8 @@ def run_record(conn, rec: Record, threshold: int, labels: dict) -> str | None:
     types = rec.types
     if rows and len(rows[0]) != len(types):
         return f"expected {len(types)} columns, got {len(rows[0])} -- {rec.sql!r}"
-    table = [[render(v, types[i]) for i, v in enumerate(r)] for r in rows]
+    pairs = list(enumerate(types))
+    table = [[render(r[i], t) for i, t in pairs] for r in rows]
     if rec.sort == "rowsort":
         table.sort()
     values = [v for r in table for v in r]
