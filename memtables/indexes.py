@@ -1,12 +1,16 @@
 """Secondary indexes: index key → primary keys of rows that have (or had) that value.
 
 Entries may be stale under MVCC (an older version still carries the value); readers check
-the visible row, and version collection removes entries no version needs.
+the visible row against the entry, and version collection removes entries no version needs.
+Writers change an index only while holding the engine's write lock; a sorted index also
+takes its own short lock so readers can copy a slice of entries consistently.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import threading
+from itertools import islice
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
@@ -54,6 +58,10 @@ class HashIndex:
         s = self.map.get(ik)
         return tuple(s) if s else ()
 
+    def distinct_keys(self) -> int:
+        """How many different values the index holds (for the planner's estimates)."""
+        return len(self.map)
+
     def _check(self, table) -> None:
         """Assert every entry points at a row with a version carrying that value."""
         for ik, pks in self.map.items():
@@ -67,38 +75,53 @@ class HashIndex:
 
 
 _RANKS = {bool: 1, int: 1, float: 1, str: 2, bytes: 3}
+#: Sorts after every encoded value: the open end of a prefix range.
+TOP = (9,)
+#: Sorts after NULL and before every other encoded value.
+NOT_NULL = (1,)
 
 
-def _encode_value(v: Any) -> tuple:
-    """A totally ordered form of one value: NULL first, then numbers, text, blobs, dates."""
+def encode_value(v: Any) -> tuple:
+    """A totally ordered form of one value, in SQLite's order: NULL, numbers, text, blobs."""
+    r = _RANKS.get(type(v))
+    if r is not None:
+        return (r, v)
     if v is None:
         return (0,)
-    r = _RANKS.get(type(v))
-    if r is None:
-        if isinstance(v, _dt.datetime):
-            return (4, v)
-        if isinstance(v, _dt.date):
-            return (4, _dt.datetime(v.year, v.month, v.day))
-        return (5, repr(v))
-    return (r, v)
+    if isinstance(v, _dt.datetime):
+        return (4, v)
+    if isinstance(v, _dt.date):
+        return (4, _dt.datetime(v.year, v.month, v.day))
+    return (5, repr(v))
 
 
 class SortedIndex(HashIndex):
-    """Ordered index over a SortedList of (encoded key, primary key) entries.
+    """Ordered index: a SortedList of (encoded key, primary key) beside the equality map.
 
-    Answers equality in O(log n) and ranges, prefixes and ordered scans in O(log n + k).
+    Equality is O(1) through the map; ranges, prefixes of composite keys and ordered scans
+    are O(log n + k) through the sorted entries.  An encoded key is a tuple with one
+    ``encode_value`` per column.
     """
 
     method = "sorted"
+    CHUNK = 256
 
     def __init__(self, name: str, table_name: str, columns: tuple[int, ...], unique: bool):
         super().__init__(name, table_name, columns, unique)
         self.entries = SortedList()
         self.descending: tuple[bool, ...] = ()
+        self.lock = threading.Lock()
         if len(columns) == 1:
-            self.encode = _encode_value
+            (col,) = columns
+            self.encode_row = lambda row: (encode_value(row[col]),)
         else:
-            self.encode = lambda ik: tuple(_encode_value(v) for v in ik)
+            self.encode_row = lambda row: tuple(encode_value(row[c]) for c in columns)
+
+    def encode(self, ik: Any) -> tuple:
+        """The encoded form of an index key (a value, or a tuple for several columns)."""
+        if len(self.columns) == 1:
+            return (encode_value(ik),)
+        return tuple(encode_value(v) for v in ik)
 
     def add(self, ik: Any, pk: Any) -> None:
         """O(log n)."""
@@ -109,7 +132,8 @@ class SortedIndex(HashIndex):
             return
         else:
             s.add(pk)
-        self.entries.add((self.encode(ik), pk))
+        with self.lock:
+            self.entries.add((self.encode(ik), pk))
 
     def discard(self, ik: Any, pk: Any) -> None:
         """O(log n)."""
@@ -119,53 +143,44 @@ class SortedIndex(HashIndex):
         s.discard(pk)
         if not s:
             del self.map[ik]
-        self.entries.discard((self.encode(ik), pk))
+        with self.lock:
+            self.entries.discard((self.encode(ik), pk))
 
-    def range(
+    def scan(
         self,
-        low: Any = None,
-        high: Any = None,
-        low_inclusive: bool = True,
-        high_inclusive: bool = True,
+        low: tuple | None,
+        high: tuple | None,
+        low_open: bool = False,
+        high_open: bool = False,
         reverse: bool = False,
-        prefix: int = 0,
-    ) -> Iterator:
-        """Primary keys whose index key lies between the encoded bounds, in index order.
+    ) -> Iterator[tuple]:
+        """(encoded key, primary key) entries between two encoded key prefixes, in order.
 
-        ``low``/``high`` are encoded keys (or prefixes of them when ``prefix`` columns are
-        given); None means unbounded.  O(log n + k).
+        ``low``/``high`` are tuples of encoded column values (a prefix of the key), None for
+        unbounded; ``*_open`` excludes keys equal to the bound on its columns.  Entries are
+        copied a chunk at a time under the index lock, resuming after the last one seen, so
+        concurrent writers never disturb the iteration.  O(log n + k).
         """
+        lo = None if low is None else ((low + (TOP,),) if low_open else (low,))
+        hi = None if high is None else ((high,) if high_open else (high + (TOP,),))
+        inclusive = [True, True]
         entries = self.entries
-        lo = None if low is None else ((low,) if prefix == 0 else (low,))
-        hi = None if high is None else ((high,) if prefix == 0 else (high,))
-        for enc, pk in entries.irange(lo, hi, (True, True), reverse=reverse):
-            k = enc if prefix == 0 else enc[:prefix]
-            if low is not None and not low_inclusive and k == low:
-                continue
-            if high is not None and k == high and not high_inclusive:
-                continue
-            if high is not None and k > high:
-                if reverse:
-                    continue
-                break
-            if low is not None and k < low:
-                if reverse:
-                    break
-                continue
-            yield pk
+        chunk_size = self.CHUNK
+        while True:
+            with self.lock:
+                chunk = list(islice(entries.irange(lo, hi, tuple(inclusive), reverse), chunk_size))
+            yield from chunk
+            if len(chunk) < chunk_size:
+                return
+            if reverse:
+                hi, inclusive[1] = chunk[-1], False
+            else:
+                lo, inclusive[0] = chunk[-1], False
 
     def _check(self, table) -> None:
         super()._check(table)
         assert len(self.entries) == sum(len(s) for s in self.map.values()), self.name
-        for enc, pk in self.entries:
-            assert pk in self.map.get(self._decode_key(enc), ()), (self.name, enc, pk)
-
-    def _decode_key(self, enc: tuple) -> Any:
-        def one(e):
-            if e[0] == 0:
-                return None
-            return e[1]
-
-        if len(self.columns) == 1:
-            return one(enc)
-        return tuple(one(e) for e in enc)
+        for ik, pks in self.map.items():
+            enc = self.encode(ik)
+            for pk in pks:
+                assert (enc, pk) in self.entries, (self.name, ik, pk)

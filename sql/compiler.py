@@ -12,6 +12,7 @@ import itertools
 from typing import Any, Callable
 
 from ..errors import InternalError
+from ..indexes import NOT_NULL, encode_value
 from ..storage import INF, visible
 from . import bound as B
 from . import runtime as R
@@ -22,6 +23,8 @@ from .plan import (
     Compound,
     Distinct,
     Filter,
+    IndexLookup,
+    IndexRange,
     Join,
     Limit,
     Lookup,
@@ -219,6 +222,84 @@ class Compiler:
         w.depth += 1
         self._filters(w, node.filters, consume)
         w.depth -= 2
+
+    def _index_rows(self, w, node, loop_head: str, check_row) -> None:
+        """Emit the body shared by index paths: fetch the version, check it, filter."""
+        s = node.slot
+        get = self.prog.const(node.table.rows.get)
+        w.emit(loop_head)
+        w.depth += 1
+        w.emit(f"v{s} = {get}(k{s})")
+        w.emit(f"if v{s} is None: continue")
+        self._row_check(w, f"v{s}", f"r{s}", "continue")
+        w.emit(f"if {check_row}: continue")  # a stale entry for an older version
+
+    def _p_IndexLookup(self, w, node, consume) -> None:
+        s = node.slot
+        ix = self.prog.const(node.index)
+        key_of = self.prog.const(node.index.key_of)
+        if node.many:
+            items = ", ".join(self.expr(i) for i in node.keys[0].items)
+            w.emit(f"for ik{s} in dict.fromkeys(({items},)):")
+            w.depth += 1
+            w.emit(f"if ik{s} is None: continue")
+        else:
+            keys = [self.expr(k) for k in node.keys]
+            if len(keys) == 1:
+                w.emit(f"ik{s} = {keys[0]}")
+                w.emit(f"if ik{s} is not None:")
+            else:
+                w.emit(f"ik{s} = ({', '.join(keys)},)")
+                w.emit(f"if None not in ik{s}:")
+            w.depth += 1
+        self._index_rows(w, node, f"for k{s} in {ix}.lookup(ik{s}):", f"{key_of}(r{s}) != ik{s}")
+        self._filters(w, node.filters, consume)
+        w.depth -= 2
+
+    def _p_IndexRange(self, w, node, consume) -> None:
+        s = node.slot
+        ix = self.prog.const(node.index)
+        enc = self.prog.const(encode_value)
+        enc_row = self.prog.const(node.index.encode_row)
+        guards = []
+        parts = []
+        for e in node.prefix:
+            t = self.prog.fresh()
+            w.emit(f"{t} = {self.expr(e)}")
+            guards.append(f"{t} is not None")
+            parts.append(f"{enc}({t})")
+        prefix = "(" + "".join(p + ", " for p in parts) + ")"
+        bounds = {}
+        for side in ("low", "high"):
+            e = getattr(node, side)
+            if e is None:
+                bounds[side] = "None" if not parts else prefix
+                continue
+            t = self.prog.fresh()
+            w.emit(f"{t} = {self.expr(e)}")
+            guards.append(f"{t} is not None")
+            bounds[side] = f"{prefix} + ({enc}({t}),)"
+        if node.low is None and node.high is not None:
+            bounds["low"] = f"{prefix} + ({self.prog.const(NOT_NULL)},)"
+        w.emit(f"if {' and '.join(guards) or 'True'}:")
+        w.depth += 1
+        head = (
+            f"for e{s}, k{s} in {ix}.scan({bounds['low']}, {bounds['high']}, "
+            f"{node.low_open}, {node.high_open}, {node.reverse}):"
+        )
+        self._index_rows(w, node, head, f"{enc_row}(r{s}) != e{s}")
+        self._filters(w, node.filters, consume)
+        w.depth -= 2
+
+    def _p_IndexMinMax(self, w, node, consume) -> None:
+        s = node.slot
+        fn = self.prog.const(index_extreme)
+        rows = self.prog.const(node.table.rows)
+        vals = []
+        for func, ix in node.specs:
+            vals.append(f"{fn}({self.prog.const(ix)}, {rows}, ts, me, {func == 'max'})")
+        w.emit(f"r{s} = ({''.join(v + ', ' for v in vals)})")
+        consume()
 
     def _p_RowsSource(self, w, node: RowsSource, consume) -> None:
         s = node.slot
@@ -662,9 +743,21 @@ class Compiler:
         return f"not3({s})" if e.negated else s
 
 
+def index_extreme(index, rows: dict, ts: int, me: int, largest: bool):
+    """The smallest (or largest) non-NULL value of a sorted index's first column visible at
+    ``ts``; None when there is none.  O(log n) plus stale or invisible entries skipped."""
+    col = index.columns[0]
+    for enc, pk in index.scan((NOT_NULL,), None, reverse=largest):
+        v = rows.get(pk)
+        row = None if v is None else visible(v, ts, me)
+        if row is not None and index.encode_row(row) == enc:
+            return row[col]
+    return None
+
+
 def _source_of(node, slot: int):
     """The source node binding ``slot`` under ``node`` (None if it is not a plain source)."""
-    if isinstance(node, (Scan, Lookup, RowsSource, VirtualScan)):
+    if isinstance(node, (Scan, Lookup, RowsSource, VirtualScan, IndexLookup, IndexRange)):
         return node if node.slot == slot else None
     if isinstance(node, Aggregate):
         return node if node.slot == slot else None
@@ -676,7 +769,7 @@ def _source_of(node, slot: int):
 
 
 def _width(src) -> int:
-    if isinstance(src, (Scan, Lookup)):
+    if isinstance(src, (Scan, Lookup, IndexLookup, IndexRange)):
         return len(src.table.columns)
     if isinstance(src, RowsSource):
         return len(src.query.names)

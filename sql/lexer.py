@@ -34,9 +34,25 @@ _MASTER = re.compile(
 
 # Operators whose terminals the grammar names itself.
 _NAMED_OPS = {
-    "||": "CONCAT_OP", "<<": "SHL", ">>": "SHR", "<=": "LE", ">=": "GE", "==": "EQ_OP",
-    "!=": "NE_OP", "<>": "NE2_OP", "<": "LT", ">": "GT", "=": "EQ", "&": "AMP", "|": "PIPE",
-    "+": "ADD_OP", "-": "ADD_OP", "*": "STAR", "/": "MUL_OP", "%": "MUL_OP", "~": "UNARY_OP",
+    "||": "CONCAT_OP",
+    "<<": "SHL",
+    ">>": "SHR",
+    "<=": "LE",
+    ">=": "GE",
+    "==": "EQ_OP",
+    "!=": "NE_OP",
+    "<>": "NE2_OP",
+    "<": "LT",
+    ">": "GT",
+    "=": "EQ",
+    "&": "AMP",
+    "|": "PIPE",
+    "+": "ADD_OP",
+    "-": "ADD_OP",
+    "*": "STAR",
+    "/": "MUL_OP",
+    "%": "MUL_OP",
+    "~": "UNARY_OP",
 }
 
 

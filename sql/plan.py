@@ -96,6 +96,79 @@ class Lookup(Source):
         return f"PRIMARY KEY LOOKUP {self.table.name} ({conds})"
 
 
+class IndexLookup(Source):
+    """Rows whose index key equals the given values: one hash probe per value."""
+
+    def __init__(self, table, slot: int, alias: str, index, keys: list, many: bool = False):
+        self.table = table
+        self.slot = slot
+        self.alias = alias
+        self.index = index
+        self.keys = keys  # one expr per index column; with many, one IN-list expr
+        self.many = many
+        self.filters: list = []
+        self.need_key = False
+
+    def label(self) -> str:
+        cols = [self.table.columns[i].name for i in self.index.columns]
+        if self.many:
+            cond = f"{cols[0]} IN {_in_items(self.keys[0])}"
+        else:
+            cond = ", ".join(f"{c} = {k}" for c, k in zip(cols, self.keys))
+        return f"INDEX LOOKUP {self.table.name} USING {self.index.name} ({cond})"
+
+
+class IndexRange(Source):
+    """Rows of a sorted index between bounds, in index order (reverse for DESC)."""
+
+    def __init__(self, table, slot: int, alias: str, index, prefix: list):
+        self.table = table
+        self.slot = slot
+        self.alias = alias
+        self.index = index
+        self.prefix = prefix  # exprs equal to the leading index columns
+        self.low = self.high = None
+        self.low_open = self.high_open = False
+        self.reverse = False
+        self.filters: list = []
+        self.need_key = False
+
+    def label(self) -> str:
+        cols = [self.table.columns[i].name for i in self.index.columns]
+        conds = [f"{c} = {k}" for c, k in zip(cols, self.prefix)]
+        nxt = cols[len(self.prefix)] if len(self.prefix) < len(cols) else None
+        if self.low is not None:
+            conds.append(f"{nxt} {'>' if self.low_open else '>='} {self.low}")
+        if self.high is not None:
+            conds.append(f"{nxt} {'<' if self.high_open else '<='} {self.high}")
+        kind = "INDEX RANGE" if conds else "INDEX SCAN"
+        where = f" ({' AND '.join(conds)})" if conds else ""
+        order = " DESC" if self.reverse else ""
+        return f"{kind} {self.table.name} USING {self.index.name}{where}{order}"
+
+
+class IndexMinMax(Node):
+    """min()/max() of indexed columns read from the ends of sorted indexes."""
+
+    def __init__(self, table, slot: int, specs: list):
+        self.table = table
+        self.slot = slot
+        self.specs = specs  # (func, index) per aggregate, in output order
+
+    def label(self) -> str:
+        parts = [
+            f"{f}({self.table.columns[ix.columns[0]].name}) USING {ix.name}" for f, ix in self.specs
+        ]
+        return f"INDEX MIN/MAX {self.table.name}: " + ", ".join(parts)
+
+
+def _in_items(expr) -> str:
+    items = getattr(expr, "items", None)
+    if items is None:
+        return str(expr)
+    return "(" + ", ".join(str(i) for i in items) + ")"
+
+
 class RowsSource(Source):
     """Rows of a subquery, view or VALUES list, computed once per execution."""
 

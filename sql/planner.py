@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import NotSupportedError, ProgrammingError, UndefinedTable
 from ..types import INTEGER
+from . import access
 from . import ast as A
 from . import bound as B
 from .binder import (
@@ -22,10 +23,14 @@ from .binder import (
     contains_aggregate,
 )
 from .plan import (
+    AggCall,
     Aggregate,
     Compound,
     Distinct,
     Filter,
+    IndexLookup,
+    IndexMinMax,
+    IndexRange,
     Join,
     Limit,
     Lookup,
@@ -190,7 +195,12 @@ class Planner:
         sort_keys, sort_desc = self._order_terms(order_by, items, exprs, out_scope)
         if aggregating:
             agg = out_scope.agg
-            root = Aggregate(root, agg.groups, agg.extras, agg.slot)
+            root = _index_min_max(root, agg) or Aggregate(root, agg.groups, agg.extras, agg.slot)
+        elif sort_keys:
+            terms = [(b, t.desc, t.nulls_first) for (b, _), t in zip(sort_keys, order_by)]
+            in_order = access.ordered(root, terms)
+            if in_order is not None:
+                root, sort_keys = in_order, []
         if having is not None:
             root = Filter(root, B.conjuncts(having))
         names = [_item_name(e, alias) for e, alias in items]
@@ -397,7 +407,7 @@ class Planner:
                 continue
             # a key lookup driven by the left rows turns the join into an index join
             probe = self._access_path(src, mine + join_terms, available, local_slots)
-            if isinstance(probe, Lookup) and any(k.slots() & available for k in probe.keys):
+            if _driven_by(probe, available):
                 root = Join(root, probe, kind, "index")
             else:
                 src = self._access_path(src, mine, available, local_slots)
@@ -412,37 +422,15 @@ class Planner:
         return root
 
     def _access_path(self, src, terms: list, available: set, local_slots: set):
-        """Turn a Scan into a primary-key Lookup when ``terms`` pin the whole key."""
+        """The access path for a source under ``terms`` (see ``access.choose``)."""
         if not isinstance(src, Scan):
             src.filters = terms
             return src
-        table = src.table
-        pk = table.schema.primary_key
-        slot = src.slot
-        if pk:
-            found: dict[int, tuple] = {}
-            for t in terms:
-                hit = _key_equality(t, slot, available, local_slots)
-                if hit is not None and hit[0] in pk and hit[0] not in found:
-                    found[hit[0]] = (hit[1], t)
-            if len(found) == len(pk):
-                keys = [found[p][0] for p in pk]
-                used = {id(found[p][1]) for p in pk}
-                look = Lookup(table, slot, src.alias, keys)
-                look.filters = [t for t in terms if id(t) not in used]
-                return look
-            if len(pk) == 1:
-                for t in terms:
-                    if _key_in_list(t, slot, pk[0], available, local_slots):
-                        look = Lookup(table, slot, src.alias, [t], many=True)
-                        look.filters = [x for x in terms if x is not t]
-                        return look
-        src.filters = terms
-        return src
+        return access.choose(src, terms, available, local_slots)
 
     def _join(self, left: Node, right, kind: str, terms: list, available: set, local: set):
         slot = right.slot
-        if isinstance(right, Lookup):
+        if isinstance(right, (Lookup, IndexLookup, IndexRange)):
             j = Join(left, right, kind, "nested loop")
             j.cond = terms
             return j
@@ -463,42 +451,34 @@ class Planner:
         return j
 
 
-def _key_equality(t: B.BExpr, slot: int, available: set, local: set):
-    """(column position, key expr) when ``t`` is ``col = expr`` with expr not reading ``slot``."""
-    if not (isinstance(t, B.Op) and t.op == "="):
+def _index_min_max(root, agg) -> IndexMinMax | None:
+    """Answer ``SELECT min(col), max(col) FROM t`` from sorted indexes, without a scan."""
+    if agg.groups or not isinstance(root, Scan) or root.filters or not agg.extras:
         return None
-    for col, other in ((t.left, t.right), (t.right, t.left)):
-        if isinstance(col, B.ColRef) and col.slot == slot:
-            other_slots = other.slots() & local
-            if slot in other_slots or not other_slots <= available:
-                continue
-            if B.contains_subquery(other):
-                continue
-            if not _key_compatible(col, other):
-                continue
-            return col.pos, other
-    return None
+    specs = []
+    for ex in agg.extras:
+        if not isinstance(ex, AggCall) or ex.func not in ("min", "max") or ex.distinct:
+            return None
+        arg = ex.args[0]
+        if not (isinstance(arg, B.ColRef) and arg.slot == root.slot):
+            return None
+        ix = next(
+            (i for i in root.table.indexes if i.method == "sorted" and i.columns[0] == arg.pos),
+            None,
+        )
+        if ix is None:
+            return None
+        specs.append((ex.func, ix))
+    return IndexMinMax(root.table, agg.slot, specs)
 
 
-def _key_compatible(col: B.ColRef, other: B.BExpr) -> bool:
-    """A dict probe finds what ``=`` would only when the types agree (or are unknown)."""
-    if other.type is None or col.type is None or other.type is col.type:
-        return True
-    return col.type.numeric and other.type.numeric
-
-
-def _key_in_list(t: B.BExpr, slot: int, pos: int, available: set, local: set) -> bool:
-    if not isinstance(t, B.InList) or t.negated:
-        return False
-    col = t.expr
-    if not (isinstance(col, B.ColRef) and col.slot == slot and col.pos == pos):
-        return False
-    for item in t.items:
-        if (item.slots() & local) - available or slot in item.slots():
-            return False
-        if not _key_compatible(col, item):
-            return False
-    return True
+def _driven_by(path, available: set) -> bool:
+    """True when an index or key path takes its keys from rows already joined."""
+    exprs = list(getattr(path, "keys", ())) + list(getattr(path, "prefix", ()))
+    exprs += [e for e in (getattr(path, "low", None), getattr(path, "high", None)) if e]
+    return isinstance(path, (Lookup, IndexLookup, IndexRange)) and any(
+        e.slots() & available for e in exprs
+    )
 
 
 def _equi_pair(t: B.BExpr, slot: int, available: set, local: set):

@@ -13,12 +13,67 @@ from . import ast as A
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _RESERVED = {
-    "select", "from", "where", "group", "order", "by", "having", "limit", "offset", "and",
-    "or", "not", "null", "is", "in", "between", "like", "glob", "case", "when", "then", "else",
-    "end", "cast", "as", "on", "join", "left", "inner", "cross", "outer", "union", "except",
-    "intersect", "all", "distinct", "exists", "values", "insert", "update", "delete", "create",
-    "drop", "table", "index", "view", "primary", "unique", "default", "check", "collate",
-    "using", "true", "false", "escape", "isnull", "notnull", "asc", "desc", "nulls", "set",
+    "select",
+    "from",
+    "where",
+    "group",
+    "order",
+    "by",
+    "having",
+    "limit",
+    "offset",
+    "and",
+    "or",
+    "not",
+    "null",
+    "is",
+    "in",
+    "between",
+    "like",
+    "glob",
+    "case",
+    "when",
+    "then",
+    "else",
+    "end",
+    "cast",
+    "as",
+    "on",
+    "join",
+    "left",
+    "inner",
+    "cross",
+    "outer",
+    "union",
+    "except",
+    "intersect",
+    "all",
+    "distinct",
+    "exists",
+    "values",
+    "insert",
+    "update",
+    "delete",
+    "create",
+    "drop",
+    "table",
+    "index",
+    "view",
+    "primary",
+    "unique",
+    "default",
+    "check",
+    "collate",
+    "using",
+    "true",
+    "false",
+    "escape",
+    "isnull",
+    "notnull",
+    "asc",
+    "desc",
+    "nulls",
+    "set",
 }
 
 
@@ -62,8 +117,9 @@ def _e(node: Any) -> str:
     """Render a sub-expression, parenthesised unless it is atomic."""
     s = to_sql(node)
     if isinstance(node, (A.Literal, A.Param, A.Column, A.Call, A.Cast, A.Case)):
-        if not (isinstance(node, A.Literal) and isinstance(node.value, (int, float))
-                and node.value < 0):
+        if not (
+            isinstance(node, A.Literal) and isinstance(node.value, (int, float)) and node.value < 0
+        ):
             return s
     if isinstance(node, (A.ScalarSubquery, A.Exists)):
         return s
