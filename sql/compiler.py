@@ -472,11 +472,24 @@ class Compiler:
             self._produce(w, node.child, lambda: w.emit(f"{buf}.append(({keys}, row))"))
         else:
             self._produce(w, node.child, lambda: w.emit(f"{buf}.append((sk, row))"))
-        for i in reversed(range(len(node.keys))):
-            _name, desc, nulls_first, type_ = node.keys[i]
-            keyfn = self.prog.const(_sort_key_function(i, type_, desc, nulls_first))
-            safe = self.prog.const(_sort_key_function(i, None, desc, nulls_first))
-            w.emit(f"sort_rows({buf}, {keyfn}, {bool(desc)}, {safe})")
+        directions = {k[1] for k in node.keys}
+        if node.top_n is not None and len(directions) == 1:
+            # LIMIT on top and one direction: keep the first n with a heap, O(N log n)
+            lim, off = node.top_n
+            n = f"R.limit_value({self.expr(lim)})"
+            if off is not None:
+                n = f"top_count({n}, R.limit_value({self.expr(off)}))"
+            keys = [_sort_key_function(i, k[3], k[1], k[2]) for i, k in enumerate(node.keys)]
+            safe = [_sort_key_function(i, None, k[1], k[2]) for i, k in enumerate(node.keys)]
+            keyfn = self.prog.const(_combined_key(keys))
+            safefn = self.prog.const(_combined_key(safe))
+            w.emit(f"{buf} = top_rows({buf}, {n}, {keyfn}, {directions.pop()}, {safefn})")
+        else:
+            for i in reversed(range(len(node.keys))):
+                _name, desc, nulls_first, type_ = node.keys[i]
+                keyfn = self.prog.const(_sort_key_function(i, type_, desc, nulls_first))
+                safe = self.prog.const(_sort_key_function(i, None, desc, nulls_first))
+                w.emit(f"sort_rows({buf}, {keyfn}, {bool(desc)}, {safe})")
         w.emit(f"for sk, row in {buf}:")
         w.depth += 1
         consume()
@@ -794,6 +807,13 @@ def _sort_key_function(i: int, type_, desc: bool, nulls_first):
     if null_low:
         return lambda e: sk(e[0][i])
     return lambda e: (e[0][i] is None, sk(e[0][i]))
+
+
+def _combined_key(keys: list):
+    """One key function ordering by several ORDER BY terms of the same direction."""
+    if len(keys) == 1:
+        return keys[0]
+    return lambda e: tuple(k(e) for k in keys)
 
 
 def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -> None:

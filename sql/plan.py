@@ -330,7 +330,7 @@ class Sort(Node):
         self.child = child
         self.keys = keys
         self.positions = positions
-        self.top_n = None  # a bound expr when a LIMIT sits on top
+        self.top_n = None  # (limit, offset) exprs when a LIMIT sits on top
 
     def children(self) -> list[Node]:
         return [self.child]

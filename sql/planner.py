@@ -158,7 +158,7 @@ class Planner:
             if e is not None and e.slots() - scope.outer_refs:
                 raise ProgrammingError("LIMIT and OFFSET must not refer to columns")
         if isinstance(root, Sort) and lim is not None:
-            root.top_n = lim
+            root.top_n = (lim, off)
         return Limit(root, lim, off)
 
     # ------------------------------------------------------------ SELECT core

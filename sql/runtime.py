@@ -7,6 +7,7 @@ these helpers for the rest. Every helper takes and returns plain Python values; 
 from __future__ import annotations
 
 import datetime as _dt
+import heapq
 import re
 from typing import Any
 
@@ -611,3 +612,20 @@ def row_set(rows: list) -> tuple[frozenset, bool]:
     has_null = None in values
     values.discard(None)
     return frozenset(values), has_null
+
+
+def top_count(limit: int, offset: int) -> int:
+    """How many sorted rows a LIMIT/OFFSET needs (-1: all of them)."""
+    return -1 if limit < 0 else limit + max(offset, 0)
+
+
+def top_rows(buf: list, n: int, key, reverse: bool, fallback) -> list:
+    """The first ``n`` (keys, row) pairs in sort order, by a heap when ``n`` is small."""
+    if n < 0 or n >= len(buf):
+        sort_rows(buf, key, reverse, fallback)
+        return buf
+    pick = heapq.nlargest if reverse else heapq.nsmallest
+    try:
+        return pick(n, buf, key=key)
+    except TypeError:
+        return pick(n, buf, key=fallback)
