@@ -14,6 +14,12 @@ from .workloads import WORKLOADS, run_workloads
 ENGINES = ["memtables", "sqlite3"]
 
 
+def _flatness(figures) -> float | None:
+    by = {f.name: f.times.get("memtables") for f in figures}
+    small, big = by.get("point select at 10k rows"), by.get("point select at 1M rows")
+    return big / small if small and big else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--only", nargs="*", help="run workloads whose name contains these")
@@ -32,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     figures = run_workloads(args.only, ENGINES)
     print(table(figures, ENGINES))
+    flat = _flatness(figures)
+    if flat is not None:
+        print(f"point select at 1M rows / at 10k rows (memtables): {flat:.2f}x")
     print(f"({time.perf_counter() - t0:.1f} s)")
     if args.json:
         write_json(figures, args.json)

@@ -1,6 +1,9 @@
-"""Workloads: each sets up a database and times one kind of operation on it.
+"""Workloads: each builds its data and times one kind of operation, per engine.
 
 Every workload runs the same SQL on memtables and on sqlite3 ``:memory:`` in this process.
+Tables: ``users(id INTEGER PRIMARY KEY, name, email, age, score)`` with an index on age, and
+``orders(id, user_id, amount)``. Ages are spread over 2,000 values so that a two-value range
+returns about 100 of 100,000 rows.
 """
 
 from __future__ import annotations
@@ -16,14 +19,22 @@ from .harness import Figure, best_time
 USERS_DDL = (
     "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT, age INTEGER, score REAL)"
 )
+AGE_INDEX = "CREATE INDEX users_age ON users (age)"
+ORDERS_DDL = "CREATE TABLE orders (id INTEGER PRIMARY KEY, user_id INTEGER, amount REAL)"
+AGES = 2000
 
 
-def user_rows(n: int, seed: int = 1) -> list[tuple]:
+def user_rows(n: int, start: int = 1, seed: int = 1) -> list[tuple]:
     rnd = random.Random(seed)
     return [
-        (i, f"user{i}", f"user{i}@example.com", rnd.randint(18, 90), round(rnd.random() * 100, 2))
-        for i in range(1, n + 1)
+        (i, f"user{i}", f"user{i}@example.com", rnd.randrange(AGES), round(rnd.random() * 100, 2))
+        for i in range(start, start + n)
     ]
+
+
+def order_rows(n: int, users: int, seed: int = 2) -> list[tuple]:
+    rnd = random.Random(seed)
+    return [(i, rnd.randint(1, users), round(rnd.random() * 500, 2)) for i in range(1, n + 1)]
 
 
 def connect(engine: str):
@@ -32,19 +43,76 @@ def connect(engine: str):
     return sqlite3.connect(":memory:")
 
 
-def users_db(engine: str, n: int):
+_cache: dict = {}
+
+
+def users_db(engine: str, n: int, orders: int = 0):
+    """A database with ``n`` users (and ``orders`` orders), built once per engine and size."""
+    key = (engine, n, orders)
+    conn = _cache.get(key)
+    if conn is None:
+        conn = connect(engine)
+        conn.execute(USERS_DDL)
+        conn.execute(AGE_INDEX)
+        conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?)", user_rows(n))
+        if orders:
+            conn.execute(ORDERS_DDL)
+            conn.executemany("INSERT INTO orders VALUES (?, ?, ?)", order_rows(orders, n))
+        conn.commit()
+        _cache[key] = conn
+    return conn
+
+
+def release() -> None:
+    """Drop the cached databases (the 1M-row ones are large)."""
+    for conn in _cache.values():
+        conn.close()
+    _cache.clear()
+
+
+def fresh_users(engine: str):
     conn = connect(engine)
     conn.execute(USERS_DDL)
-    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?)", user_rows(n))
+    conn.execute(AGE_INDEX)
     conn.commit()
     return conn
 
 
-def point_select(n_rows: int, ops: int) -> Callable[[str], float]:
+# ---------------------------------------------------------------- workloads
+def insert_each(engine: str) -> float:
+    rows = user_rows(20_000)
+
+    def go() -> int:
+        conn = fresh_users(engine)
+        cur = conn.cursor()
+        for r in rows:
+            cur.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?)", r)
+        conn.commit()
+        conn.close()
+        return len(rows)
+
+    return best_time(go)
+
+
+def insert_many(engine: str) -> float:
+    rows = user_rows(100_000)
+
+    def go() -> int:
+        conn = fresh_users(engine)
+        conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?)", rows)
+        conn.commit()
+        conn.close()
+        return len(rows)
+
+    return best_time(go)
+
+
+def point_select(n_rows: int, ops: int = 100_000) -> Callable[[str], float]:
     def run(engine: str) -> float:
         conn = users_db(engine, n_rows)
         cur = conn.cursor()
-        keys = [random.Random(7).randint(1, n_rows) for _ in range(ops)]
+        rnd = random.Random(7)
+        keys = [rnd.randint(1, n_rows) for _ in range(ops)]
         sql = "SELECT * FROM users WHERE id = ?"
 
         def go() -> int:
@@ -58,8 +126,124 @@ def point_select(n_rows: int, ops: int) -> Callable[[str], float]:
     return run
 
 
+def age_range(engine: str) -> float:
+    conn = users_db(engine, 100_000)
+    cur = conn.cursor()
+    rnd = random.Random(3)
+    starts = [rnd.randrange(AGES - 2) for _ in range(2_000)]
+    sql = "SELECT * FROM users WHERE age BETWEEN ? AND ?"
+
+    def go() -> int:
+        n = 0
+        for a in starts:
+            cur.execute(sql, (a, a + 1))
+            n += len(cur.fetchall())
+        assert 50 < n / len(starts) < 150, n / len(starts)
+        return len(starts)
+
+    return best_time(go)
+
+
+def group_by_age(engine: str) -> float:
+    conn = users_db(engine, 100_000)
+    sql = "SELECT age, count(*), avg(score) FROM users GROUP BY age"
+
+    def go() -> int:
+        for _ in range(5):
+            rows = conn.execute(sql).fetchall()
+        assert len(rows) == AGES
+        return 5
+
+    return best_time(go)
+
+
+def join_group_by(engine: str) -> float:
+    conn = users_db(engine, 100_000, orders=200_000)
+    sql = (
+        "SELECT u.age, count(*), sum(o.amount) FROM orders o JOIN users u ON u.id = o.user_id "
+        "GROUP BY u.age"
+    )
+
+    def go() -> int:
+        rows = conn.execute(sql).fetchall()
+        assert len(rows) == AGES
+        return 1
+
+    return best_time(go)
+
+
+def _scratch_users(engine: str, n: int = 100_000):
+    conn = fresh_users(engine)
+    conn.executemany("INSERT INTO users VALUES (?, ?, ?, ?, ?)", user_rows(n))
+    conn.commit()
+    return conn
+
+
+def update_by_key(engine: str) -> float:
+    conn = _scratch_users(engine)
+    cur = conn.cursor()
+    rnd = random.Random(11)
+    ops = [(rnd.random() * 100, rnd.randint(1, 100_000)) for _ in range(20_000)]
+
+    def go() -> int:
+        for score, k in ops:
+            cur.execute("UPDATE users SET score = ? WHERE id = ?", (score, k))
+        conn.commit()
+        return len(ops)
+
+    t = best_time(go)
+    conn.close()
+    return t
+
+
+def delete_by_key(engine: str) -> float:
+    def go() -> int:
+        conn = _scratch_users(engine, 30_000)
+        cur = conn.cursor()
+        keys = list(range(1, 30_001, 2))
+        random.Random(5).shuffle(keys)
+        import time
+
+        t0 = time.perf_counter()
+        for k in keys:
+            cur.execute("DELETE FROM users WHERE id = ?", (k,))
+        conn.commit()
+        elapsed = time.perf_counter() - t0
+        conn.close()
+        return elapsed / len(keys)
+
+    return min(go() for _ in range(3))
+
+
+def small_transactions(engine: str) -> float:
+    conn = _scratch_users(engine, 10_000)
+    cur = conn.cursor()
+    rnd = random.Random(13)
+    ops = [(rnd.random(), rnd.randint(1, 10_000)) for _ in range(10_000)]
+
+    def go() -> int:
+        for score, k in ops:
+            cur.execute("UPDATE users SET score = ? WHERE id = ?", (score, k))
+            conn.commit()
+        return len(ops)
+
+    t = best_time(go)
+    conn.close()
+    return t
+
+
 WORKLOADS: dict[str, tuple[str, Callable[[str], float]]] = {
-    "point select (100k rows)": ("execute+fetchone", point_select(100_000, 100_000)),
+    "insert, one row per execute": ("row", insert_each),
+    "insert, executemany": ("row", insert_many),
+    "point select by key (100k rows)": ("execute+fetchone", point_select(100_000)),
+    "range on age index (~100 rows)": ("query", age_range),
+    "GROUP BY age, count and avg": ("query", group_by_age),
+    "join orders to users + GROUP BY": ("query", join_group_by),
+    "UPDATE by key": ("statement", update_by_key),
+    "DELETE by key": ("statement", delete_by_key),
+    "committed single-UPDATE transaction": ("transaction", small_transactions),
+    "point select at 10k rows": ("execute+fetchone", point_select(10_000)),
+    "point select at 1M rows": ("execute+fetchone", point_select(1_000_000)),
 }
 
 
@@ -72,4 +256,6 @@ def run_workloads(names: list[str] | None, engines: list[str]) -> list[Figure]:
         for engine in engines:
             fig.times[engine] = fn(engine)
         figures.append(fig)
+        if "1M" in name:
+            release()
     return figures

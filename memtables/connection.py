@@ -443,17 +443,14 @@ class Cursor:
         if conn._autocommit and not conn._explicit:
             conn._txn = None
             txn.commit()
-        if result.rows is not None:
-            self._rows = result.rows
+        rows, rowcount, lastrowid = result
+        if rows is not None:
+            self._rows = rows
             self._pos = 0
-            self.description = _description(stmt)
-        self.rowcount = result.rowcount
-        if (
-            result.lastrowid is not None
-            or getattr(stmt, "kind", "") == "dml"
-            and hasattr(stmt, "mode")
-        ):
-            self.lastrowid = result.lastrowid
+            self.description = stmt._description
+        self.rowcount = rowcount
+        if lastrowid is not None or stmt.inserts:
+            self.lastrowid = lastrowid
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
@@ -467,12 +464,22 @@ class Cursor:
         txn = conn._txn or conn._begin()
         mark = txn.savepoint()
         total = 0
+        result = (None, 0, None)
         run = stmt.execute
+        names = stmt.param_names
         try:
             with conn._txns.lock:
+                n = stmt.n_params
                 for params in seq_of_parameters:
-                    result = run(conn, txn, _adapt_params(stmt, params))
-                    total += result.rowcount
+                    if type(params) is not tuple or len(params) != n or names is not None:
+                        params = _adapt_params(stmt, params)
+                    else:
+                        for v in params:
+                            if type(v) not in _PARAM_TYPES:
+                                params = _adapt_params(stmt, params)
+                                break
+                    result = run(conn, txn, params)
+                    total += result[1]
         except BaseException as e:
             conn._fail(txn, mark, e)
             if isinstance(e, Error) or not isinstance(e, Exception):
@@ -484,7 +491,8 @@ class Cursor:
         self._rows = None
         self.description = None
         self.rowcount = total
-        self.lastrowid = result.lastrowid if total else self.lastrowid
+        if total and stmt.inserts:
+            self.lastrowid = result[2]
         return self
 
     def executescript(self, script: str) -> Cursor:

@@ -118,7 +118,7 @@ class Engine:
 
             def undo() -> None:
                 cat.indexes.pop(low, None)
-                table.indexes.remove(index)
+                table.remove_index(index)
                 cat.changed()
 
             txn.ddl.append(DDLChange(undo, ("create_index", index.name)))
@@ -135,7 +135,7 @@ class Engine:
         with self.txns.lock:
             del cat.indexes[low]
             if table is not None:
-                table.indexes.remove(index)
+                table.remove_index(index)
 
             def undo() -> None:
                 cat.indexes[low] = index

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from itertools import islice
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
@@ -75,19 +74,22 @@ class HashIndex:
 
 
 _RANKS = {bool: 1, int: 1, float: 1, str: 2, bytes: 3}
-#: Sorts after every encoded value: the open end of a prefix range.
+#: Sorts after every encoded column: the open end of a prefix range.
 TOP = (9,)
-#: Sorts after NULL and before every other encoded value.
+#: Sorts after an encoded NULL and before every other encoded value.
 NOT_NULL = (1,)
+_NULL = (0, 0)
+#: Column types whose values are mutually comparable, so keys can be the values themselves.
+RAW_TYPES = frozenset({"INTEGER", "REAL", "BOOLEAN", "TEXT", "BLOB", "DATE", "TIMESTAMP"})
 
 
 def encode_value(v: Any) -> tuple:
-    """A totally ordered form of one value, in SQLite's order: NULL, numbers, text, blobs."""
+    """One value as (rank, value): SQLite's order NULL, numbers, text, blobs, then dates."""
     r = _RANKS.get(type(v))
     if r is not None:
         return (r, v)
     if v is None:
-        return (0,)
+        return _NULL
     if isinstance(v, _dt.datetime):
         return (4, v)
     if isinstance(v, _dt.date):
@@ -95,36 +97,85 @@ def encode_value(v: Any) -> tuple:
     return (5, repr(v))
 
 
-class SortedIndex(HashIndex):
-    """Ordered index: a SortedList of (encoded key, primary key) beside the equality map.
+class _Above:
+    """Compares greater than any value: (key, ABOVE) sorts after every (key, pk) entry."""
 
-    Equality is O(1) through the map; ranges, prefixes of composite keys and ordered scans
-    are O(log n + k) through the sorted entries.  An encoded key is a tuple with one
-    ``encode_value`` per column.
+    __slots__ = ()
+
+    def __lt__(self, other: Any) -> bool:
+        return False
+
+    def __gt__(self, other: Any) -> bool:
+        return True
+
+    def __eq__(self, other: Any) -> bool:
+        return other is self
+
+    __hash__ = object.__hash__
+
+
+ABOVE = _Above()
+
+
+def _value_class(v: Any) -> int:
+    r = _RANKS.get(type(v))
+    if r is not None:
+        return r
+    if isinstance(v, _dt.date):
+        return 4
+    return 5
+
+
+def _convert_date(v: Any, target: type) -> Any:
+    """A date bound for a TIMESTAMP column, or a timestamp bound for a DATE column."""
+    if target is _dt.datetime:
+        return _dt.datetime(v.year, v.month, v.day)
+    return v.date()
+
+
+class SortedIndex(HashIndex):
+    """Ordered index: sorted (key, primary key) entries beside the equality map.
+
+    For one column of a concrete type the key is the value itself (NULLs are kept apart,
+    since they compare with nothing); otherwise it is a flat tuple of (rank, value) pairs
+    that orders any mix of values as SQLite does.  Equality is O(1) through the map;
+    ranges, prefixes of composite keys and ordered scans are O(log n + k).
     """
 
     method = "sorted"
     CHUNK = 256
 
-    def __init__(self, name: str, table_name: str, columns: tuple[int, ...], unique: bool):
+    def __init__(self, name: str, table_name: str, columns: tuple[int, ...], unique: bool,
+                 types: tuple = ()):
         super().__init__(name, table_name, columns, unique)
         self.entries = SortedList()
+        self.pending: set = set()  # added entries not yet sorted into ``entries``
         self.descending: tuple[bool, ...] = ()
         self.lock = threading.Lock()
-        if len(columns) == 1:
+        self.raw = len(columns) == 1 and bool(types) and types[0].name in RAW_TYPES
+        self.nulls: set = set()
+        self.value_type = types[0].pytype if self.raw else None
+        self.value_class = _value_class(self.value_type()) if self.raw and types[0].name not in (
+            "DATE", "TIMESTAMP") else 4
+        if self.raw:
             (col,) = columns
-            self.encode_row = lambda row: (encode_value(row[col]),)
+            self.row_key = itemgetter(col)
+        elif len(columns) == 1:
+            (col,) = columns
+            self.row_key = lambda row: encode_value(row[col])
         else:
-            self.encode_row = lambda row: tuple(encode_value(row[c]) for c in columns)
+            self.row_key = lambda row: sum((encode_value(row[c]) for c in columns), ())
 
-    def encode(self, ik: Any) -> tuple:
-        """The encoded form of an index key (a value, or a tuple for several columns)."""
+    def sort_key(self, ik: Any) -> Any:
+        """The entry key of an index key (the value itself, or its encoded form)."""
+        if self.raw:
+            return ik
         if len(self.columns) == 1:
-            return (encode_value(ik),)
-        return tuple(encode_value(v) for v in ik)
+            return encode_value(ik)
+        return sum((encode_value(v) for v in ik), ())
 
     def add(self, ik: Any, pk: Any) -> None:
-        """O(log n)."""
+        """O(1): new entries wait in ``pending`` until the next ordered read sorts them in."""
         s = self.map.get(ik)
         if s is None:
             self.map[ik] = {pk}
@@ -133,7 +184,10 @@ class SortedIndex(HashIndex):
         else:
             s.add(pk)
         with self.lock:
-            self.entries.add((self.encode(ik), pk))
+            if self.raw and ik is None:
+                self.nulls.add(pk)
+            else:
+                self.pending.add((self.sort_key(ik), pk))
 
     def discard(self, ik: Any, pk: Any) -> None:
         """O(log n)."""
@@ -144,43 +198,107 @@ class SortedIndex(HashIndex):
         if not s:
             del self.map[ik]
         with self.lock:
-            self.entries.discard((self.encode(ik), pk))
+            if self.raw and ik is None:
+                self.nulls.discard(pk)
+                return
+            entry = (self.sort_key(ik), pk)
+            if entry in self.pending:
+                self.pending.discard(entry)
+            else:
+                self.entries.discard(entry)
 
-    def scan(
-        self,
-        low: tuple | None,
-        high: tuple | None,
-        low_open: bool = False,
-        high_open: bool = False,
-        reverse: bool = False,
-    ) -> Iterator[tuple]:
-        """(encoded key, primary key) entries between two encoded key prefixes, in order.
+    def _merge(self) -> None:
+        """Sort pending entries in (the caller holds the lock).  O(p log(n + p))."""
+        pending = self.pending
+        if pending:
+            if len(pending) > 32:
+                self.entries.update(pending)
+            else:
+                add = self.entries.add
+                for e in pending:
+                    add(e)
+            pending.clear()
 
-        ``low``/``high`` are tuples of encoded column values (a prefix of the key), None for
-        unbounded; ``*_open`` excludes keys equal to the bound on its columns.  Entries are
-        copied a chunk at a time under the index lock, resuming after the last one seen, so
-        concurrent writers never disturb the iteration.  O(log n + k).
+    def scan(self, low: Any = None, high: Any = None, low_open: bool = False,
+             high_open: bool = False, reverse: bool = False, nulls: bool = True
+             ) -> Iterator[tuple]:
+        """(key, primary key) entries between two bounds, in key order (NULLs first).
+
+        Bounds are entry keys; for an encoded index they may be prefixes of the key (leading
+        columns), None means unbounded.  Entries are copied a chunk at a time under the index
+        lock and the scan resumes after the last entry it saw, so concurrent writers never
+        disturb it.  O(log n + k).
         """
-        lo = None if low is None else ((low + (TOP,),) if low_open else (low,))
-        hi = None if high is None else ((high,) if high_open else (high + (TOP,),))
-        inclusive = [True, True]
-        entries = self.entries
-        chunk_size = self.CHUNK
+        if self.raw:
+            bounds = self._raw_bounds(low, high)
+            if bounds is None:
+                return
+            lo = None if bounds[0] is None else ((bounds[0], ABOVE) if low_open else (bounds[0],))
+            hi = None if bounds[1] is None else ((bounds[1],) if high_open else (bounds[1], ABOVE))
+        else:
+            lo = None if low is None else ((low + TOP,) if low_open else (low,))
+            hi = None if high is None else ((high,) if high_open else (high + TOP,))
+        nulls = nulls and self.raw and low is None and high is None and self.nulls
+        if nulls and not reverse:
+            with self.lock:
+                yield from [(None, pk) for pk in self.nulls]
+        ents = self.entries
+        chunk = self.CHUNK
+        last = None
         while True:
             with self.lock:
-                chunk = list(islice(entries.irange(lo, hi, tuple(inclusive), reverse), chunk_size))
-            yield from chunk
-            if len(chunk) < chunk_size:
-                return
-            if reverse:
-                hi, inclusive[1] = chunk[-1], False
+                self._merge()
+                start = 0 if lo is None else ents.bisect_left(lo)
+                stop = len(ents) if hi is None else ents.bisect_left(hi)
+                if reverse:
+                    if last is not None:
+                        stop = min(stop, ents.bisect_left(last))
+                    part = ents[max(start, stop - chunk) : stop] if stop > start else []
+                    part.reverse()
+                else:
+                    if last is not None:
+                        start = max(start, ents.bisect_right(last))
+                    part = ents[start : min(stop, start + chunk)] if stop > start else []
+            yield from part
+            if len(part) < chunk:
+                break
+            last = part[-1]
+        if nulls and reverse:
+            with self.lock:
+                yield from [(None, pk) for pk in self.nulls]
+
+    def _raw_bounds(self, low: Any, high: Any) -> tuple | None:
+        """Bounds comparable with the column's values, or None when nothing can match.
+
+        A bound of another class (text against numbers, say) keeps SQLite's cross-type
+        order: it either admits every value or none.
+        """
+        cls = self.value_class
+        out = []
+        for bound, is_low in ((low, True), (high, False)):
+            if bound is None:
+                out.append(None)
+                continue
+            bcls = _value_class(bound)
+            if bcls == cls:
+                if cls == 4 and type(bound) is not self.value_type:
+                    bound = _convert_date(bound, self.value_type)
+                out.append(bound)
+            elif (bcls > cls) == is_low:
+                return None  # every value lies on the wrong side of this bound
             else:
-                lo, inclusive[0] = chunk[-1], False
+                out.append(None)  # every value satisfies this bound
+        return out[0], out[1]
 
     def _check(self, table) -> None:
         super()._check(table)
-        assert len(self.entries) == sum(len(s) for s in self.map.values()), self.name
+        with self.lock:
+            self._merge()
+        total = len(self.entries) + len(self.nulls)
+        assert total == sum(len(s) for s in self.map.values()), self.name
         for ik, pks in self.map.items():
-            enc = self.encode(ik)
             for pk in pks:
-                assert (enc, pk) in self.entries, (self.name, ik, pk)
+                if self.raw and ik is None:
+                    assert pk in self.nulls, (self.name, pk)
+                else:
+                    assert (self.sort_key(ik), pk) in self.entries, (self.name, ik, pk)

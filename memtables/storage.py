@@ -79,8 +79,10 @@ class Table:
         self.durable = bool(schema.options.get("durable", True))
         pk = schema.primary_key
         self.key_of = itemgetter(*pk) if pk else None
+        self._int_key_pos = pk[0] if schema.integer_key else None
         self._coerce = _row_coercer(schema)
         self._checks = schema.checks
+        self._unique: list[Any] = []  # the unique indexes among ``indexes``
 
     # ------------------------------------------------------------ reading
     @property
@@ -114,41 +116,41 @@ class Table:
     # ------------------------------------------------------------ writing
     def prepare(self, row: tuple) -> tuple:
         """Check types, NOT NULL and CHECK constraints; return the stored form of ``row``."""
-        if len(row) != len(self.schema.columns):
-            raise DataError(
-                f"table {self.name} has {len(self.schema.columns)} columns but "
-                f"{len(row)} values were supplied"
-            )
         row = self._coerce(row)
+        if self._checks:
+            self._run_checks(row)
+        return row
+
+    def _run_checks(self, row: tuple) -> None:
         for check in self._checks:
             ok = check.predicate(row)
             if ok is not None and not ok:
                 raise CheckViolation(f"CHECK constraint failed: {check.sql}")
-        return row
 
-    def new_key(self, row: tuple) -> tuple[Any, tuple]:
-        """The key for a new row, assigning a rowid or INTEGER PRIMARY KEY when missing."""
-        key_of = self.key_of
-        if key_of is None:
-            key = self.next_rowid
-            self.next_rowid = key + 1
-            return key, row
-        if self.schema.integer_key:
-            pos = self.schema.primary_key[0]
+    def insert(self, txn, row: tuple) -> Any:
+        """Insert a full row (values in column order) on behalf of ``txn``; return its key.
+
+        A NULL INTEGER PRIMARY KEY (or the hidden rowid) is assigned the next free number.
+        """
+        row = self._coerce(row)
+        if self._checks:
+            self._run_checks(row)
+        pos = self._int_key_pos
+        if pos is not None:
             key = row[pos]
             if key is None:
                 key = self.next_rowid
                 if key > INT_MAX:
                     raise DataError(f"table {self.name}: INTEGER PRIMARY KEY space exhausted")
                 row = row[:pos] + (key,) + row[pos + 1 :]
-            if key >= self.next_rowid:
                 self.next_rowid = key + 1
-            return key, row
-        return key_of(row), row
-
-    def insert(self, txn, row: tuple) -> Any:
-        """Insert a full row (values in column order) on behalf of ``txn``; return its key."""
-        key, row = self.new_key(self.prepare(row))
+            elif key >= self.next_rowid:
+                self.next_rowid = key + 1
+        elif self.key_of is None:
+            key = self.next_rowid
+            self.next_rowid = key + 1
+        else:
+            key = self.key_of(row)
         self.insert_prepared(txn, key, row)
         return key
 
@@ -173,7 +175,7 @@ class Table:
                     f"could not insert into {self.name}: key {describe_key(key)} is being "
                     "deleted by a concurrent transaction"
                 )
-        if self.indexes:
+        if self._unique:
             self._check_unique(txn, key, row, None)
         v = Version(row, me, INF, head)
         self.rows[key] = v
@@ -196,7 +198,7 @@ class Table:
             self.insert_prepared(txn, new_key, row)
             return new_key
         head = self._writable(txn, key, "update")
-        if self.indexes:
+        if self._unique:
             self._check_unique(txn, key, row, head.row)
         me = txn.marker
         v = Version(row, me, INF, head)
@@ -235,9 +237,7 @@ class Table:
         """Refuse ``row`` if a UNIQUE index holds its value for another live or in-flight row."""
         me = txn.marker
         rows = self.rows
-        for index in self.indexes:
-            if not index.unique:
-                continue
+        for index in self._unique:
             ik = index.key_of(row)
             if index.has_null(ik) or (old_row is not None and index.key_of(old_row) == ik):
                 continue
@@ -321,6 +321,14 @@ class Table:
                 index.add(index.key_of(v.row), key)
                 v = v.prev
         self.indexes.append(index)
+        if index.unique:
+            self._unique.append(index)
+
+    def remove_index(self, index) -> None:
+        """Detach ``index``."""
+        self.indexes.remove(index)
+        if index in self._unique:
+            self._unique.remove(index)
 
     def _check(self) -> None:
         """Assert the invariants of chains and indexes (tests call this)."""
@@ -346,7 +354,14 @@ def _row_coercer(schema: Schema):
     cols = schema.columns
     ns: dict[str, Any] = {"MIN": INT_MIN, "MAX": INT_MAX}
     names = [f"c{i}" for i in range(len(cols))]
-    lines = ["def coerce(row):", f"    {', '.join(names)}{',' if len(cols) == 1 else ''} = row"]
+    ns["bad_length"] = partial(_bad_length, schema.name, len(cols))
+    lines = [
+        "def coerce(row):",
+        "    try:",
+        f"        {', '.join(names)}{',' if len(cols) == 1 else ''} = row",
+        "    except (ValueError, TypeError):",
+        "        raise bad_length(row) from None",
+    ]
     nullable_key = schema.integer_key and schema.primary_key[0]
     for i, col in enumerate(cols):
         v = names[i]
@@ -367,6 +382,11 @@ def _row_coercer(schema: Schema):
     lines.append(f"    return ({', '.join(names)}{',' if len(cols) == 1 else ''})")
     exec(compile("\n".join(lines), f"<coerce {schema.name}>", "exec"), ns)
     return ns["coerce"]
+
+
+def _bad_length(table: str, n: int, row: Any) -> DataError:
+    got = len(row) if hasattr(row, "__len__") else "a non-sequence of"
+    return DataError(f"table {table} has {n} columns but {got} values were supplied")
 
 
 def _column_check(table: str, col):

@@ -258,9 +258,10 @@ class Compiler:
 
     def _p_IndexRange(self, w, node, consume) -> None:
         s = node.slot
-        ix = self.prog.const(node.index)
+        index = node.index
+        ix = self.prog.const(index)
+        row_key = self.prog.const(index.row_key)
         enc = self.prog.const(encode_value)
-        enc_row = self.prog.const(node.index.encode_row)
         guards = []
         parts = []
         for e in node.prefix:
@@ -268,7 +269,7 @@ class Compiler:
             w.emit(f"{t} = {self.expr(e)}")
             guards.append(f"{t} is not None")
             parts.append(f"{enc}({t})")
-        prefix = "(" + "".join(p + ", " for p in parts) + ")"
+        prefix = " + ".join(parts) if parts else "()"
         bounds = {}
         for side in ("low", "high"):
             e = getattr(node, side)
@@ -278,16 +279,16 @@ class Compiler:
             t = self.prog.fresh()
             w.emit(f"{t} = {self.expr(e)}")
             guards.append(f"{t} is not None")
-            bounds[side] = f"{prefix} + ({enc}({t}),)"
-        if node.low is None and node.high is not None:
-            bounds["low"] = f"{prefix} + ({self.prog.const(NOT_NULL)},)"
+            bounds[side] = t if index.raw else f"{prefix} + {enc}({t})"
+        if node.low is None and node.high is not None and not index.raw:
+            bounds["low"] = f"{prefix} + {self.prog.const(NOT_NULL)}"
         w.emit(f"if {' and '.join(guards) or 'True'}:")
         w.depth += 1
         head = (
             f"for e{s}, k{s} in {ix}.scan({bounds['low']}, {bounds['high']}, "
             f"{node.low_open}, {node.high_open}, {node.reverse}):"
         )
-        self._index_rows(w, node, head, f"{enc_row}(r{s}) != e{s}")
+        self._index_rows(w, node, head, f"{row_key}(r{s}) != e{s}")
         self._filters(w, node.filters, consume)
         w.depth -= 2
 
@@ -760,10 +761,11 @@ def index_extreme(index, rows: dict, ts: int, me: int, largest: bool):
     """The smallest (or largest) non-NULL value of a sorted index's first column visible at
     ``ts``; None when there is none.  O(log n) plus stale or invisible entries skipped."""
     col = index.columns[0]
-    for enc, pk in index.scan((NOT_NULL,), None, reverse=largest):
+    low = None if index.raw else NOT_NULL
+    for key, pk in index.scan(low, None, reverse=largest, nulls=False):
         v = rows.get(pk)
         row = None if v is None else visible(v, ts, me)
-        if row is not None and index.encode_row(row) == enc:
+        if row is not None and row[col] is not None and index.row_key(row) == key:
             return row[col]
     return None
 

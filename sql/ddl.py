@@ -31,7 +31,7 @@ class DDLStatement(Statement):
 
     def execute(self, session, tx, params) -> Result:
         self.action(self, tx, params)
-        return Result(None, -1)
+        return (None, -1, None)
 
     def explain(self) -> list[str]:
         return [type(self.node).__name__.upper()]
@@ -172,9 +172,11 @@ def _create_index(stmt: DDLStatement, tx, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    cls = HashIndex if node.method == "hash" else SortedIndex
-    index = cls(node.name, table.name, tuple(positions), node.unique)
-    if cls is SortedIndex:
+    if node.method == "hash":
+        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
+    else:
+        types = tuple(table.columns[i].type for i in positions)
+        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types)
         index.descending = tuple(node.descending)
     stmt.engine.create_index(tx, index)
 

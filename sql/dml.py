@@ -15,7 +15,7 @@ from .binder import Scope, SourceInfo
 from .compiler import Compiler, FunctionWriter
 from .plan import Lookup, Scan
 from .planner import Planner
-from .statements import Result, Statement
+from .statements import Statement
 
 
 def _target_table(planner: Planner, ref: A.TableRef):
@@ -83,6 +83,8 @@ class _Writer(Statement):
 class InsertStatement(_Writer):
     """INSERT [OR REPLACE|IGNORE] ... VALUES | SELECT | DEFAULT VALUES [ON CONFLICT ...]."""
 
+    inserts = True
+
     def __init__(self, node: A.Insert, catalog, systables):
         planner = Planner(catalog, systables)
         table = self.table = _target_table(planner, node.table)
@@ -113,6 +115,11 @@ class InsertStatement(_Writer):
             raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
         ns = self._compile(planner, comp)
         self.rows = ns["rows"]
+        one = ns.get("insert_one")
+        if one is not None and self.mode == "abort" and self.upsert is None:
+            self._one = one
+            self.execute = self._execute_one
+        self._rowid_kind = table.schema.has_rowid or table.schema.integer_key
         self.upsert_fn = ns.get("upsert")
         self.upsert_where = ns.get("upsert_where")
 
@@ -144,6 +151,10 @@ class InsertStatement(_Writer):
                 provided[pos] = comp.expr(planner.bind(e, scope))
             tuples.append(self._fill(comp, provided))
         lines.append("    return [" + ", ".join(tuples) + "]")
+        if len(tuples) == 1:
+            # the common single-row INSERT: one call into the table, no intermediate list
+            insert = comp.prog.const(self.table.insert)
+            lines += ["", "def insert_one(p, tx):", f"    return {insert}(tx, {tuples[0]})"]
         return "\n".join(lines)
 
     def _default_rows(self, comp: Compiler, positions) -> str:
@@ -203,6 +214,10 @@ class InsertStatement(_Writer):
             )
 
     # ------------------------------------------------------------ execution
+    def _execute_one(self, session, tx, params) -> tuple:
+        key = self._one(params, tx)
+        return (None, 1, key if self._rowid_kind else None)
+
     def execute(self, session, tx, params) -> Result:
         table = self.table
         rows = self.rows(params, tx)
@@ -219,7 +234,7 @@ class InsertStatement(_Writer):
                 if done:
                     count += 1
                     key = k
-        return Result(None, count, self._rowid(key))
+        return (None, count, self._rowid(key))
 
     def _rowid(self, key: Any) -> Any:
         schema = self.table.schema
@@ -323,7 +338,7 @@ class UpdateStatement(_Writer):
         update = table.update
         for key, row in targets:
             update(tx, key, newrow(params, tx, row))
-        return Result(None, len(targets))
+        return (None, len(targets), None)
 
 
 class DeleteStatement(_Writer):
@@ -343,7 +358,7 @@ class DeleteStatement(_Writer):
         targets = self.targets(params, tx)
         for key, _row in targets:
             delete(tx, key)
-        return Result(None, len(targets))
+        return (None, len(targets), None)
 
 
 __all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]

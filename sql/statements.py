@@ -1,7 +1,7 @@
 """Prepared statements: what a parsed and planned statement does when executed.
 
-``Statement.execute(session, tx, params)`` runs it inside transaction ``tx`` and returns a
-``Result``. Queries expose ``run(params, tx)`` directly so the cursor's hot path makes one
+``Statement.execute(session, tx, params)`` runs it inside transaction ``tx`` and returns
+``(rows, rowcount, lastrowid)``. Queries expose ``run(params, tx)`` directly so the cursor's hot path makes one
 call. Transaction control statements only carry their kind; the connection acts on them.
 """
 
@@ -16,16 +16,9 @@ from .plan import Query
 from .planner import Planner
 
 
-class Result:
-    """What a statement produced: rows (for queries) or a row count and last row id."""
-
-    __slots__ = ("rows", "rowcount", "lastrowid", "description")
-
-    def __init__(self, rows=None, rowcount: int = -1, lastrowid=None, description=None):
-        self.rows = rows
-        self.rowcount = rowcount
-        self.lastrowid = lastrowid
-        self.description = description
+def Result(rows=None, rowcount: int = -1, lastrowid=None) -> tuple:  # noqa: N802
+    """What a statement produced: (rows or None, row count, last inserted row id)."""
+    return (rows, rowcount, lastrowid)
 
 
 class Statement:
@@ -39,6 +32,7 @@ class Statement:
     types: list | None = None
     tables: frozenset = frozenset()
     ddl = False
+    inserts = False  # an INSERT: its last row id becomes the cursor's lastrowid
 
     def execute(self, session, tx, params) -> Result:
         raise NotImplementedError
