@@ -154,7 +154,7 @@ class Engine:
     def _refuse_if_busy(self, txn: Transaction, table: Table, verb: str) -> None:
         """Refuse DDL on a table that another transaction has uncommitted writes in."""
         for other in list(self.txns.active.values()):
-            if other is not txn and any(entry[0] is table for entry in other.log):
+            if other is not txn and any(t is table for t in other.log[0::5]):
                 raise OperationalError(
                     f"cannot {verb} table {table.name}: a concurrent transaction has "
                     "uncommitted changes in it"

@@ -11,9 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from operator import itemgetter
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 from sortedcontainers import SortedList
+
+from .storage import entry_rows
+
+_MISSING = object()
 
 
 class HashIndex:
@@ -38,39 +42,62 @@ class HashIndex:
 
     def add(self, ik: Any, pk: Any) -> None:
         """Record that row ``pk`` has a version with value ``ik``.  O(1)."""
-        s = self.map.get(ik)
-        if s is None:
-            self.map[ik] = {pk}
-        else:
-            s.add(pk)
+        m = self.map
+        cur = m.get(ik, _MISSING)
+        if cur is _MISSING:
+            m[ik] = pk  # one key: the key itself, no set (fewer objects for the GC)
+        elif type(cur) is set:
+            cur.add(pk)
+        elif cur != pk or type(cur) is not type(pk):
+            m[ik] = {cur, pk}
 
     def discard(self, ik: Any, pk: Any) -> None:
         """Forget the pair (``ik``, ``pk``).  O(1)."""
-        s = self.map.get(ik)
-        if s is not None:
-            s.discard(pk)
-            if not s:
-                del self.map[ik]
+        m = self.map
+        cur = m.get(ik, _MISSING)
+        if cur is _MISSING:
+            return
+        if type(cur) is set:
+            cur.discard(pk)
+            if len(cur) == 1:
+                m[ik] = next(iter(cur))
+            elif not cur:
+                del m[ik]
+        elif cur == pk:
+            del m[ik]
 
-    def lookup(self, ik: Any) -> Iterable[Any]:
+    def lookup(self, ik: Any) -> tuple:
         """Primary keys of rows that may have value ``ik``.  O(1)."""
-        s = self.map.get(ik)
-        return tuple(s) if s else ()
+        cur = self.map.get(ik, _MISSING)
+        if cur is _MISSING:
+            return ()
+        if type(cur) is set:
+            return tuple(cur)
+        return (cur,)
+
+    def holds(self, ik: Any, pk: Any) -> bool:
+        """True when the pair (``ik``, ``pk``) is in the index."""
+        cur = self.map.get(ik, _MISSING)
+        if cur is _MISSING:
+            return False
+        if type(cur) is set:
+            return pk in cur
+        return cur == pk
 
     def distinct_keys(self) -> int:
         """How many different values the index holds (for the planner's estimates)."""
         return len(self.map)
 
+    def entry_count(self) -> int:
+        return sum(len(v) if type(v) is set else 1 for v in self.map.values())
+
     def _check(self, table) -> None:
         """Assert every entry points at a row with a version carrying that value."""
-        for ik, pks in self.map.items():
-            assert pks, ik
-            for pk in pks:
-                v = table.rows.get(pk)
-                assert v is not None, (self.name, ik, pk)
-                while v is not None and self.key_of(v.row) != ik:
-                    v = v.prev
-                assert v is not None, (self.name, ik, pk)
+        for ik in list(self.map):
+            for pk in self.lookup(ik):
+                e = table.rows.get(pk)
+                assert e is not None, (self.name, ik, pk)
+                assert any(self.key_of(r) == ik for r in entry_rows(e)), (self.name, ik, pk)
 
 
 _RANKS = {bool: 1, int: 1, float: 1, str: 2, bytes: 3}
@@ -145,8 +172,9 @@ class SortedIndex(HashIndex):
     method = "sorted"
     CHUNK = 256
 
-    def __init__(self, name: str, table_name: str, columns: tuple[int, ...], unique: bool,
-                 types: tuple = ()):
+    def __init__(
+        self, name: str, table_name: str, columns: tuple[int, ...], unique: bool, types: tuple = ()
+    ):
         super().__init__(name, table_name, columns, unique)
         self.entries = SortedList()
         self.pending: set = set()  # added entries not yet sorted into ``entries``
@@ -155,8 +183,11 @@ class SortedIndex(HashIndex):
         self.raw = len(columns) == 1 and bool(types) and types[0].name in RAW_TYPES
         self.nulls: set = set()
         self.value_type = types[0].pytype if self.raw else None
-        self.value_class = _value_class(self.value_type()) if self.raw and types[0].name not in (
-            "DATE", "TIMESTAMP") else 4
+        self.value_class = (
+            _value_class(self.value_type())
+            if self.raw and types[0].name not in ("DATE", "TIMESTAMP")
+            else 4
+        )
         if self.raw:
             (col,) = columns
             self.row_key = itemgetter(col)
@@ -176,27 +207,32 @@ class SortedIndex(HashIndex):
 
     def add(self, ik: Any, pk: Any) -> None:
         """O(1): new entries wait in ``pending`` until the next ordered read sorts them in."""
-        s = self.map.get(ik)
-        if s is None:
-            self.map[ik] = {pk}
-        elif pk in s:
+        m = self.map
+        cur = m.get(ik, _MISSING)
+        if cur is _MISSING:
+            m[ik] = pk
+        elif type(cur) is set:
+            if pk in cur:
+                return
+            cur.add(pk)
+        elif cur == pk and type(cur) is type(pk):
             return
         else:
-            s.add(pk)
+            m[ik] = {cur, pk}
         with self.lock:
-            if self.raw and ik is None:
-                self.nulls.add(pk)
+            if self.raw:
+                if ik is None:
+                    self.nulls.add(pk)
+                else:
+                    self.pending.add((ik, pk))
             else:
                 self.pending.add((self.sort_key(ik), pk))
 
     def discard(self, ik: Any, pk: Any) -> None:
         """O(log n)."""
-        s = self.map.get(ik)
-        if s is None or pk not in s:
+        if not self.holds(ik, pk):
             return
-        s.discard(pk)
-        if not s:
-            del self.map[ik]
+        HashIndex.discard(self, ik, pk)
         with self.lock:
             if self.raw and ik is None:
                 self.nulls.discard(pk)
@@ -219,9 +255,15 @@ class SortedIndex(HashIndex):
                     add(e)
             pending.clear()
 
-    def scan(self, low: Any = None, high: Any = None, low_open: bool = False,
-             high_open: bool = False, reverse: bool = False, nulls: bool = True
-             ) -> Iterator[tuple]:
+    def scan(
+        self,
+        low: Any = None,
+        high: Any = None,
+        low_open: bool = False,
+        high_open: bool = False,
+        reverse: bool = False,
+        nulls: bool = True,
+    ) -> Iterator[tuple]:
         """(key, primary key) entries between two bounds, in key order (NULLs first).
 
         Bounds are entry keys; for an encoded index they may be prefixes of the key (leading
@@ -295,9 +337,9 @@ class SortedIndex(HashIndex):
         with self.lock:
             self._merge()
         total = len(self.entries) + len(self.nulls)
-        assert total == sum(len(s) for s in self.map.values()), self.name
-        for ik, pks in self.map.items():
-            for pk in pks:
+        assert total == self.entry_count(), self.name
+        for ik in self.map:
+            for pk in self.lookup(ik):
                 if self.raw and ik is None:
                     assert pk in self.nulls, (self.name, pk)
                 else:

@@ -1,10 +1,21 @@
-"""Row tables: primary key → chain of row versions, newest first (Hekaton-style MVCC).
+"""Row tables: primary key → the row's versions (Hekaton-style MVCC).
 
-A version is visible to a reader at snapshot ``ts`` when ``begin <= ts < end``. While a
-transaction is in flight its versions carry its *marker* (``TXN_BASE + id``) in ``begin``
-(rows it wrote) or ``end`` (rows it replaced or deleted); markers sort above every commit
-timestamp and below ``INF``, so readers skip uncommitted rows with one comparison.
-Commit stamps the markers with the commit timestamp.
+An entry in ``Table.rows`` is one of:
+
+- ``(row, begin)``: one version, alive; almost every row. ``begin`` is a commit timestamp, or
+  the marker of the transaction that inserted it and has not committed yet;
+- ``(row, marker, old_row, old_begin)``: an uncommitted update (``row`` is None for an
+  uncommitted delete) of a row whose committed version is ``old_row``;
+- a ``Version`` chain, newest first, when older versions must outlive a commit because a
+  running snapshot still reads them. A version is visible at
+snapshot ``ts`` when ``begin <= ts < end``. While a transaction is in flight its versions
+carry its *marker* (``TXN_BASE + id``) in ``begin`` (rows it wrote) or ``end`` (rows it
+replaced or deleted); markers sort above every commit timestamp and below ``INF``, so readers
+skip uncommitted rows with one comparison. Commit stamps the markers with the commit
+timestamp and collapses chains that nobody needs back into stable tuples.
+
+Stable entries are plain tuples so that a million rows cost the cyclic garbage collector
+nothing: tuples of scalars are untracked, ``Version`` objects are not.
 """
 
 from __future__ import annotations
@@ -28,7 +39,7 @@ TXN_BASE = 1 << 61
 
 
 class Version:
-    """One version of a row: the row tuple, its lifetime and the next older version."""
+    """One version of a row in a chain: the row tuple, its lifetime, the next older one."""
 
     __slots__ = ("row", "begin", "end", "prev")
 
@@ -42,22 +53,56 @@ class Version:
         return f"Version({self.row!r}, {self.begin}, {self.end})"
 
 
-def visible(v: Version | None, ts: int, me: int) -> tuple | None:
-    """The row of the newest version in chain ``v`` visible at ``ts`` to transaction ``me``.
+def visible(e: Any, ts: int, me: int) -> tuple | None:
+    """The row of entry ``e`` visible at ``ts`` to transaction ``me``, or None.
 
-    O(length of chain); the common case (head committed and live) is the caller's fast path.
+    O(length of chain); compiled code handles committed stable rows itself and calls this
+    for the rest.
     """
+    if type(e) is tuple:
+        b = e[1]
+        if b == me:
+            return e[0]
+        if len(e) == 2:
+            return e[0] if b <= ts else None
+        return e[2] if e[3] <= ts else None  # another's uncommitted change: the old row
+    v = e
     while v is not None:
         b = v.begin
         if b == me:
             return v.row if v.end == INF else None
         if b <= ts:
-            e = v.end
-            if e == INF or (e > ts and e != me):
+            end = v.end
+            if end == INF or (end > ts and end != me):
                 return v.row
             return None
         v = v.prev
     return None
+
+
+def entry_rows(e: Any) -> Iterator[tuple]:
+    """Every row version held by an entry."""
+    if e is None:
+        return
+    if type(e) is tuple:
+        if e[0] is not None:
+            yield e[0]
+        if len(e) == 4:
+            yield e[2]
+        return
+    while e is not None:
+        yield e.row
+        e = e.prev
+
+
+def as_chain(e: Any) -> Version:
+    """The entry as a Version chain (for the rare paths that walk versions)."""
+    if type(e) is not tuple:
+        return e
+    if len(e) == 2:
+        return Version(e[0], e[1], INF, None)
+    old = Version(e[2], e[3], e[1], None)
+    return old if e[0] is None else Version(e[0], e[1], INF, old)
 
 
 def describe_key(key: Any) -> str:
@@ -68,12 +113,17 @@ def describe_key(key: Any) -> str:
 
 
 class Table:
-    """A row table: its schema, the version chains by key and the secondary indexes."""
+    """A row table: its schema, the row entries by key and the secondary indexes.
+
+    Every write appends five items to the transaction's log: the table, the key, the entry
+    before and after, and the version whose ``end`` the write set (or None). Undo puts the
+    ``before`` entry back.
+    """
 
     def __init__(self, schema: Schema):
         self.schema = schema
         self.name = schema.name
-        self.rows: dict[Any, Version] = {}
+        self.rows: dict[Any, Any] = {}
         self.indexes: list[Any] = []
         self.next_rowid = 1
         self.durable = bool(schema.options.get("durable", True))
@@ -91,21 +141,21 @@ class Table:
 
     def get(self, txn, key: Any) -> tuple | None:
         """The row with ``key`` visible to ``txn``, or None.  O(1)."""
-        v = self.rows.get(key)
-        if v is None:
+        e = self.rows.get(key)
+        if e is None:
             return None
-        if v.begin <= txn.ts and v.end == INF:
-            return v.row
-        return visible(v, txn.ts, txn.marker)
+        if type(e) is tuple and e[1] <= txn.ts:
+            return e[0]
+        return visible(e, txn.ts, txn.marker)
 
     def scan(self, txn) -> Iterator[tuple[Any, tuple]]:
         """(key, row) for every row visible to ``txn``, in insertion order."""
         ts, me = txn.ts, txn.marker
-        for key, v in list(self.rows.items()):
-            if v.begin <= ts and v.end == INF:
-                yield key, v.row
+        for key, e in list(self.rows.items()):
+            if type(e) is tuple and e[1] <= ts:
+                yield key, e[0]
             else:
-                row = visible(v, ts, me)
+                row = visible(e, ts, me)
                 if row is not None:
                     yield key, row
 
@@ -158,30 +208,46 @@ class Table:
         """Insert a checked row under ``key``.  O(1) plus the indexes."""
         me = txn.marker
         head = self.rows.get(key)
-        if head is not None:
-            e = head.end
-            if e == INF:
-                b = head.begin
-                if b != me and b >= TXN_BASE:
-                    raise SerializationFailure(
-                        f"could not insert into {self.name}: key {describe_key(key)} is being "
-                        "inserted by a concurrent transaction"
-                    )
-                raise UniqueViolation(
-                    f"UNIQUE constraint failed: {self.name} primary key {describe_key(key)}"
-                )
-            if e >= TXN_BASE and e != me:
+        if head is None:
+            new = (row, me)
+        elif type(head) is tuple and len(head) == 4 and head[1] == me and head[0] is None:
+            new = (row, me, head[2], head[3])  # we deleted it in this transaction
+        else:
+            new = Version(row, me, INF, self._dead_head(txn, key, head))
+        if self._unique:
+            self._check_unique(txn, key, row, None)
+        self.rows[key] = new
+        txn.log += (self, key, head, new, None)
+        for index in self.indexes:
+            index.add(index.key_of(row), key)
+
+    def _dead_head(self, txn, key: Any, head: Any) -> Version:
+        """The chain a new row at ``key`` goes on top of; raise if a live row holds the key."""
+        me = txn.marker
+        if type(head) is tuple:
+            if len(head) == 4 and head[0] is None:  # another's uncommitted delete
                 raise SerializationFailure(
                     f"could not insert into {self.name}: key {describe_key(key)} is being "
                     "deleted by a concurrent transaction"
                 )
-        if self._unique:
-            self._check_unique(txn, key, row, None)
-        v = Version(row, me, INF, head)
-        self.rows[key] = v
-        txn.log.append((self, key, v, None))
-        for index in self.indexes:
-            index.add(index.key_of(row), key)
+            b, end = head[1], INF
+        else:
+            b, end = head.begin, head.end
+        if end == INF:
+            if b != me and b >= TXN_BASE:
+                raise SerializationFailure(
+                    f"could not insert into {self.name}: key {describe_key(key)} is being "
+                    "written by a concurrent transaction"
+                )
+            raise UniqueViolation(
+                f"UNIQUE constraint failed: {self.name} primary key {describe_key(key)}"
+            )
+        if end >= TXN_BASE and end != me:
+            raise SerializationFailure(
+                f"could not insert into {self.name}: key {describe_key(key)} is being "
+                "deleted by a concurrent transaction"
+            )
+        return head
 
     def update(self, txn, key: Any, row: tuple) -> Any:
         """Replace the row at ``key`` (visible to ``txn``) with ``row``; return the new key."""
@@ -198,40 +264,84 @@ class Table:
             self.insert_prepared(txn, new_key, row)
             return new_key
         head = self._writable(txn, key, "update")
-        if self._unique:
-            self._check_unique(txn, key, row, head.row)
         me = txn.marker
-        v = Version(row, me, INF, head)
+        if type(head) is tuple:
+            old_row = head[0]
+            if self._unique:
+                self._check_unique(txn, key, row, old_row)
+            if head[1] != me:  # a committed row: keep it beside our change
+                new = (row, me, old_row, head[1])
+            elif len(head) == 2:  # our own insert: nobody else sees it
+                new = (row, me)
+            else:  # our own update again: the committed row stays the old one
+                new = (row, me, head[2], head[3])
+            self.rows[key] = new
+            txn.log += (self, key, head, new, None)
+            for index in self.indexes:
+                ik = index.key_of(row)
+                if ik != index.key_of(old_row):
+                    index.add(ik, key)
+            if head[1] == me:
+                self._sync_indexes(key, head, new)
+            return key
+        old_row = head.row
+        if self._unique:
+            self._check_unique(txn, key, row, old_row)
         head.end = me
-        self.rows[key] = v
-        txn.log.append((self, key, v, head))
+        new = Version(row, me, INF, head)
+        self.rows[key] = new
+        txn.log += (self, key, head, new, head)
         for index in self.indexes:
             ik = index.key_of(row)
-            if ik != index.key_of(head.row):
+            if ik != index.key_of(old_row):
                 index.add(ik, key)
         return key
 
     def delete(self, txn, key: Any) -> None:
         """Delete the row at ``key`` (visible to ``txn``)."""
         head = self._writable(txn, key, "delete")
-        head.end = txn.marker
-        txn.log.append((self, key, None, head))
+        me = txn.marker
+        rows = self.rows
+        if type(head) is tuple:
+            if head[1] != me:
+                new = (None, me, head[0], head[1])
+            elif len(head) == 2:  # our own insert: it simply goes
+                new = None
+            else:
+                new = (None, me, head[2], head[3])
+            if new is None:
+                del rows[key]
+            else:
+                rows[key] = new
+            txn.log += (self, key, head, new, None)
+            if head[1] == me:
+                self._sync_indexes(key, head, new)
+        else:
+            head.end = me
+            txn.log += (self, key, head, head, head)
 
-    def _writable(self, txn, key: Any, verb: str) -> Version:
-        """The head version at ``key`` if ``txn`` may replace it (first updater wins)."""
+    def _writable(self, txn, key: Any, verb: str) -> Any:
+        """The entry at ``key`` if ``txn`` may replace its row (first updater wins)."""
         head = self.rows.get(key)
         me = txn.marker
-        if head is None:
-            raise SerializationFailure(
-                f"could not {verb} {self.name} key {describe_key(key)}: the row is gone"
-            )
-        b, e = head.begin, head.end
-        if e != INF or (b != me and b > txn.ts):
-            raise SerializationFailure(
-                f"could not {verb} {self.name} key {describe_key(key)}: "
-                "the row was changed by a concurrent transaction"
-            )
-        return head
+        if head is not None:
+            if type(head) is tuple:
+                b = head[1]
+                if b == me:
+                    if head[0] is not None:
+                        return head
+                elif b <= txn.ts:
+                    return head
+            else:
+                b = head.begin
+                if head.end == INF and (b == me or b <= txn.ts):
+                    return head
+        what = (
+            "the row is gone"
+            if head is None
+            else ("the row was changed by a concurrent transaction")
+        )
+        raise SerializationFailure(f"could not {verb} {self.name} key {describe_key(key)}: {what}")
 
     def _check_unique(self, txn, key: Any, row: tuple, old_row: tuple | None) -> None:
         """Refuse ``row`` if a UNIQUE index holds its value for another live or in-flight row."""
@@ -247,6 +357,7 @@ class Table:
                 head = rows.get(other)
                 if head is None:
                     continue
+                head = as_chain(head)
                 b, e = head.begin, head.end
                 in_flight = (b >= TXN_BASE and b != me) or (TXN_BASE <= e < INF and e != me)
                 if index.key_of(head.row) != ik:
@@ -265,61 +376,118 @@ class Table:
                 raise UniqueViolation(f"UNIQUE constraint failed: {self.name}({cols})")
 
     # ------------------------------------------------------------ transaction support
-    def undo(self, key: Any, new: Version | None, old: Version | None) -> None:
-        """Take back one write of a transaction that rolls back (newest write first)."""
-        if new is not None:
-            prev = new.prev
-            if prev is None:
-                del self.rows[key]
-            else:
-                self.rows[key] = prev
-            self._unindex(key, new, prev)
-        if old is not None:
-            old.end = INF
+    def undo(self, key: Any, before: Any, after: Any, touched: Version | None) -> None:
+        """Take back one write of a transaction (newest write first)."""
+        if before is None:
+            self.rows.pop(key, None)
+        else:
+            self.rows[key] = before
+        if touched is not None:
+            touched.end = INF
+        self._sync_indexes(key, after, before)
+
+    def stamp(self, key: Any, me: int, cts: int, alone: bool) -> bool:
+        """Replace ``me``'s markers at ``key`` by the commit timestamp ``cts``.
+
+        With ``alone`` (no other transaction is active) superseded versions go at once;
+        otherwise they become a chain for version collection and True is returned.
+        """
+        rows = self.rows
+        e = rows.get(key)
+        if e is None:
+            return False
+        if type(e) is tuple:
+            if e[1] != me:
+                return False
+            if len(e) == 2:
+                rows[key] = (e[0], cts)
+                return False
+            row, old_row, old_begin = e[0], e[2], e[3]
+            if alone:
+                if row is None:
+                    del rows[key]
+                else:
+                    rows[key] = (row, cts)
+                if self.indexes:
+                    self._sync_rows(
+                        key,
+                        [old_row] if row is None else [row, old_row],
+                        [] if row is None else [row],
+                    )
+                return False
+            old = Version(old_row, old_begin, cts, None)
+            rows[key] = old if row is None else Version(row, cts, INF, old)
+            return True
+        if alone:
+            if e.end == me:  # deleted: nobody can see any version any more
+                del rows[key]
+                self._sync_indexes(key, e, None)
+                return False
+            if e.begin == me:
+                new = rows[key] = (e.row, cts)
+                if e.prev is not None and self.indexes:
+                    self._sync_indexes(key, e, new)
+                return False
+        v = e
+        while v is not None and (v.begin == me or v.end == me):
+            if v.begin == me:
+                v.begin = cts
+            if v.end == me:
+                v.end = cts
+            v = v.prev
+        if e.prev is None and e.end == INF and e.begin < TXN_BASE:
+            rows[key] = (e.row, e.begin)
+            return False
+        return True
 
     def prune(self, key: Any, horizon: int) -> None:
         """Drop versions at ``key`` that no snapshot at or after ``horizon`` can see."""
-        head = self.rows.get(key)
-        if head is None:
+        e = self.rows.get(key)
+        if e is None or type(e) is tuple:
             return
-        e = head.end
-        if e < TXN_BASE and e <= horizon:
+        if e.end < TXN_BASE and e.end <= horizon:  # deleted before every snapshot
             del self.rows[key]
-            v = head
-            while v is not None:
-                self._unindex(key, v, None)
-                v = v.prev
+            self._sync_indexes(key, e, None)
             return
-        v = head
-        while v is not None and not (v.begin <= horizon):
+        v = e  # the newest version the oldest snapshot may read; older ones can go
+        while v is not None and v.begin > horizon:
             v = v.prev
         if v is None:
             return
-        old = v.prev
+        before = list(entry_rows(e)) if v.prev is not None else None
         v.prev = None
-        while old is not None:
-            self._unindex(key, old, head)
-            old = old.prev
+        if v is e and e.end == INF:
+            self.rows[key] = (e.row, e.begin)
+        if before is not None and self.indexes:
+            self._sync_rows(key, before, list(entry_rows(self.rows[key])))
 
-    def _unindex(self, key: Any, gone: Version, keep: Version | None) -> None:
-        """Remove index entries of ``gone`` that no remaining version at ``key`` needs."""
+    def _sync_indexes(self, key: Any, old: Any, new: Any) -> None:
+        """Make index entries for ``key`` reflect entry ``new`` where ``old`` was."""
+        if self.indexes:
+            self._sync_rows(key, list(entry_rows(old)), list(entry_rows(new)))
+
+    def _sync_rows(self, key: Any, old_rows: list, new_rows: list) -> None:
+        if len(new_rows) == 1 and len(old_rows) == 2 and old_rows[0] is new_rows[0]:
+            row, gone = new_rows[0], old_rows[1]  # an update collapsing to its new version
+            for index in self.indexes:
+                ik = index.key_of(gone)
+                if ik != index.key_of(row):
+                    index.discard(ik, key)
+            return
         for index in self.indexes:
-            ik = index.key_of(gone.row)
-            v = keep
-            while v is not None:
-                if index.key_of(v.row) == ik:
-                    break
-                v = v.prev
-            else:
+            key_of = index.key_of
+            old = {key_of(r) for r in old_rows}
+            new = {key_of(r) for r in new_rows}
+            for ik in old - new:
                 index.discard(ik, key)
+            for ik in new - old:
+                index.add(ik, key)
 
     def add_index(self, index) -> None:
         """Attach ``index`` and fill it from every version of every row."""
-        for key, head in self.rows.items():
-            v = head
-            while v is not None:
-                index.add(index.key_of(v.row), key)
-                v = v.prev
+        for key, e in self.rows.items():
+            for row in entry_rows(e):
+                index.add(index.key_of(row), key)
         self.indexes.append(index)
         if index.unique:
             self._unique.append(index)
@@ -331,16 +499,18 @@ class Table:
             self._unique.remove(index)
 
     def _check(self) -> None:
-        """Assert the invariants of chains and indexes (tests call this)."""
-        for key, head in self.rows.items():
-            v = head
-            while v is not None:
-                assert v.begin <= v.end or v.end == INF, (key, v)
-                if v.prev is not None:
-                    assert v.prev.end == v.begin or v.prev.end >= TXN_BASE or True
+        """Assert the invariants of entries, chains and indexes (tests call this)."""
+        for key, e in self.rows.items():
+            if type(e) is tuple:
+                assert len(e) in (2, 4), (key, e)
+            else:
+                v = e
+                while v is not None:
+                    assert v.begin <= v.end or v.end == INF, (key, v)
+                    v = v.prev
+            for row in entry_rows(e):
                 for index in self.indexes:
-                    assert key in index.lookup(index.key_of(v.row)), (index.name, key, v)
-                v = v.prev
+                    assert key in index.lookup(index.key_of(row)), (index.name, key, row)
         for index in self.indexes:
             index._check(self)
 

@@ -13,10 +13,15 @@ from collections import deque
 from typing import Any, Callable, Protocol
 
 from .errors import InternalError
-from .storage import TXN_BASE
+from .storage import TXN_BASE, visible
 
 SNAPSHOT = "SNAPSHOT"
 SERIALIZABLE = "SERIALIZABLE"
+
+
+def visible_row(entry, me: int):
+    """The row transaction ``me`` sees at an entry it wrote (None when it deleted it)."""
+    return None if entry is None else visible(entry, -1, me)
 
 
 class CommitLog(Protocol):
@@ -57,8 +62,9 @@ class Transaction:
         n, d = mark
         log = self.log
         while len(log) > n:
-            table, key, new, old = log.pop()
-            table.undo(key, new, old)
+            table, key, before, after, touched = log[-5:]
+            del log[-5:]
+            table.undo(key, before, after, touched)
         ddl = self.ddl
         while len(ddl) > d:
             ddl.pop().undo()
@@ -117,16 +123,18 @@ class TransactionManager:
         token = None
         with self.lock:
             cts = self.clock + 1
+            written = self._written(txn)
             if self.commit_log is not None:
-                token = self.commit_log.append(cts, self._changes(txn))
-            for _table, _key, new, old in log:
-                if new is not None:
-                    new.begin = cts
-                if old is not None:
-                    old.end = cts
+                token = self.commit_log.append(cts, self._changes(txn, written))
+            me = txn.marker
+            garbage = self._garbage
+            alone = len(self.active) == 1  # no snapshot but ours: old versions go now
+            for table, key in written:
+                if table.stamp(key, me, cts, alone):
+                    garbage.append((cts, table, key))
             self.clock = cts
             self._finish(txn, "committed")
-            self._collect(txn, cts)
+            self.collect()
         if token is not None:
             self.commit_log.wait(token)
         return cts
@@ -148,16 +156,24 @@ class TransactionManager:
             self.aborts += 1
 
     @staticmethod
-    def _changes(txn: Transaction) -> list:
-        """The logical changes of ``txn`` in order: DDL records then row writes."""
+    def _written(txn: Transaction) -> dict:
+        """(table, key) of every row ``txn`` wrote, in the order first written."""
+        log = txn.log
+        return dict.fromkeys(zip(log[0::5], log[1::5]))
+
+    @staticmethod
+    def _changes(txn: Transaction, written: dict) -> list:
+        """The logical changes of ``txn``: DDL records, then each written row's final state."""
         out = [d.record for d in txn.ddl]
-        for table, key, new, _old in txn.log:
+        me = txn.marker
+        for table, key in written:
             if not table.durable:
                 continue
-            if new is None:
+            row = visible_row(table.rows.get(key), me)
+            if row is None:
                 out.append(("delete", table.name, key))
             else:
-                out.append(("put", table.name, key, new.row))
+                out.append(("put", table.name, key, row))
         return out
 
     # ------------------------------------------------------------ version collection
@@ -167,14 +183,6 @@ class TransactionManager:
         if not active:
             return self.clock
         return min(t.ts for t in list(active.values()))
-
-    def _collect(self, txn: Transaction, cts: int) -> None:
-        """Reclaim what ``txn`` superseded, now if nobody can see it, else later."""
-        garbage = self._garbage
-        for table, key, _new, old in txn.log:
-            if old is not None or _new.prev is not None:
-                garbage.append((cts, table, key))
-        self.collect()
 
     def collect(self) -> int:
         """Prune chains whose old versions no active snapshot can see; return how many."""

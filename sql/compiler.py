@@ -166,7 +166,7 @@ class Compiler:
 
     # sources ------------------------------------------------------
     def _row_check(self, w: FunctionWriter, v: str, r: str, on_missing: str) -> None:
-        w.emit(f"if {v}.begin <= ts and {v}.end == INF: {r} = {v}.row")
+        w.emit(f"if type({v}) is tuple and {v}[1] <= ts: {r} = {v}[0]")
         w.emit("else:")
         w.emit(f"    {r} = visible({v}, ts, me)")
         w.emit(f"    if {r} is None: {on_missing}")
@@ -216,7 +216,7 @@ class Compiler:
         w.emit(f"v{s} = {get}(k{s})")
         w.emit(f"if v{s} is not None:")
         w.depth += 1
-        w.emit(f"if v{s}.begin <= ts and v{s}.end == INF: r{s} = v{s}.row")
+        w.emit(f"if type(v{s}) is tuple and v{s}[1] <= ts: r{s} = v{s}[0]")
         w.emit(f"else: r{s} = visible(v{s}, ts, me)")
         w.emit(f"if r{s} is not None:")
         w.depth += 1

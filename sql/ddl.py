@@ -12,7 +12,7 @@ from . import ast as A
 from .binder import Scope, SourceInfo
 from .compiler import Compiler
 from .planner import Planner
-from .statements import Result, Statement
+from .statements import Statement
 
 _TABLE_OPTIONS = {"durable"}
 
@@ -29,7 +29,7 @@ class DDLStatement(Statement):
         self.systables = systables
         self.action = action
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         self.action(self, tx, params)
         return (None, -1, None)
 

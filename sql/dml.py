@@ -218,7 +218,7 @@ class InsertStatement(_Writer):
         key = self._one(params, tx)
         return (None, 1, key if self._rowid_kind else None)
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         table = self.table
         rows = self.rows(params, tx)
         insert = table.insert
@@ -331,7 +331,7 @@ class UpdateStatement(_Writer):
         self.targets = ns["targets"]
         self.newrow = ns["newrow"]
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, tx)
@@ -353,7 +353,7 @@ class DeleteStatement(_Writer):
         ns = self._compile(planner, comp)
         self.targets = ns["targets"]
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         delete = self.table.delete
         targets = self.targets(params, tx)
         for key, _row in targets:

@@ -34,7 +34,7 @@ class Statement:
     ddl = False
     inserts = False  # an INSERT: its last row id becomes the cursor's lastrowid
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         raise NotImplementedError
 
     def explain(self) -> list[str]:
@@ -64,7 +64,7 @@ class QueryStatement(Statement):
         self.types = self.query.types
         self._take_params(planner)
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         return Result(self.run(params, tx))
 
     def explain(self) -> list[str]:
@@ -85,7 +85,7 @@ class ControlStatement(Statement):
 class CheckpointStatement(Statement):
     kind = "checkpoint"
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         session.database.checkpoint()
         return Result()
 
@@ -108,7 +108,7 @@ class ExplainStatement(Statement):
     def run(self, params, tx) -> list:
         return list(self._rows)
 
-    def execute(self, session, tx, params) -> Result:
+    def execute(self, session, tx, params) -> tuple:
         return Result(self.run(params, tx))
 
 
