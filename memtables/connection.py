@@ -193,6 +193,17 @@ class Connection:
             self._explicit = False
             txn.rollback()
 
+    def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
+        """Run a block as one transaction, rerunning it on ``SerializationFailure``.
+
+        Use as a decorator, as ``for attempt in conn.transaction(): with attempt: ...``, or
+        as a plain ``with`` block (one attempt). See ``memtables.retrying``.
+        """
+        from .retrying import TransactionRunner
+
+        self._check()
+        return TransactionRunner(self, retries, backoff, isolation)
+
     def close(self) -> None:
         """Roll back any open transaction and close the connection."""
         if self._closed:
@@ -251,7 +262,7 @@ class Connection:
             level = _isolation(stmt.isolation)
             txn = self._txn
             if txn is not None and not (txn.log or txn.ddl):
-                txn.isolation = level
+                txn.set_isolation(level)
             else:
                 self.isolation_level = level
 

@@ -4,8 +4,9 @@ An entry in ``Table.rows`` is one of:
 
 - ``(row, begin)``: one version, alive; almost every row. ``begin`` is a commit timestamp, or
   the marker of the transaction that inserted it and has not committed yet;
-- ``(row, marker, old_row, old_begin)``: an uncommitted update (``row`` is None for an
-  uncommitted delete) of a row whose committed version is ``old_row``;
+- ``(row, begin, old_row, old_begin)``: an update; ``begin`` is the updater's marker until
+  it commits (``row`` is None for an uncommitted delete), then its commit timestamp, until
+  no snapshot reads ``old_row`` any more;
 - a ``Version`` chain, newest first, when older versions must outlive a commit because a
   running snapshot still reads them. A version is visible at
 snapshot ``ts`` when ``begin <= ts < end``. While a transaction is in flight its versions
@@ -20,6 +21,7 @@ nothing: tuples of scalars are untracked, ``Version`` objects are not.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from functools import partial
 from operator import itemgetter
 from typing import Any, Iterator
@@ -61,11 +63,11 @@ def visible(e: Any, ts: int, me: int) -> tuple | None:
     """
     if type(e) is tuple:
         b = e[1]
-        if b == me:
+        if b == me or b <= ts:
             return e[0]
-        if len(e) == 2:
-            return e[0] if b <= ts else None
-        return e[2] if e[3] <= ts else None  # another's uncommitted change: the old row
+        if len(e) == 4 and e[3] <= ts:
+            return e[2]  # the version this uncommitted or later change replaced
+        return None
     v = e
     while v is not None:
         b = v.begin
@@ -103,6 +105,12 @@ def as_chain(e: Any) -> Version:
         return Version(e[0], e[1], INF, None)
     old = Version(e[2], e[3], e[1], None)
     return old if e[0] is None else Version(e[0], e[1], INF, old)
+
+
+def _chain(v: Version | None) -> Iterator[Version]:
+    while v is not None:
+        yield v
+        v = v.prev
 
 
 def describe_key(key: Any) -> str:
@@ -234,10 +242,10 @@ class Table:
         else:
             b, end = head.begin, head.end
         if end == INF:
-            if b != me and b >= TXN_BASE:
+            if b != me and b > txn.ts:  # in flight, or committed after our snapshot
                 raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} is being "
-                    "written by a concurrent transaction"
+                    f"could not insert into {self.name}: key {describe_key(key)} was written "
+                    "by a concurrent transaction"
                 )
             raise UniqueViolation(
                 f"UNIQUE constraint failed: {self.name} primary key {describe_key(key)}"
@@ -331,6 +339,8 @@ class Table:
                     if head[0] is not None:
                         return head
                 elif b <= txn.ts:
+                    if len(head) == 4:  # a committed update whose old row is still read
+                        head = self.rows[key] = as_chain(head)
                     return head
             else:
                 b = head.begin
@@ -359,7 +369,8 @@ class Table:
                     continue
                 head = as_chain(head)
                 b, e = head.begin, head.end
-                in_flight = (b >= TXN_BASE and b != me) or (TXN_BASE <= e < INF and e != me)
+                # in flight, or committed after our snapshot: a conflict, not a duplicate
+                in_flight = (b > txn.ts and b != me) or (TXN_BASE <= e < INF and e != me)
                 if index.key_of(head.row) != ik:
                     if b >= TXN_BASE and b != me:
                         in_flight = True  # the older committed version still holds the value
@@ -370,7 +381,7 @@ class Table:
                 if in_flight:
                     raise SerializationFailure(
                         f"could not write {self.name}: value {describe_key(ik)} of unique "
-                        f"index {index.name} is being written by a concurrent transaction"
+                        f"index {index.name} was written by a concurrent transaction"
                     )
                 cols = ", ".join(self.schema.columns[i].name for i in index.columns)
                 raise UniqueViolation(f"UNIQUE constraint failed: {self.name}({cols})")
@@ -386,48 +397,26 @@ class Table:
             touched.end = INF
         self._sync_indexes(key, after, before)
 
-    def stamp(self, key: Any, me: int, cts: int, alone: bool) -> bool:
+    def stamp(self, key: Any, me: int, cts: int) -> None:
         """Replace ``me``'s markers at ``key`` by the commit timestamp ``cts``.
 
-        With ``alone`` (no other transaction is active) superseded versions go at once;
-        otherwise they become a chain for version collection and True is returned.
+        Runs before the commit is published, so readers see either all of a transaction's
+        changes or none; ``prune`` then drops what no snapshot needs.
         """
         rows = self.rows
         e = rows.get(key)
         if e is None:
-            return False
+            return
         if type(e) is tuple:
             if e[1] != me:
-                return False
+                return
             if len(e) == 2:
                 rows[key] = (e[0], cts)
-                return False
-            row, old_row, old_begin = e[0], e[2], e[3]
-            if alone:
-                if row is None:
-                    del rows[key]
-                else:
-                    rows[key] = (row, cts)
-                if self.indexes:
-                    self._sync_rows(
-                        key,
-                        [old_row] if row is None else [row, old_row],
-                        [] if row is None else [row],
-                    )
-                return False
-            old = Version(old_row, old_begin, cts, None)
-            rows[key] = old if row is None else Version(row, cts, INF, old)
-            return True
-        if alone:
-            if e.end == me:  # deleted: nobody can see any version any more
-                del rows[key]
-                self._sync_indexes(key, e, None)
-                return False
-            if e.begin == me:
-                new = rows[key] = (e.row, cts)
-                if e.prev is not None and self.indexes:
-                    self._sync_indexes(key, e, new)
-                return False
+            elif e[0] is None:
+                rows[key] = Version(e[2], e[3], cts, None)  # a delete: the old row ends
+            else:
+                rows[key] = (e[0], cts, e[2], e[3])
+            return
         v = e
         while v is not None and (v.begin == me or v.end == me):
             if v.begin == me:
@@ -435,31 +424,59 @@ class Table:
             if v.end == me:
                 v.end = cts
             v = v.prev
-        if e.prev is None and e.end == INF and e.begin < TXN_BASE:
-            rows[key] = (e.row, e.begin)
-            return False
-        return True
 
-    def prune(self, key: Any, horizon: int) -> None:
-        """Drop versions at ``key`` that no snapshot at or after ``horizon`` can see."""
+    def prune(self, key: Any, snapshots: list) -> int | None:
+        """Drop the versions at ``key`` that none of the active ``snapshots`` reads.
+
+        ``snapshots`` are the sorted snapshot timestamps of running transactions. Returns
+        the timestamp after which the entry can be collapsed further, or None when nothing
+        is left to collect.  O(chain length × log(snapshots)).
+        """
         e = self.rows.get(key)
-        if e is None or type(e) is tuple:
-            return
-        if e.end < TXN_BASE and e.end <= horizon:  # deleted before every snapshot
-            del self.rows[key]
-            self._sync_indexes(key, e, None)
-            return
-        v = e  # the newest version the oldest snapshot may read; older ones can go
-        while v is not None and v.begin > horizon:
+        if e is None:
+            return None
+
+        def read_by_snapshot(v: Version) -> bool:
+            i = bisect_left(snapshots, v.begin)
+            return i < len(snapshots) and snapshots[i] < v.end
+
+        if type(e) is tuple:
+            if len(e) == 2 or e[1] >= TXN_BASE:
+                return None
+            b = e[1]  # a committed update: does a snapshot still read the old row?
+            i = bisect_left(snapshots, e[3])
+            if i < len(snapshots) and snapshots[i] < b:
+                return b
+            row = e[0]
+            self.rows[key] = (row, b)
+            if self.indexes:
+                self._sync_rows(key, [row, e[2]], [row])
+            return None
+        before = list(entry_rows(e)) if self.indexes else None
+
+        if e.end < TXN_BASE and not any(read_by_snapshot(v) for v in _chain(e)):
+            del self.rows[key]  # deleted, and no snapshot reads any version
+            if before:
+                self._sync_rows(key, before, [])
+            return None
+        last = e
+        v = e.prev
+        while v is not None:
+            if v.end >= TXN_BASE or read_by_snapshot(v):
+                last.prev = v
+                last = v
             v = v.prev
-        if v is None:
-            return
-        before = list(entry_rows(e)) if v.prev is not None else None
-        v.prev = None
-        if v is e and e.end == INF:
+        last.prev = None
+        if e.prev is None and e.end == INF and e.begin < TXN_BASE:
             self.rows[key] = (e.row, e.begin)
-        if before is not None and self.indexes:
-            self._sync_rows(key, before, list(entry_rows(self.rows[key])))
+            later = None
+        elif e.begin >= TXN_BASE:
+            later = None  # a writer is in flight; its commit queues the row again
+        else:
+            later = e.begin if e.end == INF else e.end
+        if before:
+            self._sync_rows(key, before, list(entry_rows(self.rows.get(key))))
+        return later
 
     def _sync_indexes(self, key: Any, old: Any, new: Any) -> None:
         """Make index entries for ``key`` reflect entry ``new`` where ``old`` was."""

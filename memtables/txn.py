@@ -8,11 +8,13 @@ never take the lock.
 
 from __future__ import annotations
 
+import itertools
 import threading
+import time
 from collections import deque
 from typing import Any, Callable, Protocol
 
-from .errors import InternalError
+from .errors import InternalError, SerializationFailure
 from .storage import TXN_BASE, visible
 
 SNAPSHOT = "SNAPSHOT"
@@ -22,6 +24,11 @@ SERIALIZABLE = "SERIALIZABLE"
 def visible_row(entry, me: int):
     """The row transaction ``me`` sees at an entry it wrote (None when it deleted it)."""
     return None if entry is None else visible(entry, -1, me)
+
+
+def committed_row(entry):
+    """The newest committed row of an entry as it was before a transaction wrote to it."""
+    return None if entry is None else visible(entry, TXN_BASE - 1, -1)
 
 
 class CommitLog(Protocol):
@@ -35,9 +42,22 @@ class CommitLog(Protocol):
 
 
 class Transaction:
-    """One transaction: its snapshot timestamp, its marker and its write log."""
+    """One transaction: its snapshot timestamp, its marker, its write log and (SERIALIZABLE
+    only) what it read, as (table, predicate, parameters) to check at commit."""
 
-    __slots__ = ("id", "ts", "marker", "log", "isolation", "state", "manager", "ddl", "__weakref__")
+    __slots__ = (
+        "id",
+        "ts",
+        "marker",
+        "log",
+        "isolation",
+        "state",
+        "manager",
+        "ddl",
+        "reads",
+        "started",
+        "__weakref__",
+    )
 
     def __init__(self, manager: TransactionManager, tid: int, ts: int, isolation: str):
         self.manager = manager
@@ -47,11 +67,18 @@ class Transaction:
         self.log: list = []
         self.ddl: list = []
         self.isolation = isolation
+        self.reads: set | None = set() if isolation == SERIALIZABLE else None
         self.state = "active"
+        self.started = time.time()
 
     @property
     def active(self) -> bool:
         return self.state == "active"
+
+    def set_isolation(self, isolation: str) -> None:
+        """Change the isolation level before the transaction has done anything."""
+        self.isolation = isolation
+        self.reads = set() if isolation == SERIALIZABLE else None
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
@@ -92,48 +119,72 @@ class DDLChange:
 
 
 class TransactionManager:
-    """The clock, the set of active transactions and the commit protocol."""
+    """The clock, the set of active transactions and the commit protocol.
+
+    SERIALIZABLE transactions are validated at commit (optimistic, backward validation): a
+    writer fails if a transaction that committed after its snapshot changed a row matching
+    anything it read. A read-only transaction needs no check; it is serialized at its
+    snapshot, as PostgreSQL does.
+    """
 
     def __init__(self) -> None:
         self.clock = 0  # newest published commit timestamp
-        self._next_id = 1
+        self._ids = itertools.count(1)
         self.active: dict[int, Transaction] = {}
         self.lock = threading.RLock()
         self.commit_log: CommitLog | None = None
         self._garbage: deque = deque()  # (commit_ts, table, key) awaiting collection
+        self._queued: set = set()  # (table, key) in _garbage
+        self._recent: deque = deque()  # (commit_ts, writes) kept for SERIALIZABLE checks
         self.commits = 0
         self.aborts = 0
+        self.conflicts = 0
 
     def begin(self, isolation: str = SNAPSHOT) -> Transaction:
         """Start a transaction reading the newest published snapshot."""
-        tid = self._next_id
-        self._next_id = tid + 1
+        tid = next(self._ids)
         txn = Transaction(self, tid, self.clock, isolation)
         self.active[tid] = txn
+        # read the clock again once registered: a commit that saw us active keeps what our
+        # provisional (older) snapshot reads; one that did not has published already
+        txn.ts = self.clock
         return txn
 
     def commit(self, txn: Transaction) -> int:
-        """Stamp ``txn``'s versions with a new timestamp and publish it."""
+        """Validate, stamp ``txn``'s versions with a new timestamp and publish it."""
         if txn.state != "active":
             raise InternalError(f"commit of a transaction that is {txn.state}")
-        log = txn.log
-        if not log and not txn.ddl:
+        if not txn.log and not txn.ddl:
             self._finish(txn, "committed")
             return self.clock
         token = None
         with self.lock:
+            if txn.reads:
+                try:
+                    self._validate(txn)
+                except SerializationFailure:
+                    txn.rollback_to((0, 0))
+                    self._finish(txn, "aborted")
+                    self.conflicts += 1
+                    raise
             cts = self.clock + 1
             written = self._written(txn)
             if self.commit_log is not None:
                 token = self.commit_log.append(cts, self._changes(txn, written))
+            if self._serializable_running(txn):
+                self._recent.append((cts, self._images(txn, written)))
             me = txn.marker
-            garbage = self._garbage
-            alone = len(self.active) == 1  # no snapshot but ours: old versions go now
             for table, key in written:
-                if table.stamp(key, me, cts, alone):
-                    garbage.append((cts, table, key))
-            self.clock = cts
+                table.stamp(key, me, cts)
+            self.clock = cts  # published: new snapshots include this commit
             self._finish(txn, "committed")
+            # drop what no running snapshot reads; keep the rest for later collection
+            snapshots = sorted({t.ts for t in list(self.active.values())})
+            for table, key in written:
+                later = table.prune(key, snapshots)
+                if later is not None and (table, key) not in self._queued:
+                    self._queued.add((table, key))
+                    self._garbage.append((later, table, key))
             self.collect()
         if token is not None:
             self.commit_log.wait(token)
@@ -154,6 +205,56 @@ class TransactionManager:
             self.commits += 1
         else:
             self.aborts += 1
+        if self._recent and not any(t.reads is not None for t in list(self.active.values())):
+            self._recent.clear()
+
+    # ------------------------------------------------------------ SERIALIZABLE
+    def _serializable_running(self, txn: Transaction) -> bool:
+        return any(t.reads is not None and t is not txn for t in list(self.active.values()))
+
+    @staticmethod
+    def _images(txn: Transaction, written: dict) -> list:
+        """(table, before row, after row) of each row ``txn`` changed."""
+        log = txn.log
+        first = {}
+        for i in range(0, len(log), 5):
+            first.setdefault((log[i], log[i + 1]), log[i + 2])
+        me = txn.marker
+        out = []
+        for (table, key), before in first.items():
+            out.append((table, committed_row(before), visible_row(table.rows.get(key), me)))
+        return out
+
+    def _validate(self, txn: Transaction) -> None:
+        """Fail ``txn`` if a later commit changed a row matching something it read."""
+        reads = txn.reads
+        by_table: dict = {}
+        for table, pred, params in reads:
+            by_table.setdefault(table, []).append((pred, params))
+        for cts, images in self._recent:
+            if cts <= txn.ts:
+                continue
+            for table, before, after in images:
+                checks = by_table.get(table)
+                if not checks:
+                    continue
+                for pred, params in checks:
+                    for row in (before, after):
+                        if row is not None and (pred is None or pred(row, params)):
+                            raise SerializationFailure(
+                                f"could not serialize access: table {table.name} was changed "
+                                "by a concurrent transaction after this one read it"
+                            )
+
+    def _trim_recent(self) -> None:
+        serial = [t.ts for t in list(self.active.values()) if t.reads is not None]
+        if not serial:
+            self._recent.clear()
+            return
+        oldest = min(serial)
+        recent = self._recent
+        while recent and recent[0][0] <= oldest:
+            recent.popleft()
 
     @staticmethod
     def _written(txn: Transaction) -> dict:
@@ -185,20 +286,27 @@ class TransactionManager:
         return min(t.ts for t in list(active.values()))
 
     def collect(self) -> int:
-        """Prune chains whose old versions no active snapshot can see; return how many."""
+        """Finish collecting chains whose old versions no snapshot needs; return how many."""
         garbage = self._garbage
+        if self._recent:
+            self._trim_recent()
         if not garbage:
             return 0
         horizon = self.horizon()
+        snapshots = sorted({t.ts for t in list(self.active.values())})
         n = 0
         with self.lock:
             while garbage and garbage[0][0] <= horizon:
                 _cts, table, key = garbage.popleft()
-                table.prune(key, horizon)
+                self._queued.discard((table, key))
+                later = table.prune(key, snapshots)
+                if later is not None:  # versions newer than the horizon remain
+                    self._queued.add((table, key))
+                    garbage.append((later, table, key))
                 n += 1
         return n
 
     @property
     def pending_garbage(self) -> int:
-        """Superseded versions waiting for old snapshots to end."""
+        """Rows whose superseded versions wait for old snapshots to end."""
         return len(self._garbage)

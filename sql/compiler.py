@@ -184,7 +184,20 @@ class Compiler:
     def _p_Single(self, w, node: Single, consume) -> None:
         self._filters(w, node.filters, consume)
 
+    def _record_read(self, w: FunctionWriter, node) -> None:
+        """Emit what a SERIALIZABLE transaction records about a table it reads."""
+        terms = getattr(node, "read_terms", [])
+        if terms:
+            name = self.prog.fresh("readpred")
+            cond = " and ".join(self.truth(t) for t in terms)
+            self.prog.sources.append(f"def {name}(r{node.slot}, p):\n    return {cond}")
+        else:
+            name = "None"
+        table = self.prog.const(node.table)
+        w.prelude.append(f"if tx.reads is not None: tx.reads.add(({table}, {name}, p))")
+
     def _p_Scan(self, w, node: Scan, consume) -> None:
+        self._record_read(w, node)
         s = node.slot
         rows = self.prog.const(node.table.rows)
         if node.need_key:
@@ -197,6 +210,7 @@ class Compiler:
         w.depth -= 1
 
     def _p_Lookup(self, w, node: Lookup, consume) -> None:
+        self._record_read(w, node)
         s = node.slot
         get = self.prog.const(node.table.rows.get)
         if node.many:
@@ -235,6 +249,7 @@ class Compiler:
         w.emit(f"if {check_row}: continue")  # a stale entry for an older version
 
     def _p_IndexLookup(self, w, node, consume) -> None:
+        self._record_read(w, node)
         s = node.slot
         ix = self.prog.const(node.index)
         key_of = self.prog.const(node.index.key_of)
@@ -257,6 +272,7 @@ class Compiler:
         w.depth -= 2
 
     def _p_IndexRange(self, w, node, consume) -> None:
+        self._record_read(w, node)
         s = node.slot
         index = node.index
         ix = self.prog.const(index)
@@ -293,6 +309,7 @@ class Compiler:
         w.depth -= 2
 
     def _p_IndexMinMax(self, w, node, consume) -> None:
+        self._record_read(w, node)
         s = node.slot
         fn = self.prog.const(index_extreme)
         rows = self.prog.const(node.table.rows)

@@ -426,7 +426,13 @@ class Planner:
         if not isinstance(src, Scan):
             src.filters = terms
             return src
-        return access.choose(src, terms, available, local_slots)
+        path = access.choose(src, terms, available, local_slots)
+        # what a SERIALIZABLE transaction records as read: the conditions on this table's
+        # own columns (others are dropped, which only widens what counts as a conflict)
+        path.read_terms = [
+            t for t in terms if t.slots() <= {src.slot} and not B.contains_subquery(t)
+        ]
+        return path
 
     def _join(self, left: Node, right, kind: str, terms: list, available: set, local: set):
         slot = right.slot

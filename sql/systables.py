@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
-from ..types import BOOLEAN, INTEGER, TEXT
+from ..types import BOOLEAN, INTEGER, REAL, TEXT
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -49,10 +50,19 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
     def views(tx) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
 
+    def transactions(tx) -> list:
+        now = time.time()
+        out = []
+        for t in sorted(list(txns.active.values()), key=lambda t: t.id):
+            writes = len(t.log) // 5
+            out.append((t.id, t.ts, t.isolation, writes, round(now - t.started, 6), t is tx))
+        return out
+
     def stats(tx) -> list:
         out = [
             ("commits", txns.commits),
             ("aborts", txns.aborts),
+            ("serialization_failures", txns.conflicts),
             ("active_transactions", len(txns.active)),
             ("clock", txns.clock),
             ("pending_garbage", txns.pending_garbage),
@@ -98,4 +108,15 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         ),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
+        "transactions": (
+            [
+                ("id", INTEGER),
+                ("snapshot", INTEGER),
+                ("isolation", TEXT),
+                ("writes", INTEGER),
+                ("age_seconds", REAL),
+                ("current", BOOLEAN),
+            ],
+            transactions,
+        ),
     }
