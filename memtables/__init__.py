@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from .connection import Connection, Cursor, Database
+from .connection import Connection, Cursor, Database, open_database
 from .dbapi import (
     BINARY,
     DATETIME,
@@ -54,8 +54,16 @@ __version__ = "0.1.0"
 
 
 def open(path: str | None = None, **options) -> Database:  # noqa: A001 - mirrors DESIGN.md
-    """A Database whose ``connect()`` hands out connections to the same data."""
-    return Database(path, **options)
+    """A Database whose ``connect()`` hands out connections to the same data.
+
+    With ``path`` the database is durable, kept in that directory (created when missing);
+    opening the same path again in this process returns the same Database. Options:
+    ``sync`` ("full", "normal" or "off"), ``checkpoint_bytes`` (redo log size that triggers
+    an automatic checkpoint; 0 turns it off), ``progress`` (a callback ``(phase, done,
+    total)`` during recovery) and ``on_corruption`` ("error", or "read_only" to open what
+    precedes a damaged log record, refusing writes).
+    """
+    return open_database(path, **options)
 
 
 def connect(
@@ -65,9 +73,10 @@ def connect(
     autocommit: bool = False,
     **options,
 ) -> Connection:
-    """A connection to a new private in-memory database (or to the database at ``path``)."""
-    db = Database(path, **options)
+    """A connection to a new private in-memory database, or to the durable one at ``path``."""
+    db = open_database(path, **options)
     conn = Connection(db, isolation_level, autocommit, owns_db=True)
+    db._owners += 1
     db._connections.add(conn)
     return conn
 

@@ -8,6 +8,7 @@ A ``Database`` owns the engine and the statement cache shared by its connections
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -26,17 +27,45 @@ from .errors import (
 from .txn import SERIALIZABLE, SNAPSHOT
 
 STATEMENT_CACHE_SIZE = 512
+_OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
+_OPEN_LOCK = threading.Lock()
+
+
+def _registry_key(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def open_database(path=None, **options) -> Database:
+    """The Database at ``path`` (the one already open in this process, if any)."""
+    if path is None:
+        return Database(None, **options)
+    key = _registry_key(path)
+    with _OPEN_LOCK:
+        db = _OPEN.get(key)
+        if db is None or db.closed:
+            db = Database(path, **options)
+            _OPEN[key] = db
+        return db
+
+
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
 _PARAM_TYPES = frozenset({int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime})
 
 
 class Database:
-    """An in-memory database shared by the connections made from it."""
+    """A database shared by the connections made from it: in memory, or durable in a
+    directory (redo log plus snapshots) when ``path`` is given."""
 
-    def __init__(self, path: str | None = None, **options: Any):
-        if path is not None:
-            raise E.NotSupportedError("durable databases are not available in this build")
-        self.path = path
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        sync: str = "full",
+        checkpoint_bytes: int | None = None,
+        progress=None,
+        on_corruption: str = "error",
+    ):
+        self.path = None if path is None else os.fspath(path)
         self.engine = Engine()
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -44,10 +73,28 @@ class Database:
         self.engine.catalog.on_change(self._cache.clear)
         self.closed = False
         self._connections: set = set()
+        self._owners = 0
         # the public face is the only part of memtables that imports the query layer
         from . import sql
 
         self._sql = sql
+        self._durable = None
+        if path is not None:
+            from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
+
+            limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
+            durable = Durability(self, path, sync, limit, progress, on_corruption)
+            try:
+                durable.recover()
+            except BaseException:
+                durable.close()
+                raise
+            self._durable = durable
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the database refuses writes (a damaged redo log), or None."""
+        return None if self._durable is None else self._durable.read_only
 
     # ------------------------------------------------------------ statements
     def prepare(self, text: str):
@@ -78,8 +125,13 @@ class Database:
         return conn
 
     def checkpoint(self) -> None:
-        """Write a snapshot of durable tables (nothing to do for an in-memory database)."""
+        """Write a snapshot of the durable tables and drop the redo log it covers.
+
+        Writers keep running meanwhile. An in-memory database has nothing to write.
+        """
         self._check_open()
+        if self._durable is not None:
+            self._durable.checkpoint()
 
     def close(self) -> None:
         """Close every connection (rolling back their open transactions) and the database."""
@@ -88,6 +140,15 @@ class Database:
         for conn in list(self._connections):
             conn.close()
         self.closed = True
+        if self._durable is not None:
+            self._durable.close()
+            _OPEN.pop(_registry_key(self.path), None)
+
+    def _release(self) -> None:
+        """One owner (a connection made by ``memtables.connect``) is done with it."""
+        self._owners -= 1
+        if self._owners <= 0:
+            self.close()
 
     def _check_open(self) -> None:
         if self.closed:
@@ -214,7 +275,7 @@ class Connection:
         self._closed = True
         self._db._connections.discard(self)
         if self._owns_db:
-            self._db.close()
+            self._db._release()
 
     def __enter__(self) -> Connection:
         self._check()
@@ -441,6 +502,8 @@ class Cursor:
         if kind in ("begin", "commit", "rollback", "set_isolation"):
             conn._control(stmt)
             return self
+        if conn._db._durable is not None and conn._db.read_only and kind in ("dml", "ddl"):
+            raise OperationalError(conn._db.read_only)
         txn = conn._txn or conn._begin()
         mark = txn.savepoint()
         try:

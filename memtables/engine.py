@@ -32,6 +32,34 @@ class Engine:
         """Start a transaction."""
         return self.txns.begin(isolation)
 
+    # ------------------------------------------------------------ recovery
+    def apply_put(self, table: Table, key: Any, row: tuple, ts: int) -> None:
+        """Install a committed row directly (redo log replay, snapshot load)."""
+        rows = table.rows
+        old = rows.get(key)
+        new = rows[key] = (row, ts)
+        if table.indexes:
+            table._sync_indexes(key, old, new)
+        if (table.key_of is None or table.schema.integer_key) and key >= table.next_rowid:
+            table.next_rowid = key + 1
+
+    def apply_delete(self, table: Table, key: Any) -> None:
+        """Remove a committed row directly (redo log replay)."""
+        old = table.rows.pop(key, None)
+        if old is not None and table.indexes:
+            table._sync_indexes(key, old, None)
+
+    def load_rows(self, table: Table, keys: list, rows: list, ts: int) -> None:
+        """Bulk-install committed rows into an empty table (snapshot load)."""
+        stamped = [(r, ts) for r in rows]
+        table.rows.update(zip(keys, stamped))
+        for index in table.indexes:  # those made for UNIQUE constraints already exist
+            key_of, add = index.key_of, index.add
+            for k, r in zip(keys, rows):
+                add(key_of(r), k)
+        if keys and (table.key_of is None or table.schema.integer_key):
+            table.next_rowid = max(table.next_rowid, max(keys) + 1)
+
     # ------------------------------------------------------------ DDL
     def create_table(self, txn: Transaction, schema: Schema) -> Table:
         """Create a table (undone if ``txn`` rolls back)."""
@@ -121,7 +149,7 @@ class Engine:
                 table.remove_index(index)
                 cat.changed()
 
-            txn.ddl.append(DDLChange(undo, ("create_index", index.name)))
+            txn.ddl.append(DDLChange(undo, ("create_index", index, table)))
             cat.changed()
 
     def drop_index(self, txn: Transaction, name: str) -> None:

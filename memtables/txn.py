@@ -264,17 +264,16 @@ class TransactionManager:
 
     @staticmethod
     def _changes(txn: Transaction, written: dict) -> list:
-        """The logical changes of ``txn``: DDL records, then each written row's final state."""
-        out = [d.record for d in txn.ddl]
+        """The logical changes of ``txn`` for the redo log: ("ddl", record) for schema
+        changes, then ("put", table, key, row) or ("del", table, key) per written row."""
+        out = [("ddl", d.record) for d in txn.ddl]
         me = txn.marker
         for table, key in written:
-            if not table.durable:
-                continue
             row = visible_row(table.rows.get(key), me)
             if row is None:
-                out.append(("delete", table.name, key))
+                out.append(("del", table, key))
             else:
-                out.append(("put", table.name, key, row))
+                out.append(("put", table, key, row))
         return out
 
     # ------------------------------------------------------------ version collection

@@ -12,6 +12,7 @@ from . import ast as A
 from .binder import Scope, SourceInfo
 from .compiler import Compiler
 from .planner import Planner
+from .render import to_sql
 from .statements import Statement
 
 _TABLE_OPTIONS = {"durable"}
@@ -133,7 +134,7 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
         raise ProgrammingError("CHECK constraints may only use the table's own columns")
     comp = Compiler()
     comp.prog.sources.append(f"def check(r{slot}):\n    return {comp.expr(b)}")
-    return Check(str(b), comp.prog.build()["check"])
+    return Check(to_sql(e), comp.prog.build()["check"])
 
 
 def _create_table_as(stmt: DDLStatement, tx, params) -> None:

@@ -186,7 +186,12 @@ def _case(n: A.Case) -> str:
     return " ".join(parts)
 
 
+_KEYWORD_CALLS = {"current_date", "current_time", "current_timestamp"}
+
+
 def _call(c: A.Call) -> str:
+    if c.name in _KEYWORD_CALLS and not c.args:
+        return c.name.upper()
     if c.star:
         return f"{c.name}(*)"
     args = ", ".join(to_sql(a) for a in c.args)
@@ -277,3 +282,49 @@ _RENDER = {
     A.Default: lambda n: "DEFAULT",
     A.Select: _select,
 }
+
+
+# ---------------------------------------------------------------- catalog objects as DDL
+def create_table_sql(schema) -> str:
+    """CREATE TABLE for a schema: what the redo log and snapshots store to recreate it."""
+    cols = schema.columns
+    parts = []
+    for c in cols:
+        p = f"{name(c.name)} {c.type.name}"
+        if c.not_null and c.position not in schema.primary_key:
+            p += " NOT NULL"
+        if c.default_sql is not None:
+            p += f" DEFAULT ({c.default_sql})"
+        if c.collation:
+            p += f" COLLATE {c.collation}"
+        parts.append(p)
+    if schema.primary_key:
+        parts.append(
+            "PRIMARY KEY (" + ", ".join(name(cols[i].name) for i in schema.primary_key) + ")"
+        )
+    for u in schema.uniques:
+        parts.append("UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
+    for chk in schema.checks:
+        parts.append(f"CHECK ({chk.sql})")
+    head = "CREATE CACHE TABLE" if schema.options.get("cache") else "CREATE TABLE"
+    sql = f"{head} {name(schema.name)} (" + ", ".join(parts) + ")"
+    opts = {k: v for k, v in schema.options.items() if k != "cache"}
+    if opts:
+        sql += " WITH (" + ", ".join(f"{k} = {literal(v)}" for k, v in sorted(opts.items())) + ")"
+    return sql
+
+
+def create_index_sql(index, table) -> str:
+    """CREATE INDEX for an index of ``table``."""
+    cols = ", ".join(name(table.columns[i].name) for i in index.columns)
+    unique = "UNIQUE " if index.unique else ""
+    return (
+        f"CREATE {unique}INDEX {name(index.name)} ON {name(table.name)} "
+        f"USING {index.method.upper()} ({cols})"
+    )
+
+
+def create_view_sql(view) -> str:
+    """CREATE VIEW for a view."""
+    cols = "" if not view.columns else " (" + ", ".join(name(c) for c in view.columns) + ")"
+    return f"CREATE VIEW {name(view.name)}{cols} AS {view.sql}"

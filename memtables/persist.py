@@ -1,0 +1,318 @@
+"""Durable databases: a directory with a redo log, snapshots and an OS lock.
+
+Layout of ``app.mtdb/``: ``LOCK`` (held with flock while open: it dies with the process, so
+a crash needs no cleanup), ``wal/`` (redo log segments, see ``memtables.wal``) and
+``snapshots/`` (see ``memtables.snapshot``). Opening recovers: the newest snapshot, then the
+log after it. A checkpoint writes a snapshot while writers go on, then drops the log segments
+it covers. This is part of the public face: it replays schema changes as SQL.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from . import wal as W
+from .errors import DatabaseError, OperationalError
+from .snapshot import drop_older, latest_snapshot, read_table_file, write_snapshot
+
+DEFAULT_CHECKPOINT_BYTES = 64 << 20
+
+
+class Durability:
+    """The durable side of one Database: lock, redo log, snapshots, recovery."""
+
+    def __init__(
+        self,
+        db,
+        path: str | os.PathLike,
+        sync: str = "full",
+        checkpoint_bytes: int | None = DEFAULT_CHECKPOINT_BYTES,
+        progress: Callable[[str, int, int], None] | None = None,
+        on_corruption: str = "error",
+    ):
+        if on_corruption not in ("error", "read_only"):
+            raise OperationalError("on_corruption must be 'error' or 'read_only'")
+        self.db = db
+        self.engine = db.engine
+        self.root = Path(path)
+        self.progress = progress
+        self.on_corruption = on_corruption
+        self.checkpoint_bytes = checkpoint_bytes
+        self._checkpoint_lock = threading.Lock()
+        self._auto = None
+        self.stats = {
+            "checkpoints": 0,
+            "last_checkpoint_seconds": 0.0,
+            "last_checkpoint_bytes": 0,
+            "recovery_seconds": 0.0,
+            "recovered_records": 0,
+            "torn_records": 0,
+        }
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            (self.root / "wal").mkdir(exist_ok=True)
+        except OSError as e:
+            raise OperationalError(f"cannot create database directory {self.root}: {e}") from None
+        self._lock_file = open(self.root / "LOCK", "a+")
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._lock_file.close()
+            raise OperationalError(
+                f"database {self.root} is in use by another process (its lock is held)"
+            ) from None
+        self._lock_file.seek(0)
+        self._lock_file.truncate()
+        self._lock_file.write(f"{os.getpid()}\n")
+        self._lock_file.flush()
+        self.wal = W.WriteAheadLog(self.root / "wal", sync, encode=self._encode)
+        self.read_only: str | None = None
+
+    # ------------------------------------------------------------ recovery
+    def recover(self) -> None:
+        """Load the newest snapshot, replay the log after it, then start a new segment."""
+        t0 = time.perf_counter()
+        engine = self.engine
+        start_segment = 0
+        snap_ts = 0
+        found = latest_snapshot(self.root / "snapshots")
+        conn = self.db.connect(autocommit=True)
+        try:
+            if found is not None:
+                path, manifest = found
+                snap_ts = manifest["timestamp"]
+                start_segment = manifest["wal_segment"]
+                self._load_snapshot(conn, path, manifest)
+            paths = [
+                p
+                for p in W.segment_paths(self.root / "wal")
+                if W.segment_number(p) >= start_segment
+            ]
+            read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
+            for path, offset in read.torn:
+                self.stats["torn_records"] += 1
+                if read.corrupt is None:
+                    os.truncate(path, max(offset, len(W.HEADER)))
+            if read.corrupt is not None:
+                path, offset, problem = read.corrupt
+                self.read_only = (
+                    f"opened read-only: corrupt redo log record at {path} offset {offset} "
+                    f"({problem}); later records were not applied"
+                )
+            records = [r for r in read.records if r.commit_ts > snap_ts]
+            self._replay(conn, records)
+            engine.txns.clock = max(
+                engine.txns.clock, snap_ts, max((r.commit_ts for r in records), default=0)
+            )
+        finally:
+            conn.close()
+        if self.read_only is None:
+            last = max((W.segment_number(p) for p in W.segment_paths(self.root / "wal")), default=0)
+            self.wal.open_segment(last + 1)
+            engine.txns.commit_log = self.wal
+        engine.extra_stats = self.stats_rows
+        self.stats["recovery_seconds"] = time.perf_counter() - t0
+
+    def _load_snapshot(self, conn, path: Path, manifest: dict) -> None:
+        engine = self.engine
+        ts = manifest["timestamp"]
+        total = sum(t.get("rows", 0) for t in manifest["tables"])
+        done = 0
+        for entry in manifest["tables"]:
+            conn.execute(entry["sql"])
+            table = engine.catalog.table(entry["name"])
+            if entry.get("file"):
+                data = read_table_file(path / entry["file"])
+                keys, rows = _arrow_rows(table, data)
+                engine.load_rows(table, keys, rows, ts)
+                done += len(rows)
+                self._report("snapshot", done, total)
+            table.next_rowid = max(table.next_rowid, entry.get("next_rowid", 1))
+        for sql in manifest["indexes"]:
+            conn.execute(sql)
+        for sql in manifest["views"]:
+            conn.execute(sql)
+
+    def _replay(self, conn, records: list) -> None:
+        engine = self.engine
+        tables = engine.catalog.tables
+        total = len(records)
+        for n, (ts, ops) in enumerate(W.iter_ops(records)):
+            for op in ops:
+                kind = op[0]
+                if kind == "put":
+                    table = tables.get(op[1].lower())
+                    if table is None:
+                        raise DatabaseError(f"redo log names unknown table {op[1]!r}")
+                    engine.apply_put(table, op[2], tuple(op[3]), ts)
+                elif kind == "del":
+                    table = tables.get(op[1].lower())
+                    if table is not None:
+                        engine.apply_delete(table, op[2])
+                elif kind == "ddl":
+                    conn.execute(op[1])
+                    tables = engine.catalog.tables
+                else:
+                    raise DatabaseError(f"redo log holds unknown operation {kind!r}")
+            self.stats["recovered_records"] += 1
+            if n % 1000 == 999:
+                self._report("log", n + 1, total)
+        if total:
+            self._report("log", total, total)
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(phase, done, total)
+
+    # ------------------------------------------------------------ logging
+    def _encode(self, changes: list) -> bytes | None:
+        """A transaction's changes as a redo log payload (None when nothing is durable)."""
+        catalog = self.engine.catalog
+        ops = []
+        enc_value, enc_row = W.encode_value, W.encode_row
+        for ch in changes:
+            kind = ch[0]
+            if kind == "ddl":
+                sql = self._ddl_sql(ch[1])
+                if sql is not None:
+                    ops.append(["ddl", sql])
+                continue
+            table = ch[1]
+            if not table.durable or catalog.tables.get(table.name.lower()) is not table:
+                continue
+            if kind == "put":
+                ops.append(["put", table.name, enc_value(ch[2]), enc_row(ch[3])])
+            else:
+                ops.append(["del", table.name, enc_value(ch[2])])
+        if not ops:
+            return None
+        self._maybe_checkpoint()
+        return json.dumps(ops, separators=(",", ":")).encode()
+
+    @staticmethod
+    def _ddl_sql(record: tuple) -> str | None:
+        from .sql.render import create_index_sql, create_table_sql, create_view_sql, name
+
+        kind = record[0]
+        if kind == "create_table":
+            return create_table_sql(record[1])
+        if kind == "drop_table":
+            return f"DROP TABLE IF EXISTS {name(record[1])}"
+        if kind == "create_index":
+            return create_index_sql(record[1], record[2])
+        if kind == "drop_index":
+            return f"DROP INDEX IF EXISTS {name(record[1])}"
+        if kind == "create_view":
+            from .catalog import View
+
+            return create_view_sql(View(record[1], record[2], record[3]))
+        if kind == "drop_view":
+            return f"DROP VIEW IF EXISTS {name(record[1])}"
+        return None
+
+    # ------------------------------------------------------------ checkpoints
+    def _maybe_checkpoint(self) -> None:
+        limit = self.checkpoint_bytes
+        if not limit or self.wal.bytes_since_checkpoint < limit:
+            return
+        if self._auto is not None and self._auto.is_alive():
+            return
+        self._auto = threading.Thread(
+            target=self._auto_checkpoint, daemon=True, name="memtables-checkpoint"
+        )
+        self._auto.start()
+
+    def _auto_checkpoint(self) -> None:
+        try:
+            self.checkpoint()
+        except Exception:  # noqa: BLE001 - the next commit over the limit tries again
+            pass
+
+    def checkpoint(self) -> Path | None:
+        """Write a snapshot of every durable table at one timestamp; drop covered log."""
+        from .sql.render import create_index_sql, create_table_sql, create_view_sql
+
+        if self.read_only is not None:
+            raise OperationalError(self.read_only)
+        with self._checkpoint_lock:
+            t0 = time.perf_counter()
+            engine = self.engine
+            txns = engine.txns
+            with txns.lock:
+                if any(t.ddl for t in list(txns.active.values())):
+                    raise OperationalError(
+                        "cannot checkpoint while a transaction has uncommitted schema changes"
+                    )
+                cat = engine.catalog
+                tables = [
+                    (t, create_table_sql(t.schema), t.next_rowid)
+                    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower())
+                ]
+                indexes = [
+                    create_index_sql(ix, t)
+                    for t, _s, _n in tables
+                    for ix in t.indexes
+                    if not ix.implicit
+                ]
+                views = [create_view_sql(v) for v in cat.views.values()]
+                reader = engine.begin()
+                ts = reader.ts
+                segment = self.wal.rotate()
+                self.wal.bytes_since_checkpoint = 0
+            try:
+                final, size = write_snapshot(
+                    self.root / "snapshots",
+                    ts,
+                    segment,
+                    tables,
+                    indexes,
+                    views,
+                    lambda table: list(table.scan(reader)),
+                )
+            finally:
+                reader.rollback()
+            drop_older(self.root / "snapshots", final)
+            self.wal.drop_before(segment)
+            self.stats["checkpoints"] += 1
+            self.stats["last_checkpoint_seconds"] = time.perf_counter() - t0
+            self.stats["last_checkpoint_bytes"] = size
+            return final
+
+    # ------------------------------------------------------------ the rest
+    def stats_rows(self) -> list:
+        w = self.wal
+        rows = [
+            ("log_bytes", w.bytes_written),
+            ("log_records", w.records),
+            ("fsyncs", w.fsyncs),
+            ("log_bytes_since_checkpoint", w.bytes_since_checkpoint),
+        ]
+        for k, v in self.stats.items():
+            rows.append((k, round(v, 6) if isinstance(v, float) else v))
+        return rows
+
+    def close(self) -> None:
+        """Flush the log and release the lock."""
+        auto = self._auto
+        if auto is not None and auto.is_alive():
+            auto.join()
+        self.wal.close()
+        try:
+            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+        finally:
+            self._lock_file.close()
+
+
+def _arrow_rows(table, data) -> tuple[list, list]:
+    from .snapshot import arrow_to_rows
+
+    return arrow_to_rows(table, data)
+
+
+__all__ = ["Durability", "Any"]

@@ -1,0 +1,367 @@
+"""Durable databases: redo log, snapshots, recovery, locking, and crashes of real processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.ipc as ipc
+import pytest
+
+import memtables
+from memtables import wal as W
+
+HERE = Path(__file__).resolve().parent
+
+ROWS = [
+    (
+        1,
+        10,
+        1.5,
+        "text",
+        True,
+        b"\x00\xff",
+        dt.date(2024, 2, 29),
+        dt.datetime(2024, 1, 2, 3, 4, 5, 6),
+        7,
+    ),
+    (2, None, None, None, None, None, None, None, None),
+    (3, -(2**63), float("inf"), "", False, b"", dt.date(1, 1, 1), dt.datetime(9999, 12, 31), "any"),
+]
+
+
+def make_schema(conn):
+    conn.executescript(
+        """
+        CREATE TABLE all_types (id INTEGER PRIMARY KEY, i INTEGER, r REAL, t TEXT, b BOOLEAN,
+                                bl BLOB, d DATE, ts TIMESTAMP, a);
+        CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT 'anon',
+                             age INTEGER CHECK (age >= 0), email TEXT UNIQUE);
+        CREATE INDEX people_age ON people (age);
+        CREATE INDEX people_name ON people USING HASH (name);
+        CREATE TABLE scratch (k INTEGER) WITH (durable = false);
+        CREATE VIEW adults AS SELECT name FROM people WHERE age >= 18;
+        CREATE TABLE keyless (v TEXT);
+        """
+    )
+    conn.executemany("INSERT INTO all_types VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
+    conn.executemany(
+        "INSERT INTO people (id, name, age, email) VALUES (?, ?, ?, ?)",
+        [(1, "ada", 36, "a@x"), (2, "bob", 12, None), (3, "cy", 40, "c@x")],
+    )
+    conn.execute("INSERT INTO people (id, age) VALUES (4, 20)")
+    conn.execute("INSERT INTO scratch VALUES (1)")
+    conn.execute("INSERT INTO keyless VALUES ('x'), ('y')")
+    conn.commit()
+    conn.execute("UPDATE people SET age = 37 WHERE id = 1")
+    conn.execute("DELETE FROM keyless WHERE v = 'x'")
+    conn.commit()
+
+
+def check_schema(conn):
+    assert conn.execute("SELECT * FROM all_types ORDER BY id").fetchall() == ROWS
+    assert conn.execute("SELECT id, name, age, email FROM people ORDER BY id").fetchall() == [
+        (1, "ada", 37, "a@x"),
+        (2, "bob", 12, None),
+        (3, "cy", 40, "c@x"),
+        (4, "anon", 20, None),
+    ]
+    assert conn.execute("SELECT name FROM adults ORDER BY name").fetchall() == [
+        ("ada",),
+        ("anon",),
+        ("cy",),
+    ]
+    assert conn.execute("SELECT count(*) FROM scratch").fetchone() == (0,)  # not durable
+    assert conn.execute("SELECT v FROM keyless").fetchall() == [("y",)]
+    plan = "\n".join(r[0] for r in conn.execute("EXPLAIN SELECT * FROM people WHERE age = 12"))
+    assert "INDEX LOOKUP people USING people_age" in plan
+    with pytest.raises(memtables.IntegrityError):
+        conn.execute("INSERT INTO people (id, age, email) VALUES (9, 1, 'a@x')")
+    with pytest.raises(memtables.IntegrityError):
+        conn.execute("INSERT INTO people (id, age) VALUES (9, -1)")
+    conn.execute("INSERT INTO keyless VALUES ('z')")  # the hidden rowid continues
+    conn.rollback()
+    conn.database.engine.catalog.table("people")._check()
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_round_trip_every_type_and_constraint(tmp_path, checkpoint):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    make_schema(conn)
+    if checkpoint:
+        conn.execute("CHECKPOINT")
+        conn.execute("UPDATE people SET name = 'ADA' WHERE id = 1")
+        conn.execute("UPDATE people SET name = 'ada' WHERE id = 1")
+        conn.commit()
+    conn.close()
+    conn = memtables.connect(path)
+    check_schema(conn)
+    conn.close()
+
+
+def test_directory_is_created_and_same_path_is_the_same_database(tmp_path):
+    path = tmp_path / "nested" / "db.mtdb"
+    db = memtables.open(path)
+    assert path.is_dir() and (path / "LOCK").exists()
+    assert memtables.open(path) is db
+    assert memtables.open(str(path)) is db
+    db.close()
+    assert memtables.open(path) is not db
+    memtables.open(path).close()
+
+
+def test_second_process_gets_a_clear_error_and_lock_dies_with_process(tmp_path):
+    path = tmp_path / "db.mtdb"
+    code = f"import memtables, time; memtables.connect({str(path)!r}); print('open', flush=True); time.sleep(60)"
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with pytest.raises(memtables.OperationalError, match="in use by another process"):
+            memtables.connect(path)
+    finally:
+        holder.kill()
+        holder.wait()
+    conn = memtables.connect(path)  # the lock died with its process: no cleanup needed
+    conn.close()
+
+
+def test_snapshot_files_open_with_pyarrow(tmp_path):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    make_schema(conn)
+    conn.database.checkpoint()
+    snap = sorted((path / "snapshots").glob("snap-*"))[-1]
+    import json
+
+    manifest = json.loads((snap / "manifest.json").read_text())
+    files = {t["name"]: t["file"] for t in manifest["tables"]}
+    people = ipc.open_file(str(snap / files["people"])).read_all()
+    rows = [tuple(r.values()) for r in people.to_pylist()]
+    assert rows == conn.execute("SELECT * FROM people").fetchall()
+    assert files["scratch"] is None
+    conn.close()
+
+
+def test_non_durable_table_is_empty_after_restart_with_schema_kept(tmp_path):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE s (k INTEGER PRIMARY KEY, v TEXT) WITH (durable = false)")
+    conn.execute("INSERT INTO s VALUES (1, 'x')")
+    conn.commit()
+    conn.close()
+    conn = memtables.connect(path)
+    assert conn.execute("SELECT * FROM s").fetchall() == []
+    assert conn.execute("SELECT durable FROM sys.tables WHERE name = 's'").fetchone() == (False,)
+    conn.close()
+
+
+def _log_path(path: Path) -> Path:
+    return W.segment_paths(path / "wal")[-1]
+
+
+def _committed_db(tmp_path) -> tuple[Path, int]:
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.commit()
+    for i in range(5):
+        conn.execute("INSERT INTO t VALUES (?, ?)", (i, "x" * i))
+        conn.commit()
+    conn.close()
+    log = W.segment_paths(path / "wal")
+    return path, len(log)
+
+
+def test_every_truncation_of_the_last_record_recovers_the_previous_commit(tmp_path):
+    path, _ = _committed_db(tmp_path)
+    log = [p for p in W.segment_paths(path / "wal") if p.stat().st_size > len(W.HEADER)][-1]
+    data = log.read_bytes()
+    last = W.read_segments([log]).records[-1].offset
+    for cut in range(last + 1, len(data)):
+        copy = tmp_path / f"cut{cut}"
+        shutil.copytree(path, copy)
+        target = copy / "wal" / log.name
+        target.write_bytes(data[:cut])
+        for p in W.segment_paths(copy / "wal"):
+            if p.name > log.name:
+                p.unlink()  # the cut segment must be the last one
+        conn = memtables.connect(copy)
+        assert conn.execute("SELECT max(id) FROM t").fetchone() == (3,), cut
+        stats = dict(conn.execute("SELECT name, value FROM sys.stats").fetchall())
+        assert stats["torn_records"] == 1
+        conn.execute("INSERT INTO t VALUES (4, 'again')")  # and it keeps working
+        conn.commit()
+        conn.close()
+        conn = memtables.connect(copy)
+        assert conn.execute("SELECT v FROM t WHERE id = 4").fetchone() == ("again",)
+        conn.close()
+        shutil.rmtree(copy)
+
+
+def test_flipped_byte_in_the_middle_is_reported_with_its_offset(tmp_path):
+    path, _ = _committed_db(tmp_path)
+    log = [p for p in W.segment_paths(path / "wal") if p.stat().st_size > len(W.HEADER)][-1]
+    records = W.read_segments([log]).records
+    victim = records[2]
+    data = bytearray(log.read_bytes())
+    data[victim.offset + 20] ^= 0xFF
+    log.write_bytes(bytes(data))
+    with pytest.raises(memtables.DatabaseError, match=f"offset {victim.offset}") as info:
+        memtables.connect(path)
+    assert log.name in str(info.value)
+    conn = memtables.connect(path, on_corruption="read_only")
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)  # what preceded it
+    with pytest.raises(memtables.OperationalError, match="read-only"):
+        conn.execute("INSERT INTO t VALUES (9, 'no')")
+    conn.close()
+
+
+@pytest.mark.parametrize("mode", ["full", "normal", "off"])
+def test_sync_modes(tmp_path, mode):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path, sync=mode)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
+    conn.commit()
+    stats = dict(conn.execute("SELECT name, value FROM sys.stats").fetchall())
+    assert stats["log_records"] == 1  # one transaction: the table and its rows
+    assert (stats["fsyncs"] >= 1) if mode == "full" else True
+    conn.close()
+    conn = memtables.connect(path)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (100,)
+    conn.close()
+    with pytest.raises(memtables.OperationalError, match="sync mode"):
+        memtables.connect(tmp_path / "other", sync="sometimes")
+
+
+def test_group_commit_shares_fsyncs(tmp_path):
+    db = memtables.open(tmp_path / "db.mtdb", sync="full")
+    setup = db.connect()
+    setup.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, w INTEGER)")
+    setup.commit()
+    per_thread = 200
+
+    def writer(w):
+        conn = db.connect()
+        for i in range(per_thread):
+            conn.execute("INSERT INTO t VALUES (?, ?)", (w * per_thread + i, w))
+            conn.commit()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    stats = dict(setup.execute("SELECT name, value FROM sys.stats").fetchall())
+    assert setup.execute("SELECT count(*) FROM t").fetchone() == (8 * per_thread,)
+    assert stats["fsyncs"] < stats["log_records"]  # committers shared fsyncs
+    db.close()
+
+
+def test_automatic_checkpoint_and_progress(tmp_path):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path, checkpoint_bytes=20_000)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    for i in range(300):
+        conn.execute("INSERT INTO t VALUES (?, ?)", (i, "v" * 100))
+        conn.commit()
+    conn.database._durable._auto.join()
+    stats = dict(conn.execute("SELECT name, value FROM sys.stats").fetchall())
+    assert stats["checkpoints"] >= 1
+    conn.close()
+    assert len(list((path / "snapshots").glob("snap-*"))) == 1
+    seen = []
+    conn = memtables.connect(path, progress=lambda *a: seen.append(a))
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (300,)
+    assert seen and seen[-1][1] == seen[-1][2]
+    conn.close()
+
+
+def test_checkpoint_while_writers_run_is_consistent(tmp_path):
+    path = tmp_path / "db.mtdb"
+    db = memtables.open(path)
+    setup = db.connect()
+    setup.execute("CREATE TABLE acct (id INTEGER PRIMARY KEY, bal INTEGER)")
+    setup.executemany("INSERT INTO acct VALUES (?, 100)", [(i,) for i in range(50)])
+    setup.commit()
+    stop = threading.Event()
+
+    def mover():
+        conn = db.connect()
+        rnd = random.Random(1)
+        while not stop.is_set():
+            a, b = rnd.sample(range(50), 2)
+            try:
+                conn.execute("UPDATE acct SET bal = bal - 1 WHERE id = ?", (a,))
+                conn.execute("UPDATE acct SET bal = bal + 1 WHERE id = ?", (b,))
+                conn.commit()
+            except memtables.SerializationFailure:
+                conn.rollback()
+
+    t = threading.Thread(target=mover)
+    t.start()
+    try:
+        for _ in range(3):
+            db.checkpoint()
+    finally:
+        stop.set()
+        t.join()
+    snap = sorted((path / "snapshots").glob("snap-*"))[-1]
+    data = ipc.open_file(str(snap / "table-0.arrow")).read_all()
+    assert sum(data.column("bal").to_pylist()) == 5000  # one consistent snapshot
+    db.close()
+    conn = memtables.connect(path)
+    assert conn.execute("SELECT sum(bal) FROM acct").fetchone() == (5000,)
+    conn.close()
+
+
+# ---------------------------------------------------------------- real crashes
+def _run_and_kill(path: Path, start: int, delay: float, limit: int) -> list[int]:
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "crash_child.py"), str(path), str(start), str(limit)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    acked = []
+    assert proc.stdout.readline().strip() == "ready"
+    deadline = time.time() + delay
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        acked.append(int(line))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for line in proc.stdout:  # acknowledged before the kill landed
+        if line.strip().isdigit():
+            acked.append(int(line))
+    return acked
+
+
+@pytest.mark.parametrize("limit", [0, 4000])  # 4000: checkpoints keep running during writes
+def test_killed_writer_loses_no_acknowledged_commit(tmp_path, limit):
+    rnd = random.Random(limit)
+    path = tmp_path / "db.mtdb"
+    next_n = 0
+    for _round in range(5):
+        acked = _run_and_kill(path, next_n, rnd.uniform(0.05, 0.4), limit)
+        conn = memtables.connect(path)
+        a = {r[0] for r in conn.execute("SELECT n FROM a")}
+        b = {r[0] for r in conn.execute("SELECT n FROM b")}
+        (counter,) = conn.execute("SELECT n FROM counter").fetchone()
+        conn.close()
+        assert set(acked) <= a, "an acknowledged commit was lost"
+        assert a == b, "a transaction was half applied"
+        if a:
+            assert counter == max(a)
+            assert a == set(range(min(a), max(a) + 1))
+            next_n = max(a) + 1
