@@ -22,11 +22,24 @@ def _flatness(figures) -> float | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "suite",
+        nargs="?",
+        default="sql",
+        choices=["sql", "durability"],
+        help="sql: the SQL workloads beside sqlite3 (default); durability: commit rates, "
+        "checkpoint and recovery",
+    )
     parser.add_argument("--only", nargs="*", help="run workloads whose name contains these")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--png", help="also write a bar chart of the ratios (needs matplotlib)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
     args = parser.parse_args(argv)
+    if args.suite == "durability":
+        from .durability import run
+
+        run()
+        return 0
     if args.list:
         for name, (unit, _fn) in WORKLOADS.items():
             print(f"{name}  [{unit}]")

@@ -24,6 +24,7 @@ from .errors import (
     ProgrammingError,
     SerializationFailure,
 )
+from .gcpause import gc_paused
 from .txn import SERIALIZABLE, SNAPSHOT
 
 STATEMENT_CACHE_SIZE = 512
@@ -542,7 +543,7 @@ class Cursor:
         run = stmt.execute
         names = stmt.param_names
         try:
-            with conn._txns.lock:
+            with conn._txns.lock, gc_paused():
                 n = stmt.n_params
                 for params in seq_of_parameters:
                     if type(params) is not tuple or len(params) != n or names is not None:

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from . import wal as W
 from .errors import DatabaseError, OperationalError
+from .gcpause import gc_paused
 from .snapshot import drop_older, latest_snapshot, read_table_file, write_snapshot
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
@@ -84,32 +85,33 @@ class Durability:
         found = latest_snapshot(self.root / "snapshots")
         conn = self.db.connect(autocommit=True)
         try:
-            if found is not None:
-                path, manifest = found
-                snap_ts = manifest["timestamp"]
-                start_segment = manifest["wal_segment"]
-                self._load_snapshot(conn, path, manifest)
-            paths = [
-                p
-                for p in W.segment_paths(self.root / "wal")
-                if W.segment_number(p) >= start_segment
-            ]
-            read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
-            for path, offset in read.torn:
-                self.stats["torn_records"] += 1
-                if read.corrupt is None:
-                    os.truncate(path, max(offset, len(W.HEADER)))
-            if read.corrupt is not None:
-                path, offset, problem = read.corrupt
-                self.read_only = (
-                    f"opened read-only: corrupt redo log record at {path} offset {offset} "
-                    f"({problem}); later records were not applied"
+            with gc_paused():
+                if found is not None:
+                    path, manifest = found
+                    snap_ts = manifest["timestamp"]
+                    start_segment = manifest["wal_segment"]
+                    self._load_snapshot(conn, path, manifest)
+                paths = [
+                    p
+                    for p in W.segment_paths(self.root / "wal")
+                    if W.segment_number(p) >= start_segment
+                ]
+                read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
+                for path, offset in read.torn:
+                    self.stats["torn_records"] += 1
+                    if read.corrupt is None:
+                        os.truncate(path, max(offset, len(W.HEADER)))
+                if read.corrupt is not None:
+                    path, offset, problem = read.corrupt
+                    self.read_only = (
+                        f"opened read-only: corrupt redo log record at {path} offset {offset} "
+                        f"({problem}); later records were not applied"
+                    )
+                records = [r for r in read.records if r.commit_ts > snap_ts]
+                self._replay(conn, records)
+                engine.txns.clock = max(
+                    engine.txns.clock, snap_ts, max((r.commit_ts for r in records), default=0)
                 )
-            records = [r for r in read.records if r.commit_ts > snap_ts]
-            self._replay(conn, records)
-            engine.txns.clock = max(
-                engine.txns.clock, snap_ts, max((r.commit_ts for r in records), default=0)
-            )
         finally:
             conn.close()
         if self.read_only is None:
@@ -140,29 +142,50 @@ class Durability:
             conn.execute(sql)
 
     def _replay(self, conn, records: list) -> None:
+        """Apply logged transactions in order.  The row path is inlined: replay speed is
+        recovery speed."""
         engine = self.engine
         tables = engine.catalog.tables
         total = len(records)
+        name = table = rows = None
+        counting = False
+        top = 0
         for n, (ts, ops) in enumerate(W.iter_ops(records)):
             for op in ops:
                 kind = op[0]
-                if kind == "put":
-                    table = tables.get(op[1].lower())
-                    if table is None:
-                        raise DatabaseError(f"redo log names unknown table {op[1]!r}")
-                    engine.apply_put(table, op[2], tuple(op[3]), ts)
-                elif kind == "del":
-                    table = tables.get(op[1].lower())
-                    if table is not None:
-                        engine.apply_delete(table, op[2])
-                elif kind == "ddl":
+                if kind == "ddl":
                     conn.execute(op[1])
                     tables = engine.catalog.tables
+                    name = None
+                    continue
+                if op[1] != name:
+                    if name is not None and counting and top >= table.next_rowid:
+                        table.next_rowid = top + 1
+                    name = op[1]
+                    table = tables.get(name.lower())
+                    if table is None:
+                        raise DatabaseError(f"redo log names unknown table {name!r}")
+                    rows = table.rows
+                    counting = table.key_of is None or table.schema.integer_key
+                    top = 0
+                key = op[2]
+                if kind == "put":
+                    new = (tuple(op[3]), ts)
+                    old = rows.get(key)
+                    rows[key] = new
+                    if table.indexes:
+                        table._sync_indexes(key, old, new)
+                    if counting and key > top:
+                        top = key
+                elif kind == "del":
+                    engine.apply_delete(table, key)
                 else:
                     raise DatabaseError(f"redo log holds unknown operation {kind!r}")
             self.stats["recovered_records"] += 1
             if n % 1000 == 999:
                 self._report("log", n + 1, total)
+        if name is not None and counting and top >= table.next_rowid:
+            table.next_rowid = top + 1
         if total:
             self._report("log", total, total)
 
@@ -266,15 +289,16 @@ class Durability:
                 segment = self.wal.rotate()
                 self.wal.bytes_since_checkpoint = 0
             try:
-                final, size = write_snapshot(
-                    self.root / "snapshots",
-                    ts,
-                    segment,
-                    tables,
-                    indexes,
-                    views,
-                    lambda table: list(table.scan(reader)),
-                )
+                with gc_paused():
+                    final, size = write_snapshot(
+                        self.root / "snapshots",
+                        ts,
+                        segment,
+                        tables,
+                        indexes,
+                        views,
+                        lambda table: list(table.scan(reader)),
+                    )
             finally:
                 reader.rollback()
             drop_older(self.root / "snapshots", final)

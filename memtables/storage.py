@@ -397,26 +397,27 @@ class Table:
             touched.end = INF
         self._sync_indexes(key, after, before)
 
-    def stamp(self, key: Any, me: int, cts: int) -> None:
+    def stamp(self, key: Any, me: int, cts: int) -> bool:
         """Replace ``me``'s markers at ``key`` by the commit timestamp ``cts``.
 
         Runs before the commit is published, so readers see either all of a transaction's
-        changes or none; ``prune`` then drops what no snapshot needs.
+        changes or none. Returns True when superseded versions remain for ``prune``.
         """
         rows = self.rows
         e = rows.get(key)
         if e is None:
-            return
+            return False
         if type(e) is tuple:
             if e[1] != me:
-                return
+                return False
             if len(e) == 2:
                 rows[key] = (e[0], cts)
-            elif e[0] is None:
+                return False
+            if e[0] is None:
                 rows[key] = Version(e[2], e[3], cts, None)  # a delete: the old row ends
             else:
                 rows[key] = (e[0], cts, e[2], e[3])
-            return
+            return True
         v = e
         while v is not None and (v.begin == me or v.end == me):
             if v.begin == me:
@@ -424,6 +425,7 @@ class Table:
             if v.end == me:
                 v.end = cts
             v = v.prev
+        return True
 
     def prune(self, key: Any, snapshots: list) -> int | None:
         """Drop the versions at ``key`` that none of the active ``snapshots`` reads.

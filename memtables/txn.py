@@ -168,23 +168,22 @@ class TransactionManager:
                     self.conflicts += 1
                     raise
             cts = self.clock + 1
-            written = self._written(txn)
+            serial = self._serializable_running(txn)
+            written = self._written(txn) if self.commit_log is not None or serial else None
             if self.commit_log is not None:
                 token = self.commit_log.append(cts, self._changes(txn, written))
-            if self._serializable_running(txn):
+            if serial:
                 self._recent.append((cts, self._images(txn, written)))
-            me = txn.marker
-            for table, key in written:
-                table.stamp(key, me, cts)
+            later = self._stamp(txn, cts)
             self.clock = cts  # published: new snapshots include this commit
             self._finish(txn, "committed")
-            # drop what no running snapshot reads; keep the rest for later collection
-            snapshots = sorted({t.ts for t in list(self.active.values())})
-            for table, key in written:
-                later = table.prune(key, snapshots)
-                if later is not None and (table, key) not in self._queued:
-                    self._queued.add((table, key))
-                    self._garbage.append((later, table, key))
+            if later:  # drop what no running snapshot reads; keep the rest for later
+                snapshots = sorted({t.ts for t in list(self.active.values())})
+                for table, key in later:
+                    when = table.prune(key, snapshots)
+                    if when is not None and (table, key) not in self._queued:
+                        self._queued.add((table, key))
+                        self._garbage.append((when, table, key))
             self.collect()
         if token is not None:
             self.commit_log.wait(token)
@@ -207,6 +206,32 @@ class TransactionManager:
             self.aborts += 1
         if self._recent and not any(t.reads is not None for t in list(self.active.values())):
             self._recent.clear()
+
+    @staticmethod
+    def _stamp(txn: Transaction, cts: int) -> list:
+        """Stamp ``txn``'s writes with ``cts``; return the (table, key) that keep old versions.
+
+        Each key is stamped through the entry its last write made (earlier writes' entries
+        are no longer current). New rows, the bulk of most transactions, are rewritten here
+        without a method call.
+        """
+        log = txn.log
+        me = txn.marker
+        later = []
+        for i in range(0, len(log), 5):
+            after = log[i + 3]
+            if after is None:
+                continue
+            table = log[i]
+            rows = table.rows
+            key = log[i + 1]
+            if rows.get(key) is not after:
+                continue
+            if type(after) is tuple and len(after) == 2:
+                rows[key] = (after[0], cts)
+            elif table.stamp(key, me, cts):
+                later.append((table, key))
+        return later
 
     # ------------------------------------------------------------ SERIALIZABLE
     def _serializable_running(self, txn: Transaction) -> bool:
