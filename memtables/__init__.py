@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from .cache import ManualClock
 from .connection import Connection, Cursor, Database, open_database
 from .dbapi import (
     BINARY,
@@ -53,6 +54,13 @@ from .errors import (
 __version__ = "0.1.0"
 
 
+def cached(conn, table: str = "memtables_cache", ttl: float | None = None):
+    """Cache-aside decorator: ``@memtables.cached(conn, ttl=60)`` (see ``memtables.kv``)."""
+    from .kv import cached as _cached
+
+    return _cached(conn, table, ttl)
+
+
 def open(path: str | None = None, **options) -> Database:  # noqa: A001 - mirrors DESIGN.md
     """A Database whose ``connect()`` hands out connections to the same data.
 
@@ -60,8 +68,9 @@ def open(path: str | None = None, **options) -> Database:  # noqa: A001 - mirror
     opening the same path again in this process returns the same Database. Options:
     ``sync`` ("full", "normal" or "off"), ``checkpoint_bytes`` (redo log size that triggers
     an automatic checkpoint; 0 turns it off), ``progress`` (a callback ``(phase, done,
-    total)`` during recovery) and ``on_corruption`` ("error", or "read_only" to open what
-    precedes a damaged log record, refusing writes).
+    total)`` during recovery), ``on_corruption`` ("error", or "read_only" to open what
+    precedes a damaged log record, refusing writes) and ``clock`` (a function returning
+    seconds, which cache-table TTLs are measured with; ``memtables.ManualClock`` for tests).
     """
     return open_database(path, **options)
 
@@ -84,6 +93,8 @@ def connect(
 __all__ = [
     "connect",
     "open",
+    "cached",
+    "ManualClock",
     "Database",
     "Connection",
     "Cursor",

@@ -11,7 +11,16 @@ from .types import INTEGER, SqlType
 class Column:
     """One column of a table: name, type and constraints."""
 
-    __slots__ = ("name", "type", "not_null", "default", "default_sql", "position", "collation")
+    __slots__ = (
+        "name",
+        "type",
+        "not_null",
+        "default",
+        "default_sql",
+        "position",
+        "collation",
+        "hidden",
+    )
 
     def __init__(
         self,
@@ -30,6 +39,7 @@ class Column:
         self.default_sql = default_sql
         self.position = -1
         self.collation = collation
+        self.hidden = False  # not part of SELECT * or a column-less INSERT (_expires_at)
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.type.name})"

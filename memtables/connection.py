@@ -65,9 +65,10 @@ class Database:
         checkpoint_bytes: int | None = None,
         progress=None,
         on_corruption: str = "error",
+        clock=None,
     ):
         self.path = None if path is None else os.fspath(path)
-        self.engine = Engine()
+        self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.statements_compiled = 0  # cache misses: parses and compilations
@@ -254,6 +255,12 @@ class Connection:
             self._txn = None
             self._explicit = False
             txn.rollback()
+
+    def cache(self, name: str):
+        """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
+        from .kv import KeyValue
+
+        return KeyValue(self, name)
 
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
         """Run a block as one transaction, rerunning it on ``SerializationFailure``.

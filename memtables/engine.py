@@ -11,8 +11,10 @@ The query layer compiles against this API and tests can drive it directly::
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from .cache import Cache
 from .catalog import Catalog, Schema, View
 from .errors import OperationalError, ProgrammingError, UndefinedTable, UniqueViolation
 from .indexes import HashIndex
@@ -23,9 +25,11 @@ from .txn import SNAPSHOT, DDLChange, Transaction, TransactionManager
 class Engine:
     """One database's data: catalog, tables and the transaction manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock=None) -> None:
         self.catalog = Catalog()
         self.txns = TransactionManager()
+        #: seconds, as time.time gives them; TTLs of cache tables are measured with it
+        self.clock = clock or time.time
 
     # ------------------------------------------------------------ transactions
     def begin(self, isolation: str = SNAPSHOT) -> Transaction:
@@ -40,6 +44,8 @@ class Engine:
         new = rows[key] = (row, ts)
         if table.indexes:
             table._sync_indexes(key, old, new)
+        if table.cache is not None:
+            table.cache.on_put(key, row)
         if (table.key_of is None or table.schema.integer_key) and key >= table.next_rowid:
             table.next_rowid = key + 1
 
@@ -48,6 +54,8 @@ class Engine:
         old = table.rows.pop(key, None)
         if old is not None and table.indexes:
             table._sync_indexes(key, old, None)
+        if old is not None and table.cache is not None:
+            table.cache.on_remove(key)
 
     def load_rows(self, table: Table, keys: list, rows: list, ts: int) -> None:
         """Bulk-install committed rows into an empty table (snapshot load)."""
@@ -57,6 +65,9 @@ class Engine:
             key_of, add = index.key_of, index.add
             for k, r in zip(keys, rows):
                 add(key_of(r), k)
+        if table.cache is not None:
+            for k, r in zip(keys, rows):
+                table.cache.on_put(k, r)
         if keys and (table.key_of is None or table.schema.integer_key):
             table.next_rowid = max(table.next_rowid, max(keys) + 1)
 
@@ -65,6 +76,16 @@ class Engine:
         """Create a table (undone if ``txn`` rolls back)."""
         self._claim_name(schema.name)
         table = Table(schema)
+        opts = schema.options
+        if opts.get("cache"):
+            table.cache = Cache(
+                opts.get("eviction", "noeviction"),
+                opts.get("max_rows"),
+                opts.get("max_memory"),
+                opts.get("default_ttl"),
+                clock=lambda: self.clock(),
+                lfu_decay=opts.get("lfu_decay", 60.0),
+            )
         low = schema.name.lower()
         cat = self.catalog
         with self.txns.lock:

@@ -175,6 +175,8 @@ class Durability:
                     rows[key] = new
                     if table.indexes:
                         table._sync_indexes(key, old, new)
+                    if table.cache is not None:
+                        table.cache.on_put(key, new[0])
                     if counting and key > top:
                         top = key
                 elif kind == "del":

@@ -97,6 +97,17 @@ def entry_rows(e: Any) -> Iterator[tuple]:
         e = e.prev
 
 
+def newest_row(e: Any) -> tuple | None:
+    """The newest row of an entry, committed or not (None when it is deleted)."""
+    if e is None:
+        return None
+    if type(e) is tuple:
+        return e[0]
+    if e.end == INF or e.end >= TXN_BASE:
+        return e.row
+    return None
+
+
 def as_chain(e: Any) -> Version:
     """The entry as a Version chain (for the rare paths that walk versions)."""
     if type(e) is not tuple:
@@ -141,6 +152,7 @@ class Table:
         self._coerce = _row_coercer(schema)
         self._checks = schema.checks
         self._unique: list[Any] = []  # the unique indexes among ``indexes``
+        self.cache = None  # a memtables.cache.Cache for cache tables
 
     # ------------------------------------------------------------ reading
     @property
@@ -216,6 +228,8 @@ class Table:
         """Insert a checked row under ``key``.  O(1) plus the indexes."""
         me = txn.marker
         head = self.rows.get(key)
+        if head is not None and self.cache is not None:
+            head = self._drop_expired(txn, key, head)
         if head is None:
             new = (row, me)
         elif type(head) is tuple and len(head) == 4 and head[1] == me and head[0] is None:
@@ -228,6 +242,17 @@ class Table:
         txn.log += (self, key, head, new, None)
         for index in self.indexes:
             index.add(index.key_of(row), key)
+        if self.cache is not None:
+            self.cache.on_put(key, row)
+
+    def _drop_expired(self, txn, key: Any, head: Any) -> Any:
+        """A cache row whose TTL has passed gives way to a new row with its key."""
+        row = visible(head, txn.ts, txn.marker)
+        if row is None or row[-1] is None or row[-1] > self.cache.clock():
+            return head
+        self.delete(txn, key)
+        self.cache.expirations += 1
+        return self.rows.get(key)
 
     def _dead_head(self, txn, key: Any, head: Any) -> Version:
         """The chain a new row at ``key`` goes on top of; raise if a live row holds the key."""
@@ -291,6 +316,8 @@ class Table:
                     index.add(ik, key)
             if head[1] == me:
                 self._sync_indexes(key, head, new)
+            if self.cache is not None:
+                self.cache.on_put(key, row)
             return key
         old_row = head.row
         if self._unique:
@@ -303,6 +330,8 @@ class Table:
             ik = index.key_of(row)
             if ik != index.key_of(old_row):
                 index.add(ik, key)
+        if self.cache is not None:
+            self.cache.on_put(key, row)
         return key
 
     def delete(self, txn, key: Any) -> None:
@@ -327,6 +356,8 @@ class Table:
         else:
             head.end = me
             txn.log += (self, key, head, head, head)
+        if self.cache is not None:
+            self.cache.on_remove(key)
 
     def _writable(self, txn, key: Any, verb: str) -> Any:
         """The entry at ``key`` if ``txn`` may replace its row (first updater wins)."""
@@ -396,6 +427,12 @@ class Table:
         if touched is not None:
             touched.end = INF
         self._sync_indexes(key, after, before)
+        if self.cache is not None:
+            row = newest_row(before)
+            if row is None:
+                self.cache.on_remove(key)
+            else:
+                self.cache.on_put(key, row)
 
     def stamp(self, key: Any, me: int, cts: int) -> bool:
         """Replace ``me``'s markers at ``key`` by the commit timestamp ``cts``.
@@ -458,6 +495,8 @@ class Table:
 
         if e.end < TXN_BASE and not any(read_by_snapshot(v) for v in _chain(e)):
             del self.rows[key]  # deleted, and no snapshot reads any version
+            if self.cache is not None:
+                self.cache.on_remove(key)
             if before:
                 self._sync_rows(key, before, [])
             return None

@@ -33,6 +33,9 @@ class SourceInfo:
         self.slot = slot
         self.table = table
         self.hidden: set[str] = set()  # USING columns shown once, by the left side
+        self.unlisted: set[str] = set()  # resolvable by name but not part of SELECT *
+        if table is not None:
+            self.unlisted = {c.name.lower() for c in table.columns if c.hidden}
         self._pos = {}
         for i, (name, _t, _n) in enumerate(columns):
             self._pos.setdefault(name.lower(), i)

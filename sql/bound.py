@@ -282,6 +282,25 @@ class SubqueryExpr(BExpr):
         return f"(subquery {self.sub.id})"
 
 
+class NotExpired(BExpr):
+    """A cache table row whose TTL has not passed (an implicit filter of every read)."""
+
+    __slots__ = ("slot", "pos", "cache")
+
+    def __init__(self, slot: int, pos: int, cache):
+        self.slot = slot
+        self.pos = pos
+        self.cache = cache
+        self.type = BOOLEAN
+        self.nullable = False
+
+    def slots(self) -> set[int]:
+        return {self.slot}
+
+    def __str__(self) -> str:
+        return "not expired"
+
+
 def conjuncts(e: BExpr | None) -> list[BExpr]:
     """Split ``a AND b AND c`` into its parts."""
     if e is None:

@@ -228,6 +228,9 @@ class Compiler:
         key = keys[0] if len(keys) == 1 else "(" + ", ".join(keys) + ")"
         w.emit(f"k{s} = {key}")
         w.emit(f"v{s} = {get}(k{s})")
+        if node.table.cache is not None:
+            self._cache_lookup(w, node, consume)
+            return
         w.emit(f"if v{s} is not None:")
         w.depth += 1
         w.emit(f"if type(v{s}) is tuple and v{s}[1] <= ts: r{s} = v{s}[0]")
@@ -236,6 +239,22 @@ class Compiler:
         w.depth += 1
         self._filters(w, node.filters, consume)
         w.depth -= 2
+
+    def _cache_lookup(self, w, node: Lookup, consume) -> None:
+        """A key lookup in a cache table counts a hit or a miss (expired rows are misses)."""
+        s = node.slot
+        cache = node.table.cache
+        c = self.prog.const(cache)
+        live = [f for f in node.filters if isinstance(f, B.NotExpired)]
+        rest = [f for f in node.filters if not isinstance(f, B.NotExpired)]
+        w.emit(f"r{s} = None if v{s} is None else visible(v{s}, ts, me)")
+        cond = " and ".join([f"r{s} is not None"] + [self.expr(f) for f in live])
+        w.emit(f"if {cond}:")
+        w.depth += 1
+        w.emit(f"{c}.hit(k{s})")
+        self._filters(w, rest, consume)
+        w.depth -= 1
+        w.emit(f"else: {c}.miss()")
 
     def _index_rows(self, w, node, loop_head: str, check_row) -> None:
         """Emit the body shared by index paths: fetch the version, check it, filter."""
@@ -570,6 +589,20 @@ class Compiler:
         """Python expression computing ``e``'s SQL value."""
         return getattr(self, "_e_" + type(e).__name__)(e)
 
+    def _e_NotExpired(self, e: B.NotExpired) -> str:
+        now = self._now(e.cache)
+        t = self.prog.fresh()
+        return f"(({t} := r{e.slot}[{e.pos}]) is None or {t} > {now})"
+
+    def _now(self, cache) -> str:
+        """A local holding the cache clock's time, read once per execution."""
+        var = f"now{id(cache)}"
+        w = self.w
+        if var not in w.prelude_vars:
+            w.prelude.append(f"{var} = {self.prog.const(cache)}.clock()")
+            w.prelude_vars.add(var)
+        return var
+
     def truth(self, e: B.BExpr) -> str:
         """Python expression that is true exactly when ``e`` is SQL TRUE."""
         if isinstance(e, B.Logic):
@@ -579,7 +612,7 @@ class Compiler:
             return self.falsity(e.operand)
         if isinstance(e, B.Op) and e.op in _CMP and _same_class(e.left, e.right):
             return self._compare_truth(e.op, e.left, e.right)
-        if isinstance(e, B.IsOp):
+        if isinstance(e, (B.IsOp, B.NotExpired)):
             return self.expr(e)
         if isinstance(e, B.InList) and not e.negated:
             return self._in_truth(e)

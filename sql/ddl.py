@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cache import EXPIRES, POLICIES, parse_size
 from ..catalog import Check, Column, Schema, View
-from ..errors import NotSupportedError, ProgrammingError, UndefinedTable
+from ..errors import ProgrammingError, UndefinedTable
 from ..indexes import HashIndex, SortedIndex
-from ..types import ANY, type_from_name
+from ..types import ANY, REAL, type_from_name
 from . import ast as A
 from .binder import Scope, SourceInfo
 from .compiler import Compiler
@@ -16,6 +17,15 @@ from .render import to_sql
 from .statements import Statement
 
 _TABLE_OPTIONS = {"durable"}
+_CACHE_OPTIONS = {
+    "durable",
+    "max_rows",
+    "max_memory",
+    "eviction",
+    "default_ttl",
+    "lfu_decay",
+    "cache",
+}
 
 
 class DDLStatement(Statement):
@@ -59,11 +69,11 @@ def _create_table(stmt: DDLStatement, tx, params) -> None:
         if node.if_not_exists and node.name.lower() in cat.tables:
             return
         raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
-    if node.cache:
-        raise NotSupportedError("CREATE CACHE TABLE is not available in this build")
+    allowed = _CACHE_OPTIONS if node.cache or node.options.get("cache") else _TABLE_OPTIONS
     for key in node.options:
-        if key not in _TABLE_OPTIONS:
-            raise ProgrammingError(f"unknown table option {key!r}")
+        if key not in allowed:
+            extra = "" if node.cache else " (cache options need CREATE CACHE TABLE)"
+            raise ProgrammingError(f"unknown table option {key!r}{extra}")
     if node.as_select is not None:
         _create_table_as(stmt, tx, params)
         return
@@ -100,16 +110,44 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
         return tuple(out)
 
     checks = [cd_check for cd in node.columns for cd_check in cd.checks] + list(node.checks)
+    options = dict(node.options)
+    if node.cache or options.get("cache"):
+        options = _cache_options(node.name, options, pk)
+        expires = Column(EXPIRES, REAL)
+        expires.hidden = True
+        cols.append(expires)
     schema = Schema(
         node.name,
         cols,
         positions(pk),
         tuple(positions(u) for u in uniques if positions(u) != positions(pk)),
         (),
-        dict(node.options),
+        options,
     )
     schema.checks = tuple(_compile_check(schema, c) for c in checks)
     return schema
+
+
+def _cache_options(name: str, options: dict, pk) -> dict:
+    """Validate and normalise the WITH options of a cache table."""
+    if not pk:
+        raise ProgrammingError(f"cache table {name} needs a PRIMARY KEY (its cache key)")
+    out = {"cache": True, "eviction": str(options.get("eviction", "noeviction")).lower()}
+    if out["eviction"] not in POLICIES:
+        raise ProgrammingError(
+            f"unknown eviction policy {options['eviction']!r}; use one of: {', '.join(POLICIES)}"
+        )
+    for key in ("max_rows", "default_ttl", "lfu_decay"):
+        if options.get(key) is not None:
+            v = options[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise ProgrammingError(f"cache option {key} must be a non-negative number")
+            out[key] = int(v) if key == "max_rows" else float(v)
+    if options.get("max_memory") is not None:
+        out["max_memory"] = parse_size(options["max_memory"])
+    if "durable" in options:
+        out["durable"] = options["durable"]
+    return out
 
 
 def _compile_default(e: A.Expr):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cache import enforce
 from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
 from . import ast as A
 from . import bound as B
@@ -91,12 +92,19 @@ class InsertStatement(_Writer):
         self.mode = node.on_conflict
         cols = table.columns
         positions = (
-            _column_positions(table, node.columns) if node.columns else list(range(len(cols)))
+            _column_positions(table, node.columns)
+            if node.columns
+            else [c.position for c in cols if not c.hidden]
         )
         if len(set(positions)) != len(positions):
             raise ProgrammingError(f"a column is named more than once in INSERT INTO {table.name}")
         comp = Compiler()
         self.plan = None
+        self.cache = table.cache
+        if node.ttl is not None and self.cache is None:
+            raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
+        self._expiry = _expiry_code(planner, comp, table, node.ttl)
+        self._ttl_given = node.ttl is not None
         if node.source is None:
             rows_src = self._default_rows(comp, positions)
         elif (
@@ -111,12 +119,10 @@ class InsertStatement(_Writer):
         self.upsert = None
         if node.upsert is not None:
             self._compile_upsert(planner, comp, node.upsert)
-        if node.ttl is not None:
-            raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
         ns = self._compile(planner, comp)
         self.rows = ns["rows"]
         one = ns.get("insert_one")
-        if one is not None and self.mode == "abort" and self.upsert is None:
+        if one is not None and self.mode == "abort" and self.upsert is None and not self.cache:
             self._one = one
             self.execute = self._execute_one
         self._rowid_kind = table.schema.has_rowid or table.schema.integer_key
@@ -129,6 +135,8 @@ class InsertStatement(_Writer):
         for i, col in enumerate(self.table.columns):
             if i in provided:
                 parts.append(provided[i])
+            elif col.hidden:
+                parts.append(self._expiry)
             elif col.default is not None:
                 parts.append(f"{comp.prog.const(col.default)}()")
             else:
@@ -197,6 +205,8 @@ class InsertStatement(_Writer):
         excluded.hidden = {c.name.lower() for c in table.columns}  # only as excluded.col
         scope.add(excluded)
         new = {}
+        if table.cache is not None and self._ttl_given:
+            new[len(table.columns) - 1] = self._expiry  # TTL given: refresh it, else keep it
         for name, e in up.assignments:
             pos = _column_positions(table, [name])[0]
             new[pos] = comp.expr(planner.bind(e, scope))
@@ -221,7 +231,15 @@ class InsertStatement(_Writer):
     def execute(self, session, tx, params) -> tuple:
         table = self.table
         rows = self.rows(params, tx)
-        insert = table.insert
+        if self.cache is not None:
+            mark = len(tx.log)
+            result = self._execute_rows(tx, rows, params)
+            enforce(table, tx, set(tx.log[mark + 1 :: 5]))
+            return result
+        return self._execute_rows(tx, rows, params)
+
+    def _execute_rows(self, tx, rows, params) -> tuple:
+        insert = self.table.insert
         count = 0
         key = None
         if self.mode == "abort" and self.upsert is None:
@@ -276,6 +294,20 @@ class InsertStatement(_Writer):
         return True, table.update(tx, key, new)
 
 
+def _expiry_code(planner: Planner, comp: Compiler, table, ttl) -> str:
+    """Python code for a new row's ``_expires_at``: from TTL, else the table's default."""
+    cache = table.cache
+    if cache is None:
+        return "None"
+    c = comp.prog.const(cache)
+    if ttl is None:
+        if cache.default_ttl is None:
+            return "None"
+        return f"({c}.clock() + {comp.prog.const(cache.default_ttl)})"
+    b = planner.bind(ttl, Scope())
+    return f"expiry_after({comp.expr(b)}, {c})"
+
+
 def _conflicting_keys(table, tx, row: tuple, columns=None) -> list:
     """Keys of visible rows that clash with ``row`` on the key or a UNIQUE index."""
     out = []
@@ -315,11 +347,13 @@ class UpdateStatement(_Writer):
         comp = Compiler()
         self._targets(planner, comp, scope, slot, node.where)
         new = {}
+        if node.ttl is not None:
+            if table.cache is None:
+                raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
+            new[len(table.columns) - 1] = _expiry_code(planner, comp, table, node.ttl)
         for name, e in node.assignments:
             pos = _column_positions(table, [name])[0]
             new[pos] = comp.expr(planner.bind(e, scope))
-        if node.ttl is not None:
-            raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
         parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
         w = FunctionWriter(comp.prog, "newrow", ["p", "tx", f"r{slot}"])
         comp.w = w
@@ -336,8 +370,11 @@ class UpdateStatement(_Writer):
         newrow = self.newrow
         targets = self.targets(params, tx)
         update = table.update
+        keys = set()
         for key, row in targets:
-            update(tx, key, newrow(params, tx, row))
+            keys.add(update(tx, key, newrow(params, tx, row)))
+        if table.cache is not None:
+            enforce(table, tx, keys)
         return (None, len(targets), None)
 
 

@@ -623,6 +623,8 @@ class _Builder(Transformer):
     def option(self, name, _eq, value):
         if isinstance(value, A.Literal):
             value = value.value
+        elif isinstance(value, Token):
+            value = _unquote_string(str(value)) if value.type == "STRING" else str(value)
         return (name.lower(), value)
 
     def drop_table(self, ie, qname):

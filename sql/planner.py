@@ -226,7 +226,8 @@ class Planner:
                     raise ProgrammingError("SELECT * with no tables specified is not valid")
                 for s in srcs:
                     for name, _t, _n in s.columns:
-                        if it.table is None and name.lower() in s.hidden:
+                        low = name.lower()
+                        if (it.table is None and low in s.hidden) or low in s.unlisted:
                             continue
                         out.append((A.Column(name, s.alias), name))
             else:
@@ -426,7 +427,10 @@ class Planner:
         if not isinstance(src, Scan):
             src.filters = terms
             return src
+        cache = src.table.cache
         path = access.choose(src, terms, available, local_slots)
+        if cache is not None:  # rows past their TTL are gone for every reader
+            path.filters.append(B.NotExpired(src.slot, len(src.table.columns) - 1, cache))
         # what a SERIALIZABLE transaction records as read: the conditions on this table's
         # own columns (others are dropped, which only widens what counts as a conflict)
         path.read_terms = [
@@ -461,6 +465,8 @@ def _index_min_max(root, agg) -> IndexMinMax | None:
     """Answer ``SELECT min(col), max(col) FROM t`` from sorted indexes, without a scan."""
     if agg.groups or not isinstance(root, Scan) or root.filters or not agg.extras:
         return None
+    if root.table.cache is not None:
+        return None  # expired rows would have to be skipped
     specs = []
     for ex in agg.extras:
         if not isinstance(ex, AggCall) or ex.func not in ("min", "max") or ex.distinct:

@@ -290,6 +290,8 @@ def create_table_sql(schema) -> str:
     cols = schema.columns
     parts = []
     for c in cols:
+        if c.hidden:
+            continue
         p = f"{name(c.name)} {c.type.name}"
         if c.not_null and c.position not in schema.primary_key:
             p += " NOT NULL"

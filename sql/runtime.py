@@ -629,3 +629,13 @@ def top_rows(buf: list, n: int, key, reverse: bool, fallback) -> list:
         return pick(n, buf, key=key)
     except TypeError:
         return pick(n, buf, key=fallback)
+
+
+def expiry_after(ttl: Any, cache) -> Any:
+    """The absolute expiry of a TTL in seconds (NULL: no expiry)."""
+    if ttl is None:
+        return None
+    n = to_number(ttl) if type(ttl) not in (int, float) else ttl
+    if type(n) not in (int, float) or n < 0:
+        raise DataError(f"TTL must be a non-negative number of seconds, not {ttl!r}")
+    return cache.clock() + n

@@ -50,6 +50,30 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
     def views(tx) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
 
+    def cache_stats(tx) -> list:
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            c = t.cache
+            if c is None:
+                continue
+            st = c.stats()
+            out.append(
+                (
+                    t.name,
+                    st["policy"],
+                    st["rows"],
+                    st["memory_bytes"],
+                    st["max_rows"],
+                    st["max_memory"],
+                    st["hits"],
+                    st["misses"],
+                    st["hit_rate"],
+                    st["evictions"],
+                    st["expirations"],
+                )
+            )
+        return out
+
     def transactions(tx) -> list:
         now = time.time()
         out = []
@@ -108,6 +132,22 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         ),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
+        "cache_stats": (
+            [
+                ("name", TEXT),
+                ("policy", TEXT),
+                ("rows", INTEGER),
+                ("memory_bytes", INTEGER),
+                ("max_rows", INTEGER),
+                ("max_memory", INTEGER),
+                ("hits", INTEGER),
+                ("misses", INTEGER),
+                ("hit_rate", REAL),
+                ("evictions", INTEGER),
+                ("expirations", INTEGER),
+            ],
+            cache_stats,
+        ),
         "transactions": (
             [
                 ("id", INTEGER),

@@ -1,0 +1,410 @@
+"""Cache tables: bounds, Redis's eviction policies, TTL bookkeeping and hit statistics.
+
+A cache table is a row table with a hidden last column ``_expires_at`` (absolute expiry in
+seconds of the engine clock, NULL for no TTL) and a ``Cache`` that tracks its keys. The table
+reports every change of a key's newest row (``on_put``/``on_remove``), readers report hits
+and misses, and writers ask for eviction victims when a bound is exceeded.
+
+Policies, with Redis's meaning: ``noeviction`` (a write past the bound fails),
+``allkeys-lru``, ``allkeys-lfu``, ``allkeys-random``, and the ``volatile-*`` variants that
+only evict keys with a TTL (falling back to failing, as Redis does, when there are none),
+plus ``volatile-ttl`` (nearest expiry first). LRU and LFU are exact and O(1): LRU is an
+ordered dict; LFU keeps keys in frequency buckets (least recently used first within a
+bucket) and halves every count once per decay period, so old popularity fades.
+
+Memory is estimated per row as ``ROW_OVERHEAD + 8 * columns + sum(sys.getsizeof(v))`` over
+the row's values (NULL and booleans, which are shared objects, count 0): the Python objects
+a row keeps alive, measured the same way for every row.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+from sortedcontainers import SortedList
+
+from .errors import OperationalError, ProgrammingError, SerializationFailure
+
+POLICIES = (
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+)
+ROW_OVERHEAD = 120  # the entry tuple, the dict slot, the key's hash entry
+EXPIRES = "_expires_at"
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
+_getsizeof = sys.getsizeof
+
+
+def row_bytes(row: tuple) -> int:
+    """The documented memory estimate of one row."""
+    n = ROW_OVERHEAD + 8 * len(row)
+    for v in row:
+        if v is not None and v is not True and v is not False:
+            n += _getsizeof(v)
+    return n
+
+
+def parse_size(value: Any) -> int:
+    """``'64MB'``, ``'512KB'``, ``1048576`` → bytes."""
+    if isinstance(value, bool):
+        raise ProgrammingError(f"invalid memory size {value!r}")
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = str(value).strip().upper().replace(" ", "")
+    num = text.rstrip("KMGB")
+    unit = text[len(num) :]
+    if unit not in _SIZE_UNITS or not num:
+        raise ProgrammingError(f"invalid memory size {value!r} (use bytes, or e.g. '64MB')")
+    try:
+        return int(float(num) * _SIZE_UNITS[unit])
+    except ValueError:
+        raise ProgrammingError(f"invalid memory size {value!r}") from None
+
+
+class _LFU:
+    """Exact least-frequently-used order in O(1): frequency buckets of LRU-ordered keys."""
+
+    def __init__(self) -> None:
+        self.count: dict[Any, int] = {}
+        self.buckets: dict[int, OrderedDict] = {}
+        self.low = 1
+
+    def add(self, key: Any) -> None:
+        if key in self.count:
+            self.touch(key)
+            return
+        self.count[key] = 1
+        self.buckets.setdefault(1, OrderedDict())[key] = None
+        self.low = 1
+
+    def touch(self, key: Any) -> None:
+        c = self.count.get(key)
+        if c is None:
+            return
+        b = self.buckets[c]
+        del b[key]
+        if not b:
+            del self.buckets[c]
+            if self.low == c:
+                self.low = c + 1
+        self.count[key] = c + 1
+        self.buckets.setdefault(c + 1, OrderedDict())[key] = None
+
+    def remove(self, key: Any) -> None:
+        c = self.count.pop(key, None)
+        if c is None:
+            return
+        b = self.buckets[c]
+        del b[key]
+        if not b:
+            del self.buckets[c]
+
+    def candidates(self):
+        """Keys from least to most frequent (least recently used first among equals)."""
+        if not self.count:
+            return
+        for c in sorted(self.buckets):
+            yield from list(self.buckets[c])
+
+    def decay(self) -> None:
+        """Halve every count (old popularity fades)."""
+        order = sorted(self.count.items(), key=lambda kv: kv[1])
+        self.count.clear()
+        self.buckets.clear()
+        for key, c in order:
+            c = max(1, c // 2)
+            self.count[key] = c
+            self.buckets.setdefault(c, OrderedDict())[key] = None
+        self.low = min(self.buckets, default=1)
+
+
+class _RandomSet:
+    """A set with O(1) add, remove and uniform random choice."""
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self.pos: dict[Any, int] = {}
+
+    def add(self, key: Any) -> None:
+        if key not in self.pos:
+            self.pos[key] = len(self.items)
+            self.items.append(key)
+
+    def remove(self, key: Any) -> None:
+        i = self.pos.pop(key, None)
+        if i is None:
+            return
+        last = self.items.pop()
+        if i < len(self.items):
+            self.items[i] = last
+            self.pos[last] = i
+
+    def candidates(self, rnd: random.Random):
+        items = list(self.items)
+        rnd.shuffle(items)
+        return items
+
+
+class Cache:
+    """Bookkeeping of one cache table: which keys it holds, in which eviction order."""
+
+    def __init__(
+        self,
+        policy: str = "noeviction",
+        max_rows: int | None = None,
+        max_memory: int | None = None,
+        default_ttl: float | None = None,
+        clock: Callable[[], float] = time.time,
+        lfu_decay: float = 60.0,
+        seed: int | None = None,
+    ):
+        if policy not in POLICIES:
+            raise ProgrammingError(
+                f"unknown eviction policy {policy!r}; use one of: {', '.join(POLICIES)}"
+            )
+        self.policy = policy
+        self.max_rows = max_rows
+        self.max_memory = max_memory
+        self.default_ttl = default_ttl
+        self.clock = clock
+        self.lfu_decay = lfu_decay
+        self._next_decay = None
+        self._rnd = random.Random(seed)
+        self.sizes: dict[Any, int] = {}
+        self.expiry: dict[Any, float] = {}
+        self.memory = 0
+        self.lru: OrderedDict = OrderedDict()
+        self.vlru: OrderedDict = OrderedDict()
+        self.lfu = _LFU()
+        self.vlfu = _LFU()
+        self.rand = _RandomSet()
+        self.vrand = _RandomSet()
+        self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
+        self.hits = self.misses = self.evictions = self.expirations = 0
+
+    # ------------------------------------------------------------ what the table holds
+    def on_put(self, key: Any, row: tuple) -> None:
+        """The newest row at ``key`` is now ``row`` (its expiry is its last value)."""
+        size = row_bytes(row)
+        old = self.sizes.get(key)
+        self.memory += size - (old or 0)
+        self.sizes[key] = size
+        exp = row[-1]
+        if old is None:
+            self.lru[key] = None
+            self.lfu.add(key)
+            self.rand.add(key)
+        else:
+            self.touch(key)
+        old_exp = self.expiry.get(key)
+        if old_exp == exp:
+            return
+        if old_exp is not None:
+            self.by_expiry.discard((old_exp, key))
+        if exp is None:
+            del self.expiry[key]
+            self.vlru.pop(key, None)
+            self.vlfu.remove(key)
+            self.vrand.remove(key)
+        else:
+            if old_exp is None:
+                self.vlru[key] = None
+                self.vlfu.add(key)
+                self.vrand.add(key)
+            self.expiry[key] = exp
+            self.by_expiry.add((exp, key))
+
+    def on_remove(self, key: Any) -> None:
+        """``key`` no longer holds a row."""
+        size = self.sizes.pop(key, None)
+        if size is None:
+            return
+        self.memory -= size
+        self.lru.pop(key, None)
+        self.lfu.remove(key)
+        self.rand.remove(key)
+        exp = self.expiry.pop(key, None)
+        if exp is not None:
+            self.by_expiry.discard((exp, key))
+            self.vlru.pop(key, None)
+            self.vlfu.remove(key)
+            self.vrand.remove(key)
+
+    # ------------------------------------------------------------ accesses
+    def touch(self, key: Any) -> None:
+        """Record an access of ``key`` for LRU and LFU.  O(1)."""
+        lru = self.lru
+        if key in lru:
+            lru.move_to_end(key)
+            if key in self.vlru:
+                self.vlru.move_to_end(key)
+            self.lfu.touch(key)
+            self.vlfu.touch(key)
+            self._maybe_decay()
+
+    def hit(self, key: Any) -> None:
+        self.hits += 1
+        self.touch(key)
+
+    def miss(self) -> None:
+        self.misses += 1
+
+    def _maybe_decay(self) -> None:
+        if "lfu" not in self.policy:
+            return
+        now = self.clock()
+        if self._next_decay is None:
+            self._next_decay = now + self.lfu_decay
+        elif now >= self._next_decay:
+            self.lfu.decay()
+            self.vlfu.decay()
+            self._next_decay = now + self.lfu_decay
+
+    # ------------------------------------------------------------ bounds and eviction
+    @property
+    def rows(self) -> int:
+        return len(self.sizes)
+
+    def over(self) -> bool:
+        """True when the table holds more than its bounds allow."""
+        return (self.max_rows is not None and len(self.sizes) > self.max_rows) or (
+            self.max_memory is not None and self.memory > self.max_memory
+        )
+
+    def would_exceed(self, extra_rows: int, extra_bytes: int) -> bool:
+        return (self.max_rows is not None and len(self.sizes) + extra_rows > self.max_rows) or (
+            self.max_memory is not None and self.memory + extra_bytes > self.max_memory
+        )
+
+    def victims(self):
+        """Keys to evict, best candidate first (empty for noeviction)."""
+        p = self.policy
+        if p == "noeviction":
+            return iter(())
+        if p == "allkeys-lru":
+            return iter(list(self.lru))
+        if p == "volatile-lru":
+            return iter(list(self.vlru))
+        if p == "allkeys-lfu":
+            return self.lfu.candidates()
+        if p == "volatile-lfu":
+            return self.vlfu.candidates()
+        if p == "allkeys-random":
+            return iter(self.rand.candidates(self._rnd))
+        if p == "volatile-random":
+            return iter(self.vrand.candidates(self._rnd))
+        return (k for _exp, k in list(self.by_expiry))
+
+    def expired(self, now: float, limit: int = 1000) -> list:
+        """Keys whose TTL has passed, soonest first (at most ``limit``)."""
+        out = []
+        for exp, key in self.by_expiry:
+            if exp > now or len(out) >= limit:
+                break
+            out.append(key)
+        return out
+
+    # ------------------------------------------------------------ statistics
+    def stats(self) -> dict:
+        total = self.hits + self.misses
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "hit_rate": (self.hits / total) if total else 0.0,
+            "evictions": self.evictions,
+            "expirations": self.expirations,
+            "rows": len(self.sizes),
+            "memory_bytes": self.memory,
+            "max_rows": self.max_rows,
+            "max_memory": self.max_memory,
+            "policy": self.policy,
+        }
+
+    def reset_stats(self) -> None:
+        self.hits = self.misses = self.evictions = self.expirations = 0
+
+
+class ManualClock:
+    """A clock for tests and simulations: time moves only when you say so.
+
+    >>> clock = ManualClock(100.0)
+    >>> clock.advance(5); clock()
+    105.0
+    """
+
+    def __init__(self, start: float = 0.0):
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def is_expired(row: tuple | None, now: float) -> bool:
+    """True when a cache table row's TTL has passed (the hidden last column)."""
+    return row is not None and row[-1] is not None and row[-1] <= now
+
+
+def sweep(table, txn, limit: int = 1000) -> int:
+    """Delete rows whose TTL has passed (as seen by ``txn``); return how many went."""
+    cache = table.cache
+    now = cache.clock()
+    n = 0
+    for key in cache.expired(now, limit):
+        row = table.get(txn, key)
+        if not is_expired(row, now):
+            continue
+        try:
+            table.delete(txn, key)
+        except SerializationFailure:
+            continue  # a concurrent writer has it; it will be swept later
+        cache.expirations += 1
+        n += 1
+    return n
+
+
+def enforce(table, txn, protect=()) -> None:
+    """Bring ``table`` back within its bounds by sweeping, then evicting by policy.
+
+    Keys in ``protect`` (those the current statement wrote) are never evicted. When nothing
+    may be evicted (``noeviction``, or a ``volatile-*`` policy with no TTL keys) the write
+    fails, as in Redis.
+    """
+    cache = table.cache
+    if not cache.over():
+        if cache.by_expiry and cache.by_expiry[0][0] <= cache.clock():
+            sweep(table, txn, limit=100)
+        return
+    sweep(table, txn)
+    while cache.over():
+        for key in cache.victims():
+            if key in protect:
+                continue
+            try:
+                table.delete(txn, key)
+            except SerializationFailure:
+                continue
+            cache.evictions += 1
+            break
+        else:
+            bound = []
+            if cache.max_rows is not None:
+                bound.append(f"max_rows={cache.max_rows}")
+            if cache.max_memory is not None:
+                bound.append(f"max_memory={cache.max_memory}")
+            raise OperationalError(
+                f"cache table {table.name} is full ({', '.join(bound)}) and eviction policy "
+                f"{cache.policy} finds nothing to evict: the write was refused"
+            )

@@ -1,0 +1,305 @@
+"""The key-value face of a cache table, and the cache-aside decorator.
+
+::
+
+    kv = conn.cache("sessions")      # a CACHE TABLE with one key column
+    kv.set("k", "v", ttl=60)
+    kv.get("k")                      # 'v' (a tuple when the table has several value columns)
+    kv.ttl("k"); kv.expire("k", 5); kv.persist("k"); kv.incr("hits"); kv.delete("k")
+
+Each call runs in the connection's open transaction if there is one, else in a transaction
+of its own that commits at once, like a Redis command.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any, Callable, Iterable, Mapping
+
+from .cache import enforce, is_expired
+from .errors import DataError, ProgrammingError
+
+_MISSING = object()
+
+
+class KeyValue:
+    """Redis-like access to one cache table (values are its non-key columns)."""
+
+    def __init__(self, conn, name: str):
+        conn._check()
+        self.conn = conn
+        table = conn._engine.catalog.table(name)
+        if table.cache is None:
+            raise ProgrammingError(f"{name} is not a cache table (use CREATE CACHE TABLE)")
+        pk = table.schema.primary_key
+        if len(pk) != 1:
+            raise ProgrammingError(f"cache table {name} needs a single-column primary key")
+        self.table = table
+        self.cache = table.cache
+        self.name = table.name
+        self._key_pos = pk[0]
+        self._value_pos = [
+            c.position for c in table.columns if not c.hidden and c.position != pk[0]
+        ]
+        if not self._value_pos:
+            raise ProgrammingError(f"cache table {name} has no value column")
+        self._width = len(table.columns)
+
+    # ------------------------------------------------------------ transactions
+    def _run(self, fn: Callable, write: bool = False) -> Any:
+        conn = self.conn
+        conn._check()
+        txn = conn._txn
+        if txn is not None:
+            if not write:
+                return fn(txn)
+            mark = txn.savepoint()
+            try:
+                with conn._txns.lock:
+                    return fn(txn)
+            except BaseException as e:
+                conn._fail(txn, mark, e)  # the call changes nothing, as a statement would not
+                raise
+        txn = conn._engine.begin(conn.isolation_level)
+        try:
+            if write:
+                with conn._txns.lock:
+                    result = fn(txn)
+            else:
+                result = fn(txn)
+        except BaseException:
+            txn.rollback()
+            raise
+        txn.commit()
+        return result
+
+    # ------------------------------------------------------------ rows and values
+    def _row(self, key: Any, value: Any, expires: Any) -> tuple:
+        row = [None] * self._width
+        row[self._key_pos] = key
+        vp = self._value_pos
+        if len(vp) == 1:
+            row[vp[0]] = value
+        else:
+            if not isinstance(value, (tuple, list)) or len(value) != len(vp):
+                raise DataError(f"cache table {self.name} takes {len(vp)} values per key")
+            for p, v in zip(vp, value):
+                row[p] = v
+        row[-1] = expires
+        return tuple(row)
+
+    def _value(self, row: tuple) -> Any:
+        vp = self._value_pos
+        if len(vp) == 1:
+            return row[vp[0]]
+        return tuple(row[p] for p in vp)
+
+    def _live(self, txn, key: Any) -> tuple | None:
+        """The row at ``key`` unless absent or expired (an expired one is removed)."""
+        row = self.table.get(txn, key)
+        if row is None:
+            return None
+        if is_expired(row, self.cache.clock()):
+            try:
+                with self.conn._txns.lock:
+                    self.table.delete(txn, key)
+                self.cache.expirations += 1
+            except Exception:  # noqa: BLE001 - a concurrent writer has it; it stays hidden
+                pass
+            return None
+        return row
+
+    def _expiry(self, ttl: Any) -> Any:
+        if ttl is None:
+            d = self.cache.default_ttl
+            return None if d is None else self.cache.clock() + d
+        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl < 0:
+            raise DataError(f"ttl must be a non-negative number of seconds, not {ttl!r}")
+        return self.cache.clock() + ttl
+
+    # ------------------------------------------------------------ reads
+    def get(self, key: Any, default: Any = None) -> Any:
+        """The value at ``key``, or ``default`` when it is absent or expired."""
+
+        def run(txn):
+            row = self._live(txn, key)
+            if row is None:
+                self.cache.miss()
+                return default
+            self.cache.hit(key)
+            return self._value(row)
+
+        return self._run(run)
+
+    def get_many(self, keys: Iterable[Any]) -> dict:
+        """{key: value} for the keys present."""
+
+        def run(txn):
+            out = {}
+            for key in keys:
+                row = self._live(txn, key)
+                if row is None:
+                    self.cache.miss()
+                else:
+                    self.cache.hit(key)
+                    out[key] = self._value(row)
+            return out
+
+        return self._run(run)
+
+    def __contains__(self, key: Any) -> bool:
+        return self._run(lambda txn: self._live(txn, key) is not None)
+
+    def __len__(self) -> int:
+        now = self.cache.clock()
+        return self._run(
+            lambda txn: sum(1 for _k, r in self.table.scan(txn) if not is_expired(r, now))
+        )
+
+    def ttl(self, key: Any) -> float | None:
+        """Seconds until ``key`` expires; None when it has no TTL. KeyError when absent."""
+
+        def run(txn):
+            row = self._live(txn, key)
+            if row is None:
+                raise KeyError(key)
+            exp = row[-1]
+            return None if exp is None else max(0.0, exp - self.cache.clock())
+
+        return self._run(run)
+
+    # ------------------------------------------------------------ writes
+    def _put(self, txn, key: Any, value: Any, expires: Any) -> None:
+        row = self._row(key, value, expires)
+        if self._live(txn, key) is None:
+            self.table.insert(txn, row)
+        else:
+            self.table.update(txn, key, row)
+
+    def set(self, key: Any, value: Any, ttl: float | None = None, keepttl: bool = False) -> None:
+        """Store ``value`` at ``key``; ``ttl`` in seconds (None: the table's default TTL, if
+        any); ``keepttl`` keeps an existing key's expiry instead."""
+
+        def run(txn):
+            expires = self._expiry(ttl)
+            if keepttl:
+                old = self._live(txn, key)
+                if old is not None:
+                    expires = old[-1]
+            self._put(txn, key, value, expires)
+            enforce(self.table, txn, {key})
+
+        self._run(run, write=True)
+
+    def set_many(self, mapping: Mapping[Any, Any], ttl: float | None = None) -> None:
+        """Store every pair of ``mapping`` in one transaction."""
+
+        def run(txn):
+            expires = self._expiry(ttl)
+            for key, value in mapping.items():
+                self._put(txn, key, value, expires)
+            enforce(self.table, txn, set(mapping))
+
+        self._run(run, write=True)
+
+    def delete(self, key: Any) -> bool:
+        """Remove ``key``; True when it was there."""
+
+        def run(txn):
+            if self._live(txn, key) is None:
+                return False
+            self.table.delete(txn, key)
+            return True
+
+        return self._run(run, write=True)
+
+    def expire(self, key: Any, seconds: float) -> bool:
+        """Give ``key`` a TTL of ``seconds``; False when it is absent."""
+        return self._retime(key, self._expiry(seconds))
+
+    def persist(self, key: Any) -> bool:
+        """Remove ``key``'s TTL; False when it is absent."""
+        return self._retime(key, None)
+
+    def _retime(self, key: Any, expires: Any) -> bool:
+        def run(txn):
+            row = self._live(txn, key)
+            if row is None:
+                return False
+            self.table.update(txn, key, row[:-1] + (expires,))
+            return True
+
+        return self._run(run, write=True)
+
+    def incr(self, key: Any, n: int | float = 1) -> Any:
+        """Add ``n`` to the number at ``key`` (absent counts as 0); keeps its TTL."""
+        if len(self._value_pos) != 1:
+            raise ProgrammingError(f"incr needs a single value column; {self.name} has several")
+
+        def run(txn):
+            row = self._live(txn, key)
+            if row is None:
+                value, expires = n, self._expiry(None)
+            else:
+                old = self._value(row)
+                if old is None or isinstance(old, bool) or not isinstance(old, (int, float)):
+                    raise DataError(f"value at {key!r} is not a number: {old!r}")
+                value, expires = old + n, row[-1]
+            self._put(txn, key, value, expires)
+            enforce(self.table, txn, {key})
+            return value
+
+        return self._run(run, write=True)
+
+    # ------------------------------------------------------------ statistics
+    def stats(self) -> dict:
+        """Hits, misses, hit rate, evictions, expirations, rows, memory bytes, bounds."""
+        return self.cache.stats()
+
+    def reset_stats(self) -> None:
+        """Zero the hit, miss, eviction and expiration counters."""
+        self.cache.reset_stats()
+
+    def __repr__(self) -> str:
+        return f"<memtables cache {self.name} ({self.cache.policy})>"
+
+
+def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Callable:
+    """Cache-aside in one line: ``@memtables.cached(conn, ttl=60)`` above a slow function.
+
+    The key is the function's qualified name and its arguments as JSON; results must be
+    JSON-serialisable (tuples come back as lists). The cache table (``key TEXT PRIMARY KEY,
+    value TEXT``) is created when it does not exist.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        name = f"{fn.__module__}.{fn.__qualname__}"
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kv = _cache_table(conn, table)
+            key = name + ":" + json.dumps([args, kwargs], sort_keys=True, default=repr)
+            hit = kv.get(key, _MISSING)
+            if hit is not _MISSING:
+                return json.loads(hit)
+            result = fn(*args, **kwargs)
+            try:
+                text = json.dumps(result)
+            except TypeError as e:
+                raise DataError(f"cannot cache the result of {name}: {e}") from None
+            kv.set(key, text, ttl=ttl)
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def _cache_table(conn, table: str) -> KeyValue:
+    if table.lower() not in conn._engine.catalog.tables:
+        standalone = not conn.in_transaction
+        conn.execute(f"CREATE CACHE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)")
+        if standalone:
+            conn.commit()
+    return conn.cache(table)
