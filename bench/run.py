@@ -26,19 +26,19 @@ def main(argv: list[str] | None = None) -> int:
         "suite",
         nargs="?",
         default="sql",
-        choices=["sql", "durability"],
-        help="sql: the SQL workloads beside sqlite3 (default); durability: commit rates, "
-        "checkpoint and recovery",
+        choices=["sql", "durability", "cache"],
+        help="sql: SQL workloads beside sqlite3 (default); durability: commit rates, "
+        "checkpoint and recovery; cache: the key-value face beside Redis, policy hit rates",
     )
     parser.add_argument("--only", nargs="*", help="run workloads whose name contains these")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--png", help="also write a bar chart of the ratios (needs matplotlib)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
     args = parser.parse_args(argv)
-    if args.suite == "durability":
-        from .durability import run
+    if args.suite in ("durability", "cache"):
+        import importlib
 
-        run()
+        importlib.import_module(f"bench.{args.suite}").run()
         return 0
     if args.list:
         for name, (unit, _fn) in WORKLOADS.items():

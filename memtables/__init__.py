@@ -54,6 +54,13 @@ from .errors import (
 __version__ = "0.1.0"
 
 
+def cache_policies() -> tuple:
+    """The eviction policies a cache table accepts."""
+    from .cache import POLICIES
+
+    return POLICIES
+
+
 def cached(conn, table: str = "memtables_cache", ttl: float | None = None):
     """Cache-aside decorator: ``@memtables.cached(conn, ttl=60)`` (see ``memtables.kv``)."""
     from .kv import cached as _cached

@@ -155,6 +155,20 @@ class _RandomSet:
         return items
 
 
+def _add(order, key: Any) -> None:
+    if type(order) is OrderedDict:
+        order[key] = None
+    else:
+        order.add(key)
+
+
+def _remove(order, key: Any) -> None:
+    if type(order) is OrderedDict:
+        order.pop(key, None)
+    else:
+        order.remove(key)
+
+
 class Cache:
     """Bookkeeping of one cache table: which keys it holds, in which eviction order."""
 
@@ -183,29 +197,32 @@ class Cache:
         self.sizes: dict[Any, int] = {}
         self.expiry: dict[Any, float] = {}
         self.memory = 0
-        self.lru: OrderedDict = OrderedDict()
-        self.vlru: OrderedDict = OrderedDict()
-        self.lfu = _LFU()
-        self.vlfu = _LFU()
-        self.rand = _RandomSet()
-        self.vrand = _RandomSet()
+        # only the order the policy evicts by is kept (None for the others)
+        self.lru = OrderedDict() if policy == "allkeys-lru" else None
+        self.vlru = OrderedDict() if policy == "volatile-lru" else None
+        self.lfu = _LFU() if policy == "allkeys-lfu" else None
+        self.vlfu = _LFU() if policy == "volatile-lfu" else None
+        self.rand = _RandomSet() if policy == "allkeys-random" else None
+        self.vrand = _RandomSet() if policy == "volatile-random" else None
+        self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
+        self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
         self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
         self.hits = self.misses = self.evictions = self.expirations = 0
 
     # ------------------------------------------------------------ what the table holds
-    def on_put(self, key: Any, row: tuple) -> None:
+    def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
         """The newest row at ``key`` is now ``row`` (its expiry is its last value)."""
-        size = row_bytes(row)
+        if size is None:
+            size = row_bytes(row)
         old = self.sizes.get(key)
         self.memory += size - (old or 0)
         self.sizes[key] = size
-        exp = row[-1]
         if old is None:
-            self.lru[key] = None
-            self.lfu.add(key)
-            self.rand.add(key)
+            for order in self._all:
+                _add(order, key)
         else:
             self.touch(key)
+        exp = row[-1]
         old_exp = self.expiry.get(key)
         if old_exp == exp:
             return
@@ -213,14 +230,12 @@ class Cache:
             self.by_expiry.discard((old_exp, key))
         if exp is None:
             del self.expiry[key]
-            self.vlru.pop(key, None)
-            self.vlfu.remove(key)
-            self.vrand.remove(key)
+            for order in self._volatile:
+                _remove(order, key)
         else:
             if old_exp is None:
-                self.vlru[key] = None
-                self.vlfu.add(key)
-                self.vrand.add(key)
+                for order in self._volatile:
+                    _add(order, key)
             self.expiry[key] = exp
             self.by_expiry.add((exp, key))
 
@@ -230,26 +245,25 @@ class Cache:
         if size is None:
             return
         self.memory -= size
-        self.lru.pop(key, None)
-        self.lfu.remove(key)
-        self.rand.remove(key)
+        for order in self._all:
+            _remove(order, key)
         exp = self.expiry.pop(key, None)
         if exp is not None:
             self.by_expiry.discard((exp, key))
-            self.vlru.pop(key, None)
-            self.vlfu.remove(key)
-            self.vrand.remove(key)
+            for order in self._volatile:
+                _remove(order, key)
 
     # ------------------------------------------------------------ accesses
     def touch(self, key: Any) -> None:
         """Record an access of ``key`` for LRU and LFU.  O(1)."""
-        lru = self.lru
-        if key in lru:
-            lru.move_to_end(key)
-            if key in self.vlru:
-                self.vlru.move_to_end(key)
-            self.lfu.touch(key)
-            self.vlfu.touch(key)
+        lru = self.lru if self.lru is not None else self.vlru
+        if lru is not None:
+            if key in lru:
+                lru.move_to_end(key)
+            return
+        lfu = self.lfu if self.lfu is not None else self.vlfu
+        if lfu is not None:
+            lfu.touch(key)
             self._maybe_decay()
 
     def hit(self, key: Any) -> None:
@@ -260,14 +274,11 @@ class Cache:
         self.misses += 1
 
     def _maybe_decay(self) -> None:
-        if "lfu" not in self.policy:
-            return
         now = self.clock()
         if self._next_decay is None:
             self._next_decay = now + self.lfu_decay
         elif now >= self._next_decay:
-            self.lfu.decay()
-            self.vlfu.decay()
+            (self.lfu if self.lfu is not None else self.vlfu).decay()
             self._next_decay = now + self.lfu_decay
 
     # ------------------------------------------------------------ bounds and eviction
@@ -280,6 +291,22 @@ class Cache:
         return (self.max_rows is not None and len(self.sizes) > self.max_rows) or (
             self.max_memory is not None and self.memory > self.max_memory
         )
+
+    def fits(self, key: Any, new_key: bool, size: int) -> bool:
+        """True when writing a row of ``size`` bytes at ``key`` needs no eviction and no
+        expiry is due (the key-value fast path).  O(1)."""
+        sizes = self.sizes
+        if self.max_rows is not None and new_key and len(sizes) >= self.max_rows:
+            return False
+        if self.max_memory is not None and (
+            self.memory + size - sizes.get(key, 0) > self.max_memory
+        ):
+            return False
+        if self.expiry:
+            now = self.clock()
+            if self.by_expiry[0][0] <= now:
+                return False
+        return True
 
     def would_exceed(self, extra_rows: int, extra_bytes: int) -> bool:
         return (self.max_rows is not None and len(self.sizes) + extra_rows > self.max_rows) or (

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from .cache import enforce, is_expired
 from .errors import DataError, ProgrammingError
+from .txn import committed_row
 
 _MISSING = object()
 
@@ -45,6 +46,8 @@ class KeyValue:
         if not self._value_pos:
             raise ProgrammingError(f"cache table {name} has no value column")
         self._width = len(table.columns)
+        # (key, value, _expires_at): the common layout, built without a list
+        self._pair = self._key_pos == 0 and self._value_pos == [1] and self._width == 3
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
@@ -76,6 +79,8 @@ class KeyValue:
 
     # ------------------------------------------------------------ rows and values
     def _row(self, key: Any, value: Any, expires: Any) -> tuple:
+        if self._pair:
+            return (key, value, expires)
         row = [None] * self._width
         row[self._key_pos] = key
         vp = self._value_pos
@@ -121,6 +126,21 @@ class KeyValue:
     # ------------------------------------------------------------ reads
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key``, or ``default`` when it is absent or expired."""
+        conn = self.conn
+        if conn._txn is None and not conn._closed:
+            # outside a transaction one key's newest committed row is the answer: no
+            # snapshot to take, nothing for version collection to protect
+            e = self.table.rows.get(key)
+            row = None if e is None else committed_row(e)
+            cache = self.cache
+            if row is None:
+                cache.misses += 1
+                return default
+            exp = row[-1]
+            if exp is None or exp > cache.clock():
+                cache.hits += 1
+                cache.touch(key)
+                return self._value(row)
 
         def run(txn):
             row = self._live(txn, key)
@@ -180,6 +200,12 @@ class KeyValue:
     def set(self, key: Any, value: Any, ttl: float | None = None, keepttl: bool = False) -> None:
         """Store ``value`` at ``key``; ``ttl`` in seconds (None: the table's default TTL, if
         any); ``keepttl`` keeps an existing key's expiry instead."""
+        conn = self.conn
+        if conn._txn is None and not keepttl and not conn._closed:
+            expires = None if ttl is None and self.cache.default_ttl is None else self._expiry(ttl)
+            row = (key, value, expires) if self._pair else self._row(key, value, expires)
+            if conn._txns.put_now(self.table, key, row):
+                return
 
         def run(txn):
             expires = self._expiry(ttl)

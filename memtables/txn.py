@@ -14,6 +14,7 @@ import time
 from collections import deque
 from typing import Any, Callable, Protocol
 
+from .cache import row_bytes
 from .errors import InternalError, SerializationFailure
 from .storage import TXN_BASE, visible
 
@@ -188,6 +189,50 @@ class TransactionManager:
         if token is not None:
             self.commit_log.wait(token)
         return cts
+
+    def put_now(self, table, key: Any, row: tuple) -> bool:
+        """Write one row and commit it at once, without a Transaction, when that is plainly
+        safe: the key holds no uncommitted change, the table has no unique index and is not
+        logged, and (for a cache table) no eviction or expiry is due. Returns False, having
+        changed nothing, when the caller must use a transaction instead.  The key-value face
+        writes through here: it is the whole cost of ``kv.set``."""
+        if table._unique or (self.commit_log is not None and table.durable):
+            return False
+        cache = table.cache
+        lock = self.lock
+        lock.acquire()
+        try:
+            rows = table.rows
+            old = rows.get(key)
+            if old is not None and (type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE):
+                return False
+            row = table.prepare(row)
+            if table.key_of(row) != key:
+                return False
+            if cache is not None:
+                size = row_bytes(row)
+                if not cache.fits(key, old is None, size):
+                    return False  # eviction, a sweep or an expired row: the full path
+            cts = self.clock + 1
+            if old is not None and self.active:  # a running snapshot may still read the old row
+                new = (row, cts, old[0], old[1])
+                if (table, key) not in self._queued:
+                    self._queued.add((table, key))
+                    self._garbage.append((cts, table, key))
+            else:
+                new = (row, cts)
+            rows[key] = new
+            if table.indexes:
+                table._sync_indexes(key, old, new)
+            if cache is not None:
+                cache.on_put(key, row, size)
+            if table._int_key_pos is not None and key >= table.next_rowid:
+                table.next_rowid = key + 1
+            self.clock = cts
+            self.commits += 1
+            return True
+        finally:
+            lock.release()
 
     def rollback(self, txn: Transaction) -> None:
         """Undo every write of ``txn``."""
