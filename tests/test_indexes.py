@@ -260,8 +260,13 @@ TestIndexMachine.settings = settings(
 
 
 # ---------------------------------------------------------------- against sqlite3
-def test_index_queries_match_sqlite():
+@pytest.mark.parametrize("chunk", [3, 256])
+def test_index_queries_match_sqlite(chunk, monkeypatch):
     import random
+
+    from memtables.indexes import SortedIndex
+
+    monkeypatch.setattr(SortedIndex, "CHUNK", chunk)  # small chunks exercise resumption
 
     rnd = random.Random(5)
     rows = [
