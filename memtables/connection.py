@@ -23,6 +23,7 @@ from .errors import (
     OperationalError,
     ProgrammingError,
     SerializationFailure,
+    UndefinedTable,
 )
 from .gcpause import gc_paused
 from .txn import SERIALIZABLE, SNAPSHOT
@@ -262,6 +263,66 @@ class Connection:
 
         return KeyValue(self, name)
 
+    # ------------------------------------------------------------ Arrow
+    def to_arrow(self, source: str, parameters: Any = ()):
+        """A table's rows, or a query's, as a ``pyarrow.Table`` read from one snapshot."""
+        text = source.strip()
+        if not _looks_like_query(text):
+            from .sql.render import name as quote
+
+            text = f"SELECT * FROM {quote(text)}"
+        return self.execute(text, parameters).fetch_arrow_table()
+
+    def from_arrow(
+        self,
+        name: str,
+        data: Any,
+        mode: str = "create",
+        primary_key: str | Sequence[str] | None = None,
+    ) -> int:
+        """Load Arrow data (a pyarrow Table, RecordBatchReader, or anything with
+        ``__arrow_c_stream__``) into table ``name``; return the number of rows.
+
+        ``mode``: "create" (a new table typed from the data, with ``primary_key`` if given),
+        "append" (to an existing table, columns matched by name) or "replace" (drop it and
+        create it anew). The load is one statement: any error leaves the table as it was.
+        """
+        from . import arrow as AR
+        from .sql.render import name as quote
+
+        if mode not in ("create", "append", "replace"):
+            raise ProgrammingError(f"mode must be 'create', 'append' or 'replace', not {mode!r}")
+        self._check()
+        reader = AR.to_reader(data)
+        txn = self._txn or self._begin()
+        mark = txn.savepoint()
+        try:
+            with self._txns.lock:
+                exists = name.lower() in self._engine.catalog.tables
+                if mode == "create" and exists:
+                    raise ProgrammingError(f"table {name} already exists (use mode='append')")
+                if mode == "append" and not exists:
+                    raise UndefinedTable(f"no such table: {name}")
+                if mode != "append":
+                    if exists:
+                        self.execute(f"DROP TABLE {quote(name)}")
+                    self.execute(_create_from_arrow(name, reader.schema, primary_key))
+                table = self._engine.catalog.table(name)
+                n = AR.load(table, txn, reader)
+                if table.cache is not None:
+                    from .cache import enforce
+
+                    enforce(table, txn)
+        except BaseException as e:
+            self._fail(txn, mark, e)
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
+            raise _internal(e) from e
+        if self._autocommit and not self._explicit:
+            self._txn = None
+            txn.commit()
+        return n
+
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
         """Run a block as one transaction, rerunning it on ``SerializationFailure``.
 
@@ -351,6 +412,23 @@ class Connection:
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in transaction" if self._txn else "idle")
         return f"<memtables.Connection {state}>"
+
+
+def _looks_like_query(text: str) -> bool:
+    head = text.lstrip("( \n\t").split(None, 1)
+    return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
+
+
+def _create_from_arrow(name: str, schema, primary_key) -> str:
+    """CREATE TABLE typed from an Arrow schema."""
+    from .arrow import sql_type
+    from .sql.render import name as quote
+
+    cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
+    if primary_key:
+        keys = [primary_key] if isinstance(primary_key, str) else list(primary_key)
+        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in keys) + ")")
+    return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
 
 
 def _isolation(level: str) -> str:
@@ -649,6 +727,47 @@ class Cursor:
         if row is None:
             raise StopIteration
         return row
+
+    # ------------------------------------------------------------ Arrow
+    def _arrow_columns(self) -> tuple[list, list]:
+        from .types import by_name
+
+        desc = self.description or ()
+        names = [d[0] for d in desc]
+        types = [by_name(d[1]) if d[1] else None for d in desc]
+        return names, types
+
+    def fetch_arrow_table(self):
+        """The remaining rows of the result as a ``pyarrow.Table`` (typed by the columns)."""
+        from .arrow import rows_to_table
+
+        rows = self._result()
+        i = self._pos
+        self._pos = len(rows)
+        names, types = self._arrow_columns()
+        return rows_to_table(names, types, rows[i:] if i else rows)
+
+    def fetch_record_batch(self, rows_per_batch: int = 1_000_000):
+        """The remaining rows as a ``pyarrow.RecordBatchReader`` of batches of that size."""
+        from .arrow import rows_to_batches
+
+        rows = self._result()
+        i = self._pos
+        self._pos = len(rows)
+        names, types = self._arrow_columns()
+        return rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule stream protocol: polars, pandas and DuckDB read a cursor.
+
+        The remaining rows are exported without being consumed (DuckDB asks twice).
+        """
+        from .arrow import rows_to_table
+
+        rows = self._result()
+        names, types = self._arrow_columns()
+        table = rows_to_table(names, types, rows[self._pos :] if self._pos else rows)
+        return table.__arrow_c_stream__(requested_schema)
 
     # ------------------------------------------------------------ the rest of PEP 249
     def close(self) -> None:

@@ -22,28 +22,21 @@ from typing import Any, Callable
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
+from .arrow import ARROW_TYPES
 from .errors import DatabaseError
 from .wal import _fsync_dir, encode_value
 
 FORMAT = 1
 ROWID = "__rowid__"
 
-ARROW_TYPES = {
-    "INTEGER": pa.int64(),
-    "REAL": pa.float64(),
-    "TEXT": pa.string(),
-    "BOOLEAN": pa.bool_(),
-    "BLOB": pa.binary(),
-    "DATE": pa.date32(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "ANY": pa.string(),
-}
+SNAPSHOT_TYPES = {**ARROW_TYPES, "ANY": pa.string()}  # ANY: the redo log's JSON of each value
 
 
 def arrow_schema(table) -> pa.Schema:
     """The Arrow schema of a table's snapshot file."""
     fields = [
-        pa.field(c.name, ARROW_TYPES[c.type.name], nullable=not c.not_null) for c in table.columns
+        pa.field(c.name, SNAPSHOT_TYPES[c.type.name], nullable=not c.not_null)
+        for c in table.columns
     ]
     if table.schema.has_rowid:
         fields.append(pa.field(ROWID, pa.int64(), nullable=False))

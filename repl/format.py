@@ -23,7 +23,8 @@ def render_value(v: Any) -> str:
     return str(v)
 
 
-def _numeric(v: Any) -> bool:
+def is_numeric(v: Any) -> bool:
+    """Numbers (not booleans) are right-aligned."""
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
@@ -38,6 +39,14 @@ def format_table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     +----+------+
     (1 row)
     """
+    lines = table_lines(names, rows)
+    n = len(rows)
+    lines.append(f"({n} row{'s' if n != 1 else ''})")
+    return "\n".join(lines)
+
+
+def table_lines(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """The bordered, aligned table of ``format_table`` as lines, without the count."""
     cells = [[render_value(v) for v in row] for row in rows]
     widths = [len(n) for n in names]
     for row in cells:
@@ -48,10 +57,8 @@ def format_table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     for raw, row in zip(rows, cells):
         parts = []
         for v, c, w in zip(raw, row, widths):
-            parts.append(c.rjust(w) if _numeric(v) else c.ljust(w))
+            parts.append(c.rjust(w) if is_numeric(v) else c.ljust(w))
         out.append("| " + " | ".join(parts) + " |")
     if rows:
         out.append(rule)
-    n = len(rows)
-    out.append(f"({n} row{'s' if n != 1 else ''})")
-    return "\n".join(out)
+    return out

@@ -9,6 +9,7 @@ from typing import TextIO
 import memtables
 
 from .format import format_table
+from .output import error_line
 from .splitter import split_statements
 
 
@@ -27,12 +28,6 @@ def run_sql(conn: memtables.Connection, text: str, out: TextIO) -> None:
             conn.commit()
 
 
-def error_line(e: BaseException) -> str:
-    """One readable line (plus the caret excerpt of a syntax error) for an error."""
-    name = type(e).__name__
-    return f"Error ({name}): {e}"
-
-
 def main(argv: list[str] | None = None) -> int:
     """The ``memtables`` command."""
     parser = argparse.ArgumentParser(
@@ -42,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("db", nargs="?", help="database directory (in-memory when left out)")
     parser.add_argument("-c", "--command", help="SQL to run, then exit")
+    parser.add_argument(
+        "--history",
+        metavar="FILE",
+        help="the shell's history file (default: $MEMTABLES_HISTORY or ~/.memtables_history; "
+        "an empty value keeps no history)",
+    )
     parser.add_argument("--version", action="version", version=memtables.__version__)
     args = parser.parse_args(argv)
     try:
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         if sys.stdin.isatty():
             from .shell import run_shell
 
-            return run_shell(conn, args.db)
+            return run_shell(conn, args.db, history=args.history)
         return _run_text(conn, sys.stdin.read())
     finally:
         conn.close()

@@ -78,7 +78,10 @@ class _Writer(Statement):
 
     def explain(self) -> list[str]:
         verb = type(self).__name__.replace("Statement", "").upper()
-        return [f"{verb} {self.table.name}"] + self.plan.explain(1)
+        head = [f"{verb} {self.table.name}"]
+        if self.plan is None:
+            return head + ["  VALUES"]
+        return head + self.plan.explain(1)
 
 
 class InsertStatement(_Writer):

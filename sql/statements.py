@@ -139,6 +139,10 @@ def build(node: Any, engine, systables) -> Statement:
         return ExplainStatement(build(node.statement, engine, systables))
     if isinstance(node, A.Checkpoint):
         return CheckpointStatement()
+    if isinstance(node, A.Copy):
+        from .copyio import CopyStatement
+
+        return CopyStatement(node, engine, systables)
     stmt = ddl.build_ddl(node, engine, systables)
     if stmt is None:
         raise NotSupportedError(f"{type(node).__name__.upper()} is not supported yet")

@@ -1,0 +1,230 @@
+"""Rows ↔ Arrow: the type mapping and column-wise conversions used by exports, imports,
+COPY and snapshots.
+
+memtables → Arrow: INTEGER int64, REAL float64, TEXT string, BOOLEAN bool, BLOB binary,
+DATE date32, TIMESTAMP timestamp[us]; a column whose type is not known before running (an
+expression over mixed types, an ANY column) is inferred from its values, or becomes string
+when they do not agree. NULLs stay nulls.
+
+Arrow → memtables: every integer type (uint64 checked to fit in 64 bits) INTEGER, floating
+types REAL, string types TEXT, bool BOOLEAN, binary types BLOB, date32/date64 DATE,
+timestamps of any unit TIMESTAMP (with a time zone: converted to UTC, then naive),
+dictionary-encoded columns by their value type, a column of nulls TEXT. Decimal, time,
+duration, list, struct, map and union columns are refused with NotSupportedError.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Iterable, Sequence
+
+import pyarrow as pa
+
+from .errors import DataError, NotSupportedError
+from .types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP, SqlType
+
+ARROW_TYPES = {
+    "INTEGER": pa.int64(),
+    "REAL": pa.float64(),
+    "TEXT": pa.string(),
+    "BOOLEAN": pa.bool_(),
+    "BLOB": pa.binary(),
+    "DATE": pa.date32(),
+    "TIMESTAMP": pa.timestamp("us"),
+}
+
+
+def arrow_type(sql_type: SqlType | None) -> pa.DataType | None:
+    """The Arrow type a column of ``sql_type`` exports as (None: inferred from values)."""
+    if sql_type is None:
+        return None
+    return ARROW_TYPES.get(sql_type.name)
+
+
+def column_array(values: Sequence, sql_type: SqlType | None) -> pa.Array:
+    """One column of values as an Arrow array of its type."""
+    t = arrow_type(sql_type)
+    if t is not None:
+        if t == pa.bool_() and any(type(v) is int for v in values):
+            values = [None if v is None else bool(v) for v in values]
+        return pa.array(values, type=t)
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        from .wal import encode_value
+
+        return pa.array(
+            [None if v is None else _text(encode_value(v)) for v in values], type=pa.string()
+        )
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, str):
+        return v
+    import json
+
+    return json.dumps(v)
+
+
+def rows_to_table(names: Sequence[str], types: Sequence, rows: Sequence[tuple]) -> pa.Table:
+    """Row tuples as an Arrow table: one transposition, then one array per column."""
+    n = len(names)
+    columns = list(zip(*rows)) if rows else [()] * n
+    arrays = [column_array(columns[i], types[i]) for i in range(n)]
+    return pa.Table.from_arrays(arrays, names=list(names))
+
+
+def rows_to_batches(names, types, rows: Sequence[tuple], size: int) -> pa.RecordBatchReader:
+    """Row tuples as a stream of record batches of at most ``size`` rows."""
+    if size <= 0:
+        raise DataError("rows_per_batch must be positive")
+    first = rows_to_table(names, types, rows[:size])
+    schema = first.schema
+
+    def batches():
+        for start in range(0, max(len(rows), 1), size):
+            part = first if start == 0 else rows_to_table(names, types, rows[start : start + size])
+            if start and part.schema != schema:
+                part = part.cast(schema)
+            yield from part.to_batches()
+
+    return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+# ---------------------------------------------------------------- Arrow → memtables
+def sql_type(t: pa.DataType, column: str = "") -> SqlType:
+    """The memtables type of an Arrow type (NotSupportedError when there is none)."""
+    if pa.types.is_dictionary(t):
+        return sql_type(t.value_type, column)
+    if pa.types.is_integer(t):
+        return INTEGER
+    if pa.types.is_floating(t):
+        return REAL
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or _is_view(t, "string"):
+        return TEXT
+    if pa.types.is_boolean(t):
+        return BOOLEAN
+    if (
+        pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+        or (_is_view(t, "binary"))
+    ):
+        return BLOB
+    if pa.types.is_date(t):
+        return DATE
+    if pa.types.is_timestamp(t):
+        return TIMESTAMP
+    if pa.types.is_null(t):
+        return TEXT
+    where = f" (column {column!r})" if column else ""
+    raise NotSupportedError(f"Arrow type {t}{where} has no memtables type")
+
+
+def _is_view(t: pa.DataType, kind: str) -> bool:
+    fn = getattr(pa.types, f"is_{kind}_view", None)
+    return bool(fn and fn(t))
+
+
+def to_reader(data: Any) -> pa.RecordBatchReader:
+    """Any Arrow tabular object as a RecordBatchReader (pyarrow Table or RecordBatch,
+    a reader, or anything with ``__arrow_c_stream__``, such as a polars DataFrame)."""
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    if isinstance(data, pa.Table):
+        return pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
+    if isinstance(data, pa.RecordBatch):
+        return pa.RecordBatchReader.from_batches(data.schema, [data])
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.RecordBatchReader.from_stream(data)
+    raise NotSupportedError(
+        f"cannot read Arrow data from {type(data).__name__}: pass a pyarrow Table, "
+        "RecordBatchReader, or an object with __arrow_c_stream__"
+    )
+
+
+def batch_rows(batch: pa.RecordBatch, positions: Sequence[int] | None = None) -> Iterable[tuple]:
+    """The rows of a record batch as Python tuples, column by column."""
+    cols = []
+    for i in range(batch.num_columns) if positions is None else positions:
+        col = batch.column(i)
+        t = col.type
+        if pa.types.is_dictionary(t):
+            col = col.dictionary_decode()
+            t = col.type
+        values = col.to_pylist()
+        if pa.types.is_timestamp(t) and t.tz is not None:
+            values = [None if v is None else _naive_utc(v) for v in values]
+        elif pa.types.is_integer(t) and t.bit_width == 64 and not pa.types.is_signed_integer(t):
+            if any(v is not None and v >= 1 << 63 for v in values):
+                raise DataError(f"column {batch.schema.names[i]!r}: uint64 value out of range")
+        cols.append(values)
+    return zip(*cols)
+
+
+def _naive_utc(v: _dt.datetime) -> _dt.datetime:
+    return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+
+
+__all__ = [
+    "ARROW_TYPES",
+    "arrow_type",
+    "column_array",
+    "rows_to_table",
+    "rows_to_batches",
+    "sql_type",
+    "to_reader",
+    "batch_rows",
+]
+
+
+def load(table, txn, reader: pa.RecordBatchReader) -> int:
+    """Insert every row of ``reader`` into ``table`` within ``txn``; return the row count.
+
+    Arrow columns are matched to the table's by name; the table's other columns take their
+    defaults. Values are checked like any insert, so a value that does not fit raises and
+    the caller rolls the whole load back.
+    """
+    from .errors import ProgrammingError
+
+    columns = table.columns
+    positions = []
+    for name in reader.schema.names:
+        col = table.schema.column(name)
+        if col is None or col.hidden:
+            raise ProgrammingError(f"table {table.name} has no column named {name!r}")
+        positions.append(col.position)
+    if len(set(positions)) != len(positions):
+        raise ProgrammingError("the Arrow data names a column more than once")
+    for f in reader.schema:
+        sql_type(f.type, f.name)  # refuse unsupported types before inserting anything
+    fill = []
+    for c in columns:
+        if c.position in positions:
+            continue
+        if c.hidden and table.cache is not None and table.cache.default_ttl is not None:
+            cache = table.cache
+            fill.append((c.position, lambda cache=cache: cache.clock() + cache.default_ttl))
+        elif c.default is not None:
+            fill.append((c.position, c.default))
+        else:
+            fill.append((c.position, None))
+    width = len(columns)
+    insert = table.insert
+    n = 0
+    simple = positions == list(range(width)) and not fill
+    for batch in reader:
+        for values in batch_rows(batch):
+            if simple:
+                row = values
+            else:
+                full = [None] * width
+                for p, v in zip(positions, values):
+                    full[p] = v
+                for p, f in fill:
+                    if f is not None:
+                        full[p] = f()
+                row = tuple(full)
+            insert(txn, row)
+            n += 1
+    return n

@@ -1,0 +1,206 @@
+"""The shell's state and its evaluation step, with no terminal in sight.
+
+A ``Session`` runs what the user typed (SQL statements and dot-commands), times it, renders
+results in the current output mode, and turns every error into one readable line. The
+prompt-toolkit wiring in ``shell.py`` only reads input and hands it here; tests drive a
+``Session`` (or the whole shell) with plain text.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence, TextIO
+
+import memtables
+
+from . import metadata as _metadata
+from .completion import Metadata
+from .csvio import Progress, no_progress
+from .output import MODES, error_line, format_duration, plural, render_result
+from .splitter import DOT, split_script
+from .sqltokens import tokenize
+
+#: Statements ``.explain on`` prefixes with EXPLAIN.
+EXPLAINABLE = frozenset({"SELECT", "VALUES", "INSERT", "UPDATE", "DELETE"})
+#: Statements after which the tables, columns or indexes may have changed.
+CHANGES_SCHEMA = frozenset({"CREATE", "DROP", "ALTER", "ROLLBACK", "COPY"})
+_VERBS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}
+
+
+class CommandError(Exception):
+    """A dot-command used wrongly; the message says how to use it."""
+
+
+@dataclass
+class Settings:
+    """What the dot-commands switch: output mode, timer, EXPLAIN prefix, row limit."""
+
+    mode: str = "table"
+    timer: bool = True
+    explain: bool = False
+    maxrows: int = 1000
+
+
+def first_word(sql: str) -> str:
+    """The statement's first keyword, upper-cased, skipping comments and parentheses.
+
+    >>> first_word("  -- hi\\n(select 1)")
+    'SELECT'
+    """
+    for tok in tokenize(sql):
+        if tok.kind == "word":
+            return tok.text.upper()
+        if tok.kind not in ("comment", "op"):
+            return ""
+    return ""
+
+
+class Session:
+    """One shell session: a connection, settings, and where output goes."""
+
+    def __init__(
+        self,
+        conn: memtables.Connection,
+        db_name: str | None = None,
+        out: TextIO | None = None,
+        progress: Progress = no_progress,
+        color: bool = False,
+    ):
+        self.conn = conn
+        conn.autocommit = True  # each statement commits on its own, unless BEGIN
+        self.db_name = db_name
+        self.out = out if out is not None else sys.stdout
+        self.progress = progress
+        self.color = color
+        self.settings = Settings()
+        self.metadata = Metadata()
+        self.metadata_stale = True
+        self.done = False
+        self.opened: list[memtables.Connection] = []  # connections .open made, to close
+
+    # ------------------------------------------------------------ output
+    def write(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def error(self, e: BaseException | str) -> None:
+        line = e if isinstance(e, str) else error_line(e)
+        self.write(f"\x1b[31m{line}\x1b[0m" if self.color else line)
+
+    def show(self, names: Sequence[str], rows: Sequence[Sequence[Any]], elapsed=None) -> None:
+        """Print a result set in the current mode with its row count (and time)."""
+        s = self.settings
+        self.write(render_result(names, rows, s.mode, s.maxrows, elapsed if s.timer else None))
+
+    # ------------------------------------------------------------ input
+    def prompt(self) -> str:
+        """The prompt: ``memtables>``, with a star inside an open transaction."""
+        return "memtables*> " if self.conn.in_transaction else "memtables> "
+
+    def run_input(self, text: str, stop_on_error: bool = False) -> bool:
+        """Run every statement and dot-command in ``text``; False when one failed.
+
+        Ctrl-C (KeyboardInterrupt) stops the running statement and drops the rest.
+        """
+        items, rest = split_script(text)
+        if rest:
+            items.append(("sql", rest))
+        ok = True
+        for kind, item in items:
+            try:
+                done = self.run_command(item) if kind == DOT else self.run_sql(item)
+            except KeyboardInterrupt:
+                self.error("interrupted")
+                return False
+            ok = ok and done
+            if self.done or (stop_on_error and not done):
+                break
+        return ok
+
+    def run_sql(self, sql: str) -> bool:
+        """Run one statement and print its result; errors become one line."""
+        verb = first_word(sql)
+        if self.settings.explain and verb in EXPLAINABLE:
+            sql = "EXPLAIN " + sql
+        if verb in CHANGES_SCHEMA:
+            self.metadata_stale = True
+        start = time.perf_counter()
+        try:
+            cur = self.conn.execute(sql)
+            rows = cur.fetchall() if cur.description is not None else None
+        except Exception as e:  # never a traceback: a bug in the engine is shown as one line
+            self.error(e)
+            return False
+        elapsed = time.perf_counter() - start
+        if rows is not None:
+            self.show([d[0] for d in cur.description], rows, elapsed)
+        else:
+            self.write(self._status(verb, cur.rowcount, elapsed))
+        return True
+
+    def _status(self, verb: str, rowcount: int, elapsed: float) -> str:
+        parts = []
+        if rowcount >= 0:
+            parts.append(f"{plural(rowcount)} {_VERBS.get(verb, 'affected')}")
+        if self.settings.timer:
+            parts.append(format_duration(elapsed))
+        return "OK" + (f" ({', '.join(parts)})" if parts else "")
+
+    def run_command(self, line: str) -> bool:
+        """Run one dot-command line."""
+        from .commands import COMMANDS
+
+        try:
+            args = shlex.split(line)
+        except ValueError as e:
+            self.error(f"Error: {e}")
+            return False
+        cmd = COMMANDS.get(args[0].lower())
+        if cmd is None:
+            self.error(f"Error: unknown command {args[0]}; '.help' lists the commands")
+            return False
+        try:
+            cmd.check(args[1:])
+            cmd.run(self, args[1:])
+        except CommandError as e:
+            self.error(f"Error: {e}")
+            return False
+        except Exception as e:
+            self.error(e)
+            return False
+        return True
+
+    # ------------------------------------------------------------ state
+    def refresh_metadata(self) -> None:
+        """Re-read tables, columns, views and indexes for completion."""
+        from .commands import COMMANDS
+
+        commands = {n: (c.help, c.args) for n, c in COMMANDS.items()}
+        choices = {"mode": tuple(MODES), "onoff": ("on", "off")}
+        try:
+            self.metadata = _metadata.load(self.conn, commands=commands, choices=choices)
+        except memtables.Error:
+            return  # an aborted transaction, say: keep what we had
+        self.metadata_stale = False
+
+    def switch(self, conn: memtables.Connection, db_name: str | None) -> None:
+        """Make ``conn`` the session's connection (``.open``)."""
+        conn.autocommit = True
+        self.conn, self.db_name = conn, db_name
+        self.opened.append(conn)
+        self.metadata_stale = True
+
+    def close(self) -> None:
+        """Close the connections this session opened itself."""
+        for conn in self.opened:
+            conn.close()
+        self.opened.clear()
+
+    def where(self) -> str:
+        return self.db_name or "an in-memory database"
+
+    def timed(self, label: str, elapsed: float) -> str:
+        return f"{label} ({format_duration(elapsed)})" if self.settings.timer else label

@@ -1,0 +1,156 @@
+"""COPY: tables and query results to Parquet, Arrow IPC or CSV files, and back.
+
+::
+
+    COPY users TO 'users.parquet';
+    COPY (SELECT id, name FROM users WHERE age > 30) TO 'adults.csv' WITH (HEADER true);
+    COPY users FROM 'more_users.csv';
+
+The format comes from the file's extension (.parquet/.pq, .arrow/.feather/.ipc, .csv) or
+``WITH (FORMAT parquet | arrow | csv)``. CSV files have a header unless ``HEADER false``; an
+empty CSV field is NULL, and BLOB values are written as hexadecimal. The cursor's rowcount
+says how many rows were copied. COPY FROM appends to an existing table as one statement: a
+bad file leaves the table as it was.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.ipc as ipc
+import pyarrow.parquet as pq
+
+from ..arrow import ARROW_TYPES, load, rows_to_table
+from ..cache import enforce
+from ..errors import DataError, OperationalError, ProgrammingError
+from . import ast as A
+from .statements import QueryStatement, Statement
+
+_EXTENSIONS = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".csv": "csv",
+}
+
+
+class CopyStatement(Statement):
+    """COPY ... TO / FROM a file."""
+
+    kind = "dml"
+
+    def __init__(self, node: A.Copy, engine, systables):
+        self.path = node.path
+        opts = {k.lower(): v for k, v in node.options.items()}
+        unknown = set(opts) - {"format", "header"}
+        if unknown:
+            raise ProgrammingError(f"unknown COPY option {sorted(unknown)[0]!r}")
+        fmt = opts.get("format") or _EXTENSIONS.get(Path(node.path).suffix.lower())
+        if fmt is None:
+            raise ProgrammingError(
+                f"cannot tell the format of {node.path!r}: use WITH (FORMAT parquet | arrow | csv)"
+            )
+        self.format = str(fmt).lower()
+        if self.format not in ("parquet", "arrow", "csv"):
+            raise ProgrammingError(f"unknown COPY format {fmt!r} (use parquet, arrow or csv)")
+        self.header = bool(opts.get("header", True))
+        self.to_file = node.to_file
+        if node.to_file:
+            select = node.target
+            if isinstance(select, A.TableRef):
+                select = A.Select(A.SelectCore((A.Star(),), select))
+            self.query = QueryStatement(select, engine.catalog, systables)
+            self._take_counts(self.query)
+        else:
+            self.table = engine.catalog.table(node.target.name)
+            self.n_params = 0
+
+    def _take_counts(self, q: QueryStatement) -> None:
+        self.n_params = q.n_params
+        self.param_names = q.param_names
+
+    def execute(self, session, tx, params) -> tuple:
+        if self.to_file:
+            q = self.query
+            rows = q.run(params, tx)
+            _write(rows_to_table(q.names, q.types, rows), self.path, self.format, self.header)
+            return (None, len(rows), None)
+        reader = _read(self.path, self.format, self.header, self.table)
+        try:
+            n = load(self.table, tx, reader)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise DataError(f"{self.path}: {e}") from None
+        if self.table.cache is not None:
+            enforce(self.table, tx)
+        return (None, n, None)
+
+    def explain(self) -> list[str]:
+        way = "TO" if self.to_file else "FROM"
+        return [f"COPY {way} {self.path} ({self.format})"]
+
+
+def _write(table: pa.Table, path: str, fmt: str, header: bool) -> None:
+    try:
+        if fmt == "parquet":
+            pq.write_table(table, path)
+        elif fmt == "arrow":
+            with pa.OSFile(path, "wb") as sink, ipc.new_file(sink, table.schema) as w:
+                w.write_table(table)
+        else:
+            cols = [
+                pa.array([None if v is None else v.hex() for v in c.to_pylist()], pa.string())
+                if pa.types.is_binary(c.type)
+                else c
+                for c in table.columns
+            ]
+            table = pa.Table.from_arrays(cols, names=table.column_names)
+            pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=header))
+    except OSError as e:
+        raise OperationalError(f"cannot write {path}: {e}") from None
+
+
+def _read(path: str, fmt: str, header: bool, table) -> pa.RecordBatchReader:
+    if not Path(path).is_file():
+        raise OperationalError(f"cannot read {path}: no such file")
+    try:
+        if fmt == "parquet":
+            data = pq.read_table(path)
+        elif fmt == "arrow":
+            with pa.memory_map(path, "r") as source:
+                data = ipc.open_file(source).read_all()
+        else:
+            data = _read_csv(path, header, table)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as e:
+        raise DataError(f"{path}: {e}") from None
+    return pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
+
+
+def _read_csv(path: str, header: bool, table) -> pa.Table:
+    visible = [c for c in table.columns if not c.hidden]
+    types = {}
+    blobs = []
+    for c in visible:
+        t = ARROW_TYPES.get(c.type.name)
+        if c.type.name == "BLOB":
+            t = pa.string()
+            blobs.append(c.name)
+        if t is not None:
+            types[c.name] = t
+    read = pacsv.ReadOptions(
+        column_names=None if header else [c.name for c in visible],
+    )
+    convert = pacsv.ConvertOptions(column_types=types, strings_can_be_null=True)
+    data = pacsv.read_csv(path, read_options=read, convert_options=convert)
+    for name in blobs:
+        if name in data.column_names:
+            i = data.column_names.index(name)
+            try:
+                raw = [None if v is None else bytes.fromhex(v) for v in data.column(i).to_pylist()]
+            except ValueError as e:
+                raise DataError(f"{path}: column {name}: not hexadecimal ({e})") from None
+            data = data.set_column(i, name, pa.array(raw, pa.binary()))
+    return data
