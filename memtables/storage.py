@@ -4,9 +4,9 @@ An entry in ``Table.rows`` is one of:
 
 - ``(row, begin)``: one version, alive; almost every row. ``begin`` is a commit timestamp, or
   the marker of the transaction that inserted it and has not committed yet;
-- ``(row, begin, old_row, old_begin)``: an update; ``begin`` is the updater's marker until
-  it commits (``row`` is None for an uncommitted delete), then its commit timestamp, until
-  no snapshot reads ``old_row`` any more;
+- ``(row, begin, old_row, old_begin)``: an update, or with ``row`` None a delete;
+  ``begin`` is the writer's marker until it commits, then its commit timestamp, until no
+  snapshot reads ``old_row`` any more;
 - a ``Version`` chain, newest first, when older versions must outlive a commit because a
   running snapshot still reads them. A version is visible at
 snapshot ``ts`` when ``begin <= ts < end``. While a transaction is in flight its versions
@@ -173,11 +173,11 @@ class Table:
         ts, me = txn.ts, txn.marker
         for key, e in list(self.rows.items()):
             if type(e) is tuple and e[1] <= ts:
-                yield key, e[0]
+                row = e[0]
             else:
                 row = visible(e, ts, me)
-                if row is not None:
-                    yield key, row
+            if row is not None:
+                yield key, row
 
     def count(self, txn) -> int:
         """Number of rows visible to ``txn``.  O(n)."""
@@ -258,10 +258,12 @@ class Table:
         """The chain a new row at ``key`` goes on top of; raise if a live row holds the key."""
         me = txn.marker
         if type(head) is tuple:
-            if len(head) == 4 and head[0] is None:  # another's uncommitted delete
+            if len(head) == 4 and head[0] is None:
+                if head[1] <= txn.ts:  # deleted before our snapshot: the key is free
+                    return as_chain(head)
                 raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} is being "
-                    "deleted by a concurrent transaction"
+                    f"could not insert into {self.name}: key {describe_key(key)} was deleted "
+                    "by a concurrent transaction"
                 )
             b, end = head[1], INF
         else:
@@ -450,10 +452,7 @@ class Table:
             if len(e) == 2:
                 rows[key] = (e[0], cts)
                 return False
-            if e[0] is None:
-                rows[key] = Version(e[2], e[3], cts, None)  # a delete: the old row ends
-            else:
-                rows[key] = (e[0], cts, e[2], e[3])
+            rows[key] = (e[0], cts, e[2], e[3])
             return True
         v = e
         while v is not None and (v.begin == me or v.end == me):
@@ -482,14 +481,11 @@ class Table:
         if type(e) is tuple:
             if len(e) == 2 or e[1] >= TXN_BASE:
                 return None
-            b = e[1]  # a committed update: does a snapshot still read the old row?
+            b = e[1]  # a committed update or delete: does a snapshot still read the old row?
             i = bisect_left(snapshots, e[3])
             if i < len(snapshots) and snapshots[i] < b:
                 return b
-            row = e[0]
-            self.rows[key] = (row, b)
-            if self.indexes:
-                self._sync_rows(key, [row, e[2]], [row])
+            self.collapse(key, e)
             return None
         before = list(entry_rows(e)) if self.indexes else None
 
@@ -518,6 +514,25 @@ class Table:
         if before:
             self._sync_rows(key, before, list(entry_rows(self.rows.get(key))))
         return later
+
+    def collapse(self, key: Any, e: tuple) -> None:
+        """Drop the old row of a committed update (or the whole row of a delete) that no
+        snapshot reads any more."""
+        row = e[0]
+        if row is None:
+            del self.rows[key]
+            for index in self.indexes:
+                index.discard(index.key_of(e[2]), key)
+            if self.cache is not None:
+                self.cache.on_remove(key)
+            return
+        self.rows[key] = (row, e[1])
+        old = e[2]
+        for index in self.indexes:
+            key_of = index.key_of
+            ik = key_of(old)
+            if ik != key_of(row):
+                index.discard(ik, key)
 
     def _sync_indexes(self, key: Any, old: Any, new: Any) -> None:
         """Make index entries for ``key`` reflect entry ``new`` where ``old`` was."""

@@ -167,9 +167,8 @@ class Compiler:
     # sources ------------------------------------------------------
     def _row_check(self, w: FunctionWriter, v: str, r: str, on_missing: str) -> None:
         w.emit(f"if type({v}) is tuple and {v}[1] <= ts: {r} = {v}[0]")
-        w.emit("else:")
-        w.emit(f"    {r} = visible({v}, ts, me)")
-        w.emit(f"    if {r} is None: {on_missing}")
+        w.emit(f"else: {r} = visible({v}, ts, me)")
+        w.emit(f"if {r} is None: {on_missing}")  # a committed delete, or nothing visible
 
     def _filters(self, w: FunctionWriter, filters: list, consume) -> None:
         if not filters:
