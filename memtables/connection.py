@@ -458,8 +458,8 @@ def _adapt_params(stmt, params: Any) -> Sequence:
             ) from None
     else:
         if isinstance(params, Mapping):
-            if stmt.n_params == 0 and not params:
-                return ()
+            if stmt.n_params == 0:
+                return ()  # like sqlite3, a dict is fine for a statement without parameters
             raise ProgrammingError(
                 "this statement uses positional parameters (?); pass a sequence of values"
             )

@@ -67,6 +67,8 @@ class Scope:
         self.sources: list[SourceInfo] = []
         self.outer_refs: set[int] = set()
         self.agg: AggContext | None = None
+        self.aliases: dict[str, A.Expr] = {}  # select-list aliases: names when no column is
+        self._expanding: set[str] = set()
 
     def slots(self) -> set[int]:
         return {s.slot for s in self.sources}
@@ -175,7 +177,13 @@ class ExprBinder:
         if isinstance(e, A.Call) and is_aggregate_call(e):
             return self._aggregate(e, agg)
         if isinstance(e, A.Column):
-            b = agg.row_scope.resolve(e.name, e.table)
+            try:
+                b = agg.row_scope.resolve(e.name, e.table)
+            except UndefinedColumn:
+                alias = self._alias(e, scope)
+                if alias is None:
+                    raise
+                return alias
             if b.slot not in agg.row_scope.slots():
                 return b  # an outer reference: constant within this query
             key = ("bare", b.slot, b.pos)
@@ -218,7 +226,24 @@ class ExprBinder:
         return B.ParamRef(self.params.index(e))
 
     def _Column(self, e: A.Column, scope: Scope) -> B.BExpr:
-        return scope.resolve(e.name, e.table)
+        try:
+            return scope.resolve(e.name, e.table)
+        except UndefinedColumn:
+            alias = self._alias(e, scope)
+            if alias is None:
+                raise
+            return alias
+
+    def _alias(self, e: A.Column, scope: Scope) -> B.BExpr | None:
+        """A select-list alias used where no column has that name (SQLite allows it)."""
+        name = e.name.lower()
+        if e.table is not None or name not in scope.aliases or name in scope._expanding:
+            return None
+        scope._expanding.add(name)
+        try:
+            return self.bind(scope.aliases[name], scope)
+        finally:
+            scope._expanding.discard(name)
 
     def _Default(self, e: A.Default, scope: Scope) -> B.BExpr:
         raise ProgrammingError("DEFAULT is only allowed as a value in INSERT ... VALUES")

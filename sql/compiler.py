@@ -214,8 +214,8 @@ class Compiler:
         get = self.prog.const(node.table.rows.get)
         if node.many:
             items = node.keys[0].items
-            key_list = ", ".join(self.expr(i) for i in items)
-            w.emit(f"for k{s} in dict.fromkeys(({key_list},)):")
+            key_list = "".join(self.expr(i) + ", " for i in items)
+            w.emit(f"for k{s} in dict.fromkeys(({key_list})):")
             w.depth += 1
             w.emit(f"v{s} = {get}(k{s}) if k{s} is not None else None")
             w.emit(f"if v{s} is None: continue")
@@ -272,8 +272,8 @@ class Compiler:
         ix = self.prog.const(node.index)
         key_of = self.prog.const(node.index.key_of)
         if node.many:
-            items = ", ".join(self.expr(i) for i in node.keys[0].items)
-            w.emit(f"for ik{s} in dict.fromkeys(({items},)):")
+            items = "".join(self.expr(i) + ", " for i in node.keys[0].items)
+            w.emit(f"for ik{s} in dict.fromkeys(({items})):")
             w.depth += 1
             w.emit(f"if ik{s} is None: continue")
         else:
@@ -436,8 +436,12 @@ class Compiler:
                 w.emit(line)
 
         self._produce(w, node.child, accumulate)
-        if not node.groups:
-            w.emit(f"if not {g}: {g}[()] = {init}")
+        if not node.groups:  # no rows at all: one group, bare columns NULL
+            empty = [
+                "None" if isinstance(ex, BareColumn) else i
+                for ex, i in zip(_slots_of(node.extras), inits)
+            ]
+            w.emit(f"if not {g}: {g}[()] = [{', '.join(empty)}]")
         w.emit(f"for gk, a in {g}.items():")
         w.depth += 1
         if ng == 0:
@@ -457,9 +461,8 @@ class Compiler:
         finals: list[str] = []
         for ex in node.extras:
             i = len(inits)
-            if isinstance(ex, BareColumn):
-                inits.append("None")
-                updates.append(f"a[{i}] = {self.expr(ex.expr)}")
+            if isinstance(ex, BareColumn):  # the group's first row, as SQLite takes it
+                inits.append(self.expr(ex.expr))
                 finals.append(f"a[{i}]")
                 continue
             _aggregate_code(self, ex, i, inits, updates, finals)
@@ -858,6 +861,18 @@ def _sort_key_function(i: int, type_, desc: bool, nulls_first):
     if null_low:
         return lambda e: sk(e[0][i])
     return lambda e: (e[0][i] is None, sk(e[0][i]))
+
+
+def _slots_of(extras: list) -> list:
+    """The extra each accumulator slot belongs to (avg and DISTINCT take two slots)."""
+    out = []
+    for ex in extras:
+        n = 1
+        if isinstance(ex, AggCall):
+            n += ex.func == "avg"
+            n += ex.distinct and not (ex.func == "count" and ex.star)
+        out += [ex] * n
+    return out
 
 
 def _combined_key(keys: list):

@@ -259,7 +259,7 @@ class AggCall:
 
 
 class BareColumn:
-    """A non-aggregated column read in an aggregate query (SQLite: from the group's last row)."""
+    """A non-aggregated column read in an aggregate query (from the group's first row)."""
 
     def __init__(self, expr):
         self.expr = expr

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotSupportedError, ProgrammingError, UndefinedTable
+from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, UndefinedTable
 from ..types import INTEGER
 from . import access
 from . import ast as A
@@ -165,12 +165,17 @@ class Planner:
     def _plan_core(self, core: A.SelectCore, order_by, limit, offset, outer) -> Query:
         scope = Scope(outer)
         steps = self._bind_from(core.from_, scope) if core.from_ is not None else []
+        scope.aliases = {
+            it.alias.lower(): it.expr
+            for it in core.items
+            if isinstance(it, A.SelectItem) and it.alias
+        }
         where = self.bind(core.where, scope) if core.where is not None else None
         if core.where is not None and contains_aggregate(core.where):
             raise ProgrammingError("misuse of aggregate function in WHERE")
         root = self._plan_joins(steps, B.conjuncts(where), scope)
         items = self._expand_items(core.items, scope)
-        group_asts = [self._group_term(g, items) for g in core.group_by]
+        group_asts = [self._group_term(g, items, scope) for g in core.group_by]
         aggregating = (
             bool(group_asts)
             or any(contains_aggregate(e) for e, _ in items)
@@ -187,6 +192,7 @@ class Planner:
             out_scope = Scope(outer)
             out_scope.sources = scope.sources
             out_scope.outer_refs = scope.outer_refs
+            out_scope.aliases = scope.aliases
             out_scope.agg = AggContext(scope, group_asts, groups, slot)
         elif core.having is not None:
             raise ProgrammingError("a GROUP BY clause is required before HAVING")
@@ -234,13 +240,18 @@ class Planner:
                 out.append((it.expr, it.alias))
         return out
 
-    def _group_term(self, g: A.Expr, items) -> A.Expr:
+    def _group_term(self, g: A.Expr, items, scope: Scope) -> A.Expr:
         if isinstance(g, A.Literal) and type(g.value) is int:
             if not 1 <= g.value <= len(items):
                 raise ProgrammingError(
                     f"GROUP BY term out of range - should be between 1 and {len(items)}"
                 )
             return items[g.value - 1][0]
+        if isinstance(g, A.Column) and g.table is None and g.name.lower() in scope.aliases:
+            try:
+                scope.resolve(g.name, None)  # a column of that name wins, as in SQLite
+            except UndefinedColumn:
+                return scope.aliases[g.name.lower()]
         return g
 
     def _order_terms(self, order_by, items, exprs, scope: Scope):
@@ -286,6 +297,9 @@ class Planner:
                 b = self.bind(node.on, scope)
                 on = b if on is None else B.Logic("AND", on, b)
             kind = node.kind
+            if kind == "left":  # beyond its ON clause, the right side may be all NULL
+                info = scope.sources[-1]
+                info.columns = [(n, t, True) for n, t, _nullable in info.columns]
             if kind == "cross" and on is not None:
                 kind = "inner"
             steps.append((src, kind, on))
