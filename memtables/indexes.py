@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from sortedcontainers import SortedList
 
@@ -263,49 +263,58 @@ class SortedIndex(HashIndex):
         high_open: bool = False,
         reverse: bool = False,
         nulls: bool = True,
-    ) -> Iterator[tuple]:
+    ) -> Iterable[tuple]:
         """(key, primary key) entries between two bounds, in key order (NULLs first).
 
         Bounds are entry keys; for an encoded index they may be prefixes of the key (leading
         columns), None means unbounded.  Entries are copied a chunk at a time under the index
         lock and the scan resumes after the last entry it saw, so concurrent writers never
-        disturb it.  O(log n + k).
+        disturb it; a range that fits in one chunk comes back as a plain list.  O(log n + k).
         """
         if self.raw:
             bounds = self._raw_bounds(low, high)
             if bounds is None:
-                return
+                return ()
             lo = None if bounds[0] is None else ((bounds[0], ABOVE) if low_open else (bounds[0],))
             hi = None if bounds[1] is None else ((bounds[1],) if high_open else (bounds[1], ABOVE))
         else:
             lo = None if low is None else ((low + TOP,) if low_open else (low,))
             hi = None if high is None else ((high,) if high_open else (high + TOP,))
-        nulls = nulls and self.raw and low is None and high is None and self.nulls
-        if nulls and not reverse:
-            with self.lock:
-                yield from [(None, pk) for pk in self.nulls]
+        with_nulls = nulls and self.raw and low is None and high is None and bool(self.nulls)
+        first = self._chunk(lo, hi, reverse, None)
+        if len(first) < self.CHUNK and not with_nulls:
+            return first
+        return self._scan_rest(lo, hi, reverse, first, with_nulls)
+
+    def _chunk(self, lo, hi, reverse: bool, last) -> list:
+        """Up to CHUNK entries of the range after ``last`` (in scan order)."""
         ents = self.entries
         chunk = self.CHUNK
-        last = None
-        while True:
+        with self.lock:
+            self._merge()
+            start = 0 if lo is None else ents.bisect_left(lo)
+            stop = len(ents) if hi is None else ents.bisect_left(hi)
+            if reverse:
+                if last is not None:
+                    stop = min(stop, ents.bisect_left(last))
+                part = ents[max(start, stop - chunk) : stop] if stop > start else []
+                part.reverse()
+            else:
+                if last is not None:
+                    start = max(start, ents.bisect_right(last))
+                part = ents[start : min(stop, start + chunk)] if stop > start else []
+        return part
+
+    def _scan_rest(self, lo, hi, reverse: bool, part: list, with_nulls: bool) -> Iterator[tuple]:
+        if with_nulls and not reverse:
             with self.lock:
-                self._merge()
-                start = 0 if lo is None else ents.bisect_left(lo)
-                stop = len(ents) if hi is None else ents.bisect_left(hi)
-                if reverse:
-                    if last is not None:
-                        stop = min(stop, ents.bisect_left(last))
-                    part = ents[max(start, stop - chunk) : stop] if stop > start else []
-                    part.reverse()
-                else:
-                    if last is not None:
-                        start = max(start, ents.bisect_right(last))
-                    part = ents[start : min(stop, start + chunk)] if stop > start else []
+                yield from [(None, pk) for pk in self.nulls]
+        while True:
             yield from part
-            if len(part) < chunk:
+            if len(part) < self.CHUNK:
                 break
-            last = part[-1]
-        if nulls and reverse:
+            part = self._chunk(lo, hi, reverse, part[-1])
+        if with_nulls and reverse:
             with self.lock:
                 yield from [(None, pk) for pk in self.nulls]
 

@@ -183,7 +183,7 @@ class Compiler:
     def _p_Single(self, w, node: Single, consume) -> None:
         self._filters(w, node.filters, consume)
 
-    def _record_read(self, w: FunctionWriter, node) -> None:
+    def record_read(self, w: FunctionWriter, node) -> None:
         """Emit what a SERIALIZABLE transaction records about a table it reads."""
         terms = getattr(node, "read_terms", [])
         if terms:
@@ -196,7 +196,7 @@ class Compiler:
         w.prelude.append(f"if tx.reads is not None: tx.reads.add(({table}, {name}, p))")
 
     def _p_Scan(self, w, node: Scan, consume) -> None:
-        self._record_read(w, node)
+        self.record_read(w, node)
         s = node.slot
         rows = self.prog.const(node.table.rows)
         if node.need_key:
@@ -209,7 +209,7 @@ class Compiler:
         w.depth -= 1
 
     def _p_Lookup(self, w, node: Lookup, consume) -> None:
-        self._record_read(w, node)
+        self.record_read(w, node)
         s = node.slot
         get = self.prog.const(node.table.rows.get)
         if node.many:
@@ -267,7 +267,7 @@ class Compiler:
         w.emit(f"if {check_row}: continue")  # a stale entry for an older version
 
     def _p_IndexLookup(self, w, node, consume) -> None:
-        self._record_read(w, node)
+        self.record_read(w, node)
         s = node.slot
         ix = self.prog.const(node.index)
         key_of = self.prog.const(node.index.key_of)
@@ -290,7 +290,7 @@ class Compiler:
         w.depth -= 2
 
     def _p_IndexRange(self, w, node, consume) -> None:
-        self._record_read(w, node)
+        self.record_read(w, node)
         s = node.slot
         index = node.index
         ix = self.prog.const(index)
@@ -322,12 +322,16 @@ class Compiler:
             f"for e{s}, k{s} in {ix}.scan({bounds['low']}, {bounds['high']}, "
             f"{node.low_open}, {node.high_open}, {node.reverse}):"
         )
-        self._index_rows(w, node, head, f"{row_key}(r{s}) != e{s}")
+        if index.raw:  # the entry key is the column's value itself
+            stale = f"r{s}[{index.columns[0]}] != e{s}"
+        else:
+            stale = f"{row_key}(r{s}) != e{s}"
+        self._index_rows(w, node, head, stale)
         self._filters(w, node.filters, consume)
         w.depth -= 2
 
     def _p_IndexMinMax(self, w, node, consume) -> None:
-        self._record_read(w, node)
+        self.record_read(w, node)
         s = node.slot
         fn = self.prog.const(index_extreme)
         rows = self.prog.const(node.table.rows)

@@ -364,9 +364,40 @@ class UpdateStatement(_Writer):
         w.emit("return (" + "".join(x + ", " for x in parts) + ")")
         w.finish()
         comp.w = None
+        fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
+        if fused:
+            self._fuse(comp, slot, parts)
         ns = self._compile(planner, comp)
         self.targets = ns["targets"]
         self.newrow = ns["newrow"]
+        if fused:
+            self._one = ns["update_one"]
+            self.execute = self._execute_one
+
+    def _fuse(self, comp: Compiler, slot: int, parts: list) -> None:
+        """``UPDATE ... WHERE key = ...``: one generated function, lookup to write."""
+        node = self.plan
+        w = FunctionWriter(comp.prog, "update_one", ["p", "tx"])
+        comp.w = w
+        w.prelude += ["ts = tx.ts", "me = tx.marker"]
+        comp.record_read(w, node)
+        keys = [comp.expr(k) for k in node.keys]
+        w.emit(f"k{slot} = {keys[0] if len(keys) == 1 else '(' + ', '.join(keys) + ')'}")
+        w.emit(f"v{slot} = {comp.prog.const(self.table.rows.get)}(k{slot})")
+        w.emit(f"if v{slot} is None: return 0")
+        w.emit(f"if type(v{slot}) is tuple and v{slot}[1] <= ts: r{slot} = v{slot}[0]")
+        w.emit(f"else: r{slot} = visible(v{slot}, ts, me)")
+        w.emit(f"if r{slot} is None: return 0")
+        if node.filters:
+            w.emit(f"if not ({' and '.join(comp.truth(f) for f in node.filters)}): return 0")
+        update = comp.prog.const(self.table.update)
+        w.emit(f"{update}(tx, k{slot}, (" + "".join(x + ", " for x in parts) + "))")
+        w.emit("return 1")
+        w.finish()
+        comp.w = None
+
+    def _execute_one(self, session, tx, params) -> tuple:
+        return (None, self._one(params, tx), None)
 
     def execute(self, session, tx, params) -> tuple:
         table = self.table

@@ -91,7 +91,9 @@ def test_group_by_having(shop):
 
 
 def test_distinct_and_all(shop):
-    assert rows(shop, "SELECT DISTINCT customer_id FROM orders WHERE customer_id < 5 ORDER BY 1") == [
+    assert rows(
+        shop, "SELECT DISTINCT customer_id FROM orders WHERE customer_id < 5 ORDER BY 1"
+    ) == [
         (1,),
         (2,),
     ]
@@ -99,8 +101,16 @@ def test_distinct_and_all(shop):
 
 
 def test_order_by_alias_position_expression(shop):
-    assert rows(shop, "SELECT name AS n FROM customers ORDER BY n DESC") == [("cy",), ("bob",), ("ada",)]
-    assert rows(shop, "SELECT id, name FROM customers ORDER BY 2") == [(1, "ada"), (2, "bob"), (3, "cy")]
+    assert rows(shop, "SELECT name AS n FROM customers ORDER BY n DESC") == [
+        ("cy",),
+        ("bob",),
+        ("ada",),
+    ]
+    assert rows(shop, "SELECT id, name FROM customers ORDER BY 2") == [
+        (1, "ada"),
+        (2, "bob"),
+        (3, "cy"),
+    ]
     assert rows(shop, "SELECT id FROM customers ORDER BY -id LIMIT 1") == [(3,)]
     assert rows(shop, "SELECT city FROM customers ORDER BY city")[0] == (None,)
 
@@ -119,9 +129,9 @@ def test_subqueries(shop):
 
 
 def test_compound_selects(shop):
-    assert rows(shop, "SELECT customer_id FROM orders UNION SELECT id FROM customers ORDER BY 1") == [
-        (1,), (2,), (3,), (9,)
-    ]
+    assert rows(
+        shop, "SELECT customer_id FROM orders UNION SELECT id FROM customers ORDER BY 1"
+    ) == [(1,), (2,), (3,), (9,)]
     assert len(rows(shop, "SELECT customer_id FROM orders UNION ALL SELECT id FROM customers")) == 7
     assert rows(shop, "SELECT id FROM customers EXCEPT SELECT customer_id FROM orders") == [(3,)]
     q = "SELECT id FROM customers INTERSECT SELECT customer_id FROM orders ORDER BY 1 DESC LIMIT 1"
@@ -201,18 +211,24 @@ def test_cast_to_every_type(conn):
 
 
 def test_explain_shows_access_path_join_method_and_filters(shop):
-    plan = [r[0] for r in shop.execute(
-        "EXPLAIN SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id "
-        "WHERE c.city = 'London' AND o.amount > 1"
-    )]
+    plan = [
+        r[0]
+        for r in shop.execute(
+            "EXPLAIN SELECT c.name FROM customers c JOIN orders o ON o.customer_id = c.id "
+            "WHERE c.city = 'London' AND o.amount > 1"
+        )
+    ]
     text = "\n".join(plan)
     assert "INNER JOIN (HASH)" in text
     assert "FULL SCAN customers AS c" in text
     assert "filter: (c.city = 'London')" in text
     assert "filter: (o.amount > 1.0)" in text or "filter: (o.amount > 1)" in text
-    plan = "\n".join(r[0] for r in shop.execute(
-        "EXPLAIN SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id"
-    ))
+    plan = "\n".join(
+        r[0]
+        for r in shop.execute(
+            "EXPLAIN SELECT o.id, c.name FROM orders o JOIN customers c ON c.id = o.customer_id"
+        )
+    )
     assert "INNER JOIN (INDEX)" in plan
     assert "PRIMARY KEY LOOKUP customers (id = o.customer_id)" in plan
     assert plan.splitlines()[0].startswith("PROJECT")
@@ -221,10 +237,16 @@ def test_explain_shows_access_path_join_method_and_filters(shop):
 
 def test_system_tables(shop):
     assert [r[0] for r in shop.execute("SELECT name FROM sys.tables")] == [
-        "cities", "customers", "orders"
+        "cities",
+        "customers",
+        "orders",
     ]
     cols = rows(shop, "SELECT name, type, primary_key FROM sys.columns WHERE table_name = 'orders'")
-    assert cols == [("id", "INTEGER", True), ("customer_id", "INTEGER", False), ("amount", "REAL", False)]
+    assert cols == [
+        ("id", "INTEGER", True),
+        ("customer_id", "INTEGER", False),
+        ("amount", "REAL", False),
+    ]
     shop.execute("CREATE INDEX orders_by_customer ON orders (customer_id)")
     assert rows(shop, "SELECT name, table_name, columns FROM sys.indexes") == [
         ("orders_by_customer", "orders", "customer_id")

@@ -277,6 +277,19 @@ def test_own_uncommitted_writes_are_visible_through_scans_and_indexes(db):
     assert rows(other, "SELECT id FROM test WHERE value = 99") == []
 
 
+def test_keyed_update_of_a_missing_row_is_a_read_under_serializable(db):
+    # T1 finds no row 3 and writes 4; T2 finds no row 4 and writes 3: a cycle.
+    t1, t2 = txns(db, "SERIALIZABLE")
+    assert t1.execute("UPDATE test SET value = 99 WHERE id = 3").rowcount == 0
+    t1.execute("INSERT INTO test VALUES (4, 40)")
+    assert t2.execute("UPDATE test SET value = 99 WHERE id = 4").rowcount == 0
+    t2.execute("INSERT INTO test VALUES (3, 30)")
+    t2.commit()
+    with pytest.raises(SerializationFailure):
+        t1.commit()
+    assert final(db) == [(1, 10), (2, 20), (3, 30)]
+
+
 # ---------------------------------------------------------------- retries
 def test_transaction_decorator_retries_conflicts(db):
     c1, c2 = db.connect(), db.connect()
