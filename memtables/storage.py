@@ -24,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from functools import partial
 from operator import itemgetter
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .catalog import Schema
 from .errors import (
@@ -335,6 +335,40 @@ class Table:
         if self.cache is not None:
             self.cache.on_put(key, row)
         return key
+
+    def replace(self, txn, key: Any, head: tuple, row: tuple) -> None:
+        """``update`` when the caller has already found the stable committed entry ``head``
+        (a ``(row, begin)`` pair visible to ``txn``) at ``key`` and checked the types of
+        ``row``, which keeps the key: the write of an ``UPDATE ... WHERE key = ?``."""
+        if self._checks:
+            self._run_checks(row)
+        old_row = head[0]
+        if self._unique:
+            self._check_unique(txn, key, row, old_row)
+        new = (row, txn.marker, old_row, head[1])
+        self.rows[key] = new
+        txn.log += (self, key, head, new, None)
+        for index in self.indexes:
+            ik = index.key_of(row)
+            if ik != index.key_of(old_row):
+                index.add(ik, key)
+        if self.cache is not None:
+            self.cache.on_put(key, row)
+
+    def value_check(self, pos: int) -> Callable[[Any], Any]:
+        """The check of one column's value (type and NOT NULL) that ``prepare`` applies."""
+        col = self.schema.columns[pos]
+        check = _column_check(self.schema.name, col)
+        if not col.not_null:
+            return check
+        msg = f"NOT NULL constraint failed: {self.schema.name}.{col.name}"
+
+        def run(v):
+            if v is None:
+                raise NotNullViolation(msg)
+            return check(v)
+
+        return run
 
     def delete(self, txn, key: Any) -> None:
         """Delete the row at ``key`` (visible to ``txn``)."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..cache import enforce
 from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
+from ..types import INT_MAX, INT_MIN
 from . import ast as A
 from . import bound as B
 from .binder import Scope, SourceInfo
@@ -366,7 +367,7 @@ class UpdateStatement(_Writer):
         comp.w = None
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
         if fused:
-            self._fuse(comp, slot, parts)
+            self._fuse(comp, slot, parts, new)
         ns = self._compile(planner, comp)
         self.targets = ns["targets"]
         self.newrow = ns["newrow"]
@@ -374,24 +375,50 @@ class UpdateStatement(_Writer):
             self._one = ns["update_one"]
             self.execute = self._execute_one
 
-    def _fuse(self, comp: Compiler, slot: int, parts: list) -> None:
-        """``UPDATE ... WHERE key = ...``: one generated function, lookup to write."""
+    def _fuse(self, comp: Compiler, slot: int, parts: list, assigned: dict) -> None:
+        """``UPDATE ... WHERE key = ...``: one generated function, lookup to write.
+
+        When the key's entry is a stable committed row and the key columns keep their
+        values, only the assigned columns are type-checked and the write skips the second
+        lookup of ``Table.update``."""
         node = self.plan
-        w = FunctionWriter(comp.prog, "update_one", ["p", "tx"])
+        table = self.table
+        prog = comp.prog
+        w = FunctionWriter(prog, "update_one", ["p", "tx"])
         comp.w = w
         w.prelude += ["ts = tx.ts", "me = tx.marker"]
         comp.record_read(w, node)
         keys = [comp.expr(k) for k in node.keys]
         w.emit(f"k{slot} = {keys[0] if len(keys) == 1 else '(' + ', '.join(keys) + ')'}")
-        w.emit(f"v{slot} = {comp.prog.const(self.table.rows.get)}(k{slot})")
+        w.emit(f"v{slot} = {prog.const(table.rows.get)}(k{slot})")
         w.emit(f"if v{slot} is None: return 0")
         w.emit(f"if type(v{slot}) is tuple and v{slot}[1] <= ts: r{slot} = v{slot}[0]")
         w.emit(f"else: r{slot} = visible(v{slot}, ts, me)")
         w.emit(f"if r{slot} is None: return 0")
         if node.filters:
             w.emit(f"if not ({' and '.join(comp.truth(f) for f in node.filters)}): return 0")
-        update = comp.prog.const(self.table.update)
-        w.emit(f"{update}(tx, k{slot}, (" + "".join(x + ", " for x in parts) + "))")
+        update = prog.const(table.update)
+        if table.key_of is None or set(table.schema.primary_key) & set(assigned):
+            w.emit(f"{update}(tx, k{slot}, (" + "".join(x + ", " for x in parts) + "))")
+        else:
+            cols = table.schema.columns
+            parts = list(parts)
+            for pos, code in sorted(assigned.items()):
+                name = parts[pos] = f"n{slot}_{pos}"
+                w.emit(f"{name} = {code}")
+                check = prog.const(table.value_check(pos))
+                pytype = cols[pos].type.pytype
+                if pytype is None:
+                    w.emit(f"{name} = {check}({name})")
+                    continue
+                test = f"type({name}) is not {prog.const(pytype)}"
+                if pytype is int:
+                    test += f" or not {INT_MIN} <= {name} <= {INT_MAX}"
+                w.emit(f"if {test}: {name} = {check}({name})")
+            row = "(" + "".join(x + ", " for x in parts) + ")"
+            w.emit(f"if type(v{slot}) is tuple and len(v{slot}) == 2 and v{slot}[1] <= ts:")
+            w.emit(f"    {prog.const(table.replace)}(tx, k{slot}, v{slot}, {row})")
+            w.emit(f"else: {update}(tx, k{slot}, {row})")
         w.emit("return 1")
         w.finish()
         comp.w = None
