@@ -301,23 +301,16 @@ class Table:
         head = self._writable(txn, key, "update")
         me = txn.marker
         if type(head) is tuple:
-            old_row = head[0]
+            if head[1] != me:  # a committed row (see _writable): keep it beside our change
+                self._replace(txn, key, head, row)
+                return key
             if self._unique:
-                self._check_unique(txn, key, row, old_row)
-            if head[1] != me:  # a committed row: keep it beside our change
-                new = (row, me, old_row, head[1])
-            elif len(head) == 2:  # our own insert: nobody else sees it
-                new = (row, me)
-            else:  # our own update again: the committed row stays the old one
-                new = (row, me, head[2], head[3])
+                self._check_unique(txn, key, row, head[0])
+            # our own insert (nobody else sees it) or our own update again
+            new = (row, me) if len(head) == 2 else (row, me, head[2], head[3])
             self.rows[key] = new
             txn.log += (self, key, head, new, None)
-            for index in self.indexes:
-                ik = index.key_of(row)
-                if ik != index.key_of(old_row):
-                    index.add(ik, key)
-            if head[1] == me:
-                self._sync_indexes(key, head, new)
+            self._sync_indexes(key, head, new)
             if self.cache is not None:
                 self.cache.on_put(key, row)
             return key
@@ -342,6 +335,9 @@ class Table:
         ``row``, which keeps the key: the write of an ``UPDATE ... WHERE key = ?``."""
         if self._checks:
             self._run_checks(row)
+        self._replace(txn, key, head, row)
+
+    def _replace(self, txn, key: Any, head: tuple, row: tuple) -> None:
         old_row = head[0]
         if self._unique:
             self._check_unique(txn, key, row, old_row)
