@@ -515,7 +515,7 @@ class Table:
             i = bisect_left(snapshots, e[3])
             if i < len(snapshots) and snapshots[i] < b:
                 return b
-            self.collapse(key, e)
+            self.collapse(key, e, b)
             return None
         before = list(entry_rows(e)) if self.indexes else None
 
@@ -545,9 +545,9 @@ class Table:
             self._sync_rows(key, before, list(entry_rows(self.rows.get(key))))
         return later
 
-    def collapse(self, key: Any, e: tuple) -> None:
-        """Drop the old row of a committed update (or the whole row of a delete) that no
-        snapshot reads any more."""
+    def collapse(self, key: Any, e: tuple, begin: int) -> None:
+        """Drop the old row of update (or delete) entry ``e``, which no snapshot reads any
+        more, leaving its new row committed at ``begin``."""
         row = e[0]
         if row is None:
             del self.rows[key]
@@ -556,7 +556,7 @@ class Table:
             if self.cache is not None:
                 self.cache.on_remove(key)
             return
-        self.rows[key] = (row, e[1])
+        self.rows[key] = (row, begin)
         old = e[2]
         for index in self.indexes:
             key_of = index.key_of

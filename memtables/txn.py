@@ -16,6 +16,7 @@ from typing import Any, Callable, Protocol
 
 from .cache import row_bytes
 from .errors import InternalError, SerializationFailure
+from .gcpause import gc_paused
 from .storage import TXN_BASE, visible
 
 SNAPSHOT = "SNAPSHOT"
@@ -119,6 +120,10 @@ class DDLChange:
         self.record = record
 
 
+# log entries (five per write) above which a commit pauses the cyclic collector
+BULK_COMMIT = 5 * 1000
+
+
 class TransactionManager:
     """The clock, the set of active transactions and the commit protocol.
 
@@ -137,6 +142,7 @@ class TransactionManager:
         self._garbage: deque = deque()  # (commit_ts, table, key) awaiting collection
         self._queued: set = set()  # (table, key) in _garbage
         self._recent: deque = deque()  # (commit_ts, writes) kept for SERIALIZABLE checks
+        self._committing = False  # a commit is stamping rows (see ``begin``)
         self.commits = 0
         self.aborts = 0
         self.conflicts = 0
@@ -149,6 +155,9 @@ class TransactionManager:
         # read the clock again once registered: a commit that saw us active keeps what our
         # provisional (older) snapshot reads; one that did not has published already
         txn.ts = self.clock
+        if self._committing:  # it may be settling rows in place for readers after it
+            with self.lock:
+                txn.ts = self.clock
         return txn
 
     def commit(self, txn: Transaction) -> int:
@@ -158,6 +167,12 @@ class TransactionManager:
         if not txn.log and not txn.ddl:
             self._finish(txn, "committed")
             return self.clock
+        if len(txn.log) > BULK_COMMIT:  # stamping allocates a tuple or two per row
+            with gc_paused():
+                return self._commit(txn)
+        return self._commit(txn)
+
+    def _commit(self, txn: Transaction) -> int:
         token = None
         with self.lock:
             if txn.reads:
@@ -175,15 +190,22 @@ class TransactionManager:
                 token = self.commit_log.append(cts, self._changes(txn, written))
             if serial:
                 self._recent.append((cts, self._images(txn, written)))
-            later = self._stamp(txn, cts)
-            self.clock = cts  # published: new snapshots include this commit
+            # With no other transaction running, no snapshot can want the rows this one
+            # replaced, so they are dropped as the new ones are stamped. A transaction that
+            # begins meanwhile sees the flag and waits for the clock (see ``begin``).
+            self._committing = True
+            try:
+                alone = all(t is txn for t in list(self.active.values()))
+                later = self._stamp(txn, cts, alone)
+                self.clock = cts  # published: new snapshots include this commit
+            finally:
+                self._committing = False
             self._finish(txn, "committed")
             if later:  # drop what no running snapshot reads; keep the rest for later
                 snapshots = sorted({t.ts for t in list(self.active.values())})
-                for table, key in later:
-                    e = table.rows.get(key)
-                    if not snapshots and type(e) is tuple and len(e) == 4:
-                        table.collapse(key, e)  # nobody reads the old row: the usual case
+                for table, key, e in later:
+                    if e is not None and not snapshots:
+                        table.collapse(key, e, cts)  # nobody reads the old row
                         continue
                     when = table.prune(key, snapshots)
                     if when is not None and (table, key) not in self._queued:
@@ -218,6 +240,7 @@ class TransactionManager:
                 if not cache.fits(key, old is None, size):
                     return False  # eviction, a sweep or an expired row: the full path
             cts = self.clock + 1
+            self._committing = True  # a reader beginning now waits for cts (see ``begin``)
             if old is not None and self.active:  # a running snapshot may still read the old row
                 new = (row, cts, old[0], old[1])
                 if (table, key) not in self._queued:
@@ -236,6 +259,7 @@ class TransactionManager:
             self.commits += 1
             return True
         finally:
+            self._committing = False
             lock.release()
 
     def rollback(self, txn: Transaction) -> None:
@@ -257,8 +281,9 @@ class TransactionManager:
             self._recent.clear()
 
     @staticmethod
-    def _stamp(txn: Transaction, cts: int) -> list:
-        """Stamp ``txn``'s writes with ``cts``; return the (table, key) that keep old versions.
+    def _stamp(txn: Transaction, cts: int, alone: bool) -> list:
+        """Stamp ``txn``'s writes with ``cts``; return the (table, key, entry) that keep old
+        versions.  When ``alone``, replaced rows are dropped on the way instead.
 
         Each key is stamped through the entry its last write made (earlier writes' entries
         are no longer current). New rows, the bulk of most transactions, are rewritten here
@@ -276,10 +301,16 @@ class TransactionManager:
             key = log[i + 1]
             if rows.get(key) is not after:
                 continue
-            if type(after) is tuple and len(after) == 2:
-                rows[key] = (after[0], cts)
+            if type(after) is tuple:
+                if len(after) == 2:
+                    rows[key] = (after[0], cts)
+                elif alone:
+                    table.collapse(key, after, cts)
+                else:
+                    rows[key] = e = (after[0], cts, after[2], after[3])
+                    later.append((table, key, e))
             elif table.stamp(key, me, cts):
-                later.append((table, key))
+                later.append((table, key, None))
         return later
 
     # ------------------------------------------------------------ SERIALIZABLE

@@ -368,6 +368,61 @@ def test_sys_transactions_and_stats(db):
 
 
 # ---------------------------------------------------------------- threads
+def _reader_during(monkeypatch, method: str, db, sql: str, calls: int = 1) -> list:
+    """Run ``sql`` in a new transaction on another thread when the writer reaches
+    ``Table.<method>`` for the ``calls``-th time (holding the commit lock), giving that
+    reader 0.3 s to finish meanwhile; return what it saw once the writer is done."""
+    from memtables.storage import Table
+
+    original = getattr(Table, method)
+    seen, threads, count = [], [], []
+
+    def read():
+        c = db.connect()
+        c.execute("BEGIN")
+        seen.append(c.execute(sql).fetchone())
+        c.rollback()
+
+    def hooked(self, *args):
+        count.append(1)
+        if len(count) == calls:
+            t = threading.Thread(target=read)
+            threads.append(t)
+            t.start()
+            t.join(0.3)  # a reader that must wait for this commit cannot finish here
+        return original(self, *args)
+
+    monkeypatch.setattr(Table, method, hooked)
+    return seen, threads
+
+
+def test_a_snapshot_begun_during_a_commit_sees_none_or_all_of_it(monkeypatch):
+    db = memtables.open()
+    c = db.connect()
+    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, gen INTEGER NOT NULL)")
+    c.executemany("INSERT INTO t VALUES (?, 0)", [(i,) for i in range(10)])
+    c.commit()
+    c.execute("UPDATE t SET gen = 1")
+    seen, threads = _reader_during(
+        monkeypatch, "collapse", db, "SELECT count(*), min(gen), max(gen) FROM t", calls=5
+    )
+    c.commit()  # alone: replaced rows are dropped while stamping
+    threads[0].join()
+    assert seen in ([(10, 0, 0)], [(10, 1, 1)])
+
+
+def test_a_snapshot_begun_during_a_one_row_write_sees_the_key(monkeypatch):
+    db = memtables.open()
+    c = db.connect(autocommit=True)
+    c.execute("CREATE CACHE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER)")
+    c.execute("CREATE INDEX kv_v ON kv (v)")
+    c.execute("INSERT INTO kv VALUES (1, 0)")
+    seen, threads = _reader_during(monkeypatch, "_sync_indexes", db, "SELECT v FROM kv WHERE k = 1")
+    c.cache("kv").set(1, 5)  # committed without a transaction (TransactionManager.put_now)
+    threads[0].join()
+    assert seen in ([(0,)], [(5,)])
+
+
 def test_bank_transfers_keep_the_total(tmp_path):
     db = memtables.open()
     setup = db.connect()
