@@ -584,18 +584,21 @@ class Cursor:
         kind = stmt.kind
         self._rows = None
         self.description = None
-        self.rowcount = -1
         if kind in ("begin", "commit", "rollback", "set_isolation"):
+            self.rowcount = -1
             conn._control(stmt)
             return self
-        if conn._db._durable is not None and conn._db.read_only and kind in ("dml", "ddl"):
-            raise OperationalError(conn._db.read_only)
+        db = conn._db
+        if db._durable is not None and db.read_only and kind in ("dml", "ddl"):
+            self.rowcount = -1
+            raise OperationalError(db.read_only)
         txn = conn._txn or conn._begin()
-        mark = txn.savepoint()
+        mark = (len(txn.log), len(txn.ddl))  # Transaction.savepoint, inlined
         try:
             with conn._txns.lock:
-                result = stmt.execute(conn, txn, p)
+                rows, rowcount, lastrowid = stmt.execute(conn, txn, p)
         except BaseException as e:
+            self.rowcount = -1
             conn._fail(txn, mark, e)
             if isinstance(e, Error) or not isinstance(e, Exception):
                 raise
@@ -603,7 +606,6 @@ class Cursor:
         if conn._autocommit and not conn._explicit:
             conn._txn = None
             txn.commit()
-        rows, rowcount, lastrowid = result
         if rows is not None:
             self._rows = rows
             self._pos = 0
