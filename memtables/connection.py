@@ -140,9 +140,9 @@ class Database:
         """Close every connection (rolling back their open transactions) and the database."""
         if self.closed:
             return
+        self.closed = True  # first: closing a connection from memtables.connect comes back here
         for conn in list(self._connections):
             conn.close()
-        self.closed = True
         if self._durable is not None:
             self._durable.close()
             _OPEN.pop(_registry_key(self.path), None)
@@ -584,13 +584,12 @@ class Cursor:
         kind = stmt.kind
         self._rows = None
         self.description = None
+        self.rowcount = -1
         if kind in ("begin", "commit", "rollback", "set_isolation"):
-            self.rowcount = -1
             conn._control(stmt)
             return self
         db = conn._db
         if db._durable is not None and db.read_only and kind in ("dml", "ddl"):
-            self.rowcount = -1
             raise OperationalError(db.read_only)
         txn = conn._txn or conn._begin()
         mark = (len(txn.log), len(txn.ddl))  # Transaction.savepoint, inlined
@@ -598,7 +597,6 @@ class Cursor:
             with conn._txns.lock:
                 rows, rowcount, lastrowid = stmt.execute(conn, txn, p)
         except BaseException as e:
-            self.rowcount = -1
             conn._fail(txn, mark, e)
             if isinstance(e, Error) or not isinstance(e, Exception):
                 raise

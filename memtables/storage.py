@@ -452,6 +452,10 @@ class Table:
     # ------------------------------------------------------------ transaction support
     def undo(self, key: Any, before: Any, after: Any, touched: Version | None) -> None:
         """Take back one write of a transaction (newest write first)."""
+        if self.rows.get(key) is not after:
+            # only when the write deleted our own insert: the key was free, and another
+            # transaction's row now holds it
+            return
         if before is None:
             self.rows.pop(key, None)
         else:

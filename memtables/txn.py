@@ -15,7 +15,7 @@ from collections import deque
 from typing import Any, Callable, Protocol
 
 from .cache import row_bytes
-from .errors import InternalError, SerializationFailure
+from .errors import InternalError, OperationalError, SerializationFailure
 from .gcpause import gc_paused
 from .storage import TXN_BASE, visible
 
@@ -152,12 +152,15 @@ class TransactionManager:
         tid = next(self._ids)
         txn = Transaction(self, tid, self.clock, isolation)
         self.active[tid] = txn
-        # read the clock again once registered: a commit that saw us active keeps what our
-        # provisional (older) snapshot reads; one that did not has published already
-        txn.ts = self.clock
-        if self._committing:  # it may be settling rows in place for readers after it
+        # Registered first, then the flag, then the clock: a commit that raised the flag
+        # before we registered may not have seen us (it may drop rows our provisional,
+        # older snapshot would read), so we wait for it to publish; one that raises it later
+        # sees us active and keeps what that snapshot reads.
+        if self._committing:
             with self.lock:
                 txn.ts = self.clock
+        else:
+            txn.ts = self.clock
         return txn
 
     def commit(self, txn: Transaction) -> int:
@@ -175,26 +178,31 @@ class TransactionManager:
     def _commit(self, txn: Transaction) -> int:
         token = None
         with self.lock:
-            if txn.reads:
-                try:
-                    self._validate(txn)
-                except SerializationFailure:
-                    txn.rollback_to((0, 0))
-                    self._finish(txn, "aborted")
-                    self.conflicts += 1
-                    raise
-            cts = self.clock + 1
-            serial = self._serializable_running(txn)
-            written = self._written(txn) if self.commit_log is not None or serial else None
-            if self.commit_log is not None:
-                token = self.commit_log.append(cts, self._changes(txn, written))
-            if serial:
-                self._recent.append((cts, self._images(txn, written)))
-            # With no other transaction running, no snapshot can want the rows this one
-            # replaced, so they are dropped as the new ones are stamped. A transaction that
-            # begins meanwhile sees the flag and waits for the clock (see ``begin``).
+            # A transaction that begins from here on waits for this commit's timestamp (see
+            # ``begin``): the set of running transactions read below cannot grow under it.
             self._committing = True
             try:
+                if txn.reads:
+                    self._validate(txn)
+                cts = self.clock + 1
+                serial = self._serializable_running(txn)
+                written = self._written(txn) if self.commit_log is not None or serial else None
+                if self.commit_log is not None:
+                    token = self.commit_log.append(cts, self._changes(txn, written))
+            except BaseException as e:
+                self._committing = False
+                txn.rollback_to((0, 0))
+                self._finish(txn, "aborted")
+                if isinstance(e, SerializationFailure):
+                    self.conflicts += 1
+                if isinstance(e, OSError):
+                    raise OperationalError(f"commit failed, nothing was applied: {e}") from e
+                raise
+            if serial:
+                self._recent.append((cts, self._images(txn, written)))
+            try:
+                # With no other transaction running, no snapshot can want the rows this one
+                # replaced, so they are dropped as the new ones are stamped.
                 alone = all(t is txn for t in list(self.active.values()))
                 later = self._stamp(txn, cts, alone)
                 self.clock = cts  # published: new snapshots include this commit
@@ -224,6 +232,8 @@ class TransactionManager:
         writes through here: it is the whole cost of ``kv.set``."""
         if table._unique or (self.commit_log is not None and table.durable):
             return False
+        if self.active and self._serializable_running(None):
+            return False  # SERIALIZABLE validation needs this write's images
         cache = table.cache
         lock = self.lock
         lock.acquire()

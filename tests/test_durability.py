@@ -365,3 +365,15 @@ def test_killed_writer_loses_no_acknowledged_commit(tmp_path, limit):
             assert counter == max(a)
             assert a == set(range(min(a), max(a) + 1))
             next_n = max(a) + 1
+
+
+def test_closing_the_database_of_a_connect_connection_closes_it_once(tmp_path):
+    db = memtables.connect(str(tmp_path / "db")).database
+    c = db.connect()
+    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    c.commit()
+    db.close()
+    assert db.closed and c.closed
+    again = memtables.connect(str(tmp_path / "db"))  # the lock was released
+    assert again.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    again.close()

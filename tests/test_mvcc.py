@@ -423,6 +423,94 @@ def test_a_snapshot_begun_during_a_one_row_write_sees_the_key(monkeypatch):
     assert seen in ([(0,)], [(5,)])
 
 
+def test_rollback_after_deleting_own_insert_keeps_another_transactions_row(db):
+    a, b = db.connect(), db.connect()
+    a.execute("INSERT INTO test VALUES (3, 30)")
+    a.execute("DELETE FROM test WHERE id = 3")  # the key is free again
+    b.execute("INSERT INTO test VALUES (3, 33)")
+    a.rollback()
+    b.commit()
+    assert final(db) == [(1, 10), (2, 20), (3, 33)]
+
+
+def test_serializable_transaction_begun_inside_a_commit_is_validated_against_it(db):
+    # C reads row 2 and writes row 1; T begins while C commits, reads row 1 (C's old value
+    # if its snapshot predates C) and writes row 2: T must see C or fail
+    c = db.connect(isolation_level="SERIALIZABLE")
+    c.execute("BEGIN")
+    c.execute("SELECT value FROM test WHERE id = 2").fetchone()
+    c.execute("UPDATE test SET value = 11 WHERE id = 1")
+    t = db.connect(isolation_level="SERIALIZABLE")
+    manager = c._txns
+    original = manager._serializable_running
+
+    def begin_t_meanwhile(txn):
+        running = original(txn)  # decided before T exists
+        th = threading.Thread(target=lambda: t.execute("BEGIN"))  # takes T's snapshot
+        th.start()
+        th.join(0.3)  # a transaction that must wait for this commit cannot begin here
+        return running
+
+    manager._serializable_running = begin_t_meanwhile
+    try:
+        c.commit()
+    finally:
+        del manager._serializable_running
+    (v,) = t.execute("SELECT value FROM test WHERE id = 1").fetchone()
+    t.execute("UPDATE test SET value = 21 WHERE id = 2")
+    if v == 11:
+        t.commit()  # serialized after C
+    else:
+        with pytest.raises(SerializationFailure):
+            t.commit()
+
+
+def test_kv_writes_take_part_in_serializable_validation():
+    db = memtables.open()
+    s = db.connect(autocommit=True)
+    s.execute("CREATE CACHE TABLE kv (k INTEGER PRIMARY KEY, v INTEGER)")
+    s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    s.execute("INSERT INTO kv VALUES (1, 0)")
+    s.execute("INSERT INTO t VALUES (1, 0), (2, 0)")
+    t1 = db.connect(isolation_level="SERIALIZABLE")
+    t2 = db.connect(isolation_level="SERIALIZABLE")
+    t1.execute("BEGIN")
+    assert t1.execute("SELECT v FROM kv WHERE k = 1").fetchone() == (0,)
+    db.connect(autocommit=True).cache("kv").set(1, 5)  # T1 -rw-> this write
+    t2.execute("BEGIN")
+    assert t2.execute("SELECT v FROM kv WHERE k = 1").fetchone() == (5,)  # write -wr-> T2
+    t2.execute("SELECT v FROM t WHERE id = 1").fetchone()
+    t2.execute("UPDATE t SET v = 1 WHERE id = 2")
+    t2.commit()
+    t1.execute("UPDATE t SET v = 1 WHERE id = 1")  # T2 -rw-> T1: a cycle
+    with pytest.raises(SerializationFailure):
+        t1.commit()
+
+
+def test_a_commit_whose_log_write_fails_is_rolled_back_and_ends(tmp_path, monkeypatch):
+    db = memtables.open(str(tmp_path / "db"), sync="normal")
+    c = db.connect()
+    c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)")
+    c.execute("INSERT INTO t VALUES (1, 0)")
+    c.commit()
+    log = c._txns.commit_log
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(log, "append", disk_full)
+    c.execute("UPDATE t SET v = 1 WHERE id = 1")
+    with pytest.raises(memtables.OperationalError, match="No space left"):
+        c.commit()
+    monkeypatch.undo()
+    assert not c.in_transaction
+    assert c.execute("SELECT v FROM t").fetchall() == [(0,)]
+    c.execute("UPDATE t SET v = 2 WHERE id = 1")  # no stale marker blocks the row
+    c.commit()
+    assert c.execute("SELECT v FROM t").fetchall() == [(2,)]
+    db.close()
+
+
 def test_bank_transfers_keep_the_total(tmp_path):
     db = memtables.open()
     setup = db.connect()
