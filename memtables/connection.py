@@ -592,7 +592,7 @@ class Cursor:
         if db._durable is not None and db.read_only and kind in ("dml", "ddl"):
             raise OperationalError(db.read_only)
         txn = conn._txn or conn._begin()
-        mark = (len(txn.log), len(txn.ddl))  # Transaction.savepoint, inlined
+        mark = txn.savepoint()
         try:
             with conn._txns.lock:
                 rows, rowcount, lastrowid = stmt.execute(conn, txn, p)
