@@ -73,15 +73,40 @@ class Failure:
         else:
             lines.append("conn = memtables.connect()")
         for sql, params in self.steps:
-            if sql == "<reopen>":
-                lines.append("conn.commit(); conn.close(); conn = memtables.connect(path)")
-                lines.append("conn.execute('CHECKPOINT'); conn.commit(); conn.close()")
-                lines.append("conn = memtables.connect(path)")
-            elif params:
-                lines.append(f"conn.execute({sql!r}, {params!r})")
-            else:
-                lines.append(f"conn.execute({sql!r})")
+            lines.extend(_step_source(sql, params))
         return "\n".join(lines)
+
+
+def _step_source(sql: str, params) -> list[str]:
+    """Python source lines for one step of a repro."""
+    if sql == "<reopen>":
+        return [
+            "conn.commit(); conn.close(); conn = memtables.connect(path)",
+            "conn.execute('CHECKPOINT'); conn.commit(); conn.close()",
+            "conn = memtables.connect(path)",
+        ]
+    if sql == "<executemany>":
+        return [f"conn.executemany({params[0]!r}, {params[1]!r})"]
+    if sql == "<executescript>":
+        return [f"conn.executescript({params[0]!r})"]
+    if sql == "<fetch>":
+        text, args, how, arg = params
+        call = f"{how}({arg!r})" if arg is not None else f"{how}()"
+        return [f"conn.execute({text!r}, {args!r}).{call}"]
+    if sql == "<to_arrow>":
+        return [f"conn.to_arrow({params[0]!r})"]
+    if sql == "<kv>":
+        table, method, args = params
+        return [f"conn.cache({table!r}).{method}(*{args!r})"]
+    if sql == "<from_arrow>":
+        name, columns, mode, pk = params
+        return [
+            "import pyarrow as pa",
+            f"conn.from_arrow({name!r}, pa.table({columns!r}), mode={mode!r}, primary_key={pk!r})",
+        ]
+    if params:
+        return [f"conn.execute({sql!r}, {params!r})"]
+    return [f"conn.execute({sql!r})"]
 
 
 def _where(exc: BaseException) -> str:
@@ -155,6 +180,10 @@ def _diff_part(a: dict, b: dict) -> str:
 
 
 # ---------------------------------------------------------------------------- targets
+class _Skip(Exception):
+    """A step that could not be set up (input pyarrow itself refuses): not a finding."""
+
+
 class Target:
     """One database under test: in memory, or durable in a temporary directory."""
 
@@ -173,14 +202,49 @@ class Target:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     def run(self, sql: str, params) -> BaseException | None:
-        """Run one statement (fetching its rows); return the exception it raised, if any."""
+        """Run one step (a statement or a DB-API call); return the exception it raised."""
         try:
-            cur = self.conn.execute(sql, params)
-            if cur.description is not None:
-                cur.fetchall()
+            self._call(sql, params)
+        except _Skip:
+            return None
         except Exception as e:
             return e
         return None
+
+    def _call(self, sql: str, params) -> None:
+        conn = self.conn
+        if sql == "<executemany>":
+            conn.executemany(params[0], params[1])
+        elif sql == "<executescript>":
+            conn.executescript(params[0])
+        elif sql == "<fetch>":
+            text, args, how, arg = params
+            cur = conn.execute(text, args)
+            result = getattr(cur, how)(arg) if arg is not None else getattr(cur, how)()
+            if how == "fetch_record_batch":
+                result.read_all()
+        elif sql == "<to_arrow>":
+            conn.to_arrow(params[0])
+        elif sql == "<kv>":
+            table, method, args = params
+            try:
+                getattr(conn.cache(table), method)(*args)
+            except KeyError:
+                if method != "ttl":  # kv.ttl(missing) raises KeyError, like a dict
+                    raise
+        elif sql == "<from_arrow>":
+            import pyarrow as pa
+
+            name, columns, mode, pk = params
+            try:
+                data = pa.table(columns)
+            except Exception:
+                raise _Skip from None  # pyarrow's own refusal, not ours to judge
+            conn.from_arrow(name, data, mode=mode, primary_key=pk)
+        else:
+            cur = conn.execute(sql, params)
+            if cur.description is not None:
+                cur.fetchall()
 
     def reopen_check(self) -> Failure | None:
         """Commit, close, reopen from the log, then CHECKPOINT and reopen from the snapshot."""
@@ -217,6 +281,8 @@ def check_statement(target: Target, sql: str, params, before: dict) -> Failure |
     kind = classify(exc)
     if kind is not None:
         return Failure(kind, _where(exc), f"{type(exc).__name__}: {exc}"[:300], target.backend)
+    if sql == "<executescript>":
+        return None  # a script's earlier statements stand when a later one fails (sqlite3 too)
     try:
         after = digest(target.conn)
     except Exception as e:
@@ -334,7 +400,7 @@ def shrink(failure: Failure, steps: list, budget: float = 20.0) -> list:
         return steps
     steps = _drop_steps(failure, steps, stop)
     for k in range(len(steps) - 1, -1, -1):
-        if steps[k][0] != "<reopen>":
+        if not steps[k][0].startswith("<"):
             steps = _simplify(failure, steps, k, stop)
             steps = _drop_tokens(failure, steps, k, stop)
     return steps
@@ -410,7 +476,10 @@ def run_session(draw, report: Report, seed: int | None, watchdog: _Watchdog | No
     try:
         before = digest(target.conn)
         for i in range(SESSION_STATEMENTS):
-            sql, params = gen.statement()
+            if gen.chance(0.12):
+                sql, params = gen.door()
+            else:
+                sql, params = gen.statement()
             report.statements += 1
             if watchdog:
                 watchdog.current = (time.monotonic(), sql)
