@@ -39,4 +39,5 @@ def test_random_statements_keep_the_contract(seed):
     and durable databases reopen equal."""
     report = _run(seed)
     assert report.statements >= SESSIONS * 10, "the fuzzer ran too few statements to mean much"
-    assert not report.failures, _explain(report, seed)
+    if report.failures:
+        pytest.fail(_explain(report, seed), pytrace=False)
