@@ -25,7 +25,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, Phase, given, settings
@@ -33,150 +32,14 @@ from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 
 import memtables
-
-try:
-    from tests.fuzz_gen import Gen, Model, quote
-except ImportError:  # run as a plain script from tests/
-    from fuzz_gen import Gen, Model, quote
+from tests.fuzz_check import Failure, classify, diff, diff_part, digest, invariants, where
+from tests.fuzz_gen import Gen, Model
 
 #: Statements per session, and how often a durable session is closed and reopened.
 SESSION_STATEMENTS = 30
 REOPEN_EVERY = 10
 #: A statement running longer than this is reported as a stall and the run stops.
 STALL_SECONDS = 60
-_SYS_TABLES = ("tables", "columns", "indexes", "views")
-
-
-# ---------------------------------------------------------------------------- failures
-@dataclass
-class Failure:
-    """One contract violation: what kind, where it was raised, and how to reproduce it."""
-
-    kind: str
-    where: str
-    message: str
-    backend: str
-    steps: list = field(default_factory=list)
-    seed: int | None = None
-    count: int = 1
-
-    @property
-    def key(self) -> tuple:
-        return (self.kind, self.where)
-
-    def repro(self) -> str:
-        """A Python snippet that reproduces the failure."""
-        lines = ["import memtables"]
-        if self.backend == "durable":
-            lines += ["import tempfile", "path = tempfile.mkdtemp() + '/db'"]
-            lines.append("conn = memtables.connect(path)")
-        else:
-            lines.append("conn = memtables.connect()")
-        for sql, params in self.steps:
-            lines.extend(_step_source(sql, params))
-        return "\n".join(lines)
-
-
-def _step_source(sql: str, params) -> list[str]:
-    """Python source lines for one step of a repro."""
-    if sql == "<reopen>":
-        return [
-            "conn.commit(); conn.close(); conn = memtables.connect(path)",
-            "conn.execute('CHECKPOINT'); conn.commit(); conn.close()",
-            "conn = memtables.connect(path)",
-        ]
-    if sql == "<executemany>":
-        return [f"conn.executemany({params[0]!r}, {params[1]!r})"]
-    if sql == "<executescript>":
-        return [f"conn.executescript({params[0]!r})"]
-    if sql == "<fetch>":
-        text, args, how, arg = params
-        call = f"{how}({arg!r})" if arg is not None else f"{how}()"
-        return [f"conn.execute({text!r}, {args!r}).{call}"]
-    if sql == "<to_arrow>":
-        return [f"conn.to_arrow({params[0]!r})"]
-    if sql == "<kv>":
-        table, method, args = params
-        return [f"conn.cache({table!r}).{method}(*{args!r})"]
-    if sql == "<from_arrow>":
-        name, columns, mode, pk = params
-        return [
-            "import pyarrow as pa",
-            f"conn.from_arrow({name!r}, pa.table({columns!r}), mode={mode!r}, primary_key={pk!r})",
-        ]
-    if params:
-        return [f"conn.execute({sql!r}, {params!r})"]
-    return [f"conn.execute({sql!r})"]
-
-
-def _where(exc: BaseException) -> str:
-    """``Type@module:line`` of the innermost frame in memtables' code that raised ``exc``."""
-    inner = exc
-    if isinstance(exc, memtables.Error) and exc.__cause__ is not None:
-        inner = exc.__cause__
-    frames = traceback.extract_tb(inner.__traceback__)
-    place = "?"
-    for fr in frames:
-        path = fr.filename.replace(os.sep, "/")
-        for root in ("/memtables/", "/sql/", "/repl/", "<"):
-            if root in path:
-                place = f"{path.rsplit(root, 1)[-1] if root != '<' else path}:{fr.lineno}"
-    return f"{type(inner).__name__}@{place}"
-
-
-def classify(exc: BaseException) -> str | None:
-    """The failure kind of an exception a statement raised, or None when it keeps the contract."""
-    if isinstance(exc, memtables.InternalError):
-        return "internal-error"
-    if isinstance(exc, memtables.Error):
-        cause = exc.__cause__
-        if cause is not None and not isinstance(cause, memtables.Error):
-            return "wrapped-python-exception"
-        return None
-    return "raw-exception"
-
-
-# ---------------------------------------------------------------------------- digest
-def _canon(v):
-    return (type(v).__name__, repr(v))
-
-
-def digest(conn, durable_only: bool = False) -> dict:
-    """Every table's rows (sorted, type-exact) and the ``sys.*`` schema, as a comparable dict.
-
-    With ``durable_only`` the rows of tables declared ``durable = false`` are left out (and
-    their row counts): a reopen is allowed to lose those.
-    """
-    out = {}
-    volatile = set()
-    for name, _kind, _rows, durable, *_ in conn.execute("SELECT * FROM sys.tables").fetchall():
-        if durable_only and not durable:
-            volatile.add(name)
-    for name in _SYS_TABLES:
-        rows = conn.execute(f"SELECT * FROM sys.{name}").fetchall()
-        if name == "tables":
-            rows = [r[:2] + (None if r[0] in volatile else r[2],) + r[3:] for r in rows]
-        out[f"sys.{name}"] = sorted(tuple(_canon(v) for v in r) for r in rows)
-    for (name,) in conn.execute("SELECT name FROM sys.tables").fetchall():
-        if name in volatile:
-            continue
-        rows = conn.execute(f"SELECT * FROM {quote(name)}").fetchall()
-        out[f"table {name!r}"] = sorted(tuple(_canon(v) for v in r) for r in rows)
-    return out
-
-
-def diff(a: dict, b: dict) -> str:
-    """The first part of two digests that differs, for messages and deduplication."""
-    for k in sorted(set(a) | set(b)):
-        if a.get(k) != b.get(k):
-            return f"{k}: {str(a.get(k))[:300]} != {str(b.get(k))[:300]}"
-    return ""
-
-
-def _diff_part(a: dict, b: dict) -> str:
-    text = diff(a, b)
-    part = text.split(":", 1)[0]
-    return "table data" if part.startswith("table ") else part
 
 
 # ---------------------------------------------------------------------------- targets
@@ -257,16 +120,16 @@ class Target:
                 before = digest(self.conn, durable_only=True)
                 self.conn.close()
             except Exception as e:
-                return Failure(f"close-{stage}", _where(e), str(e)[:300], self.backend)
+                return Failure(f"close-{stage}", where(e), str(e)[:300], self.backend)
             try:
                 self.conn = memtables.connect(self.path)
                 after = digest(self.conn, durable_only=True)
             except Exception as e:
-                return Failure(f"reopen-{stage}", _where(e), str(e)[:300], self.backend)
+                return Failure(f"reopen-{stage}", where(e), str(e)[:300], self.backend)
             if before != after:
                 return Failure(
                     f"differs-after-{stage}",
-                    _diff_part(before, after),
+                    diff_part(before, after),
                     diff(before, after),
                     self.backend,
                 )
@@ -277,20 +140,20 @@ def check_statement(target: Target, sql: str, params, before: dict) -> Failure |
     """Run a statement and check the contract; ``before`` is the digest taken before it."""
     exc = target.run(sql, params)
     if exc is None:
-        return None
+        return invariants(target.conn, target.backend)
     kind = classify(exc)
     if kind is not None:
-        return Failure(kind, _where(exc), f"{type(exc).__name__}: {exc}"[:300], target.backend)
+        return Failure(kind, where(exc), f"{type(exc).__name__}: {exc}"[:300], target.backend)
     if sql == "<executescript>":
         return None  # a script's earlier statements stand when a later one fails (sqlite3 too)
     try:
         after = digest(target.conn)
     except Exception as e:
-        return Failure("digest-fails", _where(e), str(e)[:300], target.backend)
+        return Failure("digest-fails", where(e), str(e)[:300], target.backend)
     if after != before:
         return Failure(
             "failed-statement-changed-state",
-            f"{type(exc).__name__}|{_diff_part(before, after)}",
+            f"{type(exc).__name__}|{diff_part(before, after)}",
             f"{exc} -- {diff(before, after)}"[:600],
             target.backend,
         )
@@ -493,7 +356,7 @@ def run_session(draw, report: Report, seed: int | None, watchdog: _Watchdog | No
                 model.refresh(target.conn)
                 before = digest(target.conn)
             except Exception as e:
-                report.add(Failure("digest-fails", _where(e), str(e), backend), steps, seed)
+                report.add(Failure("digest-fails", where(e), str(e), backend), steps, seed)
                 return
             if backend == "durable" and (i + 1) % REOPEN_EVERY == 0:
                 report.reopens += 1
