@@ -1,12 +1,18 @@
 """SQL fuzzing against memtables' contract (issue 12).
 
-After every random statement (valid or broken, see ``fuzz_gen``):
+After every random statement (valid or broken):
 
 - only ``memtables.Error`` subclasses escape, and ``InternalError`` never;
 - a failed statement leaves the database's digest (every table's sorted rows plus the
   ``sys.*`` schema) unchanged;
+- after a statement that succeeded, every single-column index answers like a full scan and
+  no PRIMARY KEY or UNIQUE holds a value twice;
 - a durable database, committed, closed and reopened (from the log, then from a CHECKPOINT
   snapshot), has the same digest.
+
+Statements come from ``fuzz_gen`` (grammar- and schema-aware, with token-level mutations);
+a few steps go through the other doors instead: ``executemany``, ``executescript``, the
+fetch methods, ``to_arrow``/``from_arrow`` and the key-value face.
 
 Failures are deduplicated by kind, exception type and the line that raised it, and each new
 one is shrunk to a short list of statements that still reproduces it.
