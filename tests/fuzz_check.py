@@ -206,23 +206,35 @@ def _unique_check(conn, backend: str, table: str, columns: list[str], what: str)
     return None
 
 
+def _split(names: str, columns: set) -> list[str] | None:
+    """The column names in a ``sys.*`` list ("a, b"), or None when a name holds ", " itself."""
+    if names in columns:
+        return [names]
+    parts = names.split(", ")
+    return parts if all(p in columns for p in parts) else None
+
+
 def invariants(conn, backend: str) -> Failure | None:
     """Check every index against a scan and every key for duplicates; the first failure."""
     try:
+        columns: dict[str, set] = {}
+        for table, name, *_ in conn.execute("SELECT * FROM sys.columns").fetchall():
+            columns.setdefault(table, set()).add(name)
         indexes = conn.execute("SELECT * FROM sys.indexes").fetchall()
-        for _name, table, columns, unique, method, _implicit in indexes:
-            cols = columns.split(", ")
-            if len(cols) == 1:
+        for _name, table, names, unique, method, _implicit in indexes:
+            cols = _split(names, columns.get(table, set()))
+            if cols is not None and len(cols) == 1:
                 failure = _index_check(conn, backend, table, cols[0])
                 if failure is not None:
                     return failure
-            if unique:
+            if cols is not None and unique:
                 failure = _unique_check(conn, backend, table, cols, f"unique {method}")
                 if failure is not None:
                     return failure
-        for name, *_, pk in conn.execute("SELECT * FROM sys.tables"):
-            if pk:
-                failure = _unique_check(conn, backend, name, pk.split(", "), "primary key")
+        for name, *_, pk in conn.execute("SELECT * FROM sys.tables").fetchall():
+            cols = _split(pk, columns.get(name, set())) if pk else None
+            if cols is not None:
+                failure = _unique_check(conn, backend, name, cols, "primary key")
                 if failure is not None:
                     return failure
     except Exception as e:
