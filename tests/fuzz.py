@@ -54,13 +54,24 @@ class _Skip(Exception):
 
 
 class Target:
-    """One database under test: in memory, or durable in a temporary directory."""
+    """One database under test: in memory, or durable in a temporary directory.
+
+    ``backend`` is "memory" or "durable", with "+autocommit" when the connection runs in
+    autocommit mode (a failed statement then ends its own transaction).
+    """
 
     def __init__(self, backend: str) -> None:
         self.backend = backend
-        self.dir = tempfile.mkdtemp(prefix="mtfuzz-") if backend == "durable" else None
+        self.autocommit = backend.endswith("+autocommit")
+        durable = backend.startswith("durable")
+        self.dir = tempfile.mkdtemp(prefix="mtfuzz-") if durable else None
         self.path = os.path.join(self.dir, "db") if self.dir else None
-        self.conn = memtables.connect(self.path) if self.path else memtables.connect()
+        self.conn = self._connect()
+
+    def _connect(self):
+        conn = memtables.connect(self.path) if self.path else memtables.connect()
+        conn.autocommit = self.autocommit
+        return conn
 
     def close(self) -> None:
         try:
@@ -128,7 +139,7 @@ class Target:
             except Exception as e:
                 return Failure(f"close-{stage}", where(e), str(e)[:300], self.backend)
             try:
-                self.conn = memtables.connect(self.path)
+                self.conn = self._connect()
                 after = digest(self.conn, durable_only=True)
             except Exception as e:
                 return Failure(f"reopen-{stage}", where(e), str(e)[:300], self.backend)
@@ -337,6 +348,8 @@ class _Watchdog:
 def run_session(draw, report: Report, seed: int | None, watchdog: _Watchdog | None) -> None:
     """One session: a fresh database, a run of random statements, reopen checks if durable."""
     backend = draw(st.sampled_from(["memory", "durable"]))
+    if draw(st.integers(0, 4)) == 0:
+        backend += "+autocommit"
     target = Target(backend)
     model = Model()
     gen = Gen(draw, model)
@@ -364,7 +377,7 @@ def run_session(draw, report: Report, seed: int | None, watchdog: _Watchdog | No
             except Exception as e:
                 report.add(Failure("digest-fails", where(e), str(e), backend), steps, seed)
                 return
-            if backend == "durable" and (i + 1) % REOPEN_EVERY == 0:
+            if target.path and (i + 1) % REOPEN_EVERY == 0:
                 report.reopens += 1
                 steps.append(("<reopen>", []))
                 failure = target.reopen_check()

@@ -36,13 +36,18 @@ class Failure:
     def repro(self) -> str:
         """A Python snippet that reproduces the failure."""
         lines = ["import memtables"]
-        if self.backend == "durable":
+        if self.backend.startswith("durable"):
             lines += ["import tempfile", "path = tempfile.mkdtemp() + '/db'"]
             lines.append("conn = memtables.connect(path)")
         else:
             lines.append("conn = memtables.connect()")
+        autocommit = self.backend.endswith("+autocommit")
+        if autocommit:
+            lines.append("conn.autocommit = True")
         for sql, params in self.steps:
             lines.extend(_step_source(sql, params))
+            if sql == "<reopen>" and autocommit:
+                lines.append("conn.autocommit = True")
         return "\n".join(lines)
 
 
