@@ -390,6 +390,7 @@ def run_session(draw, report: Report, seed: int | None, watchdog: _Watchdog | No
                 before = digest(target.conn)
     finally:
         target.close()
+        gen.close()
 
 
 def fuzz(seed: int, sessions: int, report: Report, watchdog: _Watchdog | None = None) -> Report:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import os
+import shutil
+import tempfile
 
 from hypothesis import strategies as st
 
@@ -71,6 +74,13 @@ class Gen:
         self.model = model
         self.params: list = []
         self.pending: list = []
+        #: Where COPY writes and reads; made on first use, removed by ``close``.
+        self.scratch: str | None = None
+
+    def close(self) -> None:
+        """Remove the COPY scratch directory."""
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
     # ------------------------------------------------------------ primitives
     def pick(self, seq):
@@ -373,6 +383,23 @@ class Gen:
     def ctas(self) -> str:
         return f"CREATE TABLE {self.ident(self.name())} AS {self.select(depth=1)}"
 
+    def copy(self) -> str:
+        """COPY to and from files in a scratch directory (and some paths that cannot work)."""
+        if self.scratch is None:
+            self.scratch = tempfile.mkdtemp(prefix="mtfuzz-copy-")
+        name = self.pick(["a", "b", "x" * 300, "nodir/c", ""])
+        ext = self.pick([".csv", ".csv", ".parquet", ".arrow", ".txt", ""])
+        path = sql_string(os.path.join(self.scratch, name + ext))
+        opts = self.pick(
+            ["", "", " WITH (HEADER false)", " WITH (FORMAT csv)", " WITH (FORMAT 'x')"]
+        )
+        t = self.ident(self.table() or self.name())
+        if self.chance(0.5):
+            return f"COPY {t} FROM {path}{opts}"
+        if self.chance(0.3):
+            return f"COPY ({self.select(depth=1)}) TO {path}{opts}"
+        return f"COPY {t} TO {path}{opts}"
+
     def statement(self) -> tuple[str, list]:
         """One statement's text and its parameters."""
         self.params = []
@@ -393,6 +420,7 @@ class Gen:
             (self.drop, 4),
             (self.ctas, 2),
             (self.deep, 1),
+            (self.copy, 3),
             (lambda: self.pick(["BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION"]), 3),
             (lambda: "EXPLAIN " + self.select(), 1),
         ]
