@@ -1,6 +1,6 @@
 """Snapshots: every durable table at one MVCC timestamp, as Arrow IPC files plus a manifest.
 
-A snapshot is a directory ``snap-<timestamp>`` holding ``manifest.json`` and one
+A snapshot is a directory ``snap-<timestamp>-<log segment>`` holding ``manifest.json`` and one
 ``table-<n>.arrow`` per table. It is written under a temporary name, each file is fsynced,
 and the directory is renamed into place and the parent fsynced: a ``snap-*`` directory is
 always complete. The Arrow files open with plain pyarrow, polars or DuckDB.
@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from .arrow import ARROW_TYPES
-from .errors import DatabaseError
+from .errors import DatabaseError, DataError, OperationalError
 from .wal import _fsync_dir, encode_value
 
 FORMAT = 2  # 2: views as records, rowid field named in the schema's metadata
@@ -129,21 +129,29 @@ def write_snapshot(
     ``read(table)`` gives a table's (key, row) pairs at ``ts``. Everything written is read back
     and checked before the snapshot is published, since publishing lets the log it covers go.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / f"snap-{ts:020d}"
-    tmp = root / f"tmp-{ts:020d}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    # The log segment is in the name: a checkpoint with no commit since the last one has the
+    # same timestamp, and must not replace a published snapshot in place.
+    final = root / f"snap-{ts:020d}-{wal_segment:08d}"
+    tmp = root / f"tmp-{ts:020d}-{wal_segment:08d}-{os.getpid()}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as e:
+        raise OperationalError(f"{root}: cannot write a snapshot: {e}") from e
     try:
         size, manifest, written = _write_files(tmp, ts, wal_segment, tables, indexes, views, read)
         _verify(tmp, manifest, written)
         _fsync_dir(tmp)
         os.rename(tmp, final)
+        _fsync_dir(root)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OperationalError(f"{tmp}: cannot write a snapshot: {e}") from e
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    _fsync_dir(root)
     return final, size
 
 
@@ -163,7 +171,7 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tu
         entry = {"name": table.name, "sql": sql, "next_rowid": next_rowid, "file": None}
         if table.durable:
             fname = f"table-{n}.arrow"
-            data = rows_to_arrow(table, read(table))
+            data = _table_data(table, read(table))
             path = tmp / fname
             with pa.OSFile(str(path), "wb") as sink:
                 with ipc.new_file(sink, data.schema) as writer:
@@ -178,6 +186,13 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tu
     _fsync_file(mpath)
     size += mpath.stat().st_size
     return size, manifest, written
+
+
+def _table_data(table, keyed_rows: list) -> pa.Table:
+    try:
+        return rows_to_arrow(table, keyed_rows)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError) as e:
+        raise DataError(f"cannot write table {table.name} to a snapshot: {e}") from e
 
 
 def _verify(tmp: Path, manifest: dict, written: list) -> None:
