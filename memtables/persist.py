@@ -185,6 +185,9 @@ class Durability:
             for op in ops:
                 kind = op[0]
                 if kind == "ddl" or kind == "view":
+                    # the table written so far keeps its rowid counter past its largest key
+                    if name is not None and counting and top >= table.next_rowid:
+                        table.next_rowid = top + 1
                     where = f"{rec.path}: redo log record at offset {rec.offset}"
                     if kind == "ddl":
                         _named(where, conn.execute, op[1])
