@@ -580,3 +580,14 @@ def test_a_failed_automatic_checkpoint_is_reported_kept_and_backs_off(tmp_path, 
     conn = memtables.connect(path)
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (300,)  # nothing was lost
     conn.close()
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["max_memory = 'inf'", "max_memory = 1e400", "max_memory = '-5'", "max_rows = 1e400"],
+)
+def test_cache_options_without_a_finite_value_are_refused(option):
+    conn = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="finite"):
+        conn.execute(f"CREATE CACHE TABLE k (a TEXT PRIMARY KEY) WITH ({option})")
+    conn.close()

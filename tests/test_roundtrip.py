@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 import memtables
 
-EXAMPLES = int(os.environ.get("MEMTABLES_ROUNDTRIP_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MEMTABLES_ROUNDTRIP_EXAMPLES", "100"))
 TYPES = ["INTEGER", "REAL", "TEXT", "BOOLEAN", "BLOB", "DATE", "TIMESTAMP", "ANY"]
 ODD_NAMES = [
     "select",
@@ -298,9 +298,10 @@ class Builder:
                 u = self.draw(st.sampled_from([x for x in self.tables.values() if x is not t]))
                 d = self.draw(st.sampled_from(u.cols))
                 if kind == "join":
+                    a, b = self.draw(st.sampled_from([("a", "b"), ("x.y", "select"), ("é", "a b")]))
                     body = (
-                        f"SELECT a.{q(c.name)}, b.{q(d.name)} AS {q(d.name + ' b')} FROM "
-                        f"{q(t.name)} AS a CROSS JOIN {q(u.name)} AS b"
+                        f"SELECT {q(a)}.{q(c.name)}, {q(b)}.{q(d.name)} AS {q(d.name + ' b')} "
+                        f"FROM {q(t.name)} AS {q(a)} CROSS JOIN {q(u.name)} AS {q(b)}"
                     )
                 else:
                     body = (
@@ -310,8 +311,12 @@ class Builder:
                         f"FROM {q(t.name)})"
                     )
         name = self.fresh_name(self.object_names())
+        columns = ""
+        if kind == "table" and self.draw(st.booleans()):
+            names = [f"{self.fresh_name([])} {i}" for i in range(len(t.cols))]
+            columns = " (" + ", ".join(q(n) for n in names) + ")"
         try:
-            self.run(f"CREATE VIEW {q(name)} AS {body}")
+            self.run(f"CREATE VIEW {q(name)}{columns} AS {body}")
         except memtables.UndefinedTable:
             return  # over a view whose table was dropped: refused, as it should be
         self.views[name.lower()] = name
