@@ -591,3 +591,30 @@ def test_cache_options_without_a_finite_value_are_refused(option):
     with pytest.raises(memtables.ProgrammingError, match="finite"):
         conn.execute(f"CREATE CACHE TABLE k (a TEXT PRIMARY KEY) WITH ({option})")
     conn.close()
+
+
+def test_rendered_schema_is_read_back_before_the_log_or_a_checkpoint_relies_on_it(
+    tmp_path, monkeypatch
+):
+    # A renderer that forgets to quote keywords: the fault must stop the commit or the
+    # checkpoint, never leave a database that cannot reopen.
+    from memtables.sql import render
+
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute('CREATE TABLE "select" ("primary" INTEGER PRIMARY KEY)')
+    conn.execute('INSERT INTO "select" VALUES (1)')
+    conn.commit()
+    monkeypatch.setattr(render, "keywords", lambda: frozenset())
+    conn.execute('CREATE TABLE "if" (a INTEGER)')
+    with pytest.raises(memtables.InternalError, match="does not read back"):
+        conn.commit()
+    with pytest.raises(memtables.InternalError, match="does not read back"):
+        conn.execute("CHECKPOINT")
+    assert not list((path / "snapshots").glob("snap-*"))
+    conn.close()
+    monkeypatch.undo()
+    conn = memtables.connect(path)
+    assert conn.execute('SELECT * FROM "select"').fetchall() == [(1,)]
+    assert [r[0] for r in conn.execute("SELECT name FROM sys.tables")] == ["select"]
+    conn.close()
