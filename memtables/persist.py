@@ -288,7 +288,7 @@ class Durability:
     def _maybe_checkpoint(self) -> None:
         limit = self.checkpoint_bytes
         # After failures, wait for twice as much log each time rather than retry every commit.
-        if not limit or self.wal.bytes_since_checkpoint < limit << min(self._failures, 10):
+        if not limit or self.wal.bytes_since_checkpoint < limit * (1 << min(self._failures, 10)):
             return
         if self._auto is not None and self._auto.is_alive():
             return
@@ -308,7 +308,7 @@ class Durability:
                 "%s: %s (the redo log is kept; next try after %d more bytes of log)",
                 self.root,
                 self.checkpoint_error,
-                self.checkpoint_bytes << min(self._failures, 10),
+                self.checkpoint_bytes * (1 << min(self._failures, 10)),
             )
 
     def checkpoint(self) -> Path | None:

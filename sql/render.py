@@ -17,18 +17,26 @@ from . import ast as A
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # A keyword of the grammar is a case-insensitive string terminal such as "SELECT"i.
 _KEYWORD_TERMINAL = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"i')
+_SOFT_RULE = re.compile(r"^_soft_keyword:(.*)$", re.MULTILINE)
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
 
 @functools.cache
 def keywords() -> frozenset[str]:
-    """Every word the grammar spells as a keyword, lower-cased, read from ``grammar.lark``.
+    """The words that must be quoted to be read as names, lower-cased, from ``grammar.lark``.
 
-    Derived rather than kept by hand: a keyword added to the grammar is quoted at once, so
-    rendered DDL and views always parse back. Soft keywords (``key``, ``date``) are included;
-    quoting them costs nothing.
+    Every word the grammar spells as a keyword, except its soft keywords (``key``, ``date``,
+    ``text`` ...: the ``_soft_keyword`` rule makes them names wherever a name may stand), so
+    result columns such as ``max(date)`` keep their plain names. Derived rather than kept by
+    hand: a keyword added to the grammar is quoted at once, and rendered DDL and views parse
+    back.
     """
-    return frozenset(w.lower() for w in _KEYWORD_TERMINAL.findall(_GRAMMAR.read_text()))
+    text = _GRAMMAR.read_text()
+    words = {w.lower() for w in _KEYWORD_TERMINAL.findall(text)}
+    for terminal in _SOFT_RULE.search(text).group(1).split("|"):
+        m = re.search(rf"^{terminal.strip()}: {_KEYWORD_TERMINAL.pattern}$", text, re.MULTILINE)
+        words.discard(m.group(1).lower())
+    return frozenset(words)
 
 
 def name(n: str) -> str:
@@ -37,8 +45,8 @@ def name(n: str) -> str:
     The one quoting function for everything memtables renders (the redo log, snapshots, views,
     the shell). A quoted name is always read as a name, whatever it spells.
 
-    >>> name("users"), name("select"), name("my table")
-    ('users', '"select"', '"my table"')
+    >>> name("users"), name("select"), name("my table"), name("date")
+    ('users', '"select"', '"my table"', 'date')
     """
     if _PLAIN_NAME.match(n) and n.lower() not in keywords():
         return n

@@ -50,6 +50,15 @@ ODD_NAMES = [
     "名前",
     "Mixed",
     "ttl",
+    "timestamp",
+    "hash",
+    "sorted",
+    "snapshot",
+    "level",
+    "isolation",
+    "nothing",
+    "conflict",
+    "cache",
 ]
 AWARE = dt.timezone(dt.timedelta(hours=5, minutes=30))
 POOL = {
