@@ -49,7 +49,11 @@ def column_array(values: Sequence, sql_type: SqlType | None) -> pa.Array:
     if t is not None:
         if t == pa.bool_() and any(type(v) is int for v in values):
             values = [None if v is None else bool(v) for v in values]
-        return pa.array(values, type=t)
+        try:
+            return pa.array(values, type=t)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
+            # stored values always fit their type; this guards values computed by a query
+            raise DataError(f"cannot export a value as Arrow {t}: {e}") from None
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):

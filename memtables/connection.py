@@ -27,6 +27,7 @@ from .errors import (
 )
 from .gcpause import gc_paused
 from .txn import SERIALIZABLE, SNAPSHOT
+from .types import bind_value, plain_values
 
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
@@ -474,8 +475,13 @@ def _adapt_params(stmt, params: Any) -> Sequence:
                 f"and there are {len(values)} supplied"
             )
     for i, v in enumerate(values):
-        if type(v) not in _PARAM_TYPES:
-            values[i] = _adapt_value(v, i)
+        if not plain_values((v,)):
+            if type(v) not in _PARAM_TYPES:
+                v = _adapt_value(v, i)
+            try:
+                values[i] = bind_value(v)
+            except E.DataError as e:
+                raise E.DataError(f"parameter {i + 1}: {e}") from None
     return tuple(values)
 
 
@@ -535,13 +541,13 @@ class Cursor:
             )
         stmt = conn._prepare(sql)
         p = parameters
-        if type(p) is not tuple or len(p) != stmt.n_params or stmt.param_names is not None:
+        if (
+            type(p) is not tuple
+            or len(p) != stmt.n_params
+            or stmt.param_names is not None
+            or not plain_values(p)
+        ):
             p = _adapt_params(stmt, p)
-        else:
-            for v in p:
-                if type(v) not in _PARAM_TYPES:
-                    p = _adapt_params(stmt, p)
-                    break
         if stmt.kind == "query":
             txn = conn._txn
             if txn is None:
@@ -631,13 +637,13 @@ class Cursor:
             with conn._txns.lock, gc_paused():
                 n = stmt.n_params
                 for params in seq_of_parameters:
-                    if type(params) is not tuple or len(params) != n or names is not None:
+                    if (
+                        type(params) is not tuple
+                        or len(params) != n
+                        or names is not None
+                        or not plain_values(params)
+                    ):
                         params = _adapt_params(stmt, params)
-                    else:
-                        for v in params:
-                            if type(v) not in _PARAM_TYPES:
-                                params = _adapt_params(stmt, params)
-                                break
                     result = run(conn, txn, params)
                     total += result[1]
         except BaseException as e:

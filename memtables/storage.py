@@ -653,8 +653,15 @@ def _row_coercer(schema: Schema):
             continue
         ns[f"t{i}"] = pytype
         test = f"type({v}) is not t{i}"
+        # values of the column's type that still need the check function: see types.py
         if pytype is int:
             test += f" or not MIN <= {v} <= MAX"
+        elif pytype is float:
+            test += f" or {v} != {v}"  # NaN
+        elif pytype is str:
+            test += f" or not {v}.isascii()"  # may hold a lone surrogate
+        elif col.type.name == "TIMESTAMP":
+            test += f" or {v}.tzinfo is not None"
         lines.append(f"    if {test}: {v} = chk{i}({v})")
     lines.append(f"    return ({', '.join(names)}{',' if len(cols) == 1 else ''})")
     exec(compile("\n".join(lines), f"<coerce {schema.name}>", "exec"), ns)

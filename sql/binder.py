@@ -220,7 +220,10 @@ class ExprBinder:
 
     # ------------------------------------------------------------ leaves
     def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:
-        return B.Const(e.value, type_of_value(e.value))
+        v = e.value
+        if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
+            v = _int_literal_as_real(v)
+        return B.Const(v, type_of_value(v))
 
     def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
         return B.ParamRef(self.params.index(e))
@@ -259,7 +262,7 @@ class ExprBinder:
             return x
         if e.op == "-":
             if isinstance(x, B.Const) and type(x.value) in (int, float):
-                return B.Const(-x.value, x.type)
+                return B.Const(R.neg(x.value), x.type)
             t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
             return B.UnaryOp("-", x, t)
         return B.UnaryOp("~", x, INTEGER)
@@ -473,3 +476,11 @@ def _convert_const(c: B.Const, target) -> B.Const:
         n = target.check(v)
         return B.Const(n, target)
     return c
+
+
+def _int_literal_as_real(v: int) -> float:
+    """As in SQLite: an integer literal beyond 64 bits is REAL (infinite past ~1.8e308)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")

@@ -89,7 +89,8 @@ class Program:
         """A name bound to ``value`` in the namespace."""
         if value is None or value is True or value is False:
             return repr(value)
-        key = (type(value), value) if _hashable(value) else id(value)
+        # equal is not enough: -0.0 == 0.0 (and (0.0,) == (-0.0,)), yet they print apart
+        key = (type(value), value, repr(value)) if _hashable(value) else id(value)
         name = self._consts.get(key)
         if name is None:
             name = f"C{next(self._n)}"
@@ -690,7 +691,7 @@ class Compiler:
                 return self._null_guard(e, f"{{a}} {_CMP[op]} {{b}}", a, b)
             return f"{_CMP_HELPER[op]}({a}, {b})"
         if op in ("+", "-", "*") and _numeric(e.left) and _numeric(e.right):
-            return self._null_guard(e, f"{{a}} {op} {{b}}", a, b)
+            return self._null_guard(e, self._fitted(f"{{a}} {op} {{b}}"), a, b)
         return f"{_ARITH_HELPER[op]}({a}, {b})"
 
     def _null_guard(self, e: B.Op, template: str, a: str, b: str) -> str:
@@ -708,6 +709,12 @@ class Compiler:
             return f"({body})"
         return f"(None if {' or '.join(checks)} else {body})"
 
+    def _fitted(self, body: str) -> str:
+        """``body`` (a number) checked inline as ``fit`` would: the common in-range case costs
+        one chained comparison; overflow and NaN take the call."""
+        t = self.prog.fresh()
+        return f"({t} if INT_MIN <= ({t} := {body}) <= INT_MAX else fit({t}))"
+
     def _e_Logic(self, e: B.Logic) -> str:
         fn = "and3" if e.op == "AND" else "or3"
         return f"{fn}({self.expr(e.left)}, {self.expr(e.right)})"
@@ -718,7 +725,7 @@ class Compiler:
             return f"not3({x})"
         if e.op == "-":
             if _numeric(e.operand) and not e.operand.nullable:
-                return f"(-{x})"
+                return self._fitted(f"-{x}")
             return f"neg({x})"
         return f"bit_not({x})"
 
@@ -911,15 +918,15 @@ def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -
         updates.append(
             f"if v is not None and {guard}True: a[{i}] = num1(v) if a[{i}] is None else a[{i}] + num1(v)"
         )
-        finals.append(f"a[{i}]")
+        finals.append(f"fit(a[{i}])")
     elif f == "total":
         inits.append("0.0")
         updates.append(f"if v is not None and {guard}True: a[{i}] += num1(v)")
-        finals.append(f"float(a[{i}])")
+        finals.append(f"fit(float(a[{i}]))")
     elif f == "avg":
         inits += ["0", "0"]
         updates.append(f"if v is not None and {guard}True: a[{i}] += num1(v); a[{i + 1}] += 1")
-        finals.append(f"(a[{i}] / a[{i + 1}] if a[{i + 1}] else None)")
+        finals.append(f"(fit(a[{i}] / a[{i + 1}]) if a[{i + 1}] else None)")
     elif f in ("min", "max"):
         inits.append("None")
         better = "lt" if f == "min" else "gt"

@@ -13,6 +13,7 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from ..errors import Error, SQLSyntaxError
+from ..types import valid_text
 from . import ast as A
 from .lexer import SQLLexer
 from .render import to_sql
@@ -41,6 +42,7 @@ def _lark() -> Lark:
 
 def parse(text: str) -> list:
     """Parse a script of ``;``-separated statements into a list of AST nodes."""
+    valid_text(text)  # a lone surrogate in a literal or a name could never be stored
     try:
         stmts = _lark().parse(text)
     except UnexpectedInput as e:

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..errors import DataError
+from ..types import parse_timestamp
 
 _NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
@@ -171,7 +172,7 @@ def _parse_like(s: str, like: Any) -> Any:
     try:
         if type(like) is _dt.date:
             return _dt.date.fromisoformat(s.strip())
-        return _dt.datetime.fromisoformat(s.strip())
+        return parse_timestamp(s)
     except ValueError:
         raise DataError(f"cannot compare {type(like).__name__} with text {s!r}") from None
 
@@ -259,6 +260,18 @@ def sort_key(v: Any) -> tuple:
 
 
 # ---------------------------------------------------------------- arithmetic
+def fit(x: Any) -> Any:
+    """A computed number as SQL sees it: an integer beyond 64 bits is an error (as in
+    PostgreSQL; the binder has typed the result INTEGER), a NaN is NULL (as in SQLite)."""
+    if type(x) is int:
+        if INT_MIN <= x <= INT_MAX:
+            return x
+        raise DataError("integer overflow")
+    if x != x:
+        return None
+    return x
+
+
 def num2(a: Any, b: Any) -> tuple[Any, Any]:
     return to_number(a), to_number(b)
 
@@ -267,21 +280,21 @@ def add(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a + b
+    return fit(a + b)
 
 
 def sub(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a - b
+    return fit(a - b)
 
 
 def mul(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a * b
+    return fit(a * b)
 
 
 def div(a: Any, b: Any) -> Any:
@@ -296,8 +309,8 @@ def div(a: Any, b: Any) -> Any:
         return None
     if ta is int and tb is int:
         q = abs(a) // abs(b)
-        return q if (a < 0) == (b < 0) else -q
-    return a / b
+        return fit(q if (a < 0) == (b < 0) else -q)
+    return fit(a / b)
 
 
 def mod(a: Any, b: Any) -> Any:
@@ -331,8 +344,7 @@ def _trunc(v: Any) -> int:
 def neg(a: Any) -> Any:
     if a is None:
         return None
-    a = to_number(a)
-    return -a
+    return fit(-to_number(a))
 
 
 def pos(a: Any) -> Any:
@@ -535,7 +547,7 @@ def cast_timestamp(v: Any) -> Any:
         return _dt.datetime(v.year, v.month, v.day)
     if t is str:
         try:
-            return _dt.datetime.fromisoformat(v.strip())
+            return parse_timestamp(v)
         except ValueError:
             raise DataError(f"cannot CAST {v!r} AS TIMESTAMP") from None
     raise DataError(f"cannot CAST {t.__name__} value {v!r} AS TIMESTAMP")

@@ -108,7 +108,7 @@ def test_nan_every_way_in_is_null(conn):
     conn.execute("CREATE INDEX s_x ON s USING SORTED (x)")
     conn.execute("INSERT INTO s VALUES (1, 1e999 - 1e999, ?)", (NAN,))
     conn.executemany("INSERT INTO s VALUES (?, ?, ?)", [(2, NAN, NAN), (3, 2.0, 1)])
-    conn.execute("UPDATE s SET x = ?, a = x * 0 WHERE k = 3", (NAN,))
+    conn.execute("UPDATE s SET x = ?, a = ? * 0 WHERE k = 3", (NAN, float("inf")))
     conn.from_arrow("s", pa.table({"k": [4], "x": [NAN], "a": [5]}), mode="append")
     conn.executemany("INSERT INTO s VALUES (?, ?, NULL)", [(5, 1.0), (6, 3.0), (7, 0.5)])
     rows = conn.execute("SELECT k, x, a FROM s WHERE k < 5 ORDER BY k").fetchall()
@@ -170,9 +170,9 @@ def test_timestamp_compared_with_text_or_date(conn):
     conn.execute("CREATE INDEX ts_t ON ts USING SORTED (t)")
     conn.execute("INSERT INTO ts VALUES ('2020-01-01 10:00')")
     assert conn.execute("SELECT t > DATE '2020-01-01' FROM ts").fetchone() == (True,)
-    with pytest.raises(memtables.DataError, match="cannot compare"):
+    with pytest.raises(memtables.DataError, match="cannot compare|invalid TIMESTAMP"):
         conn.execute("SELECT t > 'abc' FROM ts").fetchall()
-    with pytest.raises(memtables.DataError, match="cannot compare"):
+    with pytest.raises(memtables.DataError, match="cannot compare|invalid TIMESTAMP"):
         conn.execute("SELECT t FROM ts WHERE t > 'abc'").fetchall()
 
 
@@ -214,7 +214,7 @@ def test_lone_surrogates_refused(conn, text):
         "SELECT x + 1 FROM big",
         "SELECT x * x FROM big",
         "SELECT -y FROM big",
-        "SELECT sum(x) FROM big",
+        "SELECT sum(x) FROM (SELECT x FROM big UNION ALL SELECT x FROM big)",
     ],
 )
 def test_integer_overflow_raises(conn, sql):
