@@ -213,16 +213,23 @@ class Table:
                 if key > INT_MAX:
                     raise DataError(f"table {self.name}: INTEGER PRIMARY KEY space exhausted")
                 row = row[:pos] + (key,) + row[pos + 1 :]
-                self.next_rowid = key + 1
-            elif key >= self.next_rowid:
-                self.next_rowid = key + 1
         elif self.key_of is None:
             key = self.next_rowid
-            self.next_rowid = key + 1
         else:
             key = self.key_of(row)
+            self.insert_prepared(txn, key, row)
+            return key
         self.insert_prepared(txn, key, row)
+        if key >= self.next_rowid:  # only once the row is in: a failed insert takes no number
+            self._move_rowid(txn, key + 1)
         return key
+
+    def _move_rowid(self, txn, after: int) -> None:
+        """Advance the rowid counter for a write ``txn`` has just logged; the transaction
+        puts it back if that write is undone, so failed statements leave no gap."""
+        before = self.next_rowid
+        self.next_rowid = after
+        txn.moved_rowid(self, before, after)
 
     def insert_prepared(self, txn, key: Any, row: tuple) -> None:
         """Insert a checked row under ``key``.  O(1) plus the indexes."""
@@ -293,10 +300,10 @@ class Table:
             col = self.schema.columns[self.schema.primary_key[0]]
             raise NotNullViolation(f"NOT NULL constraint failed: {self.name}.{col.name}")
         if new_key != key or type(new_key) is not type(key):
-            if self.schema.integer_key and new_key >= self.next_rowid:
-                self.next_rowid = new_key + 1
             self.delete(txn, key)
             self.insert_prepared(txn, new_key, row)
+            if self.schema.integer_key and new_key >= self.next_rowid:
+                self._move_rowid(txn, new_key + 1)
             return new_key
         head = self._writable(txn, key, "update")
         me = txn.marker

@@ -58,6 +58,8 @@ class Transaction:
         "ddl",
         "reads",
         "started",
+        "rowids",
+        "_rowid_floor",
         "__weakref__",
     )
 
@@ -72,6 +74,9 @@ class Transaction:
         self.reads: set | None = set() if isolation == SERIALIZABLE else None
         self.state = "active"
         self.started = time.time()
+        # [log position, table, counter before, counter after] per run of rowid moves
+        self.rowids: list = []
+        self._rowid_floor = 0  # a run never extends back across a savepoint
 
     @property
     def active(self) -> bool:
@@ -84,7 +89,19 @@ class Transaction:
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
+        self._rowid_floor = len(self.log)
         return len(self.log), len(self.ddl)
+
+    def moved_rowid(self, table, before: int, after: int) -> None:
+        """Note that the write just logged moved ``table``'s rowid counter.  O(1): a run of
+        inserts into one table since the last savepoint shares one note."""
+        rowids = self.rowids
+        last = rowids[-1] if rowids else None
+        if last is not None and last[1] is table and last[3] == before:
+            if last[0] >= self._rowid_floor:
+                last[3] = after
+                return
+        rowids.append([len(self.log) - 5, table, before, after])
 
     def rollback_to(self, mark: tuple[int, int]) -> None:
         """Undo every write made after ``mark`` (statement-level atomicity)."""
@@ -94,6 +111,11 @@ class Transaction:
             table, key, before, after, touched = log[-5:]
             del log[-5:]
             table.undo(key, before, after, touched)
+        rowids = self.rowids
+        while rowids and rowids[-1][0] >= n:
+            _pos, table, before, after = rowids.pop()
+            if table.next_rowid == after:  # nobody has taken a number since
+                table.next_rowid = before
         ddl = self.ddl
         while len(ddl) > d:
             ddl.pop().undo()

@@ -222,9 +222,6 @@ def plain_values(values: Any) -> bool:
 def bind_value(v: Any) -> Any:
     """A parameter value of a plain type as statements see it: NaN is NULL, aware datetimes
     are naive UTC, lone surrogates and integers beyond 64 bits are refused (DataError)."""
-    t = type(v)
-    if t is int and not INT_MIN <= v <= INT_MAX:
-        raise DataError(f"integer overflow: parameter value {v} does not fit in 64 bits")
     return check_any(v)
 
 

@@ -128,7 +128,9 @@ def test_nan_results_are_null_and_sort(conn):
     conn.execute("CREATE TABLE n (x REAL)")
     conn.executemany("INSERT INTO n VALUES (?)", [(0.0,), (1.0,), (2.0,), (-1.0,)])
     inf = float("inf")
-    assert conn.execute("SELECT ?, ? * 0, ? - ?, ? / ?", (NAN, inf, inf, inf, inf, inf)).fetchone() == (
+    assert conn.execute(
+        "SELECT ?, ? * 0, ? - ?, ? / ?", (NAN, inf, inf, inf, inf, inf)
+    ).fetchone() == (
         None,
         None,
         None,
@@ -155,11 +157,16 @@ def test_aware_timestamps_become_naive_utc(conn):
     )
     ten = dt.datetime(2020, 1, 1, 10)
     rows = conn.execute("SELECT k, t FROM ts WHERE t >= ? ORDER BY t, k", (aware,)).fetchall()
-    assert rows == [(1, ten), (4, ten), (2, dt.datetime(2020, 1, 1, 22)), (3, dt.datetime(2020, 1, 3))]
+    assert rows == [
+        (1, ten),
+        (4, ten),
+        (2, dt.datetime(2020, 1, 1, 22)),
+        (3, dt.datetime(2020, 1, 3)),
+    ]
     assert conn.execute("SELECT a FROM ts WHERE a = ?", (ten,)).fetchall() == [(ten,)]
-    assert conn.execute("SELECT count(*) FROM ts WHERE t > '2020-01-01 12:00+02:00'").fetchone() == (
-        2,
-    )
+    assert conn.execute(
+        "SELECT count(*) FROM ts WHERE t > '2020-01-01 12:00+02:00'"
+    ).fetchone() == (2,)
     assert conn.execute(
         "SELECT CAST('2020-01-01 12:00+02:00' AS TIMESTAMP), TIMESTAMP '2020-01-01 12:00+02:00'"
     ).fetchone() == (ten, ten)
@@ -271,26 +278,23 @@ def test_failed_insert_keeps_rowid_counter(tmp_path):
     conn.execute("INSERT INTO k VALUES (9223372036854775806, 'a')")
     conn.execute("INSERT INTO h VALUES ('a')")
     conn.commit()
-    for sql in ("INSERT INTO k (u) VALUES ('a')", "INSERT INTO k VALUES (9223372036854775807, 'a')"):
+    for sql in (
+        "INSERT INTO k (u) VALUES ('a')",
+        "INSERT INTO k VALUES (9223372036854775807, 'a')",
+    ):
         with pytest.raises(memtables.IntegrityError):
             conn.execute(sql)
     with pytest.raises(memtables.IntegrityError):  # the second row fails, the first is undone
         conn.execute("INSERT INTO h VALUES ('b'), ('a')")
     conn.execute("INSERT INTO k (u) VALUES ('b')")
-    conn.execute("INSERT INTO h VALUES ('c')")
+    assert conn.execute("INSERT INTO h VALUES ('c')").lastrowid == 2
     conn.commit()
     live = conn.execute("SELECT id FROM k ORDER BY id").fetchall()
-    live_h = conn.execute("SELECT __rowid__, u FROM h ORDER BY u").fetchall()
-    conn.close()
-    conn = memtables.connect(path)
-    assert conn.execute("SELECT id FROM k ORDER BY id").fetchall() == live
     assert live == [(INT_MAX - 1,), (INT_MAX,)]
-    assert conn.execute("SELECT __rowid__, u FROM h ORDER BY u").fetchall() == live_h == [
-        (1, "a"),
-        (2, "c"),
-    ]
-    conn.execute("INSERT INTO h VALUES ('d')")
-    assert conn.execute("SELECT __rowid__ FROM h WHERE u = 'd'").fetchone() == (3,)
+    conn.close()
+    conn = memtables.connect(path)  # the counter after a reopen is the same
+    assert conn.execute("SELECT id FROM k ORDER BY id").fetchall() == live
+    assert conn.execute("INSERT INTO h VALUES ('d')").lastrowid == 3
     conn.close()
 
 
