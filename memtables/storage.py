@@ -636,7 +636,7 @@ def _row_coercer(schema: Schema):
     test per column; anything else goes through the type's check function.
     """
     cols = schema.columns
-    ns: dict[str, Any] = {"MIN": INT_MIN, "MAX": INT_MAX}
+    ns: dict[str, Any] = {}
     names = [f"c{i}" for i in range(len(cols))]
     ns["bad_length"] = partial(_bad_length, schema.name, len(cols))
     lines = [
@@ -659,20 +659,28 @@ def _row_coercer(schema: Schema):
             lines.append(f"    {v} = chk{i}({v})")
             continue
         ns[f"t{i}"] = pytype
-        test = f"type({v}) is not t{i}"
-        # values of the column's type that still need the check function: see types.py
-        if pytype is int:
-            test += f" or not MIN <= {v} <= MAX"
-        elif pytype is float:
-            test += f" or {v} != {v}"  # NaN
-        elif pytype is str:
-            test += f" or not {v}.isascii()"  # may hold a lone surrogate
-        elif col.type.name == "TIMESTAMP":
-            test += f" or {v}.tzinfo is not None"
-        lines.append(f"    if {test}: {v} = chk{i}({v})")
+        lines.append(f"    if {needs_check(col.type, v, f't{i}')}: {v} = chk{i}({v})")
     lines.append(f"    return ({', '.join(names)}{',' if len(cols) == 1 else ''})")
     exec(compile("\n".join(lines), f"<coerce {schema.name}>", "exec"), ns)
     return ns["coerce"]
+
+
+def needs_check(sql_type, v: str, pytype: str) -> str:
+    """Python source, true when the value in variable ``v`` must go through the column
+    type's check function; ``pytype`` names the type's Python class.  Values of the right
+    class pass with one test, except those types.py normalises (NaN, non-ASCII text that
+    may hold a lone surrogate, aware timestamps) and integers beyond 64 bits."""
+    test = f"type({v}) is not {pytype}"
+    name = sql_type.name
+    if name == "INTEGER":
+        return f"{test} or not {INT_MIN} <= {v} <= {INT_MAX}"
+    if name == "REAL":
+        return f"{test} or {v} != {v}"
+    if name == "TEXT":
+        return f"{test} or not {v}.isascii()"
+    if name == "TIMESTAMP":
+        return f"{test} or {v}.tzinfo is not None"
+    return test
 
 
 def _bad_length(table: str, n: int, row: Any) -> DataError:

@@ -457,7 +457,24 @@ def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
         return left, _convert_const(right, left.type)
     if isinstance(left, B.Const) and isinstance(right, B.ColRef):
         return _convert_const(left, right.type), right
+    if isinstance(right, B.ParamRef) and isinstance(left, B.ColRef):
+        return left, _param_affinity(right, left.type)
+    if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
+        return _param_affinity(left, right.type), right
     return left, right
+
+
+def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
+    """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
+    time as a literal's is now; typed unknown, as its value may be anything."""
+    fn = _AFFINITY.get(target.name) if target is not None else None
+    return p if fn is None else B.Cast(p, target.name, fn, None)
+
+
+_AFFINITY = {
+    "DATE": R.date_affinity,
+    "TIMESTAMP": R.timestamp_affinity,
+}
 
 
 def _convert_const(c: B.Const, target) -> B.Const:

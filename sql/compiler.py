@@ -12,7 +12,7 @@ import itertools
 from typing import Any, Callable
 
 from ..errors import InternalError
-from ..indexes import NOT_NULL, encode_value
+from ..indexes import NOT_NULL, encode_value, same_key
 from ..storage import INF, visible
 from . import bound as B
 from . import runtime as R
@@ -286,7 +286,9 @@ class Compiler:
                 w.emit(f"ik{s} = ({', '.join(keys)},)")
                 w.emit(f"if None not in ik{s}:")
             w.depth += 1
-        self._index_rows(w, node, f"for k{s} in {ix}.lookup(ik{s}):", f"{key_of}(r{s}) != ik{s}")
+        same = self.prog.const(same_key)
+        stale = f"{key_of}(r{s}) != ik{s} and not {same}({key_of}(r{s}), ik{s})"
+        self._index_rows(w, node, f"for k{s} in {ix}.lookup(ik{s}):", stale)
         self._filters(w, node.filters, consume)
         w.depth -= 2
 

@@ -155,10 +155,9 @@ def _align(a: Any, b: Any) -> tuple[Any, Any, int]:
         if ca == 4 and type(a) is not type(b):
             a, b = _as_datetime(a), _as_datetime(b)
         return a, b, 0
-    if ca == 4 and cb == 2:
-        return a, _parse_like(b, a), 0
-    if cb == 4 and ca == 2:
-        return _parse_like(a, b), b, 0
+    # text and dates compare by class, as values of different classes do in SQLite; a
+    # literal or a parameter compared with a DATE or TIMESTAMP column was already converted
+    # (binder affinity), so indexes and scans agree and no comparison depends on the rows
     return a, b, ca - cb
 
 
@@ -168,13 +167,36 @@ def _as_datetime(v: Any) -> _dt.datetime:
     return v
 
 
-def _parse_like(s: str, like: Any) -> Any:
-    try:
-        if type(like) is _dt.date:
-            return _dt.date.fromisoformat(s.strip())
-        return parse_timestamp(s)
-    except ValueError:
-        raise DataError(f"cannot compare {type(like).__name__} with text {s!r}") from None
+# Parameters compared with a typed column take its affinity (as literals do in the binder),
+# so that a scan and an index probe see the same value.
+def date_affinity(v: Any) -> Any:
+    """A value compared with a DATE column: ISO text is the date it spells, a timestamp at
+    midnight its date (a DATE index holds dates, and they equal their midnight)."""
+    t = type(v)
+    if t is str:
+        try:
+            return _dt.date.fromisoformat(v.strip())
+        except ValueError:
+            raise DataError(f"cannot compare DATE with text {v!r}") from None
+    if t is _dt.datetime and v.time() == _dt.time():
+        return v.date()
+    return v
+
+
+def timestamp_affinity(v: Any) -> Any:
+    """A value compared with a TIMESTAMP column: ISO text is the timestamp it spells, a
+    date its midnight."""
+    t = type(v)
+    if t is str:
+        try:
+            return parse_timestamp(v)
+        except ValueError:
+            raise DataError(f"cannot compare TIMESTAMP with text {v!r}") from None
+    if t is _dt.date:
+        return _dt.datetime(v.year, v.month, v.day)
+    return v
+
+
 
 
 def compare(a: Any, b: Any) -> Any:
@@ -498,10 +520,11 @@ def cast_real(v: Any) -> Any:
 
 
 def cast_numeric(v: Any) -> Any:
-    """CAST AS NUMERIC: an integer when the value is integral, else a real."""
-    if v is None:
-        return None
-    n = to_number(v) if type(v) is not float else v
+    """CAST AS NUMERIC: a number stays as it is (as in SQLite); text becomes an integer when
+    its value is integral, else a real."""
+    if v is None or type(v) is float:
+        return v
+    n = to_number(v)
     if type(n) is float and n.is_integer() and INT_MIN <= n <= INT_MAX:
         return int(n)
     return n
