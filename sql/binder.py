@@ -216,7 +216,8 @@ class ExprBinder:
             agg.extras.append(AggCall(e.name, args, e.distinct, e.star))
         idx = agg._calls[key]
         call = agg.extras[idx - len(agg.groups)]
-        return agg.ref(idx, str(call), _agg_type(e.name, args), e.name not in ("count", "total"))
+        nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
+        return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
 
     # ------------------------------------------------------------ leaves
     def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:

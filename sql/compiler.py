@@ -712,10 +712,11 @@ class Compiler:
         return f"(None if {' or '.join(checks)} else {body})"
 
     def _fitted(self, body: str) -> str:
-        """``body`` (a number) checked inline as ``fit`` would: the common in-range case costs
-        one chained comparison; overflow and NaN take the call."""
+        """``body`` (a number) checked inline as ``fit`` would: one chained comparison
+        passes every in-range integer and finite float; NaN and overflow take the call."""
         t = self.prog.fresh()
-        return f"({t} if INT_MIN <= ({t} := {body}) <= INT_MAX else fit({t}))"
+        # float bounds -2**63 <= t < 2**63: exact, and constants of the code object
+        return f"({t} if {-(2.0**63)!r} <= ({t} := {body}) < {2.0**63!r} else fit({t}))"
 
     def _e_Logic(self, e: B.Logic) -> str:
         fn = "and3" if e.op == "AND" else "or3"

@@ -197,8 +197,6 @@ def timestamp_affinity(v: Any) -> Any:
     return v
 
 
-
-
 def compare(a: Any, b: Any) -> Any:
     """-1, 0 or 1 comparing two values with SQLite's cross-type order; None if either is NULL."""
     if a is None or b is None:
