@@ -199,7 +199,7 @@ def check_any(v: Any) -> Any:
 
 def plain_values(values: Any) -> bool:
     """True when every parameter value can be used as it is; False when one needs
-    ``bind_value`` (or is of another type).  O(n), plus the length of non-ASCII text."""
+    ``bind_value`` (or is of another type).  O(n) plus the length of non-ASCII text."""
     for v in values:
         t = type(v)
         if t is int:
@@ -207,7 +207,10 @@ def plain_values(values: Any) -> bool:
                 return False
         elif t is str:
             if not v.isascii():
-                return False
+                try:
+                    v.encode("utf-8")  # cheaper here than the adapting path
+                except UnicodeEncodeError:
+                    return False
         elif t is float:
             if v != v:
                 return False
