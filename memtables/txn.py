@@ -96,9 +96,9 @@ class Transaction:
         """Note that the write just logged moved ``table``'s rowid counter.  O(1): a run of
         inserts into one table since the last savepoint shares one note."""
         rowids = self.rowids
-        last = rowids[-1] if rowids else None
-        if last is not None and last[1] is table and last[3] == before:
-            if last[0] >= self._rowid_floor:
+        if rowids:
+            last = rowids[-1]
+            if last[3] == before and last[1] is table and last[0] >= self._rowid_floor:
                 last[3] = after
                 return
         rowids.append([len(self.log) - 5, table, before, after])
