@@ -74,7 +74,8 @@ class Transaction:
         self.reads: set | None = set() if isolation == SERIALIZABLE else None
         self.state = "active"
         self.started = time.time()
-        # [log position, table, counter before, counter after] per run of rowid moves
+        # per run of rowid moves: log position, table, counter before, counter after; flat,
+        # like ``log``, so that a long transaction adds no objects for the collector
         self.rowids: list = []
         self._rowid_floor = 0  # a run never extends back across a savepoint
 
@@ -95,13 +96,11 @@ class Transaction:
     def moved_rowid(self, table, before: int, after: int) -> None:
         """Note that the write just logged moved ``table``'s rowid counter.  O(1): a run of
         inserts into one table since the last savepoint shares one note."""
-        rowids = self.rowids
-        if rowids:
-            last = rowids[-1]
-            if last[3] == before and last[1] is table and last[0] >= self._rowid_floor:
-                last[3] = after
-                return
-        rowids.append([len(self.log) - 5, table, before, after])
+        r = self.rowids
+        if r and r[-1] == before and r[-3] is table and r[-4] >= self._rowid_floor:
+            r[-1] = after
+            return
+        r += (len(self.log) - 5, table, before, after)
 
     def rollback_to(self, mark: tuple[int, int]) -> None:
         """Undo every write made after ``mark`` (statement-level atomicity)."""
@@ -111,9 +110,10 @@ class Transaction:
             table, key, before, after, touched = log[-5:]
             del log[-5:]
             table.undo(key, before, after, touched)
-        rowids = self.rowids
-        while rowids and rowids[-1][0] >= n:
-            _pos, table, before, after = rowids.pop()
+        r = self.rowids
+        while r and r[-4] >= n:
+            table, before, after = r[-3:]
+            del r[-4:]
             if table.next_rowid == after:  # nobody has taken a number since
                 table.next_rowid = before
         ddl = self.ddl
