@@ -693,7 +693,7 @@ class Compiler:
                 return self._null_guard(e, f"{{a}} {_CMP[op]} {{b}}", a, b)
             return f"{_CMP_HELPER[op]}({a}, {b})"
         if op in ("+", "-", "*") and _numeric(e.left) and _numeric(e.right):
-            return self._null_guard(e, self._fitted(f"{{a}} {op} {{b}}"), a, b)
+            return self._null_guard(e, self._fitted(f"{{a}} {op} {{b}}", e.type), a, b)
         return f"{_ARITH_HELPER[op]}({a}, {b})"
 
     def _null_guard(self, e: B.Op, template: str, a: str, b: str) -> str:
@@ -711,12 +711,17 @@ class Compiler:
             return f"({body})"
         return f"(None if {' or '.join(checks)} else {body})"
 
-    def _fitted(self, body: str) -> str:
+    def _fitted(self, body: str, type_) -> str:
         """``body`` (a number) checked inline as ``fit`` would: one chained comparison
         passes every in-range integer and finite float; NaN and overflow take the call."""
         t = self.prog.fresh()
-        # float bounds -2**63 <= t < 2**63: exact, and constants of the code object
-        return f"({t} if {-(2.0**63)!r} <= ({t} := {body}) < {2.0**63!r} else fit({t}))"
+        # -2**63 <= t < 2**63 is exact with int or float bounds; the static type picks the
+        # faster kind, and literal bounds are constants of the code object
+        if type_ is not None and type_.name == "REAL":
+            low, high = -(2.0**63), 2.0**63
+        else:
+            low, high = R.INT_MIN, R.INT_MAX + 1
+        return f"({t} if {low!r} <= ({t} := {body}) < {high!r} else fit({t}))"
 
     def _e_Logic(self, e: B.Logic) -> str:
         fn = "and3" if e.op == "AND" else "or3"
@@ -728,7 +733,7 @@ class Compiler:
             return f"not3({x})"
         if e.op == "-":
             if _numeric(e.operand) and not e.operand.nullable:
-                return self._fitted(f"-{x}")
+                return self._fitted(f"-{x}", e.type)
             return f"neg({x})"
         return f"bit_not({x})"
 
