@@ -345,3 +345,31 @@ def test_redo_log_written_before_normalising_reads_back_normalised():
         b'[["put", "t", 1, [NaN, Infinity, {"t": "2020-01-01T12:00:00+02:00"}]]]'
     )
     assert ops == [["put", "t", 1, [None, float("inf"), dt.datetime(2020, 1, 1, 10)]]]
+
+
+def test_odd_values_reopen_equal(tmp_path):
+    # stored normalised, so the log, a snapshot and the live database agree
+    path = str(tmp_path / "db")
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE v (k INTEGER PRIMARY KEY, r REAL, t TIMESTAMP, a ANY, s TEXT)")
+    conn.execute("CREATE INDEX v_r ON v USING SORTED (r)")
+    values = [
+        (1, NAN, dt.datetime(2020, 1, 1, 12, tzinfo=PLUS2), NAN, "\U0001f600"),
+        (2, -0.0, dt.datetime(2020, 1, 1, 12), dt.datetime(2020, 1, 1, tzinfo=UTC), ""),
+        (3, float("inf"), None, -0.0, "ß"),
+        (4, float("-inf"), None, INT_MIN, None),
+    ]
+    conn.executemany("INSERT INTO v VALUES (?, ?, ?, ?, ?)", values)
+    conn.commit()
+    query = "SELECT k, r, t, a, s, CAST(r AS TEXT) FROM v ORDER BY r, k"
+    live = conn.execute(query).fetchall()
+    assert live[0][:4] == (1, None, dt.datetime(2020, 1, 1, 10), None)
+    conn.close()
+    for step in ("log", "snapshot"):
+        conn = memtables.connect(path)
+        got = conn.execute(query).fetchall()
+        assert got == live, step
+        assert [math.copysign(1, r[1]) for r in got if r[1] == 0] == [-1.0]
+        if step == "log":
+            conn.execute("CHECKPOINT")
+        conn.close()
