@@ -373,3 +373,17 @@ def test_odd_values_reopen_equal(tmp_path):
         if step == "log":
             conn.execute("CHECKPOINT")
         conn.close()
+
+
+def test_rowid_of_a_row_inserted_and_deleted_in_one_transaction_survives_reopen(tmp_path):
+    path = str(tmp_path / "db")
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.commit()
+    conn.execute("INSERT INTO t VALUES (100, 'x')")
+    conn.execute("DELETE FROM t WHERE id = 100")
+    conn.commit()
+    conn.close()
+    conn = memtables.connect(path)  # the log says only "delete 100"; the number is taken
+    assert conn.execute("INSERT INTO t (v) VALUES ('y')").lastrowid == 101
+    conn.close()
