@@ -262,8 +262,8 @@ class ExprBinder:
         if e.op == "+":
             return x
         if e.op == "-":
-            if isinstance(x, B.Const) and type(x.value) in (int, float):
-                return B.Const(R.neg(x.value), x.type)
+            if isinstance(x, B.Const) and type(x.value) in (int, float) and x.value != R.INT_MIN:
+                return B.Const(-x.value, x.type)  # -INT_MIN overflows when evaluated, if ever
             t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
             return B.UnaryOp("-", x, t)
         return B.UnaryOp("~", x, INTEGER)

@@ -261,6 +261,9 @@ def test_integer_range_edges(conn):
     q = "SELECT total(x), avg(x) FROM (SELECT 9223372036854775807 AS x UNION ALL SELECT 1)"
     assert conn.execute(q).fetchone() == (2.0**63, 2.0**62)
     assert conn.execute("SELECT CAST('99999999999999999999' AS INTEGER)").fetchone() == (INT_MAX,)
+    # a constant that would overflow raises where it is evaluated, not in a branch never taken
+    never = "SELECT CASE WHEN 0 THEN -CAST(-9223372036854775808 AS INTEGER) END"
+    assert conn.execute(never).fetchone() == (None,)
     for bad in (1 << 63, INT_MIN - 1):
         with pytest.raises(memtables.DataError):
             conn.execute("INSERT INTO big VALUES (?)", (bad,))
