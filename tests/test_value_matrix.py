@@ -29,7 +29,7 @@ INF = float("inf")
 SAMPLES = {
     "INTEGER": [None, 0, 1, -7, INT_MAX, -INT_MAX, INT_MIN, 42],
     "REAL": [None, 0.0, -0.0, 1.5, -2.5, INF, -INF, 1e308],
-    "TEXT": [None, "", "abc", "ÄÖü ß", "\U0001f600", "12", " 3.5e2x", "a'b%_"],
+    "TEXT": [None, "", "abc", "ÄÖü ß", "\U0001f600", "12", " 3.5e2x", "2020-01-01", "a'b%_"],
     "BOOLEAN": [None, True, False, True],
     "BLOB": [None, b"", b"\x00\xff", b"abc"],
     "DATE": [None, dt.date(1, 1, 1), dt.date(9999, 12, 31), dt.date(2020, 2, 29)],
