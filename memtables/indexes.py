@@ -69,25 +69,25 @@ class HashIndex:
     def lookup(self, ik: Any) -> tuple:
         """Primary keys of rows that may have value ``ik``.  O(1)."""
         cur = self.map.get(ik, _MISSING)
-        t = type(ik)
-        if t is _dt.date or t is _dt.datetime:
-            return self._lookup_day(ik, cur)
         if cur is _MISSING:
             return ()
         if type(cur) is set:
             return tuple(cur)
         return (cur,)
 
-    def _lookup_day(self, ik: Any, cur: Any) -> tuple:
-        """A date equals its midnight in SQL, but not in a dict: an ANY column may hold
-        both forms, so look up the other one too."""
+    def probe(self, ik: Any) -> tuple:
+        """``lookup`` for a query's ``=``: a date equals its midnight in SQL but not in a
+        dict, and an ANY column may hold both forms, so a date looks up both.  O(1)."""
+        t = type(ik)
+        if t is not _dt.date and t is not _dt.datetime:
+            cur = self.map.get(ik, _MISSING)  # lookup's body: this is a hot path
+            if cur is _MISSING:
+                return ()
+            return tuple(cur) if type(cur) is set else (cur,)
         other = _other_form(ik)
-        found = [] if cur is _MISSING else list(cur) if type(cur) is set else [cur]
-        if other is not None:
-            more = self.map.get(other, _MISSING)
-            if more is not _MISSING:
-                found += list(more) if type(more) is set else [more]
-        return tuple(dict.fromkeys(found))
+        if other is None:
+            return self.lookup(ik)
+        return tuple(dict.fromkeys(self.lookup(ik) + self.lookup(other)))
 
     def holds(self, ik: Any, pk: Any) -> bool:
         """True when the pair (``ik``, ``pk``) is in the index."""

@@ -288,7 +288,7 @@ class Compiler:
             w.depth += 1
         same = self.prog.const(same_key)
         stale = f"{key_of}(r{s}) != ik{s} and not {same}({key_of}(r{s}), ik{s})"
-        self._index_rows(w, node, f"for k{s} in {ix}.lookup(ik{s}):", stale)
+        self._index_rows(w, node, f"for k{s} in {ix}.probe(ik{s}):", stale)
         self._filters(w, node.filters, consume)
         w.depth -= 2
 
