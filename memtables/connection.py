@@ -103,13 +103,13 @@ class Database:
     def prepare(self, text: str):
         """The compiled statement for ``text``, from the cache when it is there."""
         cache = self._cache
+        if type(text) is not str:  # first: a list or dict is not even a cache key
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
         stmt = cache.get(text)
         if stmt is not None:
             cache.move_to_end(text)
             return stmt
-        if type(text) is not str:
-            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
-        stmt = self._sql.prepare(text, self.engine)
+        stmt = self._sql.prepare(text, self.engine)  # raises only memtables errors
         self.statements_compiled += 1
         stmt._description = _description(stmt)
         if stmt.kind in ("query", "dml"):

@@ -333,8 +333,9 @@ class ExprBinder:
                 raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
             fn = getattr(R, "cast_" + t.name.lower())
         if isinstance(x, B.Const):
-            v = fn(x.value)
-            return B.Const(v, type_of_value(v))
+            v = _fold(fn, (x.value,))
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
@@ -362,8 +363,9 @@ class ExprBinder:
             if name == "abs" and t not in (INTEGER, REAL):
                 t = None
         if f.deterministic and all(isinstance(a, B.Const) for a in args):
-            v = f.fn(*(a.value for a in args))
-            return B.Const(v, type_of_value(v) if t is None else t)
+            v = _fold(f.fn, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
@@ -446,6 +448,21 @@ def _agg_type(name: str, args: list):
     if name == "sum":
         return t if t in (INTEGER, REAL) else (INTEGER if t is BOOLEAN else None)
     return t
+
+
+_DEFER = object()
+
+
+def _fold(fn, args) -> Any:
+    """``fn(*args)`` computed now, or ``_DEFER`` when that fails.
+
+    A failing constant is left for run time: then it raises exactly where and as an
+    evaluated expression would (a branch never taken, or a query over no rows, never does).
+    """
+    try:
+        return fn(*args)
+    except Exception:
+        return _DEFER
 
 
 def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from ..errors import InternalError
+from ..errors import InternalError, OperationalError
 from ..indexes import NOT_NULL, encode_value
 from ..storage import INF, visible
 from . import bound as B
@@ -104,7 +104,13 @@ class Program:
         src = "\n\n".join(self.sources)
         try:
             code = compile(src, "<memtables plan>", "exec")
-        except SyntaxError as e:  # a bug in code generation, never user input
+        except (RecursionError, MemoryError):
+            raise OperationalError("statement too deeply nested") from None
+        except SyntaxError as e:
+            # Python's own parser refuses code nested about 200 levels deep; that comes from
+            # the statement's shape. Any other SyntaxError is a bug in code generation.
+            if "too many nested" in str(e) or "too complex" in str(e):
+                raise OperationalError("statement too deeply nested") from None
             raise InternalError(f"generated code does not compile: {e}\n{src}") from None
         exec(code, self.ns)
         self.ns["__source__"] = src

@@ -52,7 +52,8 @@ def f_round(x: Any, n: Any = 0) -> Any:
     n = int(to_number(n))
     if n < 0:
         n = 0
-    if n > 30 or x != x or x in (float("inf"), float("-inf")):
+    # past 2**52 every float is already whole (and Decimal would need 300 digits for 1e308)
+    if n > 30 or x != x or abs(x) >= 4503599627370496.0:
         return x
     d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
     return float(d)

@@ -137,6 +137,23 @@ def _unquote_name(tok: str) -> str:
     return tok[1:-1].replace(q + q, q)
 
 
+_INT_LIMIT = 1 << 63  # kept exact so that -9223372036854775808 is the smallest INTEGER
+
+
+def _integer(text: str) -> int | float:
+    """An integer literal: beyond 64 bits it is REAL, as in SQLite (even past 4,300 digits,
+    where Python's ``int()`` refuses to convert)."""
+    digits = text.lstrip("0")
+    if len(digits) > 19:
+        return float(text)
+    v = int(text)
+    return float(text) if v > _INT_LIMIT else v
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 _OPS = {"==": "=", "<>": "!="}
 
 
@@ -162,10 +179,12 @@ class _Builder(Transformer):
         return tuple(names)
 
     def integer(self, tok):
-        return A.Literal(int(tok))
+        return A.Literal(_integer(str(tok)))
 
     def hex_integer(self, tok):
         v = int(str(tok), 16)
+        if v >= 1 << 64:
+            raise SQLSyntaxError(f"hex literal too big: {_clip(str(tok))}")
         if v >= 1 << 63:
             v -= 1 << 64
         return A.Literal(v)
@@ -174,7 +193,7 @@ class _Builder(Transformer):
         return A.Literal(float(tok))
 
     def signed_integer(self, sign, tok):
-        v = int(tok)
+        v = _integer(str(tok))
         return A.Literal(-v if sign == "-" else v)
 
     def signed_real(self, sign, tok):
@@ -660,8 +679,10 @@ class _Builder(Transformer):
         return A.DropView(qname[1], bool(ie))
 
     # ------------------------------------------------------------ control
-    def begin_stmt(self, _kind, iso):
-        return A.Begin(iso)
+    def begin_stmt(self, *items):
+        # "BEGIN [kind] [TRANSACTION]" fills a placeholder for its kind; "START TRANSACTION"
+        # has none, so the isolation level is always the last item
+        return A.Begin(items[-1])
 
     def begin_kind(self):
         return None
@@ -770,9 +791,11 @@ def _climb(items: tuple):
             pos += 1
             kind = op.kind
             if kind == "infix":
-                right = parse(bp)
                 name = op.op
-                left = A.Binary(name, left, right)
+                if name in _ASSOCIATIVE:
+                    left = _chain(name, left, parse(bp), bp)
+                else:
+                    left = A.Binary(name, left, parse(bp))
             elif kind == "postfix":
                 left = op.op(left)
             elif kind == "is":
@@ -795,11 +818,39 @@ def _climb(items: tuple):
                 raise SQLSyntaxError("syntax error: ESCAPE without LIKE")
         return left
 
+    def _chain(name: str, first, second, bp: int):
+        # a run of one associative operator (a OR b OR c ...) becomes a balanced tree, so
+        # that a few hundred terms stay a few levels deep for every recursive pass after us
+        nonlocal pos
+        terms = [first, second]
+        while (
+            pos < n
+            and type(items[pos]) is _Op
+            and items[pos].kind == "infix"
+            and items[pos].op == name
+        ):
+            pos += 1
+            terms.append(parse(bp))
+        return _balanced(name, terms)
+
     tree = parse(0)
     if pos != n:
         what = "ESCAPE without LIKE" if items[pos] is _ESCAPE else "misplaced operator"
         raise SQLSyntaxError(f"syntax error: {what}")
     return tree
+
+
+# AND and OR are associative in SQL's three-valued logic and || is string concatenation;
+# + and * are not (floating point rounding), so they keep their left-to-right shape.
+_ASSOCIATIVE = frozenset({"AND", "OR", "||"})
+
+
+def _balanced(name: str, terms: list):
+    """``terms`` joined by ``name`` as a balanced tree, leaves kept in textual order."""
+    if len(terms) == 1:
+        return terms[0]
+    mid = len(terms) // 2
+    return A.Binary(name, _balanced(name, terms[:mid]), _balanced(name, terms[mid:]))
 
 
 def _unary(op: str, operand):
