@@ -58,6 +58,15 @@ class AggContext:
     def ref(self, index: int, name: str, type_, nullable: bool) -> B.ColRef:
         return B.ColRef(self.slot, index, name, type_, nullable)
 
+    def bare(self, b: B.ColRef) -> B.ColRef:
+        """A column outside any aggregate: its value in the group's first row (NULL when
+        there are no rows), read from the aggregate's output slot."""
+        key = ("bare", b.slot, b.pos)
+        if key not in self._calls:
+            self._calls[key] = len(self.groups) + len(self.extras)
+            self.extras.append(BareColumn(b))
+        return self.ref(self._calls[key], b.name, b.type, True)
+
 
 class Scope:
     """Sources visible to one query block, and the enclosing block's scope."""
@@ -86,6 +95,11 @@ class Scope:
         while scope is not None:
             ref = scope._local(name, table)
             if ref is not None:
+                agg = scope.agg
+                if crossed and agg is not None and ref.slot in agg.row_scope.slots():
+                    # a subquery in an aggregate query's output sees the group, not
+                    # whatever row the scan happened to stop at
+                    ref = agg.bare(ref)
                 for s in crossed:
                     s.outer_refs.add(ref.slot)
                 return ref
@@ -186,11 +200,7 @@ class ExprBinder:
                 return alias
             if b.slot not in agg.row_scope.slots():
                 return b  # an outer reference: constant within this query
-            key = ("bare", b.slot, b.pos)
-            if key not in agg._calls:
-                agg._calls[key] = len(agg.groups) + len(agg.extras)
-                agg.extras.append(BareColumn(b))
-            return agg.ref(agg._calls[key], b.name, b.type, True)
+            return agg.bare(b)
         return None
 
     def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:

@@ -937,6 +937,7 @@ def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -
         inits.append("[]")
         sep = c.expr(agg.args[1]) if len(agg.args) > 1 else c.prog.const(",")
         updates.append(f"if v is not None and {guard}True: a[{i}].append(to_text(v))")
-        finals.append(f"(to_text({sep}).join(a[{i}]) if a[{i}] else None)")
+        # a NULL separator joins with nothing, as in SQLite
+        finals.append(f"((to_text({sep}) or '').join(a[{i}]) if a[{i}] else None)")
     else:
         raise InternalError(f"unknown aggregate {f}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from ..errors import Error, SQLSyntaxError
+from ..errors import Error, ProgrammingError, SQLSyntaxError
 from . import ast as A
 from .lexer import SQLLexer
 from .render import to_sql
@@ -87,14 +87,43 @@ def _collect_params(node, out: list) -> None:
             _collect_params(getattr(node, f), out)
 
 
+_SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
+
+
+def _first(node, kinds):
+    """The first node of one of ``kinds`` inside ``node``, or None."""
+    if isinstance(node, kinds):
+        return node
+    if isinstance(node, tuple):
+        items = node
+    elif isinstance(node, dict):
+        items = node.values()
+    elif hasattr(node, "__dataclass_fields__"):
+        items = [getattr(node, f) for f in node.__dataclass_fields__]
+    else:
+        return None
+    for x in items:
+        hit = _first(x, kinds)
+        if hit is not None:
+            return hit
+    return None
+
+
+def _refuse(e, where: str) -> None:
+    """Schema expressions are stored and rerun on every write: they cannot take a
+    statement's parameters, nor read other rows (SQLite's rules)."""
+    if _first(e, A.Param) is not None:
+        raise ProgrammingError(f"parameters are not allowed in {where}")
+    if _first(e, _SUBQUERIES) is not None:
+        raise ProgrammingError(f"subqueries are not allowed in {where}")
+
+
 def parse_one(text: str):
     """Parse exactly one statement."""
     stmts = parse(text)
     if not stmts:
         raise SQLSyntaxError("empty statement: nothing to execute", 1, 1, "")
     if len(stmts) > 1:
-        from ..errors import ProgrammingError
-
         raise ProgrammingError(
             "you can only execute one statement at a time (use executescript for several)"
         )
@@ -613,12 +642,14 @@ class _Builder(Transformer):
         return ("unique",)
 
     def c_default(self, e):
+        _refuse(e, "a DEFAULT value")
         return ("default", e, to_sql(e))
 
     def default_value(self, e):
         return e
 
     def c_check(self, e):
+        _refuse(e, "CHECK constraints")
         return ("check", e)
 
     def c_collate(self, name):
@@ -631,6 +662,7 @@ class _Builder(Transformer):
         return ("unique", tuple(c[0] for c in cols))
 
     def t_check(self, e):
+        _refuse(e, "CHECK constraints")
         return ("check", e)
 
     def indexed_column(self, name, direction):
@@ -673,6 +705,8 @@ class _Builder(Transformer):
         return A.DropIndex(name, bool(ie))
 
     def create_view(self, ine, qname, columns, sel):
+        if _first(sel, A.Param) is not None:
+            raise ProgrammingError("parameters are not allowed in views")
         return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
 
     def drop_view(self, ie, qname):

@@ -160,18 +160,153 @@ def test_check_constraint(conn):
     conn.execute("INSERT INTO t VALUES (NULL, NULL)")  # NULL passes a CHECK, as in SQL
 
 
-def test_errors_never_leak_python_exceptions(users):
-    bad = [
-        "SELECT abs('x' || 1) FROM users",
-        "SELECT * FROM users ORDER BY 9",
-        "SELECT * FROM users LIMIT 'a'",
-        "SELECT count(*) FROM users WHERE count(*) > 1",
-        "SELECT name FROM users GROUP BY name HAVING",
-        "INSERT INTO users SELECT 1",
-        "SELECT (SELECT id, name FROM users)",
-    ]
-    for sql in bad:
+@pytest.mark.parametrize(
+    "sql, error, match",
+    [
+        ("SELECT * FROM users ORDER BY 9", memtables.ProgrammingError, "out of range"),
+        ("SELECT * FROM users LIMIT 'a'", memtables.DataError, "LIMIT"),
+        ("SELECT * FROM users LIMIT 1 OFFSET x'00'", memtables.DataError, "OFFSET"),
+        ("SELECT count(*) FROM users WHERE count(*) > 1", memtables.ProgrammingError, "misuse"),
+        ("SELECT name FROM users GROUP BY name HAVING", memtables.SQLSyntaxError, "end of input"),
+        ("INSERT INTO users SELECT 1", memtables.ProgrammingError, "5 columns"),
+        ("SELECT (SELECT id, name FROM users)", memtables.ProgrammingError, "2 columns"),
+    ],
+)
+def test_bad_statements_raise_the_right_error(users, sql, error, match):
+    # pytest.raises fails when nothing is raised, and when another class escapes
+    with pytest.raises(error, match=match):
+        users.execute(sql).fetchall()
+    assert users.execute("SELECT count(*) FROM users").fetchone() == (4,)
+
+
+def test_abs_of_text_is_a_value_not_an_error(users):
+    # SQLite: abs('x1') is 0.0; an error here would be a dialect difference
+    assert users.execute("SELECT abs('x' || 1) FROM users LIMIT 1").fetchone() == (0,)
+
+
+# ---------------------------------------------------------------- preparation (issue 12, #13)
+def test_start_transaction_works_like_begin(conn):
+    conn.execute("CREATE TABLE t (a INTEGER)")
+    conn.commit()
+    conn.execute("START TRANSACTION")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.execute("ROLLBACK")
+    conn.execute("START TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+    assert conn.in_transaction
+    conn.execute("COMMIT")
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_long_and_or_chains_and_in_lists_work(conn):
+    conn.execute("CREATE TABLE t (a INTEGER, s TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(i, str(i)) for i in range(10)])
+    ors = " OR ".join(f"a = {i}" for i in range(3, 600))
+    assert conn.execute(f"SELECT count(*) FROM t WHERE {ors}").fetchone() == (7,)
+    ands = " AND ".join(f"a <> {i}" for i in range(3, 600))
+    assert conn.execute(f"SELECT count(*) FROM t WHERE {ands}").fetchone() == (3,)
+    mixed = " OR ".join(f"(a = {i} AND s = '{i}')" for i in range(400))
+    assert conn.execute(f"SELECT count(*) FROM t WHERE {mixed}").fetchone() == (10,)
+    cat = " || ".join(["'ab'"] * 600)
+    assert conn.execute(f"SELECT {cat}").fetchone() == ("ab" * 600,)
+    ins = ", ".join(map(str, range(5, 20_000)))
+    assert conn.execute(f"SELECT count(*) FROM t WHERE a IN ({ins})").fetchone() == (5,)
+    # the chain keeps SQL's three-valued logic and its left-to-right meaning
+    assert conn.execute("SELECT NULL OR 0 OR 1, NULL AND 1 AND 0, 1 AND NULL AND 1").fetchone() == (
+        1,
+        0,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "NOT " * 2000 + "1",
+        "SELECT " + "(SELECT " * 300 + "1" + ")" * 300,
+        "SELECT " + " + ".join(["1"] * 2000),
+        "SELECT " + "abs(" * 400 + "1" + ")" * 400,
+    ],
+)
+def test_too_deep_statement_is_a_clear_error(conn, sql):
+    with pytest.raises(memtables.OperationalError, match="statement too deeply nested"):
+        conn.execute(sql)
+    assert conn.execute("SELECT 1").fetchone() == (1,)  # and the connection still works
+
+
+def test_moderately_deep_statements_work(conn):
+    assert conn.execute("SELECT " + "NOT " * 100 + "1").fetchone() == (1,)
+    assert conn.execute("SELECT " + "(SELECT " * 40 + "7" + ")" * 40).fetchone() == (7,)
+    assert conn.execute("SELECT " + " + ".join(["1"] * 150)).fetchone() == (150,)
+
+
+def test_constant_folding_never_escapes_as_a_python_exception(conn):
+    # folding that fails is left to run time, which answers like sqlite3 or raises a PEP 249
+    # error; never OverflowError, decimal.InvalidOperation or ValueError
+    for sql in ("SELECT round(1.5, 1e400)", "SELECT substr('abc', 1e400)"):
         try:
-            users.execute(sql).fetchall()
-        except memtables.Error:
-            pass
+            conn.execute(sql).fetchall()
+        except memtables.Error as e:
+            assert not isinstance(e, memtables.InternalError), e
+    assert conn.execute("SELECT round(1e308), round(-1e308)").fetchone() == (1e308, -1e308)
+    # a branch that is never taken must not fail at preparation
+    assert conn.execute("SELECT CASE WHEN 0 THEN round(1.5, 1e400) END").fetchone() == (None,)
+
+
+def test_integer_literals_beyond_64_bits_are_real_as_in_sqlite(conn):
+    assert conn.execute("SELECT 99999999999999999999").fetchone() == (1e20,)
+    assert conn.execute("SELECT " + "1" * 4301).fetchone() == (float("inf"),)
+    assert conn.execute("SELECT -9223372036854775808").fetchone() == (-(2**63),)
+    with pytest.raises(memtables.SQLSyntaxError, match="hex literal too big"):
+        conn.execute("SELECT 0x1" + "0" * 16)
+
+
+def test_sql_that_is_not_a_string_is_refused(conn):
+    for bad in (["SELECT 1"], {"a": 1}, b"SELECT 1", None):
+        with pytest.raises(memtables.ProgrammingError, match="SQL must be a str"):
+            conn.execute(bad)
+
+
+# ---------------------------------------------------------------- schema expressions (#14)
+@pytest.mark.parametrize(
+    "sql, match",
+    [
+        ("CREATE VIEW v AS SELECT ?", "parameters are not allowed in views"),
+        ("CREATE VIEW v AS SELECT :x", "parameters are not allowed in views"),
+        ("CREATE TABLE t (a INTEGER CHECK (a > ?1))", "parameters are not allowed in CHECK"),
+        ("CREATE TABLE t (a INTEGER, CHECK (a > :x))", "parameters are not allowed in CHECK"),
+        ("CREATE TABLE t (a INTEGER DEFAULT (?))", "parameters are not allowed in a DEFAULT"),
+        ("CREATE TABLE t (a INTEGER CHECK (a IN (SELECT 1)))", "subqueries are not allowed"),
+        ("CREATE TABLE t (a INTEGER CHECK ((SELECT 1) = a))", "subqueries are not allowed"),
+        ("CREATE TABLE t (a INTEGER, CHECK (EXISTS (SELECT 1)))", "subqueries are not allowed"),
+        ("CREATE TABLE t (a INTEGER DEFAULT ((SELECT 1)))", "subqueries are not allowed"),
+    ],
+)
+def test_schema_expressions_refuse_parameters_and_subqueries(conn, sql, match):
+    with pytest.raises(memtables.ProgrammingError, match=match):
+        conn.execute(sql)
+    assert conn.execute("SELECT count(*) FROM sys.tables").fetchone() == (0,)
+
+
+def test_create_table_as_takes_parameters_like_a_query(conn):
+    with pytest.raises(memtables.ProgrammingError, match="positional parameters"):
+        conn.execute("CREATE TABLE x AS SELECT ? AS y", {"a": 1})
+    with pytest.raises(memtables.ProgrammingError, match="incorrect number of bindings"):
+        conn.execute("CREATE TABLE x AS SELECT ? AS y")
+    conn.execute("CREATE TABLE x AS SELECT ? AS y", (5,))
+    conn.execute("CREATE TABLE z AS SELECT :a AS y", {"a": 7})
+    assert conn.execute("SELECT x.y, z.y FROM x, z").fetchone() == (5, 7)
+
+
+def test_group_concat_with_null_separator_joins_with_nothing(conn):
+    conn.execute("CREATE TABLE t (s TEXT)")
+    conn.execute("INSERT INTO t VALUES ('a'), ('b')")
+    assert conn.execute("SELECT group_concat(s, NULL) FROM t").fetchone() == ("ab",)
+
+
+def test_subquery_in_aggregate_output_sees_the_group(conn):
+    conn.execute("CREATE TABLE empty (a INTEGER)")
+    assert conn.execute("SELECT count(*), (SELECT a) FROM empty").fetchone() == (0, None)
+    conn.execute("CREATE TABLE t (g INTEGER, a INTEGER)")
+    conn.execute("INSERT INTO t VALUES (1, 10), (2, 20)")
+    rows = conn.execute("SELECT g, (SELECT a + 1) FROM t GROUP BY g ORDER BY g").fetchall()
+    assert rows == [(1, 11), (2, 21)]
