@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from .errors import DataError, NotSupportedError
+from .errors import DataError, NotSupportedError, ProgrammingError
 from .gcpause import gc_paused
 from .types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP, SqlType
 
@@ -77,20 +77,17 @@ def rows_to_table(names: Sequence[str], types: Sequence, rows: Sequence[tuple]) 
 
 
 def rows_to_batches(names, types, rows: Sequence[tuple], size: int) -> pa.RecordBatchReader:
-    """Row tuples as a stream of record batches of at most ``size`` rows."""
+    """Row tuples as a stream of record batches of at most ``size`` rows.
+
+    Columns are typed from all the rows at once: a column whose values disagree (an ANY
+    column, mixed VALUES) gets one type for the whole stream, never one per batch.
+    """
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise ProgrammingError(f"rows_per_batch must be an integer, not {type(size).__name__}")
     if size <= 0:
-        raise DataError("rows_per_batch must be positive")
-    first = rows_to_table(names, types, rows[:size])
-    schema = first.schema
-
-    def batches():
-        for start in range(0, max(len(rows), 1), size):
-            part = first if start == 0 else rows_to_table(names, types, rows[start : start + size])
-            if start and part.schema != schema:
-                part = part.cast(schema)
-            yield from part.to_batches()
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
+        raise ProgrammingError("rows_per_batch must be positive")
+    table = rows_to_table(names, types, rows)
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=size))
 
 
 # ---------------------------------------------------------------- Arrow → memtables
@@ -187,8 +184,6 @@ def load(table, txn, reader: pa.RecordBatchReader) -> int:
     defaults. Values are checked like any insert, so a value that does not fit raises and
     the caller rolls the whole load back.
     """
-    from .errors import ProgrammingError
-
     columns = table.columns
     positions = []
     for name in reader.schema.names:

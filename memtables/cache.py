@@ -59,16 +59,21 @@ def parse_size(value: Any) -> int:
     if isinstance(value, bool):
         raise ProgrammingError(f"invalid memory size {value!r}")
     if isinstance(value, (int, float)):
-        return int(value)
-    text = str(value).strip().upper().replace(" ", "")
-    num = text.rstrip("KMGB")
-    unit = text[len(num) :]
-    if unit not in _SIZE_UNITS or not num:
-        raise ProgrammingError(f"invalid memory size {value!r} (use bytes, or e.g. '64MB')")
-    try:
-        return int(float(num) * _SIZE_UNITS[unit])
-    except ValueError:
-        raise ProgrammingError(f"invalid memory size {value!r}") from None
+        size = value
+    else:
+        text = str(value).strip().upper().replace(" ", "")
+        num = text.rstrip("KMGB")
+        unit = text[len(num) :]
+        if unit not in _SIZE_UNITS or not num:
+            raise ProgrammingError(f"invalid memory size {value!r} (use bytes, or e.g. '64MB')")
+        try:
+            size = float(num) * _SIZE_UNITS[unit]
+        except ValueError:
+            raise ProgrammingError(f"invalid memory size {value!r}") from None
+    # a bound must be a real number of bytes: inf, NaN and negatives bound nothing sensible
+    if not (0 <= size < 1 << 63):
+        raise ProgrammingError(f"invalid memory size {value!r} (a non-negative number of bytes)")
+    return int(size)
 
 
 class _LFU:

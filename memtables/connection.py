@@ -656,32 +656,45 @@ class Cursor:
         return self
 
     def executescript(self, script: str) -> Cursor:
-        """Commit any open transaction, then run each statement of ``script`` in turn."""
+        """Commit any open transaction, then run each statement of ``script`` in turn.
+
+        The whole script is parsed first, so a syntax error anywhere runs nothing; each
+        statement is then compiled just before it runs (it may use tables made by earlier
+        ones). Scripts take no parameters.
+        """
         conn = self._conn
         if self._closed or conn._closed:
             raise ProgrammingError("cannot operate on a closed cursor")
+        if type(script) is not str:
+            raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
         sql = conn._db._sql
         nodes = sql.parse(script)
         if conn._txn is not None and not conn._explicit:
             conn.commit()
         for node in nodes:
             stmt = sql.prepare_node(node, conn._engine)
+            if stmt.n_params:  # checked before anything of this statement runs
+                raise ProgrammingError("scripts cannot use parameters")
+            stmt._description = _description(stmt)
             self._run_prepared(stmt)
         return self
 
     def _run_prepared(self, stmt) -> None:
-        if stmt.kind == "query":
-            conn = self._conn
-            txn = conn._txn or conn._begin()
-            self._rows = stmt.run((), txn)
-            self._pos = 0
-            self.description = _description(stmt)
-            if stmt.n_params:
-                raise ProgrammingError("scripts cannot use parameters")
-        else:
-            if stmt.n_params:
-                raise ProgrammingError("scripts cannot use parameters")
+        if stmt.kind != "query":
             self._execute_other(stmt, ())
+            return
+        conn = self._conn
+        txn = conn._txn or conn._begin()
+        try:
+            rows = stmt.run((), txn)
+        except Error:
+            raise
+        except Exception as e:
+            raise _internal(e) from e
+        self._rows = rows
+        self._pos = 0
+        self.rowcount = -1
+        self.description = stmt._description
 
     # ------------------------------------------------------------ fetching
     def _result(self) -> list:
@@ -707,6 +720,8 @@ class Cursor:
         """Up to ``size`` (default ``arraysize``) further rows."""
         rows = self._result()
         n = self.arraysize if size is None else size
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ProgrammingError(f"fetchmany size must be a non-negative integer, not {n!r}")
         i = self._pos
         out = rows[i : i + n]
         self._pos = i + len(out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
@@ -148,8 +149,13 @@ def _cache_options(name: str, options: dict, pk) -> dict:
     for key in ("max_rows", "default_ttl", "lfu_decay"):
         if options.get(key) is not None:
             v = options[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise ProgrammingError(f"cache option {key} must be a non-negative number")
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float))
+                or not math.isfinite(v)
+                or v < 0
+            ):
+                raise ProgrammingError(f"cache option {key} must be a finite, non-negative number")
             out[key] = int(v) if key == "max_rows" else float(v)
     if options.get("max_memory") is not None:
         out["max_memory"] = parse_size(options["max_memory"])
