@@ -135,11 +135,21 @@ def to_reader(data: Any) -> pa.RecordBatchReader:
     if isinstance(data, pa.RecordBatch):
         return pa.RecordBatchReader.from_batches(data.schema, [data])
     if hasattr(data, "__arrow_c_stream__"):
-        return pa.RecordBatchReader.from_stream(data)
+        try:  # the exporter converts here: a pandas object column of mixed values fails
+            return pa.RecordBatchReader.from_stream(data)
+        except (pa.ArrowException, TypeError, ValueError) as e:
+            raise DataError(
+                f"cannot read Arrow data from {type(data).__name__}: {_first_line(e)}"
+            ) from None
     raise NotSupportedError(
         f"cannot read Arrow data from {type(data).__name__}: pass a pyarrow Table, "
         "RecordBatchReader, or an object with __arrow_c_stream__"
     )
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 def batch_rows(batch: pa.RecordBatch, positions: Sequence[int] | None = None) -> Iterable[tuple]:
@@ -211,7 +221,10 @@ def load(table, txn, reader: pa.RecordBatchReader) -> int:
     n = 0
     simple = positions == list(range(width)) and not fill
     with gc_paused():
-        n = _insert_batches(reader, insert, txn, simple, positions, fill, width)
+        try:
+            n = _insert_batches(reader, insert, txn, simple, positions, fill, width)
+        except pa.ArrowException as e:  # a stream that fails while being read
+            raise DataError(f"cannot read Arrow data: {_first_line(e)}") from None
     return n
 
 

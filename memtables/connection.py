@@ -292,6 +292,9 @@ class Connection:
 
         if mode not in ("create", "append", "replace"):
             raise ProgrammingError(f"mode must be 'create', 'append' or 'replace', not {mode!r}")
+        if not isinstance(name, str):
+            raise ProgrammingError(f"table name must be a str, not {type(name).__name__}")
+        primary_key = _key_columns(primary_key)
         self._check()
         reader = AR.to_reader(data)
         txn = self._txn or self._begin()
@@ -419,6 +422,22 @@ def _looks_like_query(text: str) -> bool:
     return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
 
 
+def _key_columns(primary_key) -> list[str] | None:
+    """``from_arrow``'s primary_key as a list of column names (None: no key)."""
+    if primary_key is None:
+        return None
+    keys = [primary_key] if isinstance(primary_key, str) else primary_key
+    if isinstance(keys, (bytes, Mapping)) or not isinstance(keys, Iterable):
+        raise ProgrammingError(
+            "primary_key must be a column name or a sequence of column names, "
+            f"not {type(primary_key).__name__}"
+        )
+    keys = list(keys)
+    if not keys or not all(isinstance(k, str) for k in keys):
+        raise ProgrammingError(f"primary_key must name one or more columns, not {primary_key!r}")
+    return keys
+
+
 def _create_from_arrow(name: str, schema, primary_key) -> str:
     """CREATE TABLE typed from an Arrow schema."""
     from .arrow import sql_type
@@ -426,8 +445,7 @@ def _create_from_arrow(name: str, schema, primary_key) -> str:
 
     cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
     if primary_key:
-        keys = [primary_key] if isinstance(primary_key, str) else list(primary_key)
-        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in keys) + ")")
+        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
     return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
 
 
