@@ -639,6 +639,13 @@ class Cursor:
         stmt = conn._prepare(sql)
         if stmt.kind != "dml":
             raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
+        if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+            seq_of_parameters, Iterable
+        ):
+            raise ProgrammingError(
+                "executemany() takes a sequence of parameter sets, "
+                f"not {type(seq_of_parameters).__name__}"
+            )
         txn = conn._txn or conn._begin()
         mark = txn.savepoint()
         total = 0
@@ -687,12 +694,12 @@ class Cursor:
             raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
         sql = conn._db._sql
         nodes = sql.parse(script)
+        if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
+            raise ProgrammingError("scripts cannot use parameters")
         if conn._txn is not None and not conn._explicit:
             conn.commit()
         for node in nodes:
             stmt = sql.prepare_node(node, conn._engine)
-            if stmt.n_params:  # checked before anything of this statement runs
-                raise ProgrammingError("scripts cannot use parameters")
             stmt._description = _description(stmt)
             self._run_prepared(stmt)
         return self
@@ -786,9 +793,10 @@ class Cursor:
 
         rows = self._result()
         i = self._pos
-        self._pos = len(rows)
         names, types = self._arrow_columns()
-        return rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+        reader = rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+        self._pos = len(rows)  # consumed only once the batches exist
+        return reader
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule stream protocol: polars, pandas and DuckDB read a cursor.

@@ -36,6 +36,13 @@ def parse(text: str) -> list:
     return _guarded(lambda: _parser.parse(text))
 
 
+def uses_parameters(node) -> bool:
+    """True when a parsed statement has a ``?`` or ``:name`` anywhere in it."""
+    from . import ast as A
+
+    return _parser.find_node(node, A.Param) is not None
+
+
 def _guarded(step):
     """Run one preparation step so that only ``memtables.Error`` subclasses come out.
 
@@ -60,4 +67,13 @@ def _systables(engine):
     return st
 
 
-__all__ = ["prepare", "prepare_node", "parse", "parse_one", "Result", "Statement", "TOO_DEEP"]
+__all__ = [
+    "prepare",
+    "prepare_node",
+    "parse",
+    "parse_one",
+    "uses_parameters",
+    "Result",
+    "Statement",
+    "TOO_DEEP",
+]

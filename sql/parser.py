@@ -90,7 +90,7 @@ def _collect_params(node, out: list) -> None:
 _SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
 
 
-def _first(node, kinds):
+def find_node(node, kinds):
     """The first node of one of ``kinds`` inside ``node``, or None."""
     if isinstance(node, kinds):
         return node
@@ -103,7 +103,7 @@ def _first(node, kinds):
     else:
         return None
     for x in items:
-        hit = _first(x, kinds)
+        hit = find_node(x, kinds)
         if hit is not None:
             return hit
     return None
@@ -112,9 +112,9 @@ def _first(node, kinds):
 def _refuse(e, where: str) -> None:
     """Schema expressions are stored and rerun on every write: they cannot take a
     statement's parameters, nor read other rows (SQLite's rules)."""
-    if _first(e, A.Param) is not None:
+    if find_node(e, A.Param) is not None:
         raise ProgrammingError(f"parameters are not allowed in {where}")
-    if _first(e, _SUBQUERIES) is not None:
+    if find_node(e, _SUBQUERIES) is not None:
         raise ProgrammingError(f"subqueries are not allowed in {where}")
 
 
@@ -705,7 +705,7 @@ class _Builder(Transformer):
         return A.DropIndex(name, bool(ie))
 
     def create_view(self, ine, qname, columns, sel):
-        if _first(sel, A.Param) is not None:
+        if find_node(sel, A.Param) is not None:
             raise ProgrammingError("parameters are not allowed in views")
         return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
 
