@@ -91,8 +91,8 @@ class KeyValue:
     # ------------------------------------------------------------ arguments
     def _key(self, key: Any, write: bool = False) -> Any:
         """``key`` as the key column stores it. Writing a key that does not fit the column's
-        type is a DataError; looking one up finds nothing, as in a dict. A key that cannot be
-        hashed is a DataError either way."""
+        type is a DataError (a NULL one, the table's NotNullViolation); looking one up finds
+        nothing, as in a dict. A key that cannot be hashed is a DataError either way."""
         if type(key) is self._key_pytype:
             return key
         try:
@@ -101,8 +101,6 @@ class KeyValue:
             if write:
                 raise DataError(f"cache {self.name}: bad key: {e}") from None
             k = key
-        if k is None and write:
-            raise DataError(f"cache {self.name}: a key cannot be NULL")
         try:
             hash(k)
         except TypeError:

@@ -16,6 +16,7 @@ import pytest
 import memtables
 from memtables import (
     DataError,
+    NotNullViolation,
     NotSupportedError,
     OperationalError,
     ProgrammingError,
@@ -79,7 +80,8 @@ KV_CASES = {
     "unhashable key (contains)": (DataError, lambda c: {} in c.cache("kv")),
     "unhashable key (delete)": (DataError, lambda c: c.cache("kv").delete({"a": 1})),
     "key of the wrong type (set)": (DataError, lambda c: c.cache("kv").set(1, "v")),
-    "NULL key (set)": (DataError, lambda c: c.cache("kv").set(None, "v")),
+    "NULL key (set)": (NotNullViolation, lambda c: c.cache("kv").set(None, "v")),
+    "NULL key (incr)": (NotNullViolation, lambda c: c.cache("n").incr(None)),
     "value of the wrong type": (DataError, lambda c: c.cache("kv").set("a", 5)),
     "huge ttl": (DataError, lambda c: c.cache("kv").set("a", "z", ttl=10**400)),
     "NaN ttl": (DataError, lambda c: c.cache("kv").set("a", "z", ttl=math.nan)),
@@ -136,6 +138,7 @@ def test_set_many_takes_pairs_like_dict_update(db):
 # ---------------------------------------------------------------- from_arrow (#17)
 def _pandas_mixed():
     import pandas as pd
+
     return pd.DataFrame({"id": [1, "x", None]})
 
 
