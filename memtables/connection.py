@@ -266,6 +266,10 @@ class Connection:
     # ------------------------------------------------------------ Arrow
     def to_arrow(self, source: str, parameters: Any = ()):
         """A table's rows, or a query's, as a ``pyarrow.Table`` read from one snapshot."""
+        if not isinstance(source, str):
+            raise ProgrammingError(
+                f"to_arrow takes a table name or a query, not {type(source).__name__}"
+            )
         text = source.strip()
         if not _looks_like_query(text):
             from .sql.render import name as quote

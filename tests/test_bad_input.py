@@ -182,6 +182,8 @@ ARROW_CASES = {
         UniqueViolation,
         lambda c: c.from_arrow("t", _arrow(id=[7, 7]), mode="replace", primary_key="id"),
     ),
+    "to_arrow(None)": (ProgrammingError, lambda c: c.to_arrow(None)),
+    "to_arrow of a missing table": (UndefinedTable, lambda c: c.to_arrow("nope")),
 }
 
 
