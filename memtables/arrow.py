@@ -87,6 +87,7 @@ def rows_to_batches(names, types, rows: Sequence[tuple], size: int) -> pa.Record
     if size <= 0:
         raise ProgrammingError("rows_per_batch must be positive")
     table = rows_to_table(names, types, rows)
+    size = min(size, max(len(rows), 1))  # Arrow takes a C long: 10**20 rows means "all"
     return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=size))
 
 

@@ -296,6 +296,11 @@ def test_record_batches_over_mixed_values_share_one_type(db):
     assert table.column(0).to_pylist() == ["1", "a", "2.5"]
 
 
+def test_record_batches_of_a_huge_size_hold_everything(db):
+    reader = db.execute("SELECT id FROM t ORDER BY id").fetch_record_batch(10**20)
+    assert reader.read_all().column(0).to_pylist() == [1, 2]
+
+
 def test_fetch_after_a_statement_without_rows(db):
     cur = db.execute("UPDATE t SET r = r")
     check(db, ProgrammingError, lambda c: cur.fetchall())
