@@ -245,8 +245,6 @@ class KeyValue:
         any); ``keepttl`` keeps an existing key's expiry instead."""
         if type(key) is not self._key_pytype:
             key = self._key(key, write=True)
-        if ttl is not None:
-            _seconds(ttl)
         conn = self.conn
         if conn._txn is None and not keepttl and not conn._closed:
             expires = None if ttl is None and self.cache.default_ttl is None else self._expiry(ttl)
@@ -277,8 +275,6 @@ class KeyValue:
                     f"not {type(mapping).__name__}"
                 ) from None
         pairs = [(self._key(k, write=True), v) for k, v in mapping.items()]
-        if ttl is not None:
-            _seconds(ttl)
 
         def run(txn):
             expires = self._expiry(ttl)
@@ -302,7 +298,7 @@ class KeyValue:
 
     def expire(self, key: Any, seconds: float) -> bool:
         """Give ``key`` a TTL of ``seconds``; False when it is absent."""
-        return self._retime(self._key(key), self.cache.clock() + _seconds(seconds))
+        return self._retime(self._key(key), self._expiry(seconds))
 
     def persist(self, key: Any) -> bool:
         """Remove ``key``'s TTL; False when it is absent."""
@@ -323,7 +319,11 @@ class KeyValue:
         if len(self._value_pos) != 1:
             raise ProgrammingError(f"incr needs a single value column; {self.name} has several")
         key = self._key(key, write=True)
-        if isinstance(n, bool) or not isinstance(n, (int, float)) or not math.isfinite(n):
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, (int, float))
+            or (type(n) is float and not math.isfinite(n))
+        ):
             raise DataError(f"incr takes a finite number, not {n!r}")
 
         def run(txn):

@@ -104,6 +104,8 @@ KV_CASES = {
     "incr by text": (DataError, lambda c: c.cache("n").incr("hits", "x")),
     "incr by NaN": (DataError, lambda c: c.cache("n").incr("hits", math.nan)),
     "incr past 64 bits": (DataError, lambda c: c.cache("n").incr("hits", 2**63)),
+    "incr by a huge int": (DataError, lambda c: c.cache("n").incr("hits", 10**400)),
+    "incr by infinity": (DataError, lambda c: c.cache("n").incr("hits", -math.inf)),
     "incr of text": (DataError, lambda c: c.cache("kv").incr("a")),
     "cache(None)": (ProgrammingError, lambda c: c.cache(None)),
     "cache(int)": (ProgrammingError, lambda c: c.cache(5)),

@@ -233,6 +233,24 @@ def test_too_deep_statement_is_a_clear_error(conn, sql):
     assert conn.execute("SELECT 1").fetchone() == (1,)  # and the connection still works
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT " + "NOT " * 400 + "1",
+        "SELECT " + "(SELECT " * 100 + "1" + ")" * 100,
+        "SELECT " + " OR ".join(["0"] * 400),
+    ],
+)
+def test_deep_statements_from_the_issue_answer_or_fail_cleanly(conn, sql):
+    # how deep Python's stack lets a statement go depends on the caller; either way only a
+    # result or the clear error may come out (before: RecursionError, or an InternalError
+    # quoting generated Python source)
+    try:
+        conn.execute(sql).fetchall()
+    except memtables.OperationalError as e:
+        assert str(e) == "statement too deeply nested"
+
+
 def test_moderately_deep_statements_work(conn):
     assert conn.execute("SELECT " + "NOT " * 100 + "1").fetchone() == (1,)
     assert conn.execute("SELECT " + "(SELECT " * 40 + "7" + ")" * 40).fetchone() == (7,)
