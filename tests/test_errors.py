@@ -251,6 +251,20 @@ def test_deep_statements_from_the_issue_answer_or_fail_cleanly(conn, sql):
         assert str(e) == "statement too deeply nested"
 
 
+def test_joins_of_twenty_tables_work_and_more_get_a_clear_error(conn):
+    conn.execute("CREATE TABLE t (a INTEGER)")
+    conn.execute("INSERT INTO t VALUES (1)")
+
+    def join(n: int) -> str:
+        return "SELECT count(*) FROM t AS a0 " + " ".join(
+            f"JOIN t AS a{i} ON a{i}.a = a{i - 1}.a" for i in range(1, n)
+        )
+
+    assert conn.execute(join(20)).fetchone() == (1,)
+    with pytest.raises(memtables.NotSupportedError, match="join of more than 20 tables"):
+        conn.execute(join(21))
+
+
 def test_moderately_deep_statements_work(conn):
     assert conn.execute("SELECT " + "NOT " * 100 + "1").fetchone() == (1,)
     assert conn.execute("SELECT " + "(SELECT " * 40 + "7" + ")" * 40).fetchone() == (7,)
