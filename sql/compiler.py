@@ -784,20 +784,21 @@ class Compiler:
                 parts.append((f"eq({bind}, {self.expr(cond)}) is True", self.expr(result)))
         else:
             parts = [(self.truth(c), self.expr(r)) for c, r in e.whens]
-        for cond, result in reversed(parts):
-            out = f"({result} if {cond} else {out})"
-        return out
+        # one flat chain (a if c1 else b if c2 else ...): Python's conditional expression
+        # nests to the right by itself, and parentheses per WHEN would stop at about 200
+        chain = "".join(f"({result}) if {cond} else " for cond, result in parts)
+        return f"({chain}{out})"
 
     def _e_Cast(self, e: B.Cast) -> str:
         return f"{self.prog.const(e.fn)}({self.expr(e.expr)})"
 
     def _e_Func(self, e: B.Func) -> str:
-        if e.special == "coalesce":
-            out = self.expr(e.args[-1])
-            for a in reversed(e.args[:-1]):
+        if e.special == "coalesce":  # a flat chain, as for CASE
+            chain = []
+            for a in e.args[:-1]:
                 t = self.prog.fresh()
-                out = f"({t} if ({t} := {self.expr(a)}) is not None else {out})"
-            return out
+                chain.append(f"{t} if ({t} := {self.expr(a)}) is not None else ")
+            return f"({''.join(chain)}{self.expr(e.args[-1])})"
         fn = self.prog.const(e.fn)
         return f"{fn}({', '.join(self.expr(a) for a in e.args)})"
 

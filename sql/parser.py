@@ -74,17 +74,23 @@ def _number_params(node) -> None:
 
 
 def _collect_params(node, out: list) -> None:
-    if isinstance(node, A.Param):
-        out.append(node)
-    elif isinstance(node, tuple):
-        for x in node:
-            _collect_params(x, out)
-    elif isinstance(node, dict):
-        for x in node.values():
-            _collect_params(x, out)
-    elif hasattr(node, "__dataclass_fields__"):
-        for f in node.__dataclass_fields__:
-            _collect_params(getattr(node, f), out)
+    out.extend(_walk(node, A.Param))
+
+
+def _walk(node, kinds):
+    """Every node of one of ``kinds`` inside ``node`` (depth first, with a stack of our own:
+    a statement can be deeper than Python's recursion limit, hundreds of UNION ALL arms)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kinds):
+            yield node
+        if isinstance(node, tuple):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            stack.extend(reversed(list(node.values())))
+        elif hasattr(node, "__dataclass_fields__"):
+            stack.extend(getattr(node, f) for f in reversed(list(node.__dataclass_fields__)))
 
 
 _SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
@@ -92,21 +98,7 @@ _SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
 
 def find_node(node, kinds):
     """The first node of one of ``kinds`` inside ``node``, or None."""
-    if isinstance(node, kinds):
-        return node
-    if isinstance(node, tuple):
-        items = node
-    elif isinstance(node, dict):
-        items = node.values()
-    elif hasattr(node, "__dataclass_fields__"):
-        items = [getattr(node, f) for f in node.__dataclass_fields__]
-    else:
-        return None
-    for x in items:
-        hit = find_node(x, kinds)
-        if hit is not None:
-            return hit
-    return None
+    return next(_walk(node, kinds), None)
 
 
 def _refuse(e, where: str) -> None:

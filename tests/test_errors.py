@@ -218,6 +218,25 @@ def test_long_and_or_chains_and_in_lists_work(conn):
     )
 
 
+def test_long_case_coalesce_and_compound_selects_work(conn):
+    conn.execute("CREATE TABLE t (a INTEGER, s TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, 'x'), (2, NULL), (999, 'z')")
+    whens = " ".join(f"WHEN a = {i} THEN {i * 10}" for i in range(1000))
+    rows = conn.execute(f"SELECT CASE {whens} END FROM t ORDER BY a").fetchall()
+    assert rows == [(10,), (20,), (9990,)]
+    nulls = ", ".join(["NULL"] * 900)
+    rows = conn.execute(f"SELECT coalesce({nulls}, s, 'none') FROM t ORDER BY a").fetchall()
+    assert rows == [("x",), ("none",), ("z",)]
+    arms = " UNION ALL ".join(f"SELECT {i}" for i in range(1000))
+    rows = conn.execute(f"{arms} UNION ALL SELECT ?", (-1,)).fetchall()
+    assert rows == [(i,) for i in range(1000)] + [(-1,)]
+    # runs of one operator are regrouped; mixed operators keep SQL's left-to-right meaning
+    mixed = "SELECT 1 UNION SELECT 2 UNION ALL SELECT 1 EXCEPT SELECT 2 INTERSECT SELECT 1"
+    assert conn.execute(mixed).fetchall() == [(1,)]
+    with pytest.raises(memtables.ProgrammingError, match="same number of result columns"):
+        conn.execute("SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 1, 2")
+
+
 @pytest.mark.parametrize(
     "sql",
     [
