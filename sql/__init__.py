@@ -13,6 +13,7 @@ error, never as a raw Python exception.
 from __future__ import annotations
 
 from ..errors import Error, InternalError, OperationalError
+from . import ast as A
 from . import parser as _parser
 from .parser import parse_one
 from .statements import Result, Statement, build
@@ -38,8 +39,6 @@ def parse(text: str) -> list:
 
 def uses_parameters(node) -> bool:
     """True when a parsed statement has a ``?`` or ``:name`` anywhere in it."""
-    from . import ast as A
-
     return _parser.find_node(node, A.Param) is not None
 
 
@@ -54,8 +53,10 @@ def _guarded(step):
         return step()
     except Error:
         raise
-    except (RecursionError, MemoryError):
+    except RecursionError:
         raise OperationalError(TOO_DEEP) from None
+    except MemoryError:
+        raise OperationalError("out of memory preparing the statement") from None
     except Exception as e:
         raise InternalError(f"cannot prepare statement: {type(e).__name__}: {e}") from e
 
