@@ -122,6 +122,33 @@ class Program:
         return self.ns
 
 
+#: Expression levels written inline before the rest moves to a function of its own.
+_HOIST_DEPTH = 24
+
+
+def _nodes(e: B.BExpr):
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        stack.extend(c for c in x.children() if c is not None)
+
+
+def _hoistable(e: B.BExpr) -> bool:
+    """False when ``e`` reads a local of the function it is written in (the cache clock)."""
+    return not any(isinstance(x, B.NotExpired) for x in _nodes(e))
+
+
+def _free_names(e: B.BExpr) -> list[str]:
+    """The enclosing function's arguments ``e`` reads besides row slots: parameters, and the
+    transaction for subqueries (a CHECK or DEFAULT function has neither)."""
+    if any(isinstance(x, B.SubqueryExpr) for x in _nodes(e)):
+        return ["p", "tx"]
+    if any(isinstance(x, B.ParamRef) for x in _nodes(e)):
+        return ["p"]
+    return []
+
+
 def _hashable(v: Any) -> bool:
     try:
         hash(v)
@@ -157,6 +184,7 @@ class Compiler:
     def __init__(self, prog: Program | None = None):
         self.prog = prog or Program()
         self._subs: dict[int, str] = {}
+        self._depth = 0  # nesting of the expression being written (see ``_hoist``)
         self.w: FunctionWriter | None = None  # the function being written
 
     # ------------------------------------------------------------ queries
@@ -604,7 +632,31 @@ class Compiler:
     # ------------------------------------------------------------ expressions
     def expr(self, e: B.BExpr) -> str:
         """Python expression computing ``e``'s SQL value."""
-        return getattr(self, "_e_" + type(e).__name__)(e)
+        depth = self._depth
+        if depth >= _HOIST_DEPTH and e.children() and _hoistable(e):
+            return self._hoist(e)
+        self._depth = depth + 1
+        try:
+            return getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth = depth
+
+    def _hoist(self, e: B.BExpr) -> str:
+        """A deep sub-expression as a call of a function of its own.
+
+        Python refuses an expression nested about 200 parentheses deep, and each level of a
+        SQL expression (``1 + 1 + ...``) costs a few; a fresh function starts from zero.
+        """
+        name = self.prog.fresh("deep")
+        args = ", ".join(_free_names(e) + [f"r{s}" for s in sorted(e.slots())])
+        saved = self._depth, self.w
+        self._depth, self.w = 1, None  # no prelude there: uncorrelated subqueries run inline
+        try:
+            body = getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth, self.w = saved
+        self.prog.sources.append(f"def {name}({args}):\n    return {body}")
+        return f"{name}({args})"
 
     def _e_NotExpired(self, e: B.NotExpired) -> str:
         now = self._now(e.cache)

@@ -288,6 +288,20 @@ def test_moderately_deep_statements_work(conn):
     assert conn.execute("SELECT " + "NOT " * 100 + "1").fetchone() == (1,)
     assert conn.execute("SELECT " + "(SELECT " * 40 + "7" + ")" * 40).fetchone() == (7,)
     assert conn.execute("SELECT " + " + ".join(["1"] * 150)).fetchone() == (150,)
+    # deep expressions over columns, parameters and subqueries, in queries, DML and CHECKs
+    conn.execute(
+        "CREATE TABLE t (a INTEGER, b INTEGER CHECK (" + " + ".join(["b"] * 150) + " > 0))"
+    )
+    conn.execute("INSERT INTO t VALUES (1, 1), (NULL, 2)")
+    sums = " + ".join(["a"] * 190)
+    assert conn.execute(f"SELECT {sums} FROM t ORDER BY b").fetchall() == [(190,), (None,)]
+    assert conn.execute(f"SELECT b FROM t WHERE {sums} + ? > 0", (1,)).fetchall() == [(1,)]
+    subs = " + ".join(["(SELECT max(b) FROM t AS x WHERE x.a = t.a)"] * 100)
+    assert conn.execute(f"SELECT {subs} FROM t ORDER BY b").fetchall() == [(100,), (None,)]
+    conn.execute("UPDATE t SET b = " + " + ".join(["b"] * 100) + " WHERE a = 1")
+    with pytest.raises(memtables.CheckViolation):
+        conn.execute("UPDATE t SET b = -b")
+    assert conn.execute("SELECT b FROM t ORDER BY b").fetchall() == [(2,), (100,)]
 
 
 def test_constant_folding_never_escapes_as_a_python_exception(conn):
