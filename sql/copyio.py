@@ -57,7 +57,7 @@ class CopyStatement(Statement):
         self.format = str(fmt).lower()
         if self.format not in ("parquet", "arrow", "csv"):
             raise ProgrammingError(f"unknown COPY format {fmt!r} (use parquet, arrow or csv)")
-        self.header = bool(opts.get("header", True))
+        self.header = _flag("HEADER", opts.get("header", True))
         self.to_file = node.to_file
         if node.to_file:
             select = node.target
@@ -91,6 +91,20 @@ class CopyStatement(Statement):
     def explain(self) -> list[str]:
         way = "TO" if self.to_file else "FROM"
         return [f"COPY {way} {self.path} ({self.format})"]
+
+
+_FLAGS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+
+
+def _flag(option: str, value) -> bool:
+    """A boolean COPY option: TRUE/FALSE, 1/0, or 'on'/'off', 'yes'/'no' (as PostgreSQL)."""
+    if isinstance(value, bool):
+        return value
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _FLAGS:
+        return _FLAGS[value.lower()]
+    raise ProgrammingError(f"COPY option {option} must be true or false, not {value!r}")
 
 
 def _write(table: pa.Table, path: str, fmt: str, header: bool) -> None:

@@ -209,6 +209,7 @@ COPY_CASES = {
     "an unknown format": (ProgrammingError, "COPY t FROM '{tmp}/bad.csv' WITH (FORMAT xml)"),
     "an unknown option": (ProgrammingError, "COPY t FROM '{tmp}/bad.csv' WITH (colour 1)"),
     "FROM into a missing table": (UndefinedTable, "COPY nope FROM '{tmp}/bad.csv'"),
+    "a HEADER that is not a boolean": (ProgrammingError, "COPY t TO '{tmp}/h.csv' WITH (HEADER 5)"),
 }
 
 
@@ -216,6 +217,13 @@ COPY_CASES = {
 def test_copy(db, case):
     error, sql = COPY_CASES[case]
     check(db, error, lambda c: c.execute(sql.replace("{tmp}", str(c.tmp))))
+
+
+def test_copy_header_flags_mean_what_they_say(db):
+    out = db.tmp / "h.csv"
+    for flag, header in (("false", False), ("'false'", False), ("'off'", False), ("1", True)):
+        db.execute(f"COPY t TO '{out}' WITH (HEADER {flag})")
+        assert out.read_text().startswith('"id"') is header, flag
 
 
 # ---------------------------------------------------------------- executemany and parameters
