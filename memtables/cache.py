@@ -19,6 +19,7 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import time
@@ -211,7 +212,11 @@ class Cache:
         self.vrand = _RandomSet() if policy == "volatile-random" else None
         self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
         self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
-        self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
+        # (expiry, tie, key) of every key with a TTL: ties are numbered, so that keys of
+        # different types (an untyped key column) with one expiry are never compared
+        self.by_expiry = SortedList()
+        self._ties: dict[Any, int] = {}
+        self._next_tie = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
 
     # ------------------------------------------------------------ what the table holds
@@ -232,17 +237,19 @@ class Cache:
         if old_exp == exp:
             return
         if old_exp is not None:
-            self.by_expiry.discard((old_exp, key))
+            self.by_expiry.discard((old_exp, self._ties[key], key))
         if exp is None:
             del self.expiry[key]
+            del self._ties[key]
             for order in self._volatile:
                 _remove(order, key)
         else:
             if old_exp is None:
                 for order in self._volatile:
                     _add(order, key)
+                self._ties[key] = next(self._next_tie)
             self.expiry[key] = exp
-            self.by_expiry.add((exp, key))
+            self.by_expiry.add((exp, self._ties[key], key))
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -254,7 +261,7 @@ class Cache:
             _remove(order, key)
         exp = self.expiry.pop(key, None)
         if exp is not None:
-            self.by_expiry.discard((exp, key))
+            self.by_expiry.discard((exp, self._ties.pop(key), key))
             for order in self._volatile:
                 _remove(order, key)
 
@@ -335,12 +342,12 @@ class Cache:
             return iter(self.rand.candidates(self._rnd))
         if p == "volatile-random":
             return iter(self.vrand.candidates(self._rnd))
-        return (k for _exp, k in list(self.by_expiry))
+        return (k for _exp, _tie, k in list(self.by_expiry))
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``)."""
         out = []
-        for exp, key in self.by_expiry:
+        for exp, _tie, key in self.by_expiry:
             if exp > now or len(out) >= limit:
                 break
             out.append(key)
