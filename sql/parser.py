@@ -191,7 +191,10 @@ class _Builder(Transformer):
         return str(tok)
 
     def quoted_ident(self, tok):
-        return _unquote_name(str(tok))
+        name = _unquote_name(str(tok))
+        if "\x00" in name:  # names become file and code labels, where NUL cannot go
+            raise ProgrammingError(f"a name cannot contain a NUL character: {name!r}")
+        return name
 
     def qualified_name(self, a, b):
         return (None, a) if b is None else (a, b)

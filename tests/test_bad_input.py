@@ -268,6 +268,7 @@ EXECUTE_CASES = {
         lambda c: c.executescript("INSERT INTO t VALUES (9, 'n', 9.0); SELECT ?"),
     ),
     "a script that is not a string": (ProgrammingError, lambda c: c.executescript(5)),
+    "a name with a NUL": (ProgrammingError, lambda c: c.execute('CREATE TABLE "a\x00b" (x REAL)')),
     "a view with a parameter": (ProgrammingError, lambda c: c.execute("CREATE VIEW v AS SELECT ?")),
     "CREATE TABLE AS given a dict": (
         ProgrammingError,
