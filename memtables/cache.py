@@ -20,6 +20,7 @@ a row keeps alive, measured the same way for every row.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import sys
 import time
@@ -71,9 +72,8 @@ def parse_size(value: Any) -> int:
             size = float(num) * _SIZE_UNITS[unit]
         except ValueError:
             raise ProgrammingError(f"invalid memory size {value!r}") from None
-    # a bound must be a real number of bytes: inf, NaN and negatives bound nothing sensible
-    if not (0 <= size < 1 << 63):
-        raise ProgrammingError(f"invalid memory size {value!r} (a non-negative number of bytes)")
+    if not math.isfinite(size) or size < 0:  # no byte count to keep, and none to log
+        raise ProgrammingError(f"invalid memory size {value!r} (a finite number of bytes)")
     return int(size)
 
 
