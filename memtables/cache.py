@@ -19,7 +19,6 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import sys
@@ -212,11 +211,7 @@ class Cache:
         self.vrand = _RandomSet() if policy == "volatile-random" else None
         self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
         self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
-        # (expiry, tie, key) of every key with a TTL: ties are numbered, so that keys of
-        # different types (an untyped key column) with one expiry are never compared
-        self.by_expiry = SortedList()
-        self._ties: dict[Any, int] = {}
-        self._next_tie = itertools.count()
+        self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
         self.hits = self.misses = self.evictions = self.expirations = 0
 
     # ------------------------------------------------------------ what the table holds
@@ -237,19 +232,17 @@ class Cache:
         if old_exp == exp:
             return
         if old_exp is not None:
-            self.by_expiry.discard((old_exp, self._ties[key], key))
+            self.by_expiry.discard((old_exp, key))
         if exp is None:
             del self.expiry[key]
-            del self._ties[key]
             for order in self._volatile:
                 _remove(order, key)
         else:
             if old_exp is None:
                 for order in self._volatile:
                     _add(order, key)
-                self._ties[key] = next(self._next_tie)
             self.expiry[key] = exp
-            self.by_expiry.add((exp, self._ties[key], key))
+            self.by_expiry.add((exp, key))
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -261,7 +254,7 @@ class Cache:
             _remove(order, key)
         exp = self.expiry.pop(key, None)
         if exp is not None:
-            self.by_expiry.discard((exp, self._ties.pop(key), key))
+            self.by_expiry.discard((exp, key))
             for order in self._volatile:
                 _remove(order, key)
 
@@ -342,12 +335,12 @@ class Cache:
             return iter(self.rand.candidates(self._rnd))
         if p == "volatile-random":
             return iter(self.vrand.candidates(self._rnd))
-        return (k for _exp, _tie, k in list(self.by_expiry))
+        return (k for _exp, k in list(self.by_expiry))
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``)."""
         out = []
-        for exp, _tie, key in self.by_expiry:
+        for exp, key in self.by_expiry:
             if exp > now or len(out) >= limit:
                 break
             out.append(key)

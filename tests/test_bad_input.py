@@ -229,12 +229,6 @@ def test_copy_header_flags_mean_what_they_say(db):
 # ---------------------------------------------------------------- executemany and parameters
 INSERT = "INSERT INTO t VALUES (?, ?, ?)"
 EXECUTE_CASES = {
-    "SQL TTL of text": (DataError, lambda c: c.execute("INSERT INTO kv VALUES ('c', 'x') TTL 'x'")),
-    "SQL TTL of NaN": (
-        DataError,
-        lambda c: c.execute("INSERT INTO kv VALUES ('c', 'x') TTL ?", (math.nan,)),
-    ),
-    "SQL TTL infinite": (DataError, lambda c: c.execute("UPDATE kv SET value = 'y' TTL 1e400")),
     "executemany: a short row after a good one": (
         ProgrammingError,
         lambda c: c.executemany(INSERT, [(10, "a", 1.0), (11, "b")]),
@@ -361,17 +355,3 @@ def test_closed_connection(db, case):
     kv = other.cache("kv")
     other.close()
     check(db, ProgrammingError, lambda c: CLOSED_CONNECTION[case](other, kv))
-
-
-def test_untyped_cache_keys_of_several_types_can_share_an_expiry():
-    # the expiry order once compared the keys themselves: '*' < 1 raised a raw TypeError
-    conn = memtables.connect(clock=memtables.ManualClock(0))
-    conn.execute(
-        "CREATE CACHE TABLE c (k PRIMARY KEY) WITH (max_rows = 2, eviction = 'volatile-ttl')"
-    )
-    conn.execute("INSERT INTO c VALUES ('*'), (1) TTL 5")
-    conn.execute("INSERT INTO c VALUES (x'00') TTL 5")  # evicts one of the two
-    assert conn.execute("SELECT count(*) FROM c").fetchone() == (2,)
-    with pytest.raises(memtables.IntegrityError):
-        conn.execute("INSERT INTO c VALUES (2.5), (x'00') TTL 5")  # undone, expiry and all
-    assert conn.execute("SELECT count(*) FROM c").fetchone() == (2,)
