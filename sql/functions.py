@@ -44,12 +44,23 @@ def f_nullif(a: Any, b: Any) -> Any:
     return None if a is not None and b is not None and compare(a, b) == 0 else a
 
 
+def _whole(v: Any) -> int:
+    """A count or position argument as an integer: infinities clamp to +-2**62, which is
+    past any string or digit count, and NaN is 0 (int() of them would raise)."""
+    x = to_number(v)
+    if type(x) is float:
+        if x != x:
+            return 0
+        return int(max(-(2.0**62), min(2.0**62, x)))
+    return int(x)
+
+
 def f_round(x: Any, n: Any = 0) -> Any:
     """SQLite round(): half away from zero, always REAL."""
     if x is None or n is None:
         return None
     x = float(to_number(x))
-    n = int(to_number(n))
+    n = _whole(n)
     if n < 0:
         n = 0
     # past 2**52 every float is already whole (and Decimal would need 300 digits for 1e308)
@@ -65,12 +76,12 @@ def f_substr(s: Any, start: Any, length: Any = None) -> Any:
         return None
     if type(s) is not bytes:
         s = to_text(s)
-    p1 = int(to_number(start))
+    p1 = _whole(start)
     neg = False
     if length is None:
         p2 = 1 << 62
     else:
-        p2 = int(to_number(length))
+        p2 = _whole(length)
         if p2 < 0:
             p2, neg = -p2, True
     n = len(s)
