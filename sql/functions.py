@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from ..errors import DataError
 from ..types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP
-from .runtime import INT_MAX, INT_MIN, compare, to_number, to_text
+from .runtime import INT_MAX, INT_MIN, cast_integer, compare, to_number, to_text
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -44,23 +44,12 @@ def f_nullif(a: Any, b: Any) -> Any:
     return None if a is not None and b is not None and compare(a, b) == 0 else a
 
 
-def _whole(v: Any) -> int:
-    """A count or position argument as an integer: infinities clamp to +-2**62, which is
-    past any string or digit count, and NaN is 0 (int() of them would raise)."""
-    x = to_number(v)
-    if type(x) is float:
-        if x != x:
-            return 0
-        return int(max(-(2.0**62), min(2.0**62, x)))
-    return int(x)
-
-
 def f_round(x: Any, n: Any = 0) -> Any:
     """SQLite round(): half away from zero, always REAL."""
     if x is None or n is None:
         return None
     x = float(to_number(x))
-    n = _whole(n)
+    n = cast_integer(to_number(n))  # clamped to 64 bits: round(x, 1e400) is not an error
     if n < 0:
         n = 0
     # past 2**52 every float is already whole (and Decimal would need 300 digits for 1e308)
@@ -76,12 +65,12 @@ def f_substr(s: Any, start: Any, length: Any = None) -> Any:
         return None
     if type(s) is not bytes:
         s = to_text(s)
-    p1 = _whole(start)
+    p1 = cast_integer(to_number(start))  # a REAL position is truncated, clamped to 64 bits
     neg = False
     if length is None:
         p2 = 1 << 62
     else:
-        p2 = _whole(length)
+        p2 = cast_integer(to_number(length))
         if p2 < 0:
             p2, neg = -p2, True
     n = len(s)
