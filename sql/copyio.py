@@ -82,8 +82,8 @@ class CopyStatement(Statement):
         reader = _read(self.path, self.format, self.header, self.table)
         try:
             n = load(self.table, tx, reader)
-        except pa.ArrowException as e:
-            raise DataError(f"{_shown(self.path)}: {e}") from None
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise DataError(f"{self.path}: {e}") from None
         if self.table.cache is not None:
             enforce(self.table, tx)
         return (None, n, None)
