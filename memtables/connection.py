@@ -694,18 +694,15 @@ class Cursor:
         return self
 
     def executescript(self, script: str) -> Cursor:
-        """Commit any open transaction, then run each statement of ``script`` in turn.
-
-        The whole script is parsed first, so a syntax error anywhere runs nothing; each
-        statement is then compiled just before it runs (it may use tables made by earlier
-        ones). Scripts take no parameters.
-        """
+        """Commit any open transaction, then run each statement of ``script`` in turn."""
         conn = self._conn
         if self._closed or conn._closed:
             raise ProgrammingError("cannot operate on a closed cursor")
+        sql = conn._db._sql
+        # the whole script is parsed and checked first: a syntax error or a parameter
+        # anywhere runs nothing; then each statement compiles just before it runs
         if type(script) is not str:
             raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
-        sql = conn._db._sql
         nodes = sql.parse(script)
         if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
             raise ProgrammingError("scripts cannot use parameters")
