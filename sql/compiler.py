@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
-from ..errors import InternalError, NotSupportedError, OperationalError
+from .. import errors as E
+from ..errors import InternalError
 from ..indexes import NOT_NULL, encode_value
 from ..storage import INF, visible
 from . import bound as B
@@ -105,15 +106,15 @@ class Program:
         try:
             code = compile(src, "<memtables plan>", "exec")
         except (RecursionError, MemoryError):
-            raise OperationalError("statement too deeply nested") from None
+            raise E.OperationalError("statement too deeply nested") from None
         except SyntaxError as e:
             # Python refuses code nested about 200 levels deep, and more than 20 nested loops
             # (one per table of a join); both come from the statement's shape. Any other
             # SyntaxError is a bug in code generation.
             if "too many nested" in str(e) or "too complex" in str(e):
-                raise OperationalError("statement too deeply nested") from None
+                raise E.OperationalError("statement too deeply nested") from None
             if "too many statically nested blocks" in str(e):
-                raise NotSupportedError(
+                raise E.NotSupportedError(
                     "a join of more than 20 tables is not supported (statement too complex)"
                 ) from None
             raise InternalError(f"generated code does not compile: {e}\n{src}") from None

@@ -12,7 +12,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
-from ..errors import Error, ProgrammingError, SQLSyntaxError
+from .. import errors as E
+from ..errors import Error, SQLSyntaxError
 from . import ast as A
 from .lexer import SQLLexer
 from .render import to_sql
@@ -105,9 +106,9 @@ def _refuse(e, where: str) -> None:
     """Schema expressions are stored and rerun on every write: they cannot take a
     statement's parameters, nor read other rows (SQLite's rules)."""
     if find_node(e, A.Param) is not None:
-        raise ProgrammingError(f"parameters are not allowed in {where}")
+        raise E.ProgrammingError(f"parameters are not allowed in {where}")
     if find_node(e, _SUBQUERIES) is not None:
-        raise ProgrammingError(f"subqueries are not allowed in {where}")
+        raise E.ProgrammingError(f"subqueries are not allowed in {where}")
 
 
 def parse_one(text: str):
@@ -116,7 +117,7 @@ def parse_one(text: str):
     if not stmts:
         raise SQLSyntaxError("empty statement: nothing to execute", 1, 1, "")
     if len(stmts) > 1:
-        raise ProgrammingError(
+        raise E.ProgrammingError(
             "you can only execute one statement at a time (use executescript for several)"
         )
     return stmts[0]
@@ -193,7 +194,7 @@ class _Builder(Transformer):
     def quoted_ident(self, tok):
         name = _unquote_name(str(tok))
         if "\x00" in name:  # names become file and code labels, where NUL cannot go
-            raise ProgrammingError(f"a name cannot contain a NUL character: {name!r}")
+            raise E.ProgrammingError(f"a name cannot contain a NUL character: {name!r}")
         return name
 
     def qualified_name(self, a, b):
@@ -701,7 +702,7 @@ class _Builder(Transformer):
 
     def create_view(self, ine, qname, columns, sel):
         if find_node(sel, A.Param) is not None:
-            raise ProgrammingError("parameters are not allowed in views")
+            raise E.ProgrammingError("parameters are not allowed in views")
         return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
 
     def drop_view(self, ie, qname):
