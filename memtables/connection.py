@@ -118,7 +118,9 @@ class Database:
         if stmt is not None:
             cache.move_to_end(text)
             return stmt
-        stmt = self._sql.prepare(text, self.engine)  # raises only memtables errors
+        if type(text) is not str:
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        stmt = self._sql.prepare(text, self.engine)
         self.statements_compiled += 1
         stmt._description = _description(stmt)
         if stmt.kind in ("query", "dml"):
@@ -435,6 +437,17 @@ def _looks_like_query(text: str) -> bool:
     return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
 
 
+def _create_from_arrow(name: str, schema, primary_key) -> str:
+    """CREATE TABLE typed from an Arrow schema."""
+    from .arrow import sql_type
+    from .sql.render import name as quote
+
+    cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
+    if primary_key:
+        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
+    return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
+
+
 def _key_columns(primary_key) -> list[str] | None:
     """``from_arrow``'s primary_key as a list of column names (None: no key)."""
     if primary_key is None:
@@ -449,17 +462,6 @@ def _key_columns(primary_key) -> list[str] | None:
     if not keys or not all(isinstance(k, str) for k in keys):
         raise ProgrammingError(f"primary_key must name one or more columns, not {primary_key!r}")
     return keys
-
-
-def _create_from_arrow(name: str, schema, primary_key) -> str:
-    """CREATE TABLE typed from an Arrow schema."""
-    from .arrow import sql_type
-    from .sql.render import name as quote
-
-    cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
-    if primary_key:
-        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
-    return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
 
 
 def _isolation(level: str) -> str:
