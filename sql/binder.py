@@ -58,6 +58,15 @@ class AggContext:
     def ref(self, index: int, name: str, type_, nullable: bool) -> B.ColRef:
         return B.ColRef(self.slot, index, name, type_, nullable)
 
+    def bare(self, b: B.ColRef) -> B.ColRef:
+        """A column outside any aggregate: its value in the group's first row (NULL when
+        there are no rows), read from the aggregate's output slot."""
+        key = ("bare", b.slot, b.pos)
+        if key not in self._calls:
+            self._calls[key] = len(self.groups) + len(self.extras)
+            self.extras.append(BareColumn(b))
+        return self.ref(self._calls[key], b.name, b.type, True)
+
 
 class Scope:
     """Sources visible to one query block, and the enclosing block's scope."""
@@ -86,6 +95,11 @@ class Scope:
         while scope is not None:
             ref = scope._local(name, table)
             if ref is not None:
+                agg = scope.agg
+                if crossed and agg is not None and ref.slot in agg.row_scope.slots():
+                    # a subquery in an aggregate query's output sees the group, not
+                    # whatever row the scan happened to stop at
+                    ref = agg.bare(ref)
                 for s in crossed:
                     s.outer_refs.add(ref.slot)
                 return ref
@@ -186,11 +200,7 @@ class ExprBinder:
                 return alias
             if b.slot not in agg.row_scope.slots():
                 return b  # an outer reference: constant within this query
-            key = ("bare", b.slot, b.pos)
-            if key not in agg._calls:
-                agg._calls[key] = len(agg.groups) + len(agg.extras)
-                agg.extras.append(BareColumn(b))
-            return agg.ref(agg._calls[key], b.name, b.type, True)
+            return agg.bare(b)
         return None
 
     def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
@@ -337,8 +347,9 @@ class ExprBinder:
                 raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
             fn = getattr(R, "cast_" + t.name.lower())
         if isinstance(x, B.Const):
-            v = fn(x.value)
-            return B.Const(v, type_of_value(v))
+            v = _fold(fn, (x.value,))
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
@@ -366,8 +377,9 @@ class ExprBinder:
             if name == "abs" and t not in (INTEGER, REAL):
                 t = None
         if f.deterministic and all(isinstance(a, B.Const) for a in args):
-            v = f.fn(*(a.value for a in args))
-            return B.Const(v, type_of_value(v) if t is None else t)
+            v = _fold(f.fn, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
@@ -450,6 +462,21 @@ def _agg_type(name: str, args: list):
     if name == "sum":
         return t if t in (INTEGER, REAL) else (INTEGER if t is BOOLEAN else None)
     return t
+
+
+_DEFER = object()
+
+
+def _fold(fn, args) -> Any:
+    """``fn(*args)`` computed now, or ``_DEFER`` when that fails.
+
+    A failing constant is left for run time: then it raises exactly where and as an
+    evaluated expression would (a branch never taken, or a query over no rows, never does).
+    """
+    try:
+        return fn(*args)
+    except Exception:
+        return _DEFER
 
 
 def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:

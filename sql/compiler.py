@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
+from .. import errors as E
 from ..errors import InternalError
 from ..indexes import NOT_NULL, encode_value, same_key
 from ..storage import INF, visible
@@ -105,11 +106,49 @@ class Program:
         src = "\n\n".join(self.sources)
         try:
             code = compile(src, "<memtables plan>", "exec")
-        except SyntaxError as e:  # a bug in code generation, never user input
+        except (RecursionError, MemoryError):
+            raise E.OperationalError("statement too deeply nested") from None
+        except SyntaxError as e:
+            # Python refuses code nested about 200 levels deep, and more than 20 nested loops
+            # (one per table of a join); both come from the statement's shape. Any other
+            # SyntaxError is a bug in code generation.
+            if "too many nested" in str(e) or "too complex" in str(e):
+                raise E.OperationalError("statement too deeply nested") from None
+            if "too many statically nested blocks" in str(e):
+                raise E.NotSupportedError(
+                    "a join of more than 20 tables is not supported (statement too complex)"
+                ) from None
             raise InternalError(f"generated code does not compile: {e}\n{src}") from None
         exec(code, self.ns)
         self.ns["__source__"] = src
         return self.ns
+
+
+#: Expression levels written inline before the rest moves to a function of its own.
+_HOIST_DEPTH = 24
+
+
+def _nodes(e: B.BExpr):
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        stack.extend(c for c in x.children() if c is not None)
+
+
+def _hoistable(e: B.BExpr) -> bool:
+    """False when ``e`` reads a local of the function it is written in (the cache clock)."""
+    return not any(isinstance(x, B.NotExpired) for x in _nodes(e))
+
+
+def _free_names(e: B.BExpr) -> list[str]:
+    """The enclosing function's arguments ``e`` reads besides row slots: parameters, and the
+    transaction for subqueries (a CHECK or DEFAULT function has neither)."""
+    if any(isinstance(x, B.SubqueryExpr) for x in _nodes(e)):
+        return ["p", "tx"]
+    if any(isinstance(x, B.ParamRef) for x in _nodes(e)):
+        return ["p"]
+    return []
 
 
 def _hashable(v: Any) -> bool:
@@ -147,6 +186,7 @@ class Compiler:
     def __init__(self, prog: Program | None = None):
         self.prog = prog or Program()
         self._subs: dict[int, str] = {}
+        self._depth = 0  # nesting of the expression being written (see ``_hoist``)
         self.w: FunctionWriter | None = None  # the function being written
 
     # ------------------------------------------------------------ queries
@@ -596,7 +636,31 @@ class Compiler:
     # ------------------------------------------------------------ expressions
     def expr(self, e: B.BExpr) -> str:
         """Python expression computing ``e``'s SQL value."""
-        return getattr(self, "_e_" + type(e).__name__)(e)
+        depth = self._depth
+        if depth >= _HOIST_DEPTH and e.children() and _hoistable(e):
+            return self._hoist(e)
+        self._depth = depth + 1
+        try:
+            return getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth = depth
+
+    def _hoist(self, e: B.BExpr) -> str:
+        """A deep sub-expression as a call of a function of its own.
+
+        Python refuses an expression nested about 200 parentheses deep, and each level of a
+        SQL expression (``1 + 1 + ...``) costs a few; a fresh function starts from zero.
+        """
+        name = self.prog.fresh("deep")
+        args = ", ".join(_free_names(e) + [f"r{s}" for s in sorted(e.slots())])
+        saved = self._depth, self.w
+        self._depth, self.w = 1, None  # no prelude there: uncorrelated subqueries run inline
+        try:
+            body = getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth, self.w = saved
+        self.prog.sources.append(f"def {name}({args}):\n    return {body}")
+        return f"{name}({args})"
 
     def _e_NotExpired(self, e: B.NotExpired) -> str:
         now = self._now(e.cache)
@@ -788,20 +852,21 @@ class Compiler:
                 parts.append((f"eq({bind}, {self.expr(cond)}) is True", self.expr(result)))
         else:
             parts = [(self.truth(c), self.expr(r)) for c, r in e.whens]
-        for cond, result in reversed(parts):
-            out = f"({result} if {cond} else {out})"
-        return out
+        # one flat chain (a if c1 else b if c2 else ...): Python's conditional expression
+        # nests to the right by itself, and parentheses per WHEN would stop at about 200
+        chain = "".join(f"({result}) if {cond} else " for cond, result in parts)
+        return f"({chain}{out})"
 
     def _e_Cast(self, e: B.Cast) -> str:
         return f"{self.prog.const(e.fn)}({self.expr(e.expr)})"
 
     def _e_Func(self, e: B.Func) -> str:
-        if e.special == "coalesce":
-            out = self.expr(e.args[-1])
-            for a in reversed(e.args[:-1]):
+        if e.special == "coalesce":  # a flat chain, as for CASE
+            chain = []
+            for a in e.args[:-1]:
                 t = self.prog.fresh()
-                out = f"({t} if ({t} := {self.expr(a)}) is not None else {out})"
-            return out
+                chain.append(f"{t} if ({t} := {self.expr(a)}) is not None else ")
+            return f"({''.join(chain)}{self.expr(e.args[-1])})"
         fn = self.prog.const(e.fn)
         return f"{fn}({', '.join(self.expr(a) for a in e.args)})"
 
@@ -946,6 +1011,7 @@ def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -
         inits.append("[]")
         sep = c.expr(agg.args[1]) if len(agg.args) > 1 else c.prog.const(",")
         updates.append(f"if v is not None and {guard}True: a[{i}].append(to_text(v))")
-        finals.append(f"(to_text({sep}).join(a[{i}]) if a[{i}] else None)")
+        # a NULL separator joins with nothing, as in SQLite
+        finals.append(f"((to_text({sep}) or '').join(a[{i}]) if a[{i}] else None)")
     else:
         raise InternalError(f"unknown aggregate {f}")

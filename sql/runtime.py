@@ -586,12 +586,14 @@ def limit_value(v: Any) -> int:
     """A LIMIT/OFFSET operand as an integer (negative LIMIT means no limit)."""
     if v is None:
         return -1
-    n = to_number(v)
-    if type(n) is float:
-        if not n.is_integer():
-            raise DataError(f"LIMIT/OFFSET must be an integer, not {v!r}")
-        n = int(n)
-    return n
+    n = v
+    if type(v) is str and _NUM_PREFIX.fullmatch(v.strip()):
+        n = to_number(v)  # '2' is fine; 'a' is not a number, not zero (SQLite agrees)
+    if isinstance(n, int):
+        return int(n)
+    if type(n) is float and n.is_integer():
+        return int(n)
+    raise DataError(f"datatype mismatch: LIMIT/OFFSET must be an integer, not {v!r}")
 
 
 def first_value(rows: list) -> Any:
