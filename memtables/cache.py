@@ -19,6 +19,7 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import sys
@@ -28,7 +29,7 @@ from typing import Any, Callable
 
 from sortedcontainers import SortedList
 
-from .errors import OperationalError, ProgrammingError, SerializationFailure
+from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
 
 POLICIES = (
     "noeviction",
@@ -44,6 +45,7 @@ ROW_OVERHEAD = 120  # the entry tuple, the dict slot, the key's hash entry
 EXPIRES = "_expires_at"
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 _getsizeof = sys.getsizeof
+_INF = math.inf
 
 
 def row_bytes(row: tuple) -> int:
@@ -74,6 +76,34 @@ def parse_size(value: Any) -> int:
     if not math.isfinite(size) or size < 0:  # no byte count to keep, and none to log
         raise ProgrammingError(f"invalid memory size {value!r} (a finite number of bytes)")
     return int(size)
+
+
+def ttl_seconds(ttl: Any) -> float:
+    """A TTL as a finite, non-negative number of seconds, or DataError.
+
+    An infinite TTL is refused rather than read as "no expiry": NULL already says that, and
+    a deadline that never comes would sit in the expiry order forever.
+    """
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise DataError(f"TTL must be a number of seconds, not {_shown(ttl)}")
+    try:
+        seconds = float(ttl)
+    except OverflowError:  # an int past float range
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds < 0:
+        raise DataError(f"TTL must be a finite, non-negative number of seconds, not {_shown(ttl)}")
+    return seconds
+
+
+def check_expiry(exp: Any) -> None:
+    """Refuse an ``_expires_at`` that is not NULL or a finite number (DataError)."""
+    if exp is not None and not (type(exp) in (int, float) and -math.inf < exp < math.inf):
+        raise DataError(f"{EXPIRES} must be NULL or a finite number of seconds, not {_shown(exp)}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else "a huge number"
 
 
 class _LFU:
@@ -191,6 +221,11 @@ class Cache:
             raise ProgrammingError(
                 f"unknown eviction policy {policy!r}; use one of: {', '.join(POLICIES)}"
             )
+        if default_ttl is not None:
+            try:
+                default_ttl = ttl_seconds(default_ttl)
+            except DataError as e:
+                raise ProgrammingError(f"cache option default_ttl: {e}") from None
         self.policy = policy
         self.max_rows = max_rows
         self.max_memory = max_memory
@@ -200,7 +235,7 @@ class Cache:
         self._next_decay = None
         self._rnd = random.Random(seed)
         self.sizes: dict[Any, int] = {}
-        self.expiry: dict[Any, float] = {}
+        self.expiry: dict[Any, tuple] = {}  # key -> its entry (expiry, seq, key) in by_expiry
         self.memory = 0
         # only the order the policy evicts by is kept (None for the others)
         self.lru = OrderedDict() if policy == "allkeys-lru" else None
@@ -211,12 +246,23 @@ class Cache:
         self.vrand = _RandomSet() if policy == "volatile-random" else None
         self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
         self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
-        self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
+        # (expiry, seq, key) of every key with a TTL. The sequence number breaks ties between
+        # equal expiries (one statement's rows share one), so keys, which need not be
+        # comparable with each other (1 and 'a'), are never compared.
+        self.by_expiry = SortedList()
+        self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
-        """The newest row at ``key`` is now ``row`` (its expiry is its last value)."""
+        """The newest row at ``key`` is now ``row`` (its expiry is its last value).
+
+        An expiry that is not NULL or finite is refused (DataError) before anything changes,
+        so the statement that wrote it rolls back cleanly.  O(log(n)).
+        """
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)
         if size is None:
             size = row_bytes(row)
         old = self.sizes.get(key)
@@ -227,22 +273,24 @@ class Cache:
                 _add(order, key)
         else:
             self.touch(key)
-        exp = row[-1]
-        old_exp = self.expiry.get(key)
-        if old_exp == exp:
-            return
-        if old_exp is not None:
-            self.by_expiry.discard((old_exp, key))
-        if exp is None:
-            del self.expiry[key]
+        old_entry = self.expiry.get(key)
+        if old_entry is None:
+            if exp is None:
+                return
             for order in self._volatile:
-                _remove(order, key)
+                _add(order, key)
         else:
-            if old_exp is None:
+            if old_entry[0] == exp:
+                return
+            self.by_expiry.remove(old_entry)
+            if exp is None:
+                del self.expiry[key]
                 for order in self._volatile:
-                    _add(order, key)
-            self.expiry[key] = exp
-            self.by_expiry.add((exp, key))
+                    _remove(order, key)
+                return
+        entry = (exp, next(self._seq), key)
+        self.expiry[key] = entry
+        self.by_expiry.add(entry)
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -252,11 +300,16 @@ class Cache:
         self.memory -= size
         for order in self._all:
             _remove(order, key)
-        exp = self.expiry.pop(key, None)
-        if exp is not None:
-            self.by_expiry.discard((exp, key))
+        entry = self.expiry.pop(key, None)
+        if entry is not None:
+            self.by_expiry.remove(entry)
             for order in self._volatile:
                 _remove(order, key)
+
+    def expires_in(self, ttl: Any) -> float:
+        """The absolute expiry of a row written now with ``ttl`` seconds to live (DataError
+        unless ``ttl`` is a finite, non-negative number)."""
+        return self.clock() + ttl_seconds(ttl)
 
     # ------------------------------------------------------------ accesses
     def touch(self, key: Any) -> None:
@@ -335,12 +388,12 @@ class Cache:
             return iter(self.rand.candidates(self._rnd))
         if p == "volatile-random":
             return iter(self.vrand.candidates(self._rnd))
-        return (k for _exp, k in list(self.by_expiry))
+        return (k for _exp, _seq, k in list(self.by_expiry))
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``)."""
         out = []
-        for exp, key in self.by_expiry:
+        for exp, _seq, key in self.by_expiry:
             if exp > now or len(out) >= limit:
                 break
             out.append(key)
