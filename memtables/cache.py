@@ -190,6 +190,24 @@ class _RandomSet:
         return items
 
 
+def _keys_of(order) -> set:
+    """The keys an eviction order holds, checking its own structure on the way."""
+    if type(order) is OrderedDict:
+        return set(order)
+    if isinstance(order, _LFU):
+        in_buckets = [k for b in order.buckets.values() for k in b]
+        assert len(in_buckets) == len(order.count), "LFU buckets and counts differ"
+        for c, bucket in order.buckets.items():
+            assert bucket, f"empty LFU bucket {c}"
+            for k in bucket:
+                assert order.count[k] == c, f"LFU key {k!r} in bucket {c}, count {order.count[k]}"
+        return set(order.count)
+    assert len(order.items) == len(order.pos), "random set list and positions differ"
+    for i, k in enumerate(order.items):
+        assert order.pos[k] == i, f"random set position of {k!r} is stale"
+    return set(order.pos)
+
+
 def _add(order, key: Any) -> None:
     if type(order) is OrderedDict:
         order[key] = None
@@ -398,6 +416,49 @@ class Cache:
                 break
             out.append(key)
         return out
+
+    # ------------------------------------------------------------ invariants
+    def _check(self, table: Any = None, bounded: bool = False) -> None:
+        """Assert the bookkeeping is consistent (for tests, after random operations).
+
+        Always: memory is the sum of the row sizes; every eviction order holds exactly the
+        keys it should (``volatile-*`` ones only keys with a TTL); the expiry index is sorted
+        and matches ``expiry``. With ``table``: the tracked keys, sizes and expiries are those
+        of the table's newest rows, committed or not. With ``bounded``: no bound is exceeded.
+        O(n log(n)).
+        """
+        keys = set(self.sizes)
+        assert self.memory == sum(self.sizes.values()), "memory is not the sum of row sizes"
+        assert set(self.expiry) <= keys, "an expiry for a key that holds no row"
+        for key, entry in self.expiry.items():
+            exp = entry[0]
+            assert entry[2] is key or entry[2] == key, f"expiry entry of {key!r} names another key"
+            assert -_INF < exp < _INF, f"non-finite expiry {exp!r} at {key!r}"
+        assert len(self.by_expiry) == len(self.expiry), "expiry index and expiries differ in size"
+        assert set(self.by_expiry) == set(self.expiry.values()), "expiry index out of step"
+        self.by_expiry._check()
+        for order in self._all:
+            assert _keys_of(order) == keys, f"{self.policy} order does not hold every key"
+        for order in self._volatile:
+            assert _keys_of(order) == set(self.expiry), f"{self.policy} order is not the TTL keys"
+        if bounded:
+            assert not self.over(), f"bounds exceeded: {self.stats()}"
+        if table is not None:
+            from .storage import newest_row
+
+            newest = {}
+            for key, e in list(table.rows.items()):
+                row = newest_row(e)
+                if row is not None:
+                    newest[key] = row
+            assert keys == set(newest), "tracked keys are not the table's keys"
+            for key, row in newest.items():
+                assert self.sizes[key] == row_bytes(row), f"stale size at {key!r}"
+                entry = self.expiry.get(key)
+                exp = None if entry is None else entry[0]
+                assert exp == row[-1] and (exp is None) == (row[-1] is None), (
+                    f"expiry of {key!r} is {exp!r}, its row says {row[-1]!r}"
+                )
 
     # ------------------------------------------------------------ statistics
     def stats(self) -> dict:
