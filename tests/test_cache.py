@@ -403,6 +403,7 @@ class TtlLruModel(RuleBasedStateMachine):
         self._expire()
         got = sorted(r[0] for r in self.conn.execute("SELECT k FROM c"))
         assert got == sorted(self.model)
+        self.kv.cache._check(self.kv.table, bounded=True)
 
 
 TestTtlLruModel = TtlLruModel.TestCase
@@ -493,3 +494,23 @@ def test_key_value_face_refuses_a_non_finite_ttl(ttl):
         kv.expire(1, ttl)
     assert kv.ttl(1) == 5.0 and "a" not in kv and len(kv) == 1
     kv.cache._check(kv.table)
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda cache: setattr(cache, "memory", cache.memory + 1),
+        lambda cache: cache.by_expiry.pop(0),
+        lambda cache: cache.lru.popitem(last=False),
+        lambda cache: cache.sizes.__setitem__(2, cache.sizes[2] + 8),
+        lambda cache: cache.expiry.pop(1),
+    ],
+)
+def test_invariant_checker_sees_corruption(corrupt):
+    conn, _clock, kv = cache_db("allkeys-lru", 3)
+    kv.set(1, "x", ttl=5)
+    kv.set(2, "y", ttl=5)
+    kv.cache._check(kv.table, bounded=True)
+    corrupt(kv.cache)
+    with pytest.raises(AssertionError):
+        kv.cache._check(kv.table)

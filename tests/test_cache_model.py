@@ -10,6 +10,8 @@ never a row the policy may not evict.
 from __future__ import annotations
 
 import datetime
+import os
+import tempfile
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -33,15 +35,20 @@ class CacheModel(RuleBasedStateMachine):
         policy=st.sampled_from(memtables.cache_policies()),
         bound=BOUNDS,
         default_ttl=st.sampled_from([None, 3, 1.5]),
+        durable=st.booleans(),
     )
-    def create(self, policy, bound, default_ttl):
+    def create(self, policy, bound, default_ttl, durable):
         self.clock = memtables.ManualClock(1000)
-        self.conn = memtables.connect(clock=self.clock)
+        self.dir = tempfile.TemporaryDirectory() if durable else None
+        self.path = os.path.join(self.dir.name, "db") if durable else None
+        self.conn = memtables.connect(self.path, clock=self.clock)
         options = [f"eviction = '{policy}'"]
         if bound:
             options.append(bound)
         if default_ttl is not None:
             options.append(f"default_ttl = {default_ttl}")
+        if policy.endswith("lfu"):
+            options.append("lfu_decay = 2")  # counts halve within a run
         self.conn.execute(f"CREATE CACHE TABLE c (k PRIMARY KEY, v) WITH ({', '.join(options)})")
         self.conn.commit()
         self.kv = self.conn.cache("c")
@@ -63,12 +70,14 @@ class CacheModel(RuleBasedStateMachine):
 
     def _write(self, action, wrote, change, allowed=()):
         """Run ``action``; on success apply ``change`` to the model, on an allowed error
-        check that nothing changed. ``wrote`` is the key the action writes (never evicted)."""
+        check that nothing changed. ``wrote`` are the keys the action writes (never evicted)."""
         before = self._visible()
         try:
             action()
         except allowed:
             assert self._visible() == before, "a failed write changed the table"
+            # (its evictions were undone with it, though the statistics still count them)
+            self.evictions = self.kv.stats()["evictions"]
             return
         change()
         self._reconcile(wrote)
@@ -81,7 +90,7 @@ class CacheModel(RuleBasedStateMachine):
         self.evictions = evictions
         if gone:
             assert self.policy != "noeviction", f"noeviction lost {gone}"
-            assert wrote not in gone, "the row just written was evicted"
+            assert not gone & set(wrote), "a row just written was evicted"
         for k in gone:
             if self.policy.startswith("volatile"):
                 assert self.model[k][1] is not None, f"{self.policy} evicted {k!r} without TTL"
@@ -111,7 +120,7 @@ class CacheModel(RuleBasedStateMachine):
             lambda: self.conn.execute(
                 f"INSERT INTO c VALUES (?, ?){self._ttl_clause(ttl)}", (k, v)
             ),
-            k,
+            (k,),
             change,
             (memtables.IntegrityError, memtables.OperationalError),
         )
@@ -132,7 +141,9 @@ class CacheModel(RuleBasedStateMachine):
             "INSERT INTO c VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v"
             + self._ttl_clause(ttl)
         )
-        self._write(lambda: self.conn.execute(sql, (k, v)), k, change, memtables.OperationalError)
+        self._write(
+            lambda: self.conn.execute(sql, (k, v)), (k,), change, memtables.OperationalError
+        )
 
     @rule(k=KEYS, dv=VALUES, ttl=st.one_of(st.just(False), TTLS))
     def update(self, k, dv, ttl):
@@ -143,13 +154,62 @@ class CacheModel(RuleBasedStateMachine):
                 self.model[k] = (old[0] + dv, exp)
 
         sql = f"UPDATE c SET v = v + ? WHERE k = ?{self._ttl_clause(ttl)}"
-        self._write(lambda: self.conn.execute(sql, (dv, k)), k, change, memtables.OperationalError)
+        self._write(
+            lambda: self.conn.execute(sql, (dv, k)), (k,), change, memtables.OperationalError
+        )
+
+    @rule(keys=st.lists(KEYS, min_size=2, max_size=4, unique=True), v=VALUES, ttl=TTLS)
+    def insert_many(self, keys, v, ttl):
+        """One statement, several rows, one expiry: the rows tie in the expiry order."""
+        live = set(self._live())
+
+        def change():
+            assert not live & set(keys), "INSERT over a live key succeeded"
+            for k in keys:
+                self.model[k] = (v, self._expiry(ttl))
+
+        marks = ", ".join("(?, ?)" for _ in keys)
+        params = [x for k in keys for x in (k, v)]
+        self._write(
+            lambda: self.conn.execute(
+                f"INSERT INTO c VALUES {marks}{self._ttl_clause(ttl)}", params
+            ),
+            keys,
+            change,
+            (memtables.IntegrityError, memtables.OperationalError),
+        )
+
+    @rule(k=KEYS, new=KEYS)
+    def rekey(self, k, new):
+        """An UPDATE that moves a row to another key (keeping its value and expiry)."""
+        live = self._live()
+
+        def change():
+            if k in live and new != k:
+                assert new not in live, "UPDATE onto a live key succeeded"
+                self.model[new] = self.model.pop(k)
+
+        self._write(
+            lambda: self.conn.execute("UPDATE c SET k = ? WHERE k = ?", (new, k)),
+            (new,),
+            change,
+            (memtables.IntegrityError, memtables.OperationalError),
+        )
+
+    @rule(below=VALUES)
+    def delete_many(self, below):
+        def change():
+            for k, (v, _e) in self._live().items():
+                if v < below:
+                    del self.model[k]
+
+        self._write(lambda: self.conn.execute("DELETE FROM c WHERE v < ?", (below,)), (), change)
 
     @rule(k=KEYS)
     def delete(self, k):
         self._write(
             lambda: self.conn.execute("DELETE FROM c WHERE k = ?", (k,)),
-            k,
+            (k,),
             lambda: self.model.pop(k, None),
         )
 
@@ -176,7 +236,7 @@ class CacheModel(RuleBasedStateMachine):
         def change():
             self.model[k] = (v, self._expiry(ttl, ttl is not None))
 
-        self._write(lambda: self.kv.set(k, v, ttl=ttl), k, change, memtables.OperationalError)
+        self._write(lambda: self.kv.set(k, v, ttl=ttl), (k,), change, memtables.OperationalError)
 
     @rule(k=KEYS)
     def kv_get(self, k):
@@ -189,7 +249,7 @@ class CacheModel(RuleBasedStateMachine):
         assert self.kv.expire(k, seconds) == live
         if live:
             self.model[k] = (self.model[k][0], self.clock() + seconds)
-        self._reconcile(k)
+        self._reconcile((k,))
 
     @rule(k=KEYS)
     def kv_persist(self, k):
@@ -197,7 +257,7 @@ class CacheModel(RuleBasedStateMachine):
         assert self.kv.persist(k) == live
         if live:
             self.model[k] = (self.model[k][0], None)
-        self._reconcile(k)
+        self._reconcile((k,))
 
     @rule(k=KEYS, n=st.integers(-2, 2))
     def kv_incr(self, k, n):
@@ -209,7 +269,7 @@ class CacheModel(RuleBasedStateMachine):
             else:
                 self.model[k] = (old[0] + n, old[1])
 
-        self._write(lambda: self.kv.incr(k, n), k, change, memtables.OperationalError)
+        self._write(lambda: self.kv.incr(k, n), (k,), change, memtables.OperationalError)
 
     # ------------------------------------------------------------ time and transactions
     @rule(dt=st.sampled_from([0.5, 1, 2, 5]))
@@ -227,6 +287,23 @@ class CacheModel(RuleBasedStateMachine):
         self.conn.rollback()
         self.model = dict(self.committed)
 
+    @precondition(lambda self: self.path is not None)
+    @rule()
+    def reopen(self):
+        """Close (dropping what is not committed) and reopen from the log."""
+        self.conn.close()
+        self.conn = memtables.connect(self.path, clock=self.clock)
+        self.kv = self.conn.cache("c")
+        self.model = dict(self.committed)
+        self.evictions = 0
+
+    def teardown(self):
+        conn = getattr(self, "conn", None)
+        if conn is not None:
+            conn.close()
+        if getattr(self, "dir", None) is not None:
+            self.dir.cleanup()
+
     # ------------------------------------------------------------ after every step
     @invariant()
     def consistent(self):
@@ -238,5 +315,5 @@ class CacheModel(RuleBasedStateMachine):
 
 TestCacheModel = CacheModel.TestCase
 TestCacheModel.settings = settings(
-    max_examples=150, stateful_step_count=30, deadline=None, derandomize=True
+    max_examples=200, stateful_step_count=40, deadline=None, derandomize=True
 )
