@@ -1,7 +1,8 @@
 """Cache tables against a plain dict model, under every policy, odd keys and TTLs.
 
 A hypothesis state machine writes through SQL (INSERT, UPDATE, DELETE, upserts, each with or
-without TTL) and the key-value face, advances a ``ManualClock``, commits and rolls back. After
+without TTL) and the key-value face, advances a ``ManualClock``, commits and rolls back, keeps
+old row versions alive with a second (reading) connection and, on disk, reopens. After
 every step the cache's own invariant checker runs (``Cache._check``) and the visible rows
 must be the model's live rows, less the rows the cache says it evicted: never an expired row,
 never a row the policy may not evict.
@@ -13,6 +14,7 @@ import datetime
 import os
 import tempfile
 
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -56,6 +58,7 @@ class CacheModel(RuleBasedStateMachine):
         self.model: dict = {}
         self.committed: dict = {}
         self.evictions = 0
+        self.reader = None
 
     # ------------------------------------------------------------ helpers
     def _expiry(self, ttl, given=True):
@@ -271,7 +274,30 @@ class CacheModel(RuleBasedStateMachine):
 
         self._write(lambda: self.kv.incr(k, n), (k,), change, memtables.OperationalError)
 
+    @rule(k=KEYS, v=VALUES)
+    def insert_twice(self, k, v):
+        """A statement that writes a row and then fails: its rollback must undo the row."""
+        self._write(
+            lambda: self.conn.execute("INSERT INTO c VALUES (?, ?), (?, ?)", (k, v, k, v)),
+            (k,),
+            lambda: pytest.fail("a key inserted twice in one statement"),
+            (memtables.IntegrityError, memtables.OperationalError),
+        )
+
     # ------------------------------------------------------------ time and transactions
+    @precondition(lambda self: self.reader is None)
+    @rule()
+    def pin(self):
+        """Another connection starts reading: old row versions stay, entries become chains."""
+        self.reader = self.conn.database.connect()
+        self.reader.execute("SELECT count(*) FROM c").fetchall()
+
+    @precondition(lambda self: self.reader is not None)
+    @rule()
+    def unpin(self):
+        self.reader.close()
+        self.reader = None
+
     @rule(dt=st.sampled_from([0.5, 1, 2, 5]))
     def advance(self, dt):
         self.clock.advance(dt)
@@ -291,6 +317,8 @@ class CacheModel(RuleBasedStateMachine):
     @rule()
     def reopen(self):
         """Close (dropping what is not committed) and reopen from the log."""
+        if self.reader is not None:
+            self.unpin()
         self.conn.close()
         self.conn = memtables.connect(self.path, clock=self.clock)
         self.kv = self.conn.cache("c")
@@ -298,6 +326,8 @@ class CacheModel(RuleBasedStateMachine):
         self.evictions = 0
 
     def teardown(self):
+        if getattr(self, "reader", None) is not None:
+            self.reader.close()
         conn = getattr(self, "conn", None)
         if conn is not None:
             conn.close()
