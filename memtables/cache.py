@@ -1,7 +1,9 @@
 """Cache tables: bounds, Redis's eviction policies, TTL bookkeeping and hit statistics.
 
 A cache table is a row table with a hidden last column ``_expires_at`` (absolute expiry in
-seconds of the engine clock, NULL for no TTL) and a ``Cache`` that tracks its keys. The table
+seconds of the engine clock, NULL for no TTL; never infinite or NaN: TTLs, ``default_ttl``
+and ``_expires_at`` must be finite) and a ``Cache`` that tracks its keys. Keys of any types
+mix in one table: no order here ever compares two keys. The table
 reports every change of a key's newest row (``on_put``/``on_remove``), readers report hits
 and misses, and writers ask for eviction victims when a bound is exceeded.
 

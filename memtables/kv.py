@@ -121,7 +121,7 @@ class KeyValue:
             return None if d is None else self.cache.clock() + d
         if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl < 0:
             raise DataError(f"ttl must be a non-negative number of seconds, not {ttl!r}")
-        return self.cache.clock() + ttl
+        return self.cache.expires_in(ttl)  # finite: checked before anything is written
 
     # ------------------------------------------------------------ reads
     def get(self, key: Any, default: Any = None) -> Any:

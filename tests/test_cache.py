@@ -482,10 +482,14 @@ def test_non_finite_ttl_is_a_data_error_and_changes_nothing(sql, params):
     kv.cache._check(kv.table, bounded=True)
 
 
+@pytest.mark.parametrize("in_transaction", [False, True])
 @pytest.mark.parametrize("ttl", [float("nan"), float("inf")])
-def test_key_value_face_refuses_a_non_finite_ttl(ttl):
+def test_key_value_face_refuses_a_non_finite_ttl(ttl, in_transaction):
+    # outside a transaction kv.set writes and commits at once: a refusal must come first
     conn = memtables.connect(clock=memtables.ManualClock(1000))
     conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY, v)")
+    if not in_transaction:
+        conn.commit()
     kv = conn.cache("c")
     kv.set(1, "x", ttl=5)
     with pytest.raises(memtables.DataError, match="finite"):
