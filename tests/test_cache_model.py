@@ -216,7 +216,7 @@ class CacheModel(RuleBasedStateMachine):
             lambda: self.model.pop(k, None),
         )
 
-    @rule(ttl=st.sampled_from([1e400, float("nan"), float("-inf"), -1, 10**400]))
+    @rule(ttl=st.sampled_from([1e400, float("-inf"), -1, 10**400]))
     def bad_ttl_is_refused(self, ttl):
         before = self._visible()
         attempts = [lambda: self.conn.execute("INSERT INTO c VALUES ('new', 1) TTL ?", (ttl,))]
