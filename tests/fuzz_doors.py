@@ -42,7 +42,8 @@ class Doors:
         table = self.pick(pool) if self.chance(0.95) else self.param_value()
         key = self.param_value()
         value = self.param_value()
-        ttl = self.pick([None, 1e9, 10**400, float("nan"), float("inf"), -1, "x", 0, True])
+        # no TTL that ends during a run (0, True = 1 s): digests would differ by timing
+        ttl = self.pick([None, 1e9, 10**400, float("nan"), float("inf"), -1, "x"])
         method, args = self.pick(
             [
                 ("get", [key]),
