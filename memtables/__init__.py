@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from .cache import ManualClock
-from .connection import Connection, Cursor, Database, open_database
+from .connection import Connection, Cursor, Database, connect_owning, open_database
 from .dbapi import (
     BINARY,
     DATETIME,
@@ -31,6 +31,7 @@ from .dbapi import (
     paramstyle,
     threadsafety,
 )
+from .row import Row
 from .errors import (
     CheckViolation,
     DatabaseError,
@@ -90,11 +91,7 @@ def connect(
     **options,
 ) -> Connection:
     """A connection to a new private in-memory database, or to the durable one at ``path``."""
-    db = open_database(path, **options)
-    conn = Connection(db, isolation_level, autocommit, owns_db=True)
-    db._owners += 1
-    db._connections.add(conn)
-    return conn
+    return connect_owning(path, isolation_level, autocommit, **options)
 
 
 __all__ = [
@@ -105,6 +102,7 @@ __all__ = [
     "Database",
     "Connection",
     "Cursor",
+    "Row",
     "apilevel",
     "threadsafety",
     "paramstyle",

@@ -1,0 +1,260 @@
+"""Concurrency and misuse: no hang, no orphaned transaction, a clear error for misuse.
+
+Work that could hang runs in daemon threads; the test thread only waits with deadlines, so a
+deadlock fails the test (with every thread's stack in the message) instead of hanging it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import threading
+import time
+import traceback
+
+import pytest
+
+import memtables
+from memtables import persist
+
+STALL = 20.0  # seconds without progress that count as a hang
+
+
+def stacks() -> str:
+    """Every thread's current stack, for the message of a stalled test."""
+    names = {t.ident: t.name for t in threading.enumerate()}
+    out = []
+    for ident, frame in sys._current_frames().items():
+        out.append(f"--- thread {names.get(ident, ident)}\n")
+        out.extend(traceback.format_stack(frame))
+    return "".join(out)
+
+
+def join_all(threads, timeout: float = STALL) -> None:
+    """Wait for ``threads``; fail with all stacks when one is still running at the deadline."""
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    if stuck:
+        pytest.fail(f"stalled: {stuck}\n{stacks()}")
+
+
+def spawn(fn, *args, name: str | None = None) -> threading.Thread:
+    """Start ``fn`` in a daemon thread; an exception it raises is kept on ``thread.error``."""
+
+    def run():
+        try:
+            fn(*args)
+        except BaseException as e:  # noqa: BLE001 - reported by the test
+            t.error = e
+
+    t = threading.Thread(target=run, name=name or fn.__name__, daemon=True)
+    t.error = None
+    t.start()
+    return t
+
+
+def wait_until(cond, what: str, timeout: float = STALL) -> None:
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}\n{stacks()}")
+        time.sleep(0.001)
+
+
+def in_function(thread: threading.Thread, name: str) -> bool:
+    """True while ``thread`` is somewhere inside a function called ``name``."""
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == name:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def orphans(db) -> list:
+    """Transactions still registered, other than the one reading the list."""
+    c = db.connect(autocommit=True)
+    try:
+        return c.execute("SELECT id, writes FROM sys.transactions WHERE NOT current").fetchall()
+    finally:
+        c.close()
+
+
+class Trap:
+    """A cache-table clock that runs an action once when armed: a user hook that is called
+    in the middle of executing a statement."""
+
+    def __init__(self) -> None:
+        self.armed = None
+
+    def __call__(self) -> float:
+        action, self.armed = self.armed, None
+        if action is not None:
+            action()
+        return 1000.0
+
+
+def interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def cache_db(trap: Trap, path=None):
+    db = memtables.open(path, clock=trap)
+    c = db.connect(autocommit=True)
+    c.execute("CREATE CACHE TABLE kv (k INTEGER PRIMARY KEY, v TEXT) WITH (default_ttl = 60)")
+    c.executemany("INSERT INTO kv VALUES (?, ?)", [(i, str(i)) for i in range(5)])
+    return db, c
+
+
+# ------------------------------------------------------------------ defect 7: no deadlock
+def test_checkpoint_statement_while_an_automatic_checkpoint_runs(tmp_path, monkeypatch):
+    started, go = threading.Event(), threading.Event()
+    write = persist.write_snapshot
+
+    def slow_write(*args, **kwargs):  # holds the automatic checkpoint in the middle
+        if threading.current_thread().name == "memtables-checkpoint":
+            started.set()
+            go.wait(STALL)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(persist, "write_snapshot", slow_write)
+    db = memtables.open(tmp_path / "db", checkpoint_bytes=100)
+    conn = db.connect(autocommit=True)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    try:
+        for i in range(50):
+            conn.execute("INSERT INTO t VALUES (?, ?)", (i, "x" * 20))
+            if started.is_set():
+                break
+        assert started.wait(STALL), "no automatic checkpoint started"
+        other = db.connect(autocommit=True)
+        explicit = spawn(other.execute, "CHECKPOINT", name="explicit-checkpoint")
+        # the statement now waits for the automatic checkpoint; let that one finish
+        wait_until(lambda: in_function(explicit, "checkpoint"), "CHECKPOINT waits its turn")
+    finally:
+        go.set()
+    join_all([explicit])
+    assert explicit.error is None
+    n = conn.execute("SELECT count(*) FROM t").fetchone()[0]
+    db.close()
+    assert memtables.connect(tmp_path / "db").execute("SELECT count(*) FROM t").fetchone() == (n,)
+
+
+# ------------------------------------------------------------------ defect 19: interrupts
+def test_interrupted_autocommit_query_ends_its_transaction():
+    trap = Trap()
+    db, conn = cache_db(trap)
+    trap.armed = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        conn.execute("SELECT * FROM kv")
+    assert orphans(db) == []
+    assert conn.execute("SELECT count(*) FROM kv").fetchone() == (5,)
+
+
+def test_interrupted_autocommit_write_changes_nothing():
+    trap = Trap()
+    db, conn = cache_db(trap)
+    trap.armed = interrupt
+    with pytest.raises(KeyboardInterrupt):
+        conn.execute("UPDATE kv SET v = 'new'")
+    assert orphans(db) == []
+    assert conn.execute("SELECT count(*) FROM kv WHERE v = 'new'").fetchone() == (0,)
+
+
+def rows_then_interrupt(n):
+    for i in range(n):
+        yield (100 + i, "g")
+    raise KeyboardInterrupt
+
+
+def test_interrupted_executemany_in_autocommit_rolls_back():
+    db, conn = cache_db(Trap())
+    with pytest.raises(KeyboardInterrupt):
+        conn.executemany("INSERT INTO kv VALUES (?, ?)", rows_then_interrupt(3))
+    assert orphans(db) == []
+    assert conn.execute("SELECT count(*) FROM kv").fetchone() == (5,)
+
+
+def test_interrupted_executemany_in_a_transaction_undoes_the_statement():
+    db, conn = cache_db(Trap())
+    conn.autocommit = False
+    conn.execute("INSERT INTO kv VALUES (50, 'kept')")
+    with pytest.raises(KeyboardInterrupt):
+        conn.executemany("INSERT INTO kv VALUES (?, ?)", rows_then_interrupt(3))
+    assert conn.in_transaction  # the transaction is the connection's, still open
+    conn.commit()
+    assert orphans(db) == []
+    assert conn.execute("SELECT count(*) FROM kv").fetchone() == (6,)
+
+
+def test_executemany_generator_runs_outside_the_engine_lock():
+    """A parameter generator may wait for another thread that writes: no deadlock."""
+    db, conn = cache_db(Trap())
+    other = db.connect(autocommit=True)
+
+    def rows():
+        yield (200, "a")
+        t = spawn(other.execute, "INSERT INTO kv VALUES (201, 'b')", name="other-writer")
+        join_all([t])
+        yield (202, "c")
+
+    writer = spawn(conn.executemany, "INSERT INTO kv VALUES (?, ?)", rows(), name="executemany")
+    join_all([writer])
+    assert writer.error is None
+    assert conn.execute("SELECT count(*) FROM kv").fetchone() == (8,)
+
+
+def test_close_while_another_thread_executes_leaves_no_orphan():
+    trap = Trap()
+    db, conn = cache_db(trap)
+    conn.autocommit = False
+    inside, release = threading.Event(), threading.Event()
+
+    def block():
+        inside.set()
+        release.wait(STALL)
+
+    trap.armed = block
+    writer = spawn(conn.execute, "UPDATE kv SET v = 'new'", name="writer")
+    assert inside.wait(STALL)
+    closer = spawn(conn.close, name="closer")
+    try:
+        wait_until(lambda: in_function(closer, "close"), "close called")
+    finally:
+        release.set()
+    join_all([writer, closer])
+    assert conn.closed
+    assert orphans(db) == []
+    c = db.connect()
+    assert c.execute("SELECT count(*) FROM kv WHERE v = 'new'").fetchone() == (0,)
+    c.execute("UPDATE kv SET v = 'again'")  # no leftover uncommitted version in the way
+    c.commit()
+    assert c.execute("SELECT count(*) FROM kv WHERE v = 'again'").fetchone() == (5,)
+
+
+def test_threads_sharing_one_connection_leave_no_orphans():
+    db = memtables.open()
+    conn = db.connect()
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who INTEGER)")
+    conn.commit()
+
+    def work(n):
+        for i in range(200):
+            try:
+                conn.execute("INSERT INTO t VALUES (?, ?)", (n * 1000 + i, n))
+                if i % 7 == 0:
+                    conn.commit()
+                if i % 31 == 0:
+                    conn.execute("SELECT count(*) FROM t").fetchall()
+            except memtables.OperationalError:
+                pass
+        conn.commit()
+
+    threads = [spawn(work, n, name=f"sharer-{n}") for n in range(4)]
+    join_all(threads)
+    assert [t.error for t in threads] == [None] * 4
+    assert orphans(db) == []
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (800,)
