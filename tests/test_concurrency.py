@@ -258,3 +258,104 @@ def test_threads_sharing_one_connection_leave_no_orphans():
     assert [t.error for t in threads] == [None] * 4
     assert orphans(db) == []
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (800,)
+
+
+def test_interrupted_commit_finishes_once_logged(tmp_path, monkeypatch):
+    """Ctrl-C in the middle of publishing a commit the redo log already holds: the commit
+    stands, in memory as after a reopen, and no transaction is left behind."""
+    from memtables.txn import TransactionManager
+
+    conn = memtables.connect(tmp_path / "db")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    stamp = TransactionManager._stamp
+    calls = []
+
+    def interrupted_stamp(txn, cts, alone):
+        calls.append(cts)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return stamp(txn, cts, alone)
+
+    monkeypatch.setattr(TransactionManager, "_stamp", staticmethod(interrupted_stamp))
+    conn.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(KeyboardInterrupt):
+        conn.commit()
+    monkeypatch.undo()
+    assert orphans(conn.database) == []
+    assert conn.execute("SELECT id FROM t").fetchall() == [(1,)]
+    conn.execute("INSERT INTO t VALUES (2)")
+    conn.commit()
+    conn.close()
+    again = memtables.connect(tmp_path / "db")
+    assert again.execute("SELECT id FROM t ORDER BY id").fetchall() == [(1,), (2,)]
+    again.close()
+
+
+# ------------------------------------------------------------------ defect 6: fork
+def test_forked_child_cannot_use_the_parents_database(tmp_path):
+    path = tmp_path / "db"
+    db = memtables.open(path)
+    conn = db.connect()
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
+    conn.execute("CREATE CACHE TABLE c (k TEXT PRIMARY KEY, v TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, 'parent')")
+    conn.commit()
+    cur = conn.execute("SELECT id FROM t")
+    kv = conn.cache("c")
+    uses = {
+        "execute": lambda: conn.execute("INSERT INTO t VALUES (2, 'child')"),
+        "commit": conn.commit,
+        "cursor": conn.cursor,
+        "fetch": cur.fetchall,
+        "cursor.execute": lambda: cur.execute("SELECT 1"),
+        "kv.get": lambda: kv.get("k"),
+        "kv.set": lambda: kv.set("k", "child"),
+        "connect": db.connect,
+        "checkpoint": db.checkpoint,
+    }
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports what each use did, then leaves without any cleanup
+        try:
+            lines = []
+            for name, use in uses.items():
+                try:
+                    use()
+                    lines.append(f"{name}: no error")
+                except Exception as e:  # noqa: BLE001 - reported to the parent
+                    lines.append(f"{name}: {type(e).__name__}: {e}")
+            conn.close()  # a no-op in the child: nothing of the parent's is undone
+            db.close()
+            try:
+                memtables.connect(path)
+                lines.append("reopen: no error")
+            except Exception as e:  # noqa: BLE001
+                lines.append(f"reopen: {type(e).__name__}: {e}")
+            os.write(write, "\n".join(lines).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as f:
+        report = f.read().splitlines()
+    os.waitpid(pid, 0)
+    expected = (
+        f"OperationalError: database was opened in another process (pid {os.getpid()}) "
+        "before fork; open it again in this process"
+    )
+    assert report[:-1] == [f"{name}: {expected}" for name in uses]
+    assert report[-1].startswith("reopen: OperationalError") and "in use" in report[-1]
+    # the parent goes on as if nothing happened
+    conn.execute("INSERT INTO t VALUES (3, 'parent')")
+    conn.commit()
+    db.checkpoint()
+    conn.execute("INSERT INTO t VALUES (4, 'parent')")
+    conn.commit()
+    db.close()
+    conn = memtables.connect(path)
+    assert conn.execute("SELECT id, who FROM t ORDER BY id").fetchall() == [
+        (1, "parent"),
+        (3, "parent"),
+        (4, "parent"),
+    ]
+    conn.close()
