@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import functools
+import itertools
 import os
 import threading
 import weakref
@@ -119,6 +120,7 @@ if hasattr(os, "register_at_fork"):
 
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
 _NO_LOCK = contextlib.nullcontext()
+_BATCH = 256  # executemany parameter sets run per turn of the engine lock
 _PARAM_TYPES = frozenset({int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime})
 
 
@@ -548,7 +550,7 @@ class Connection:
         self._forked_from = parent
 
     def _begin(self, isolation: str | None = None):
-        txn = self._engine.begin(isolation or self.isolation_level)
+        txn = self._engine.begin(isolation or self._isolation_level)
         self._txn = txn
         return txn
 
@@ -761,7 +763,9 @@ class Cursor:
     def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
         conn = self._conn
-        with conn._lock:
+        lock = conn._lock
+        lock.acquire()  # not ``with``: this is the hot path, and acquire() is cheaper
+        try:
             if self._closed or conn._closed:
                 self._refuse_if_closed()
             stmt = conn._prepare(sql)
@@ -791,10 +795,12 @@ class Cursor:
                 self.description = stmt._description
                 return self
             return self._execute_other(stmt, p)
+        finally:
+            lock.release()
 
     def _autocommit_query(self, stmt, p) -> Cursor:
         conn = self._conn
-        txn = conn._engine.begin(conn.isolation_level)
+        txn = conn._engine.begin(conn._isolation_level)
         try:
             rows = stmt.run(p, txn)
             txn.commit()
@@ -873,20 +879,27 @@ class Cursor:
             run = stmt.execute
             names = stmt.param_names
             lock = conn._txns.lock if stmt.engine_lock else _NO_LOCK
+            n = stmt.n_params
             try:
                 with gc_paused():
-                    n = stmt.n_params
-                    for params in seq_of_parameters:
-                        if type(params) is not tuple or len(params) != n or names is not None:
-                            params = _adapt_params(stmt, params)
-                        else:
-                            for v in params:
-                                if type(v) not in _PARAM_TYPES:
-                                    params = _adapt_params(stmt, params)
-                                    break
+                    source = iter(seq_of_parameters)
+                    while True:
+                        batch = []  # drawn and checked outside the lock, run under it
+                        for params in itertools.islice(source, _BATCH):
+                            if type(params) is not tuple or len(params) != n or names is not None:
+                                params = _adapt_params(stmt, params)
+                            else:
+                                for v in params:
+                                    if type(v) not in _PARAM_TYPES:
+                                        params = _adapt_params(stmt, params)
+                                        break
+                            batch.append(params)
+                        if not batch:
+                            break
                         with lock:
-                            result = run(conn, txn, params)
-                        total += result[1]
+                            for params in batch:
+                                result = run(conn, txn, params)
+                                total += result[1]
             except BaseException as e:
                 conn._fail(txn, mark, e)
                 if isinstance(e, Error) or not isinstance(e, Exception):

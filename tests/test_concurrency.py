@@ -359,3 +359,151 @@ def test_forked_child_cannot_use_the_parents_database(tmp_path):
         (4, "parent"),
     ]
     conn.close()
+
+
+# ------------------------------------------------------------------ stress under a watchdog
+ACCOUNTS = 20
+START = 1000
+DURATION = 6.0  # seconds of mixed work; the watchdog allows STALL without progress
+
+
+class Stress:
+    """Writers, readers, explicit and automatic checkpoints and connection closes on one
+    durable database; every operation that completes counts as progress."""
+
+    def __init__(self, db, seed: int):
+        self.db = db
+        self.seed = seed
+        self.end = time.monotonic() + DURATION
+        self.progress = 0
+        self.transfers = 0  # committed
+        self.lock = threading.Lock()
+        self.problems: list[str] = []
+
+    def tick(self, transfers: int = 0) -> None:
+        with self.lock:
+            self.progress += 1
+            self.transfers += transfers
+
+    def running(self) -> bool:
+        return time.monotonic() < self.end and not self.problems
+
+    def transfer(self, n: int) -> None:
+        rng = random.Random(self.seed * 100 + n)
+        conn = self.db.connect()
+        while self.running():
+            a, b = rng.sample(range(ACCOUNTS), 2)
+            amount = rng.randint(1, 50)
+            try:
+                conn.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", (amount, a))
+                conn.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, b))
+                conn.execute("INSERT INTO events (src, dst, amount) VALUES (?, ?, ?)", (a, b, amount))
+                roll = rng.random()
+                if roll < 0.05:
+                    conn.close()  # mid-transaction: rolled back
+                    conn = self.db.connect()
+                    self.tick()
+                elif roll < 0.1:
+                    conn.rollback()
+                    self.tick()
+                else:
+                    conn.commit()
+                    self.tick(1)
+            except memtables.SerializationFailure:
+                conn.rollback()
+                self.tick()
+        conn.close()
+
+    def read(self, n: int) -> None:
+        conn = self.db.connect(autocommit=n % 2 == 0)
+        while self.running():
+            total, count = conn.execute("SELECT sum(balance), count(*) FROM accounts").fetchone()
+            if (total, count) != (ACCOUNTS * START, ACCOUNTS):
+                self.problems.append(f"reader {n} saw sum {total} over {count} accounts")
+            conn.execute("SELECT count(*) FROM events WHERE amount > 25").fetchall()
+            if not conn.autocommit:
+                conn.commit()
+            self.tick()
+        conn.close()
+
+    def checkpoint(self, n: int) -> None:
+        conn = self.db.connect(autocommit=True)
+        while self.running():
+            if n % 2:
+                conn.execute("CHECKPOINT")
+            else:
+                self.db.checkpoint()
+            self.tick()
+            time.sleep(0.02)
+        conn.close()
+
+    def share(self, n: int) -> None:
+        """Two threads share one connection; a third closes it while they use it."""
+        conn = self.db.connect()
+        users = [
+            spawn(self._use_shared, conn, i, name=f"stress-share-{n}-{i}") for i in range(2)
+        ]
+        time.sleep(DURATION / 3)
+        conn.close()
+        for t in users:
+            t.join(STALL)
+            if t.error is not None:
+                self.problems.append(f"shared user: {t.error!r}")
+
+    def _use_shared(self, conn, i: int) -> None:
+        rng = random.Random(self.seed * 1000 + i)
+        while self.running():
+            try:
+                conn.execute("SELECT balance FROM accounts WHERE id = ?", (rng.randrange(ACCOUNTS),))
+                conn.execute("INSERT INTO scratch (v) VALUES (?)", (i,))
+                if rng.random() < 0.3:
+                    conn.commit()
+                self.tick()
+            except memtables.ProgrammingError:
+                return  # closed under us: every later call says so
+            except memtables.SerializationFailure:
+                self.tick()
+
+
+def snapshot_of(conn) -> tuple:
+    return (
+        conn.execute("SELECT * FROM accounts ORDER BY id").fetchall(),
+        conn.execute("SELECT * FROM events ORDER BY id").fetchall(),
+    )
+
+
+def test_stress_under_a_watchdog(tmp_path):
+    seed = random.randrange(1 << 30)
+    path = tmp_path / "db"
+    db = memtables.open(path, checkpoint_bytes=64_000)
+    setup = db.connect()
+    setup.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
+    setup.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, src INTEGER, dst INTEGER, amount INTEGER)")
+    setup.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, v INTEGER)")
+    setup.executemany("INSERT INTO accounts VALUES (?, ?)", [(i, START) for i in range(ACCOUNTS)])
+    setup.commit()
+    stress = Stress(db, seed)
+    plan = [(stress.transfer, 3), (stress.read, 2), (stress.checkpoint, 2), (stress.share, 1)]
+    threads = [
+        spawn(fn, n, name=f"stress-{fn.__name__}-{n}") for fn, count in plan for n in range(count)
+    ]
+    seen, last_change = -1, time.monotonic()
+    while any(t.is_alive() for t in threads):  # the watchdog
+        time.sleep(0.1)
+        if stress.progress != seen:
+            seen, last_change = stress.progress, time.monotonic()
+        elif time.monotonic() - last_change > STALL:
+            pytest.fail(f"stalled (seed {seed}) after {seen} operations\n{stacks()}")
+    errors = [f"{t.name}: {t.error!r}" for t in threads if t.error is not None]
+    assert errors + stress.problems == [], f"seed {seed}"
+    stats = dict(setup.execute("SELECT * FROM sys.stats").fetchall())
+    setup.rollback()
+    assert stress.transfers > 0 and stats["checkpoints"] > 0, stats
+    assert orphans(db) == []
+    before = snapshot_of(setup)
+    assert sum(b for _i, b in before[0]) == ACCOUNTS * START
+    assert len(before[1]) == stress.transfers
+    db.close()
+    again = memtables.connect(path)
+    assert snapshot_of(again) == before, f"seed {seed}"
+    again.close()
