@@ -437,6 +437,26 @@ class Stress:
             time.sleep(0.02)
         conn.close()
 
+    def cache(self, n: int) -> None:
+        """Key-value calls on bounded cache tables: readers touch keys writers evict."""
+        rng = random.Random(self.seed * 10 + n)
+        conn = self.db.connect()
+        kvs = [conn.cache("hot_lru"), conn.cache("hot_lfu")]
+        while self.running():
+            kv = rng.choice(kvs)
+            key = f"k{rng.randrange(200)}"
+            try:
+                if n % 2:
+                    kv.get(key)
+                    conn.execute(f"SELECT count(*) FROM {kv.name} WHERE v > 'a'").fetchall()
+                    conn.commit()
+                else:
+                    kv.set(key, "v" * rng.randrange(1, 20))
+            except memtables.SerializationFailure:
+                conn.rollback()
+            self.tick()
+        conn.close()
+
     def share(self, n: int) -> None:
         """Two threads share one connection; a third closes it while they use it."""
         conn = self.db.connect()
@@ -480,10 +500,21 @@ def test_stress_under_a_watchdog(tmp_path):
     setup.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
     setup.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, src INTEGER, dst INTEGER, amount INTEGER)")
     setup.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, v INTEGER)")
+    for policy in ("lru", "lfu"):
+        setup.execute(
+            f"CREATE CACHE TABLE hot_{policy} (k TEXT PRIMARY KEY, v TEXT) "
+            f"WITH (max_rows = 50, eviction = 'allkeys-{policy}')"
+        )
     setup.executemany("INSERT INTO accounts VALUES (?, ?)", [(i, START) for i in range(ACCOUNTS)])
     setup.commit()
     stress = Stress(db, seed)
-    plan = [(stress.transfer, 3), (stress.read, 2), (stress.checkpoint, 2), (stress.share, 1)]
+    plan = [
+        (stress.transfer, 3),
+        (stress.read, 2),
+        (stress.checkpoint, 2),
+        (stress.share, 1),
+        (stress.cache, 2),
+    ]
     threads = [
         spawn(fn, n, name=f"stress-{fn.__name__}-{n}") for fn, count in plan for n in range(count)
     ]
