@@ -31,7 +31,6 @@ from .dbapi import (
     paramstyle,
     threadsafety,
 )
-from .row import Row
 from .errors import (
     CheckViolation,
     DatabaseError,
@@ -51,6 +50,7 @@ from .errors import (
     UniqueViolation,
     Warning,
 )
+from .row import Row
 
 __version__ = "0.1.0"
 

@@ -341,7 +341,6 @@ class WriteAheadLog:
             self._synced = self._written  # a committer still waiting has its record on disk
             self._cond.notify_all()
 
-
     # ------------------------------------------------------------ fork
     def hold_for_fork(self) -> None:
         """Before ``fork()``: empty the write buffer and keep appenders out until

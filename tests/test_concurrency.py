@@ -397,7 +397,9 @@ class Stress:
             try:
                 conn.execute("UPDATE accounts SET balance = balance - ? WHERE id = ?", (amount, a))
                 conn.execute("UPDATE accounts SET balance = balance + ? WHERE id = ?", (amount, b))
-                conn.execute("INSERT INTO events (src, dst, amount) VALUES (?, ?, ?)", (a, b, amount))
+                conn.execute(
+                    "INSERT INTO events (src, dst, amount) VALUES (?, ?, ?)", (a, b, amount)
+                )
                 roll = rng.random()
                 if roll < 0.05:
                     conn.close()  # mid-transaction: rolled back
@@ -460,9 +462,7 @@ class Stress:
     def share(self, n: int) -> None:
         """Two threads share one connection; a third closes it while they use it."""
         conn = self.db.connect()
-        users = [
-            spawn(self._use_shared, conn, i, name=f"stress-share-{n}-{i}") for i in range(2)
-        ]
+        users = [spawn(self._use_shared, conn, i, name=f"stress-share-{n}-{i}") for i in range(2)]
         time.sleep(DURATION / 3)
         conn.close()
         for t in users:
@@ -474,7 +474,9 @@ class Stress:
         rng = random.Random(self.seed * 1000 + i)
         while self.running():
             try:
-                conn.execute("SELECT balance FROM accounts WHERE id = ?", (rng.randrange(ACCOUNTS),))
+                conn.execute(
+                    "SELECT balance FROM accounts WHERE id = ?", (rng.randrange(ACCOUNTS),)
+                )
                 conn.execute("INSERT INTO scratch (v) VALUES (?)", (i,))
                 if rng.random() < 0.3:
                     conn.commit()
@@ -498,7 +500,9 @@ def test_stress_under_a_watchdog(tmp_path):
     db = memtables.open(path, checkpoint_bytes=64_000)
     setup = db.connect()
     setup.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, balance INTEGER NOT NULL)")
-    setup.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, src INTEGER, dst INTEGER, amount INTEGER)")
+    setup.execute(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, src INTEGER, dst INTEGER, amount INTEGER)"
+    )
     setup.execute("CREATE TABLE scratch (id INTEGER PRIMARY KEY, v INTEGER)")
     for policy in ("lru", "lfu"):
         setup.execute(
