@@ -98,7 +98,9 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
+    global _OPEN_LOCK
     _after_fork_in_parent()
+    _OPEN_LOCK = threading.Lock()  # a thread of the parent may have held it: not ours to wait
     parent = os.getppid()
     for db in list(_LIVE):
         db._disown(parent)
@@ -265,6 +267,7 @@ class Database:
             return
         self.closed = True
         self._forked_from = parent
+        self._state_lock = threading.Lock()  # a thread of the parent may have held it
         for conn in list(self._connections):
             conn._disown(parent)
 
@@ -548,6 +551,7 @@ class Connection:
         """In a child process after ``fork()``: unusable, and nothing of it is undone."""
         self._closed = True
         self._forked_from = parent
+        self._lock = threading.RLock()  # a thread of the parent may have been in a call
 
     def _begin(self, isolation: str | None = None):
         txn = self._engine.begin(isolation or self._isolation_level)

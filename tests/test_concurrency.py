@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import random
+import select
+import signal
 import sys
 import threading
 import time
@@ -295,7 +297,8 @@ def test_interrupted_commit_finishes_once_logged(tmp_path, monkeypatch):
 # ------------------------------------------------------------------ defect 6: fork
 def test_forked_child_cannot_use_the_parents_database(tmp_path):
     path = tmp_path / "db"
-    db = memtables.open(path)
+    trap = Trap()
+    db = memtables.open(path, clock=trap)
     conn = db.connect()
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, who TEXT)")
     conn.execute("CREATE CACHE TABLE c (k TEXT PRIMARY KEY, v TEXT)")
@@ -314,6 +317,11 @@ def test_forked_child_cannot_use_the_parents_database(tmp_path):
         "connect": db.connect,
         "checkpoint": db.checkpoint,
     }
+    # a thread of the parent is in the middle of a call on the connection as it forks
+    inside, release = threading.Event(), threading.Event()
+    trap.armed = lambda: (inside.set(), release.wait(STALL))
+    busy = spawn(conn.execute, "SELECT * FROM c", name="busy-at-fork")
+    assert inside.wait(STALL)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child reports what each use did, then leaves without any cleanup
@@ -336,9 +344,17 @@ def test_forked_child_cannot_use_the_parents_database(tmp_path):
         finally:
             os._exit(0)
     os.close(write)
+    release.set()
+    ready, _w, _x = select.select([read], [], [], STALL)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("the child hung on its inherited database")
     with os.fdopen(read) as f:
         report = f.read().splitlines()
     os.waitpid(pid, 0)
+    join_all([busy])
+    assert busy.error is None
+    conn.rollback()
     expected = (
         f"OperationalError: database was opened in another process (pid {os.getpid()}) "
         "before fork; open it again in this process"
