@@ -86,7 +86,7 @@ _held_logs: list = []  # redo logs held still while this process forks
 def _before_fork() -> None:
     # No thread may be half-way through writing a log buffer the child inherits: a buffer the
     # child flushed at exit would append the parent's records to the log a second time.
-    _held_logs[:] = [db._durable.wal for db in list(_LIVE) if not db.closed]
+    _held_logs[:] = [db._durable.wal for db in list(_LIVE)]  # closing ones too: mid-flush
     for log in _held_logs:
         log.hold_for_fork()
 
