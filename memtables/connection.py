@@ -465,6 +465,7 @@ class Connection:
         txn = self._txn or self._begin()
         mark = txn.savepoint()
         try:
+            reader = _drained(reader)  # a stream may run user code: read it before the lock
             with self._txns.lock:
                 exists = name.lower() in self._engine.catalog.tables
                 if mode == "create" and exists:
@@ -632,6 +633,13 @@ def _row_maker(factory):
 def _looks_like_query(text: str) -> bool:
     head = text.lstrip("( \n\t").split(None, 1)
     return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
+
+
+def _drained(reader):
+    """The rest of ``reader``, read now, as a reader over the batches in memory."""
+    import pyarrow as pa
+
+    return pa.RecordBatchReader.from_batches(reader.schema, list(reader))
 
 
 def _create_from_arrow(name: str, schema, primary_key) -> str:
