@@ -294,11 +294,14 @@ class Durability:
                     if not ix.implicit
                 ]
                 views = [create_view_sql(v) for v in cat.views.values()]
-                reader = engine.begin()
-                ts = reader.ts
-                segment = self.wal.rotate()
+                try:
+                    segment = self.wal.rotate()  # under the lock: no commit falls in between
+                except OSError as e:
+                    raise OperationalError(f"checkpoint failed: {e}") from e
                 self.wal.bytes_since_checkpoint = 0
+                reader = engine.begin()  # last: nothing may interrupt us before ``try``
             try:
+                ts = reader.ts
                 with gc_paused():
                     final, size = _write_snapshot(
                         self.root / "snapshots",
