@@ -294,8 +294,8 @@ class TransactionManager:
             self._finish(txn, "aborted")
 
     def _finish(self, txn: Transaction, state: str) -> None:
+        self.active.pop(txn.id, None)  # first: a state set by an interrupted call is final
         txn.state = state
-        self.active.pop(txn.id, None)
         if state == "committed":
             self.commits += 1
         else:
