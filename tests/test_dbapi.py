@@ -424,3 +424,12 @@ def test_isolation_level_none_is_refused_with_the_way_to_autocommit(conn, tmp_pa
         memtables.connect(isolation_level=None)
     conn.isolation_level = "serializable"
     assert conn.isolation_level == "SERIALIZABLE"
+
+
+def test_row_module_examples():
+    import doctest
+
+    import memtables.row
+
+    result = doctest.testmod(memtables.row)
+    assert result.attempted and not result.failed
