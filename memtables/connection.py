@@ -466,6 +466,7 @@ class Connection:
         mark = txn.savepoint()
         try:
             reader = _drained(reader)  # a stream may run user code: read it before the lock
+            self._check()  # that code may even have closed us
             with self._txns.lock:
                 exists = name.lower() in self._engine.catalog.tables
                 if mode == "create" and exists:
@@ -908,6 +909,8 @@ class Cursor:
                             batch.append(params)
                         if not batch:
                             break
+                        if conn._closed:  # by the iterable itself: its transaction is gone
+                            raise conn._closed_error()
                         with lock:
                             for params in batch:
                                 result = run(conn, txn, params)

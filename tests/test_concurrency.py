@@ -587,3 +587,23 @@ def test_from_arrow_reads_its_stream_outside_the_engine_lock():
     conn.commit()
     assert conn.execute("SELECT id FROM t ORDER BY id").fetchall() == [(1,), (2,), (3,)]
     assert conn.execute("SELECT count(*) FROM log").fetchone() == (1,)
+
+
+def test_executemany_whose_parameters_close_the_connection_writes_nothing():
+    db = memtables.open()
+    conn = db.connect()
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.commit()
+
+    def rows():
+        yield (1,)
+        conn.close()
+        yield (2,)
+
+    with pytest.raises(memtables.ProgrammingError, match="closed"):
+        conn.executemany("INSERT INTO t VALUES (?)", rows())
+    assert orphans(db) == []
+    other = db.connect()
+    assert other.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    other.execute("INSERT INTO t VALUES (1), (2)")  # no uncommitted version in the way
+    other.commit()
