@@ -62,6 +62,18 @@ def cache_policies() -> tuple:
     return POLICIES
 
 
+def quote_identifier(name: str) -> str:
+    """``name`` as SQL text that always reads back as that name: bare when it is a plain word
+    that is no keyword of the grammar, else double-quoted.
+
+    >>> quote_identifier("users"), quote_identifier("check")
+    ('users', '"check"')
+    """
+    from .sql.render import name as quote
+
+    return quote(name)
+
+
 def cached(conn, table: str = "memtables_cache", ttl: float | None = None):
     """Cache-aside decorator: ``@memtables.cached(conn, ttl=60)`` (see ``memtables.kv``)."""
     from .kv import cached as _cached
@@ -98,6 +110,7 @@ __all__ = [
     "connect",
     "open",
     "cached",
+    "quote_identifier",
     "ManualClock",
     "Database",
     "Connection",

@@ -19,6 +19,7 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import math
 import random
 import sys
 import threading
@@ -60,16 +61,20 @@ def parse_size(value: Any) -> int:
     if isinstance(value, bool):
         raise ProgrammingError(f"invalid memory size {value!r}")
     if isinstance(value, (int, float)):
-        return int(value)
-    text = str(value).strip().upper().replace(" ", "")
-    num = text.rstrip("KMGB")
-    unit = text[len(num) :]
-    if unit not in _SIZE_UNITS or not num:
-        raise ProgrammingError(f"invalid memory size {value!r} (use bytes, or e.g. '64MB')")
-    try:
-        return int(float(num) * _SIZE_UNITS[unit])
-    except ValueError:
-        raise ProgrammingError(f"invalid memory size {value!r}") from None
+        size = value
+    else:
+        text = str(value).strip().upper().replace(" ", "")
+        num = text.rstrip("KMGB")
+        unit = text[len(num) :]
+        if unit not in _SIZE_UNITS or not num:
+            raise ProgrammingError(f"invalid memory size {value!r} (use bytes, or e.g. '64MB')")
+        try:
+            size = float(num) * _SIZE_UNITS[unit]
+        except ValueError:
+            raise ProgrammingError(f"invalid memory size {value!r}") from None
+    if not math.isfinite(size) or size < 0:  # no byte count to keep, and none to log
+        raise ProgrammingError(f"invalid memory size {value!r} (a finite number of bytes)")
+    return int(size)
 
 
 class _LFU:

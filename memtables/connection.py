@@ -175,6 +175,15 @@ class Database:
         """Why the database refuses writes (a damaged redo log), or None."""
         return None if self._durable is None else self._durable.read_only
 
+    @property
+    def checkpoint_error(self) -> str | None:
+        """Why the last automatic checkpoint failed, until a checkpoint succeeds; else None.
+
+        Failures are also logged (logger ``memtables``) and counted in ``sys.stats``; the
+        redo log is kept meanwhile, and retries wait for twice as much log each time.
+        """
+        return None if self._durable is None else self._durable.checkpoint_error
+
     # ------------------------------------------------------------ statements
     def prepare(self, text: str):
         """The compiled statement for ``text``, from the cache when it is there."""

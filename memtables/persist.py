@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import threading
 import time
@@ -18,11 +19,19 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import wal as W
-from .errors import DatabaseError, OperationalError
+from .errors import DatabaseError, Error, OperationalError
 from .gcpause import gc_paused
-from .snapshot import drop_older, latest_snapshot, read_table_file, write_snapshot
+from .snapshot import (
+    arrow_to_rows,
+    check_layout,
+    drop_older,
+    latest_snapshot,
+    read_table_file,
+    write_snapshot,
+)
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
+_log = logging.getLogger("memtables")
 
 
 class Durability:
@@ -57,7 +66,10 @@ class Durability:
             "recovery_seconds": 0.0,
             "recovered_records": 0,
             "torn_records": 0,
+            "checkpoint_failures": 0,
         }
+        self._failures = 0  # automatic checkpoints failed in a row (they back off)
+        self.checkpoint_error: str | None = None  # why the last automatic checkpoint failed
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / "wal").mkdir(exist_ok=True)
@@ -93,7 +105,7 @@ class Durability:
                     path, manifest = found
                     snap_ts = manifest["timestamp"]
                     start_segment = manifest["wal_segment"]
-                    self._load_snapshot(conn, path, manifest)
+                    _named(path / "manifest.json", self._load_snapshot, conn, path, manifest)
                 paths = [
                     p
                     for p in W.segment_paths(self.root / "wal")
@@ -111,7 +123,7 @@ class Durability:
                         f"({problem}); later records were not applied"
                     )
                 records = [r for r in read.records if r.commit_ts > snap_ts]
-                self._replay(conn, records)
+                _named(self.root / "wal", self._replay, conn, records)
                 engine.txns.clock = max(
                     engine.txns.clock, snap_ts, max((r.commit_ts for r in records), default=0)
                 )
@@ -133,16 +145,34 @@ class Durability:
             conn.execute(entry["sql"])
             table = engine.catalog.table(entry["name"])
             if entry.get("file"):
-                data = read_table_file(path / entry["file"])
-                keys, rows = _arrow_rows(table, data)
-                engine.load_rows(table, keys, rows, ts)
+                fpath = path / entry["file"]
+                data = read_table_file(fpath)
+                check_layout(table, data, fpath)
+                keys, rows = _named(fpath, arrow_to_rows, table, data)
+                _named(fpath, engine.load_rows, table, keys, rows, ts)
                 done += len(rows)
                 self._report("snapshot", done, total)
             table.next_rowid = max(table.next_rowid, entry.get("next_rowid", 1))
         for sql in manifest["indexes"]:
             conn.execute(sql)
-        for sql in manifest["views"]:
-            conn.execute(sql)
+        for view in manifest["views"]:
+            self._restore_view(view["name"], view["sql"], view["columns"])
+
+    def _restore_view(self, name: str, sql: str, columns) -> None:
+        """Create a view as it was defined, without binding its query again: the tables it
+        reads may have been dropped since (it then fails when used, as in SQLite) or come
+        later in the manifest."""
+        from .catalog import View
+
+        tx = self.engine.begin()
+        try:
+            self.engine.create_view(
+                tx, View(name, sql, None if columns is None else tuple(columns))
+            )
+        except BaseException:
+            tx.rollback()
+            raise
+        tx.commit()
 
     def _replay(self, conn, records: list) -> None:
         """Apply logged transactions in order.  The row path is inlined: replay speed is
@@ -154,10 +184,18 @@ class Durability:
         counting = False
         top = 0
         for n, (ts, ops) in enumerate(W.iter_ops(records)):
+            rec = records[n]
             for op in ops:
                 kind = op[0]
-                if kind == "ddl":
-                    conn.execute(op[1])
+                if kind == "ddl" or kind == "view":
+                    # the table written so far keeps its rowid counter past its largest key
+                    if name is not None and counting and top >= table.next_rowid:
+                        table.next_rowid = top + 1
+                    where = f"{rec.path}: redo log record at offset {rec.offset}"
+                    if kind == "ddl":
+                        _named(where, conn.execute, op[1])
+                    else:
+                        _named(where, self._restore_view, op[1], op[2], op[3])
                     tables = engine.catalog.tables
                     name = None
                     continue
@@ -207,9 +245,9 @@ class Durability:
         for ch in changes:
             kind = ch[0]
             if kind == "ddl":
-                sql = self._ddl_sql(ch[1])
-                if sql is not None:
-                    ops.append(["ddl", sql])
+                op = self._ddl_op(ch[1])
+                if op is not None:
+                    ops.append(op)
                 continue
             table = ch[1]
             if not table.durable or catalog.tables.get(table.name.lower()) is not table:
@@ -224,30 +262,38 @@ class Durability:
         return json.dumps(ops, separators=(",", ":")).encode()
 
     @staticmethod
-    def _ddl_sql(record: tuple) -> str | None:
-        from .sql.render import create_index_sql, create_table_sql, create_view_sql, name
+    def _ddl_op(record: tuple) -> list | None:
+        """A schema change as a redo log operation; what is rendered is first read back."""
+        from .sql.ddl import verify_rendered
+        from .sql.render import create_index_sql, create_table_sql, name
 
         kind = record[0]
         if kind == "create_table":
-            return create_table_sql(record[1])
+            sql = create_table_sql(record[1])
+            verify_rendered("table", sql)
+            return ["ddl", sql]
         if kind == "drop_table":
-            return f"DROP TABLE IF EXISTS {name(record[1])}"
+            return ["ddl", f"DROP TABLE IF EXISTS {name(record[1])}"]
         if kind == "create_index":
-            return create_index_sql(record[1], record[2])
+            sql = create_index_sql(record[1], record[2])
+            verify_rendered("index", sql, record[1], record[2])
+            return ["ddl", sql]
         if kind == "drop_index":
-            return f"DROP INDEX IF EXISTS {name(record[1])}"
+            return ["ddl", f"DROP INDEX IF EXISTS {name(record[1])}"]
         if kind == "create_view":
-            from .catalog import View
-
-            return create_view_sql(View(record[1], record[2], record[3]))
+            verify_rendered("view", record[2])
+            return ["view", record[1], record[2], record[3]]
         if kind == "drop_view":
-            return f"DROP VIEW IF EXISTS {name(record[1])}"
+            return ["ddl", f"DROP VIEW IF EXISTS {name(record[1])}"]
         return None
 
     # ------------------------------------------------------------ checkpoints
     def _maybe_checkpoint(self) -> None:
         limit = self.checkpoint_bytes
-        if not limit or self.wal.bytes_since_checkpoint < limit or self._closed:
+        # After failures, wait for twice as much log each time rather than retry every commit.
+        if not limit or self._closed:
+            return
+        if self.wal.bytes_since_checkpoint < limit * (1 << min(self._failures, 10)):
             return
         if self._auto is not None and self._auto.is_alive():
             return
@@ -259,12 +305,20 @@ class Durability:
     def _auto_checkpoint(self) -> None:
         try:
             self.checkpoint()
-        except Exception:  # noqa: BLE001 - the next commit over the limit tries again
-            pass
+        except Exception as e:  # noqa: BLE001 - a background thread has no caller to raise to
+            self._failures += 1
+            self.stats["checkpoint_failures"] += 1
+            self.checkpoint_error = f"automatic checkpoint failed: {type(e).__name__}: {e}"
+            _log.error(
+                "%s: %s (the redo log is kept; next try after %d more bytes of log)",
+                self.root,
+                self.checkpoint_error,
+                self.checkpoint_bytes * (1 << min(self._failures, 10)),
+            )
 
     def checkpoint(self) -> Path | None:
         """Write a snapshot of every durable table at one timestamp; drop covered log."""
-        from .sql.render import create_index_sql, create_table_sql, create_view_sql
+        from .sql.render import create_table_sql
 
         if self.read_only is not None:
             raise OperationalError(self.read_only)
@@ -287,13 +341,10 @@ class Durability:
                     (t, create_table_sql(t.schema), t.next_rowid)
                     for t in sorted(cat.tables.values(), key=lambda t: t.name.lower())
                 ]
-                indexes = [
-                    create_index_sql(ix, t)
-                    for t, _s, _n in tables
-                    for ix in t.indexes
-                    if not ix.implicit
+                indexes = [(ix, t) for t, _s, _n in tables for ix in t.indexes if not ix.implicit]
+                views = [
+                    {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
-                views = [create_view_sql(v) for v in cat.views.values()]
                 try:
                     segment = self.wal.rotate()  # under the lock: no commit falls in between
                 except OSError as e:
@@ -302,13 +353,14 @@ class Durability:
                 reader = engine.begin()  # last: nothing may interrupt us before ``try``
             try:
                 ts = reader.ts
+                index_sql = _verified_schema(tables, indexes, views)
                 with gc_paused():
                     final, size = _write_snapshot(
                         self.root / "snapshots",
                         ts,
                         segment,
                         tables,
-                        indexes,
+                        index_sql,
                         views,
                         lambda table: list(table.scan(reader)),
                     )
@@ -319,6 +371,7 @@ class Durability:
             self.stats["checkpoints"] += 1
             self.stats["last_checkpoint_seconds"] = time.perf_counter() - t0
             self.stats["last_checkpoint_bytes"] = size
+            self._failures, self.checkpoint_error = 0, None
             return final
 
     # ------------------------------------------------------------ the rest
@@ -357,10 +410,36 @@ def _write_snapshot(*args):
         raise OperationalError(f"checkpoint failed, the redo log is kept: {e}") from e
 
 
-def _arrow_rows(table, data) -> tuple[list, list]:
-    from .snapshot import arrow_to_rows
+def _verified_schema(tables: list, indexes: list, views: list) -> list[str]:
+    """Read back every definition a snapshot will hold before it is written (the log it
+    replaces goes once it is); return the indexes as SQL."""
+    from .sql.ddl import verify_rendered
+    from .sql.render import create_index_sql
 
-    return arrow_to_rows(table, data)
+    for _table, sql, _next in tables:
+        verify_rendered("table", sql)
+    out = []
+    for index, table in indexes:
+        sql = create_index_sql(index, table)
+        verify_rendered("index", sql, index, table)
+        out.append(sql)
+    for view in views:
+        verify_rendered("view", view["sql"])
+    return out
+
+
+def _named(where, fn: Callable, *args):
+    """Call ``fn``; any failure becomes a DatabaseError that says where recovery was."""
+    try:
+        return fn(*args)
+    except DatabaseError as e:
+        if str(where) in str(e):
+            raise
+        raise DatabaseError(f"{where}: cannot recover: {e}") from e
+    except Error as e:
+        raise DatabaseError(f"{where}: cannot recover: {e}") from e
+    except Exception as e:  # noqa: BLE001 - recovery reports damage as a PEP 249 error
+        raise DatabaseError(f"{where}: cannot recover: {type(e).__name__}: {e}") from e
 
 
 __all__ = ["Durability", "Any"]

@@ -1,13 +1,21 @@
 """Snapshots: every durable table at one MVCC timestamp, as Arrow IPC files plus a manifest.
 
-A snapshot is a directory ``snap-<timestamp>`` holding ``manifest.json`` and one
+A snapshot is a directory ``snap-<timestamp>-<log segment>`` holding ``manifest.json`` and one
 ``table-<n>.arrow`` per table. It is written under a temporary name, each file is fsynced,
 and the directory is renamed into place and the parent fsynced: a ``snap-*`` directory is
 always complete. The Arrow files open with plain pyarrow, polars or DuckDB.
 
 Column types map as: INTEGER int64, REAL float64, TEXT string, BOOLEAN bool, BLOB binary,
 DATE date32, TIMESTAMP timestamp[us]; an ANY column is a string of the redo log's JSON
-encoding of each value; a table without a primary key gets a ``__rowid__`` int64 column.
+encoding of each value; a table without a primary key gets a last int64 column holding its
+hidden rowid, called ``__rowid__`` unless a column of the table has that name (then it gets
+more underscores; the schema's ``memtables.rowid`` metadata names it). Columns are read back by
+position, so no column name can be mistaken for another.
+
+The manifest lists tables as their CREATE TABLE text, indexes as CREATE INDEX text, and views
+as records (name, query text, column names): a view is stored as defined, without binding it
+again, so a view whose table was dropped (it fails when used, as in SQLite) or a view over a
+view created later restores as it was.
 """
 
 from __future__ import annotations
@@ -23,13 +31,22 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from .arrow import ARROW_TYPES
-from .errors import DatabaseError
+from .errors import DatabaseError, DataError, OperationalError
 from .wal import _fsync_dir, encode_value
 
-FORMAT = 1
+FORMAT = 2  # 2: views as records, rowid field named in the schema's metadata
 ROWID = "__rowid__"
 
 SNAPSHOT_TYPES = {**ARROW_TYPES, "ANY": pa.string()}  # ANY: the redo log's JSON of each value
+
+
+def rowid_field(table) -> str:
+    """The name of the hidden rowid's field: ``__rowid__``, padded until no column has it."""
+    taken = {c.name.lower() for c in table.columns}
+    field = ROWID
+    while field.lower() in taken:
+        field = f"_{field}_"
+    return field
 
 
 def arrow_schema(table) -> pa.Schema:
@@ -38,9 +55,11 @@ def arrow_schema(table) -> pa.Schema:
         pa.field(c.name, SNAPSHOT_TYPES[c.type.name], nullable=not c.not_null)
         for c in table.columns
     ]
+    metadata = {"memtables.table": table.name}
     if table.schema.has_rowid:
-        fields.append(pa.field(ROWID, pa.int64(), nullable=False))
-    return pa.schema(fields, metadata={"memtables.table": table.name})
+        metadata["memtables.rowid"] = rowid_field(table)
+        fields.append(pa.field(metadata["memtables.rowid"], pa.int64(), nullable=False))
+    return pa.schema(fields, metadata=metadata)
 
 
 def rows_to_arrow(table, keyed_rows: list[tuple[Any, tuple]]) -> pa.Table:
@@ -63,14 +82,24 @@ def rows_to_arrow(table, keyed_rows: list[tuple[Any, tuple]]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def check_layout(table, data: pa.Table, path: Path) -> None:
+    """Refuse a table file whose fields are not the ones ``table`` needs, in its order."""
+    expected = arrow_schema(table)
+    if not data.schema.remove_metadata().equals(expected.remove_metadata()):
+        raise DatabaseError(
+            f"{path}: snapshot table file does not match table {table.name}: "
+            f"expected fields {expected.names}, found {data.schema.names}"
+        )
+
+
 def arrow_to_rows(table, data: pa.Table) -> tuple[list, list]:
-    """Keys and row tuples of a snapshot file, in column order."""
+    """Keys and row tuples of a snapshot file, in column order (fields are read by position)."""
     from .wal import _decode_object
 
     cols = table.columns
     columns = []
-    for c in cols:
-        values = data.column(c.name).to_pylist()
+    for i, c in enumerate(cols):
+        values = data.column(i).to_pylist()
         if c.type.name == "ANY":
             values = [
                 None if v is None else json.loads(v, object_hook=_decode_object) for v in values
@@ -78,7 +107,7 @@ def arrow_to_rows(table, data: pa.Table) -> tuple[list, list]:
         columns.append(values)
     rows = list(zip(*columns)) if columns else []
     if table.schema.has_rowid:
-        keys = data.column(ROWID).to_pylist()
+        keys = data.column(len(cols)).to_pylist()
     else:
         key_of = table.key_of
         keys = [key_of(r) for r in rows]
@@ -96,15 +125,37 @@ def write_snapshot(
 ) -> tuple[Path, int]:
     """Write a snapshot at timestamp ``ts``; return its directory and size in bytes.
 
-    ``tables`` are (table, create_sql, next_rowid); ``read(table)`` gives its (key, row)
-    pairs at ``ts``.
+    ``tables`` are (table, create_sql, next_rowid); ``views`` are dicts (name, sql, columns);
+    ``read(table)`` gives a table's (key, row) pairs at ``ts``. Everything written is read back
+    and checked before the snapshot is published, since publishing lets the log it covers go.
     """
-    root.mkdir(parents=True, exist_ok=True)
-    final = root / f"snap-{ts:020d}"
-    tmp = root / f"tmp-{ts:020d}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    # The log segment is in the name: a checkpoint with no commit since the last one has the
+    # same timestamp, and must not replace a published snapshot in place.
+    final = root / f"snap-{ts:020d}-{wal_segment:08d}"
+    tmp = root / f"tmp-{ts:020d}-{wal_segment:08d}-{os.getpid()}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+    except OSError as e:
+        raise OperationalError(f"{root}: cannot write a snapshot: {e}") from e
+    try:
+        size, manifest, written = _write_files(tmp, ts, wal_segment, tables, indexes, views, read)
+        _verify(tmp, manifest, written)
+        _fsync_dir(tmp)
+        os.rename(tmp, final)
+        _fsync_dir(root)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise OperationalError(f"{tmp}: cannot write a snapshot: {e}") from e
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final, size
+
+
+def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tuple:
     manifest = {
         "format": FORMAT,
         "timestamp": ts,
@@ -115,11 +166,12 @@ def write_snapshot(
         "views": views,
     }
     size = 0
+    written = []  # (table, file path, schema, rows) to check once all is written
     for n, (table, sql, next_rowid) in enumerate(tables):
         entry = {"name": table.name, "sql": sql, "next_rowid": next_rowid, "file": None}
         if table.durable:
             fname = f"table-{n}.arrow"
-            data = rows_to_arrow(table, read(table))
+            data = _table_data(table, read(table))
             path = tmp / fname
             with pa.OSFile(str(path), "wb") as sink:
                 with ipc.new_file(sink, data.schema) as writer:
@@ -127,15 +179,56 @@ def write_snapshot(
             _fsync_file(path)
             size += path.stat().st_size
             entry.update(file=fname, rows=data.num_rows)
+            written.append((table, path, data.num_rows))
         manifest["tables"].append(entry)
     mpath = tmp / "manifest.json"
     mpath.write_text(json.dumps(manifest, indent=1))
     _fsync_file(mpath)
     size += mpath.stat().st_size
-    _fsync_dir(tmp)
-    os.rename(tmp, final)
-    _fsync_dir(root)
-    return final, size
+    return size, manifest, written
+
+
+def _table_data(table, keyed_rows: list) -> pa.Table:
+    try:
+        return rows_to_arrow(table, keyed_rows)
+    except (pa.ArrowException, ValueError, TypeError, OverflowError) as e:
+        raise DataError(f"cannot write table {table.name} to a snapshot: {e}") from e
+
+
+def _verify(tmp: Path, manifest: dict, written: list) -> None:
+    """Read back what a checkpoint wrote: the manifest, and every file's fields and row count."""
+    mpath = tmp / "manifest.json"
+    if read_manifest(mpath) != json.loads(json.dumps(manifest)):
+        raise DatabaseError(f"{mpath}: the manifest read back differs from the one written")
+    for table, path, rows in written:
+        data = read_table_file(path)
+        check_layout(table, data, path)
+        if data.num_rows != rows:
+            raise DatabaseError(f"{path}: {data.num_rows} rows read back, {rows} written")
+
+
+def read_manifest(mpath: Path) -> dict:
+    """A snapshot's manifest, checked for the entries recovery needs."""
+    try:
+        manifest = json.loads(mpath.read_text())
+    except (OSError, ValueError) as e:
+        raise DatabaseError(f"{mpath}: unreadable snapshot manifest: {e}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        found = manifest.get("format") if isinstance(manifest, dict) else None
+        raise DatabaseError(f"{mpath}: snapshot format {found} unsupported")
+    for key, kind in _MANIFEST_KEYS.items():
+        if not isinstance(manifest.get(key), kind):
+            raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid {key!r}")
+    return manifest
+
+
+_MANIFEST_KEYS = {
+    "timestamp": int,
+    "wal_segment": int,
+    "tables": list,
+    "indexes": list,
+    "views": list,
+}
 
 
 def latest_snapshot(root: Path) -> tuple[Path, dict] | None:
@@ -143,14 +236,7 @@ def latest_snapshot(root: Path) -> tuple[Path, dict] | None:
     if not root.exists():
         return None
     for path in sorted(root.glob("snap-*"), reverse=True):
-        mpath = path / "manifest.json"
-        try:
-            manifest = json.loads(mpath.read_text())
-        except (OSError, ValueError) as e:
-            raise DatabaseError(f"{mpath}: unreadable snapshot manifest: {e}") from None
-        if manifest.get("format") != FORMAT:
-            raise DatabaseError(f"{mpath}: snapshot format {manifest.get('format')} unsupported")
-        return path, manifest
+        return path, read_manifest(path / "manifest.json")
     return None
 
 
@@ -159,7 +245,7 @@ def read_table_file(path: Path) -> pa.Table:
     try:
         with pa.memory_map(str(path), "r") as source:
             return ipc.open_file(source).read_all()
-    except (OSError, pa.ArrowInvalid) as e:
+    except (OSError, pa.ArrowException) as e:
         raise DatabaseError(f"{path}: unreadable snapshot table file: {e}") from None
 
 

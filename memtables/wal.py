@@ -8,7 +8,8 @@ header ``b"MTWAL"`` + ``b"\\x00"`` + u16 version. Then records, one per committe
     u64 commit_ts     the transaction's commit timestamp
     payload           UTF-8 JSON: a list of operations
 
-Operations: ``["ddl", sql]`` (schema changes, as SQL), ``["put", table, key, row]`` and
+Operations: ``["ddl", sql]`` (schema changes, as SQL), ``["view", name, query, columns]``
+(a view, restored as defined without binding it again), ``["put", table, key, row]`` and
 ``["del", table, key]``. Values are JSON scalars (null, integers, floats, strings, booleans);
 the others are objects: ``{"b": hex}`` bytes, ``{"d": "YYYY-MM-DD"}`` a date,
 ``{"t": iso}`` a timestamp, ``{"k": [...]}`` a composite key. Nothing here uses pickle,

@@ -7,23 +7,20 @@ for ``.schema``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 import memtables
 
 from .completion import Metadata
 
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
 
 def quote_name(name: str) -> str:
-    """An identifier as SQL text, double-quoted when it is not a plain name.
+    """An identifier as SQL text, quoted unless it is a plain word that is no keyword.
 
-    >>> quote_name("users"), quote_name("my table")
-    ('users', '"my table"')
+    >>> quote_name("users"), quote_name("my table"), quote_name("primary")
+    ('users', '"my table"', '"primary"')
     """
-    return name if _PLAIN.match(name) else '"' + name.replace('"', '""') + '"'
+    return memtables.quote_identifier(name)
 
 
 def query(conn: memtables.Connection, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:

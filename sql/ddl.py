@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
 from ..catalog import Check, Column, Schema, View
-from ..errors import ProgrammingError, UndefinedTable
+from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
 from ..indexes import HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
@@ -140,8 +141,10 @@ def _cache_options(name: str, options: dict, pk) -> dict:
     for key in ("max_rows", "default_ttl", "lfu_decay"):
         if options.get(key) is not None:
             v = options[key]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
                 raise ProgrammingError(f"cache option {key} must be a non-negative number")
+            if key == "max_rows" and v == math.inf:
+                raise ProgrammingError("cache option max_rows must be a finite number")
             out[key] = int(v) if key == "max_rows" else float(v)
     if options.get("max_memory") is not None:
         out["max_memory"] = parse_size(options["max_memory"])
@@ -268,3 +271,45 @@ _ACTIONS = {
     A.CreateView: _create_view,
     A.DropView: _drop_view,
 }
+
+
+# ---------------------------------------------------------------- rendered DDL, read back
+def verify_rendered(kind: str, sql: str, *expected) -> None:
+    """Check that DDL rendered for the redo log or a snapshot reads back as what it records.
+
+    Runs before anything depends on the text (a commit's log record, a checkpoint that drops
+    the log), so a rendering fault is a failed statement rather than a database that cannot
+    reopen. ``kind`` is "table", "index" (``expected``: the index and its table) or "view"
+    (``sql`` is the view's query).
+    """
+    from .parser import parse_one
+    from .render import create_table_sql
+
+    try:
+        node = parse_one(sql)
+        if kind == "table":
+            again = create_table_sql(schema_from_ast(node))
+        elif kind == "index":
+            index, table = expected
+            again = sql if _same_index(node, index, table) else None
+        else:
+            again = to_sql(node)
+    except Error as e:
+        raise InternalError(f"rendered {kind} definition does not read back ({e}): {sql}") from e
+    if again != sql:
+        raise InternalError(f"rendered {kind} definition reads back differently: {sql}")
+
+
+def _same_index(node: Any, index, table) -> bool:
+    cols = [table.columns[i].name for i in index.columns]
+    return (
+        isinstance(node, A.CreateIndex)
+        and (node.name, node.table, list(node.columns)) == (index.name, table.name, cols)
+        and (node.unique, node.method) == (index.unique, index.method)
+        and _descending(node.descending, cols)
+        == _descending(getattr(index, "descending", ()), cols)
+    )
+
+
+def _descending(flags, cols) -> tuple:
+    return tuple(flags) if any(flags) else (False,) * len(cols)

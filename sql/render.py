@@ -6,85 +6,59 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import math
 import re
+from pathlib import Path
 from typing import Any
 
 from . import ast as A
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_RESERVED = {
-    "select",
-    "from",
-    "where",
-    "group",
-    "order",
-    "by",
-    "having",
-    "limit",
-    "offset",
-    "and",
-    "or",
-    "not",
-    "null",
-    "is",
-    "in",
-    "between",
-    "like",
-    "glob",
-    "case",
-    "when",
-    "then",
-    "else",
-    "end",
-    "cast",
-    "as",
-    "on",
-    "join",
-    "left",
-    "inner",
-    "cross",
-    "outer",
-    "union",
-    "except",
-    "intersect",
-    "all",
-    "distinct",
-    "exists",
-    "values",
-    "insert",
-    "update",
-    "delete",
-    "create",
-    "drop",
-    "table",
-    "index",
-    "view",
-    "primary",
-    "unique",
-    "default",
-    "check",
-    "collate",
-    "using",
-    "true",
-    "false",
-    "escape",
-    "isnull",
-    "notnull",
-    "asc",
-    "desc",
-    "nulls",
-    "set",
-}
+# A keyword of the grammar is a case-insensitive string terminal such as "SELECT"i.
+_KEYWORD_TERMINAL = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"i')
+_SOFT_RULE = re.compile(r"^_soft_keyword:(.*)$", re.MULTILINE)
+_GRAMMAR = Path(__file__).with_name("grammar.lark")
+
+
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The words that must be quoted to be read as names, lower-cased, from ``grammar.lark``.
+
+    Every word the grammar spells as a keyword, except its soft keywords (``key``, ``date``,
+    ``text`` ...: the ``_soft_keyword`` rule makes them names wherever a name may stand), so
+    result columns such as ``max(date)`` keep their plain names. Derived rather than kept by
+    hand: a keyword added to the grammar is quoted at once, and rendered DDL and views parse
+    back.
+    """
+    text = _GRAMMAR.read_text()
+    words = {w.lower() for w in _KEYWORD_TERMINAL.findall(text)}
+    for terminal in _SOFT_RULE.search(text).group(1).split("|"):
+        m = re.search(rf"^{terminal.strip()}: {_KEYWORD_TERMINAL.pattern}$", text, re.MULTILINE)
+        words.discard(m.group(1).lower())
+    return frozenset(words)
 
 
 def name(n: str) -> str:
-    """An identifier, quoted when it is not a plain word."""
-    if _PLAIN_NAME.match(n) and n.lower() not in _RESERVED:
+    """An identifier as SQL text: bare when it is a plain word that is no keyword, else quoted.
+
+    The one quoting function for everything memtables renders (the redo log, snapshots, views,
+    the shell). A quoted name is always read as a name, whatever it spells.
+
+    >>> name("users"), name("select"), name("my table"), name("date")
+    ('users', '"select"', '"my table"', 'date')
+    """
+    if _PLAIN_NAME.match(n) and n.lower() not in keywords():
         return n
     return '"' + n.replace('"', '""') + '"'
 
 
 def literal(v: Any) -> str:
+    """A value as an SQL literal that parses back to an equal value.
+
+    Infinities have no literal of their own; ``1e999`` overflows to one when it is read. NaN
+    is written as an expression that computes it (it is only ever equal to itself by identity).
+    """
     if v is None:
         return "NULL"
     if v is True:
@@ -100,8 +74,12 @@ def literal(v: Any) -> str:
     if isinstance(v, _dt.date):
         return f"DATE '{v.isoformat()}'"
     if isinstance(v, float):
+        if math.isinf(v):
+            return "1e999" if v > 0 else "-1e999"
+        if math.isnan(v):
+            return "(1e999 - 1e999)"
         r = repr(v)
-        return r if ("." in r or "e" in r or "n" in r) else r + ".0"
+        return r if ("." in r or "e" in r) else r + ".0"
     return str(v)
 
 
@@ -278,7 +256,7 @@ _RENDER = {
     A.Case: _case,
     A.Cast: lambda n: f"CAST({to_sql(n.expr)} AS {n.type_name})",
     A.Call: _call,
-    A.Collate: lambda n: f"{_e(n.expr)} COLLATE {n.collation}",
+    A.Collate: lambda n: f"{_e(n.expr)} COLLATE {name(n.collation)}",
     A.Default: lambda n: "DEFAULT",
     A.Select: _select,
 }
@@ -298,7 +276,7 @@ def create_table_sql(schema) -> str:
         if c.default_sql is not None:
             p += f" DEFAULT ({c.default_sql})"
         if c.collation:
-            p += f" COLLATE {c.collation}"
+            p += f" COLLATE {name(c.collation)}"
         parts.append(p)
     if schema.primary_key:
         parts.append(
@@ -312,13 +290,21 @@ def create_table_sql(schema) -> str:
     sql = f"{head} {name(schema.name)} (" + ", ".join(parts) + ")"
     opts = {k: v for k, v in schema.options.items() if k != "cache"}
     if opts:
-        sql += " WITH (" + ", ".join(f"{k} = {literal(v)}" for k, v in sorted(opts.items())) + ")"
+        sql += (
+            " WITH ("
+            + ", ".join(f"{name(k)} = {literal(v)}" for k, v in sorted(opts.items()))
+            + ")"
+        )
     return sql
 
 
 def create_index_sql(index, table) -> str:
     """CREATE INDEX for an index of ``table``."""
-    cols = ", ".join(name(table.columns[i].name) for i in index.columns)
+    desc = getattr(index, "descending", ()) or ()
+    cols = ", ".join(
+        name(table.columns[i].name) + (" DESC" if n < len(desc) and desc[n] else "")
+        for n, i in enumerate(index.columns)
+    )
     unique = "UNIQUE " if index.unique else ""
     return (
         f"CREATE {unique}INDEX {name(index.name)} ON {name(table.name)} "

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -377,3 +380,241 @@ def test_closing_the_database_of_a_connect_connection_closes_it_once(tmp_path):
     again = memtables.connect(str(tmp_path / "db"))  # the lock was released
     assert again.execute("SELECT count(*) FROM t").fetchone() == (0,)
     again.close()
+
+
+# ---------------------------------------------------------------- issue 12: reopen, equal
+def reopen(path, checkpoint: bool, **options):
+    """Close the database at ``path`` (after a CHECKPOINT when asked) and open it again."""
+    conn = memtables.connect(path, **options)
+    if checkpoint:
+        conn.execute("CHECKPOINT")
+    conn.close()
+    return memtables.connect(path, **options)
+
+
+def grammar_keywords() -> list[str]:
+    text = (HERE.parent / "sql" / "grammar.lark").read_text()
+    return sorted({w.lower() for w in re.findall(r'"([A-Za-z_]+)"i', text)})
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_keyword_names_reopen(tmp_path, checkpoint):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute('CREATE TABLE "if" ("constraint" INTEGER PRIMARY KEY, "select" TEXT)')
+    conn.execute("INSERT INTO \"if\" VALUES (1, 'x')")
+    words = grammar_keywords()
+    assert {"select", "current_date", "key", "primary", "check"} <= set(words)
+    cols = ", ".join(f'"{w}" INTEGER' for w in words)
+    conn.execute(
+        f'CREATE TABLE "table" ("order" INTEGER PRIMARY KEY, {cols.replace("order", "_o")})'
+    )
+    conn.execute('CREATE INDEX "index" ON "table" ("select", "from")')
+    conn.execute('INSERT INTO "table" ("order", "current_date", "key") VALUES (1, 5, 6)')
+    conn.execute('CREATE TABLE c (a TEXT COLLATE "no case", "current_time" TEXT)')
+    conn.execute("INSERT INTO c VALUES ('a', 't')")
+    conn.execute('CREATE VIEW "view" AS SELECT "current_date", "key" FROM "table"')
+    conn.execute('CREATE VIEW v2 AS SELECT "current_time" AS "current_timestamp" FROM c')
+    assert conn.execute('SELECT * FROM "view"').fetchall() == [(5, 6)]  # a column, not the clock
+    conn.commit()
+    conn.close()
+    conn = reopen(path, checkpoint)
+    assert conn.execute('SELECT * FROM "if"').fetchall() == [(1, "x")]
+    assert conn.execute('SELECT * FROM "view"').fetchall() == [(5, 6)]
+    assert conn.execute("SELECT * FROM v2").fetchall() == [("t",)]
+    assert conn.execute("SELECT a FROM c").fetchall() == [("a",)]
+    names = [r[0] for r in conn.execute("SELECT name FROM sys.columns WHERE table_name = 'table'")]
+    assert names == ["order"] + [w if w != "order" else "_o" for w in words]
+    conn.close()
+
+
+@pytest.mark.parametrize("checkpoint", [False, True])
+def test_non_finite_numbers_reopen(tmp_path, checkpoint):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL DEFAULT 1e400 CHECK (a > -1e400),
+                        b REAL DEFAULT -1e400, c REAL DEFAULT (1e400 - 1e400));
+        CREATE VIEW v AS SELECT 1e400 AS x, -1e400 AS y, a FROM t WHERE a < 1e999;
+        CREATE CACHE TABLE k (key TEXT PRIMARY KEY, v TEXT) WITH (default_ttl = 1e400);
+        INSERT INTO t (id) VALUES (1);
+        INSERT INTO t (id, a) VALUES (2, 2.5);
+        """
+    )
+    conn.commit()
+    before = conn.execute("SELECT id, a, b, c IS NULL OR c <> c FROM t ORDER BY id").fetchall()
+    conn.close()
+    conn = reopen(path, checkpoint)
+    assert (
+        conn.execute("SELECT id, a, b, c IS NULL OR c <> c FROM t ORDER BY id").fetchall() == before
+    )
+    assert conn.execute("SELECT * FROM v").fetchall() == [(math.inf, -math.inf, 2.5)]
+    conn.execute("INSERT INTO t (id) VALUES (3)")
+    assert conn.execute("SELECT a, b FROM t WHERE id = 3").fetchone() == (math.inf, -math.inf)
+    with pytest.raises(memtables.IntegrityError):
+        conn.execute("INSERT INTO t (id, a) VALUES (4, -1e400)")
+    conn.close()
+
+
+def test_view_over_a_dropped_table_survives_a_checkpoint(tmp_path):
+    # As in SQLite, a table may be dropped under a view; the view then fails when used.
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.executescript(
+        """
+        CREATE TABLE t (a INTEGER);
+        CREATE VIEW v AS SELECT a FROM t;
+        DROP TABLE t;
+        CREATE VIEW base AS SELECT 1 AS x;
+        CREATE VIEW top AS SELECT x FROM base;
+        DROP VIEW base;
+        CREATE VIEW base AS SELECT 2 AS x;
+        """
+    )
+    conn.commit()
+    conn.close()
+    for checkpoint in (True, False, True):
+        conn = reopen(path, checkpoint)
+        assert [r[0] for r in conn.execute("SELECT name FROM sys.views")] == ["base", "top", "v"]
+        assert conn.execute("SELECT * FROM top").fetchall() == [(2,)]
+        with pytest.raises(memtables.ProgrammingError, match="no such table: t"):
+            conn.execute("SELECT * FROM v")
+        conn.execute("CREATE TABLE t (a INTEGER)")
+        conn.execute("INSERT INTO t VALUES (7)")
+        assert conn.execute("SELECT * FROM v").fetchall() == [(7,)]
+        conn.rollback()
+        conn.close()
+
+
+def test_a_column_named_like_the_hidden_rowid(tmp_path):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute('CREATE TABLE t (__rowid__ INTEGER, "___ROWID___" TEXT, v TEXT)')
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?)", [(7, "a", "x"), (7, "b", None)])
+    conn.commit()
+    conn.execute("CHECKPOINT")
+    conn.close()
+    (snap,) = (path / "snapshots").glob("snap-*")
+    (arrow_file,) = snap.glob("table-*.arrow")
+    table = ipc.open_file(str(arrow_file)).read_all()  # still a plain Arrow file
+    assert table.column_names[:3] == ["__rowid__", "___ROWID___", "v"]
+    conn = memtables.connect(path)
+    assert sorted(conn.execute("SELECT * FROM t").fetchall(), key=str) == [
+        (7, "a", "x"),
+        (7, "b", None),
+    ]
+    conn.execute("INSERT INTO t VALUES (8, 'c', 'y')")  # the rowid counter came back too
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (3,)
+    conn.close()
+
+
+def damage_manifest(path, change):
+    (snap,) = (path / "snapshots").glob("snap-*")
+    manifest_path = snap / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    change(manifest, snap)
+    manifest_path.write_text(json.dumps(manifest))
+    return manifest_path
+
+
+def _swap_files(manifest, snap):
+    a, b = manifest["tables"][0], manifest["tables"][1]
+    a["file"], b["file"] = b["file"], a["file"]
+
+
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda m, s: m.update(tables=5), "manifest.json"),
+        (lambda m, s: m["tables"][0].update(sql="CREATE TABLE ("), "manifest.json"),
+        (lambda m, s: m["tables"][0].pop("name"), "manifest.json"),
+        (lambda m, s: m["views"].append({"name": "v"}), "manifest.json"),
+        (lambda m, s: (s / m["tables"][0]["file"]).write_bytes(b"not arrow"), ".arrow"),
+        (_swap_files, ".arrow"),
+    ],
+)
+def test_a_damaged_snapshot_is_a_database_error_naming_the_file(tmp_path, change, where):
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE a (x INTEGER PRIMARY KEY, y TEXT)")
+    conn.execute("CREATE TABLE b (z TEXT)")
+    conn.execute("INSERT INTO a VALUES (1, 'one')")
+    conn.execute("INSERT INTO b VALUES ('zed')")
+    conn.commit()
+    conn.execute("CHECKPOINT")
+    conn.close()
+    damage_manifest(path, change)
+    with pytest.raises(memtables.DatabaseError, match=re.escape(where)) as info:
+        memtables.connect(path)
+    assert str(path / "snapshots") in str(info.value)
+    with pytest.raises(memtables.DatabaseError, match=re.escape(where)):
+        memtables.connect(path)  # the same error again: the failed open released its lock
+
+
+def test_a_failed_automatic_checkpoint_is_reported_kept_and_backs_off(tmp_path, caplog):
+    path = tmp_path / "db.mtdb"
+    limit = 2_000
+    conn = memtables.connect(path, checkpoint_bytes=limit)
+    (path / "snapshots").write_text("a file where the snapshots directory should be")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    for i in range(300):
+        conn.execute("INSERT INTO t VALUES (?, ?)", (i, "v" * 100))
+        conn.commit()
+    db = conn.database
+    db._durable._auto.join()
+    stats = dict(conn.execute("SELECT name, value FROM sys.stats").fetchall())
+    failures = stats["checkpoint_failures"]
+    log_bytes = stats["log_bytes"]
+    # Each retry waits for twice as much log as the one before.
+    assert 1 <= failures <= math.log2(log_bytes / limit + 1)
+    assert "automatic checkpoint failed" in db.checkpoint_error
+    assert str(path / "snapshots") in db.checkpoint_error
+    assert any("automatic checkpoint failed" in r.getMessage() for r in caplog.records)
+    with pytest.raises(memtables.OperationalError, match="cannot write a snapshot"):
+        conn.execute("CHECKPOINT")  # an explicit checkpoint tries again, and says why it fails
+    (path / "snapshots").unlink()
+    conn.execute("CHECKPOINT")
+    assert db.checkpoint_error is None
+    conn.close()
+    conn = memtables.connect(path)
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (300,)  # nothing was lost
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["max_memory = 'inf'", "max_memory = 1e400", "max_memory = '-5'", "max_rows = 1e400"],
+)
+def test_cache_options_without_a_finite_value_are_refused(option):
+    conn = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="finite"):
+        conn.execute(f"CREATE CACHE TABLE k (a TEXT PRIMARY KEY) WITH ({option})")
+    conn.close()
+
+
+def test_rendered_schema_is_read_back_before_the_log_or_a_checkpoint_relies_on_it(
+    tmp_path, monkeypatch
+):
+    # A renderer that forgets to quote keywords: the fault must stop the commit or the
+    # checkpoint, never leave a database that cannot reopen.
+    from memtables.sql import render
+
+    path = tmp_path / "db.mtdb"
+    conn = memtables.connect(path)
+    conn.execute('CREATE TABLE "select" ("primary" INTEGER PRIMARY KEY)')
+    conn.execute('INSERT INTO "select" VALUES (1)')
+    conn.commit()
+    monkeypatch.setattr(render, "keywords", lambda: frozenset())
+    conn.execute('CREATE TABLE "if" (a INTEGER)')
+    with pytest.raises(memtables.InternalError, match="does not read back"):
+        conn.commit()
+    with pytest.raises(memtables.InternalError, match="does not read back"):
+        conn.execute("CHECKPOINT")
+    assert not list((path / "snapshots").glob("snap-*"))
+    conn.close()
+    monkeypatch.undo()
+    conn = memtables.connect(path)
+    assert conn.execute('SELECT * FROM "select"').fetchall() == [(1,)]
+    assert [r[0] for r in conn.execute("SELECT name FROM sys.tables")] == ["select"]
+    conn.close()

@@ -334,6 +334,24 @@ def test_csv_import_creates_a_text_table_and_fails_as_a_whole(conn, tmp_path):
     assert "other" not in metadata.load(conn).tables  # the CREATE TABLE was rolled back too
 
 
+def test_csv_import_of_keyword_headers_into_a_durable_database(tmp_path):
+    path = tmp_path / "kw.csv"
+    path.write_text("check,primary,current_date,my col\n1,a,x,y\n2,b,z,w\n")
+    db = tmp_path / "db.mtdb"
+    conn = memtables.connect(db)
+    out = io.StringIO()
+    s = Session(conn, None, out)
+    s.settings.timer = False
+    s.run_input(f".import {path} select")
+    assert "imported 2 rows into select" in out.getvalue()
+    conn.close()
+    conn = memtables.connect(db)  # the logged CREATE TABLE reads back
+    rows = conn.execute('SELECT "check", "primary", "current_date" FROM "select"').fetchall()
+    assert sorted(rows) == [("1", "a", "x"), ("2", "b", "z")]
+    assert metadata.quote_name("primary") == '"primary"'
+    conn.close()
+
+
 # ---------------------------------------------------------------- a Session, driven with text
 def run(conn, *inputs, **settings):
     out = io.StringIO()
