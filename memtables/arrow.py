@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
-from .errors import DataError, NotSupportedError
+from .errors import DataError, NotSupportedError, ProgrammingError
 from .gcpause import gc_paused
 from .types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP, SqlType
 
@@ -49,7 +49,11 @@ def column_array(values: Sequence, sql_type: SqlType | None) -> pa.Array:
     if t is not None:
         if t == pa.bool_() and any(type(v) is int for v in values):
             values = [None if v is None else bool(v) for v in values]
-        return pa.array(values, type=t)
+        try:
+            return pa.array(values, type=t)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
+            # stored values always fit their type; this guards values computed by a query
+            raise DataError(f"cannot export a value as Arrow {t}: {e}") from None
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
@@ -77,20 +81,18 @@ def rows_to_table(names: Sequence[str], types: Sequence, rows: Sequence[tuple]) 
 
 
 def rows_to_batches(names, types, rows: Sequence[tuple], size: int) -> pa.RecordBatchReader:
-    """Row tuples as a stream of record batches of at most ``size`` rows."""
+    """Row tuples as a stream of record batches of at most ``size`` rows.
+
+    Columns are typed from all the rows at once: a column whose values disagree (an ANY
+    column, mixed VALUES) gets one type for the whole stream, never one per batch.
+    """
+    if isinstance(size, bool) or not isinstance(size, int):
+        raise ProgrammingError(f"rows_per_batch must be an integer, not {type(size).__name__}")
     if size <= 0:
-        raise DataError("rows_per_batch must be positive")
-    first = rows_to_table(names, types, rows[:size])
-    schema = first.schema
-
-    def batches():
-        for start in range(0, max(len(rows), 1), size):
-            part = first if start == 0 else rows_to_table(names, types, rows[start : start + size])
-            if start and part.schema != schema:
-                part = part.cast(schema)
-            yield from part.to_batches()
-
-    return pa.RecordBatchReader.from_batches(schema, batches())
+        raise ProgrammingError("rows_per_batch must be positive")
+    table = rows_to_table(names, types, rows)
+    size = min(size, max(len(rows), 1))  # Arrow takes a C long: 10**20 rows means "all"
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=size))
 
 
 # ---------------------------------------------------------------- Arrow → memtables
@@ -138,11 +140,21 @@ def to_reader(data: Any) -> pa.RecordBatchReader:
     if isinstance(data, pa.RecordBatch):
         return pa.RecordBatchReader.from_batches(data.schema, [data])
     if hasattr(data, "__arrow_c_stream__"):
-        return pa.RecordBatchReader.from_stream(data)
+        try:  # the exporter converts here: a pandas object column of mixed values fails
+            return pa.RecordBatchReader.from_stream(data)
+        except (pa.ArrowException, TypeError, ValueError) as e:
+            raise DataError(
+                f"cannot read Arrow data from {type(data).__name__}: {_first_line(e)}"
+            ) from None
     raise NotSupportedError(
         f"cannot read Arrow data from {type(data).__name__}: pass a pyarrow Table, "
         "RecordBatchReader, or an object with __arrow_c_stream__"
     )
+
+
+def _first_line(e: Exception) -> str:
+    text = str(e).strip().splitlines()
+    return text[0] if text else type(e).__name__
 
 
 def batch_rows(batch: pa.RecordBatch, positions: Sequence[int] | None = None) -> Iterable[tuple]:
@@ -187,8 +199,6 @@ def load(table, txn, reader: pa.RecordBatchReader) -> int:
     defaults. Values are checked like any insert, so a value that does not fit raises and
     the caller rolls the whole load back.
     """
-    from .errors import ProgrammingError
-
     columns = table.columns
     positions = []
     for name in reader.schema.names:
@@ -216,7 +226,10 @@ def load(table, txn, reader: pa.RecordBatchReader) -> int:
     n = 0
     simple = positions == list(range(width)) and not fill
     with gc_paused():
-        n = _insert_batches(reader, insert, txn, simple, positions, fill, width)
+        try:
+            n = _insert_batches(reader, insert, txn, simple, positions, fill, width)
+        except pa.ArrowException as e:  # a stream that fails while being read
+            raise DataError(f"cannot read Arrow data: {_first_line(e)}") from None
     return n
 
 

@@ -31,6 +31,7 @@ from .errors import (
 )
 from .gcpause import gc_paused
 from .txn import SERIALIZABLE, SNAPSHOT
+from .types import bind_value, plain_values
 
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
@@ -188,6 +189,8 @@ class Database:
     def prepare(self, text: str):
         """The compiled statement for ``text``, from the cache when it is there."""
         cache = self._cache
+        if type(text) is not str:  # first: a list or dict is not even a cache key
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
         stmt = cache.get(text)
         if stmt is not None:
             try:
@@ -442,6 +445,10 @@ class Connection:
     # ------------------------------------------------------------ Arrow
     def to_arrow(self, source: str, parameters: Any = ()):
         """A table's rows, or a query's, as a ``pyarrow.Table`` read from one snapshot."""
+        if not isinstance(source, str):
+            raise ProgrammingError(
+                f"to_arrow takes a table name or a query, not {type(source).__name__}"
+            )
         text = source.strip()
         if not _looks_like_query(text):
             from .sql.render import name as quote
@@ -469,6 +476,9 @@ class Connection:
 
         if mode not in ("create", "append", "replace"):
             raise ProgrammingError(f"mode must be 'create', 'append' or 'replace', not {mode!r}")
+        if not isinstance(name, str):
+            raise ProgrammingError(f"table name must be a str, not {type(name).__name__}")
+        primary_key = _key_columns(primary_key)
         self._check()
         reader = AR.to_reader(data)
         txn = self._txn or self._begin()
@@ -659,9 +669,24 @@ def _create_from_arrow(name: str, schema, primary_key) -> str:
 
     cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
     if primary_key:
-        keys = [primary_key] if isinstance(primary_key, str) else list(primary_key)
-        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in keys) + ")")
+        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
     return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
+
+
+def _key_columns(primary_key) -> list[str] | None:
+    """``from_arrow``'s primary_key as a list of column names (None: no key)."""
+    if primary_key is None:
+        return None
+    keys = [primary_key] if isinstance(primary_key, str) else primary_key
+    if isinstance(keys, (bytes, Mapping)) or not isinstance(keys, Iterable):
+        raise ProgrammingError(
+            "primary_key must be a column name or a sequence of column names, "
+            f"not {type(primary_key).__name__}"
+        )
+    keys = list(keys)
+    if not keys or not all(isinstance(k, str) for k in keys):
+        raise ProgrammingError(f"primary_key must name one or more columns, not {primary_key!r}")
+    return keys
 
 
 def _isolation(level: str) -> str:
@@ -710,8 +735,13 @@ def _adapt_params(stmt, params: Any) -> Sequence:
                 f"and there are {len(values)} supplied"
             )
     for i, v in enumerate(values):
-        if type(v) not in _PARAM_TYPES:
-            values[i] = _adapt_value(v, i)
+        if not plain_values((v,)):
+            if type(v) not in _PARAM_TYPES:
+                v = _adapt_value(v, i)
+            try:
+                values[i] = bind_value(v)
+            except E.DataError as e:
+                raise E.DataError(f"parameter {i + 1}: {e}") from None
     return tuple(values)
 
 
@@ -792,13 +822,13 @@ class Cursor:
                 self._refuse_if_closed()
             stmt = conn._prepare(sql)
             p = parameters
-            if type(p) is not tuple or len(p) != stmt.n_params or stmt.param_names is not None:
+            if (
+                type(p) is not tuple
+                or len(p) != stmt.n_params
+                or stmt.param_names is not None
+                or not plain_values(p)
+            ):
                 p = _adapt_params(stmt, p)
-            else:
-                for v in p:
-                    if type(v) not in _PARAM_TYPES:
-                        p = _adapt_params(stmt, p)
-                        break
             if stmt.kind == "query":
                 txn = conn._txn
                 if txn is None:
@@ -891,6 +921,13 @@ class Cursor:
             stmt = conn._prepare(sql)
             if stmt.kind != "dml":
                 raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
+            if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+                seq_of_parameters, Iterable
+            ):
+                raise ProgrammingError(
+                    "executemany() takes a sequence of parameter sets, "
+                    f"not {type(seq_of_parameters).__name__}"
+                )
             db = conn._db
             if db._durable is not None and db.read_only:
                 raise OperationalError(db.read_only)
@@ -908,13 +945,13 @@ class Cursor:
                     while True:
                         batch = []  # drawn and checked outside the lock, run under it
                         for params in itertools.islice(source, _BATCH):
-                            if type(params) is not tuple or len(params) != n or names is not None:
+                            if (
+                                type(params) is not tuple
+                                or len(params) != n
+                                or names is not None
+                                or not plain_values(params)
+                            ):
                                 params = _adapt_params(stmt, params)
-                            else:
-                                for v in params:
-                                    if type(v) not in _PARAM_TYPES:
-                                        params = _adapt_params(stmt, params)
-                                        break
                             batch.append(params)
                         if not batch:
                             break
@@ -946,27 +983,37 @@ class Cursor:
         if self._closed or conn._closed:
             self._refuse_if_closed()
         sql = conn._db._sql
+        # the whole script is parsed and checked first: a syntax error or a parameter
+        # anywhere runs nothing; then each statement compiles just before it runs
+        if type(script) is not str:
+            raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
         nodes = sql.parse(script)
+        if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
+            raise ProgrammingError("scripts cannot use parameters")
         if conn._txn is not None and not conn._explicit:
             conn.commit()
         for node in nodes:
             stmt = sql.prepare_node(node, conn._engine)
+            stmt._description = _description(stmt)
             self._run_prepared(stmt)
         return self
 
     def _run_prepared(self, stmt) -> None:
-        if stmt.kind == "query":
-            conn = self._conn
-            txn = conn._txn or conn._begin()
-            self._rows = stmt.run((), txn)
-            self._pos = 0
-            self.description = _description(stmt)
-            if stmt.n_params:
-                raise ProgrammingError("scripts cannot use parameters")
-        else:
-            if stmt.n_params:
-                raise ProgrammingError("scripts cannot use parameters")
+        if stmt.kind != "query":
             self._execute_other(stmt, ())
+            return
+        conn = self._conn
+        txn = conn._txn or conn._begin()
+        try:
+            rows = stmt.run((), txn)
+        except Error:
+            raise
+        except Exception as e:
+            raise _internal(e) from e
+        self._rows = rows
+        self._pos = 0
+        self.rowcount = -1
+        self.description = stmt._description
 
     # ------------------------------------------------------------ fetching
     def _result(self) -> list:
@@ -1001,6 +1048,8 @@ class Cursor:
         """Up to ``size`` (default ``arraysize``) further rows."""
         rows = self._result()
         n = self.arraysize if size is None else size
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ProgrammingError(f"fetchmany size must be a non-negative integer, not {n!r}")
         i = self._pos
         out = rows[i : i + n]
         self._pos = i + len(out)
@@ -1047,9 +1096,10 @@ class Cursor:
 
         rows = self._result()
         i = self._pos
-        self._pos = len(rows)
         names, types = self._arrow_columns()
-        return rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+        reader = rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+        self._pos = len(rows)  # consumed only once the batches exist
+        return reader
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule stream protocol: polars, pandas and DuckDB read a cursor.

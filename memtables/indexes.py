@@ -75,6 +75,20 @@ class HashIndex:
             return tuple(cur)
         return (cur,)
 
+    def probe(self, ik: Any) -> tuple:
+        """``lookup`` for a query's ``=``: a date equals its midnight in SQL but not in a
+        dict, and an ANY column may hold both forms, so a date looks up both.  O(1)."""
+        t = type(ik)
+        if t is not _dt.date and t is not _dt.datetime:
+            cur = self.map.get(ik, _MISSING)  # lookup's body: this is a hot path
+            if cur is _MISSING:
+                return ()
+            return tuple(cur) if type(cur) is set else (cur,)
+        other = _other_form(ik)
+        if other is None:
+            return self.lookup(ik)
+        return tuple(dict.fromkeys(self.lookup(ik) + self.lookup(other)))
+
     def holds(self, ik: Any, pk: Any) -> bool:
         """True when the pair (``ik``, ``pk``) is in the index."""
         cur = self.map.get(ik, _MISSING)
@@ -98,6 +112,26 @@ class HashIndex:
                 e = table.rows.get(pk)
                 assert e is not None, (self.name, ik, pk)
                 assert any(self.key_of(r) == ik for r in entry_rows(e)), (self.name, ik, pk)
+
+
+def _other_form(v: Any) -> Any:
+    """The datetime of a date, the date of a datetime at midnight, else None."""
+    if type(v) is _dt.date:
+        return _dt.datetime(v.year, v.month, v.day)
+    if v.time() == _dt.time() and v.tzinfo is None:
+        return v.date()
+    return None
+
+
+def same_key(a: Any, b: Any) -> bool:
+    """Index keys equal as SQL compares them (a date equals its midnight); ``a != b`` is
+    the fast test, this the slow one when that says they differ."""
+    if a == b:
+        return True
+    ta = type(a)
+    if (ta is _dt.date or ta is _dt.datetime) and type(b) in (_dt.date, _dt.datetime):
+        return _other_form(a) == b
+    return False
 
 
 _RANKS = {bool: 1, int: 1, float: 1, str: 2, bytes: 3}
@@ -275,6 +309,9 @@ class SortedIndex(HashIndex):
             bounds = self._raw_bounds(low, high)
             if bounds is None:
                 return ()
+            # a bound that fell between two values decides its own openness (_raw_bounds)
+            low_open = low_open if bounds[2] is None else bounds[2]
+            high_open = high_open if bounds[3] is None else bounds[3]
             lo = None if bounds[0] is None else ((bounds[0], ABOVE) if low_open else (bounds[0],))
             hi = None if bounds[1] is None else ((bounds[1],) if high_open else (bounds[1], ABOVE))
         else:
@@ -322,10 +359,13 @@ class SortedIndex(HashIndex):
         """Bounds comparable with the column's values, or None when nothing can match.
 
         A bound of another class (text against numbers, say) keeps SQLite's cross-type
-        order: it either admits every value or none.
+        order: it either admits every value or none. Returns (low, high, low_open,
+        high_open), the last two None unless a bound changed openness: a timestamp past
+        midnight bounding a DATE column lies strictly between two dates.
         """
         cls = self.value_class
         out = []
+        opens: list = [None, None]
         for bound, is_low in ((low, True), (high, False)):
             if bound is None:
                 out.append(None)
@@ -333,13 +373,15 @@ class SortedIndex(HashIndex):
             bcls = _value_class(bound)
             if bcls == cls:
                 if cls == 4 and type(bound) is not self.value_type:
+                    if self.value_type is _dt.date and bound.time() != _dt.time():
+                        opens[not is_low] = is_low  # d > ts: d > its date; d < ts: d <= it
                     bound = _convert_date(bound, self.value_type)
                 out.append(bound)
             elif (bcls > cls) == is_low:
                 return None  # every value lies on the wrong side of this bound
             else:
                 out.append(None)  # every value satisfies this bound
-        return out[0], out[1]
+        return out[0], out[1], opens[0], opens[1]
 
     def _check(self, table) -> None:
         super()._check(table)

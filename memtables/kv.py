@@ -9,12 +9,18 @@
 
 Each call runs in the connection's open transaction if there is one, else in a transaction
 of its own that commits at once, like a Redis command.
+
+Bad arguments raise PEP 249 errors and change nothing: a key that does not fit the key
+column's type (or cannot be a key at all) and a TTL that is not a finite, non-negative number
+of seconds raise ``DataError``; arguments of the wrong shape raise ``ProgrammingError``. Like
+a dict, ``ttl()`` of an absent key raises ``KeyError``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any, Callable, Iterable, Mapping
 
 from .cache import enforce, is_expired
@@ -29,6 +35,8 @@ class KeyValue:
 
     def __init__(self, conn, name: str):
         conn._check()
+        if not isinstance(name, str):
+            raise ProgrammingError(f"cache table name must be a str, not {type(name).__name__}")
         self.conn = conn
         table = conn._engine.catalog.table(name)
         if table.cache is None:
@@ -46,6 +54,9 @@ class KeyValue:
         if not self._value_pos:
             raise ProgrammingError(f"cache table {name} has no value column")
         self._width = len(table.columns)
+        key_type = table.columns[self._key_pos].type
+        self._check_key = key_type.check
+        self._key_pytype = key_type.pytype  # keys of exactly this type need no conversion
         # (key, value, _expires_at): the common layout, built without a list
         self._pair = self._key_pos == 0 and self._value_pos == [1] and self._width == 3
 
@@ -81,6 +92,32 @@ class KeyValue:
                 txn.rollback()
             raise
         return result
+
+    # ------------------------------------------------------------ arguments
+    def _key(self, key: Any, write: bool = False) -> Any:
+        """``key`` as the key column stores it. Writing a key that does not fit the column's
+        type is a DataError (a NULL one, the table's NotNullViolation); looking one up finds
+        nothing, as in a dict. A key that cannot be hashed is a DataError either way."""
+        if type(key) is self._key_pytype:
+            return key
+        try:
+            k = self._check_key(key)
+        except DataError as e:
+            if write:
+                raise DataError(f"cache {self.name}: bad key: {e}") from None
+            k = key
+        try:
+            hash(k)
+        except TypeError:
+            raise DataError(
+                f"cache {self.name}: a {type(k).__name__} cannot be a key (not hashable)"
+            ) from None
+        return k
+
+    def _keys(self, keys: Any) -> list:
+        if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+            raise ProgrammingError(f"keys must be an iterable of keys, not {type(keys).__name__}")
+        return [self._key(k) for k in keys]
 
     # ------------------------------------------------------------ rows and values
     def _row(self, key: Any, value: Any, expires: Any) -> tuple:
@@ -124,13 +161,13 @@ class KeyValue:
         if ttl is None:
             d = self.cache.default_ttl
             return None if d is None else self.cache.clock() + d
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl < 0:
-            raise DataError(f"ttl must be a non-negative number of seconds, not {ttl!r}")
-        return self.cache.clock() + ttl
+        return self.cache.clock() + _seconds(ttl)
 
     # ------------------------------------------------------------ reads
     def get(self, key: Any, default: Any = None) -> Any:
         """The value at ``key``, or ``default`` when it is absent or expired."""
+        if type(key) is not self._key_pytype:
+            key = self._key(key)
         conn = self.conn
         if conn._txn is None and not conn._closed:
             # outside a transaction one key's newest committed row is the answer: no
@@ -159,6 +196,7 @@ class KeyValue:
 
     def get_many(self, keys: Iterable[Any]) -> dict:
         """{key: value} for the keys present."""
+        keys = self._keys(keys)
 
         def run(txn):
             out = {}
@@ -174,6 +212,7 @@ class KeyValue:
         return self._run(run)
 
     def __contains__(self, key: Any) -> bool:
+        key = self._key(key)
         return self._run(lambda txn: self._live(txn, key) is not None)
 
     def __len__(self) -> int:
@@ -183,7 +222,11 @@ class KeyValue:
         )
 
     def ttl(self, key: Any) -> float | None:
-        """Seconds until ``key`` expires; None when it has no TTL. KeyError when absent."""
+        """Seconds until ``key`` expires; None when it has no TTL.
+
+        Raises ``KeyError`` when ``key`` is absent or expired, as a dict lookup would.
+        """
+        key = self._key(key)
 
         def run(txn):
             row = self._live(txn, key)
@@ -205,6 +248,8 @@ class KeyValue:
     def set(self, key: Any, value: Any, ttl: float | None = None, keepttl: bool = False) -> None:
         """Store ``value`` at ``key``; ``ttl`` in seconds (None: the table's default TTL, if
         any); ``keepttl`` keeps an existing key's expiry instead."""
+        if type(key) is not self._key_pytype:
+            key = self._key(key, write=True)
         conn = self.conn
         if conn._txn is None and not keepttl and not conn._closed:
             expires = None if ttl is None and self.cache.default_ttl is None else self._expiry(ttl)
@@ -224,18 +269,29 @@ class KeyValue:
         self._run(run, write=True)
 
     def set_many(self, mapping: Mapping[Any, Any], ttl: float | None = None) -> None:
-        """Store every pair of ``mapping`` in one transaction."""
+        """Store every pair of ``mapping`` (or of an iterable of (key, value) pairs, as
+        ``dict.update`` takes) in one transaction: all of them or, on an error, none."""
+        if not isinstance(mapping, Mapping):
+            try:
+                mapping = dict(mapping)
+            except (TypeError, ValueError):
+                raise ProgrammingError(
+                    "set_many takes a mapping or an iterable of (key, value) pairs, "
+                    f"not {type(mapping).__name__}"
+                ) from None
+        pairs = [(self._key(k, write=True), v) for k, v in mapping.items()]
 
         def run(txn):
             expires = self._expiry(ttl)
-            for key, value in mapping.items():
+            for key, value in pairs:
                 self._put(txn, key, value, expires)
-            enforce(self.table, txn, set(mapping))
+            enforce(self.table, txn, {k for k, _ in pairs})
 
         self._run(run, write=True)
 
     def delete(self, key: Any) -> bool:
         """Remove ``key``; True when it was there."""
+        key = self._key(key)
 
         def run(txn):
             if self._live(txn, key) is None:
@@ -247,11 +303,11 @@ class KeyValue:
 
     def expire(self, key: Any, seconds: float) -> bool:
         """Give ``key`` a TTL of ``seconds``; False when it is absent."""
-        return self._retime(key, self._expiry(seconds))
+        return self._retime(self._key(key), self._expiry(seconds))
 
     def persist(self, key: Any) -> bool:
         """Remove ``key``'s TTL; False when it is absent."""
-        return self._retime(key, None)
+        return self._retime(self._key(key), None)
 
     def _retime(self, key: Any, expires: Any) -> bool:
         def run(txn):
@@ -267,6 +323,13 @@ class KeyValue:
         """Add ``n`` to the number at ``key`` (absent counts as 0); keeps its TTL."""
         if len(self._value_pos) != 1:
             raise ProgrammingError(f"incr needs a single value column; {self.name} has several")
+        key = self._key(key, write=True)
+        if (
+            isinstance(n, bool)
+            or not isinstance(n, (int, float))
+            or (type(n) is float and not math.isfinite(n))
+        ):
+            raise DataError(f"incr takes a finite number, not {n!r}")
 
         def run(txn):
             row = self._live(txn, key)
@@ -294,6 +357,20 @@ class KeyValue:
 
     def __repr__(self) -> str:
         return f"<memtables cache {self.name} ({self.cache.policy})>"
+
+
+def _seconds(ttl: Any) -> float:
+    """A TTL as seconds: a finite, non-negative number, or DataError."""
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise DataError(f"ttl must be a number of seconds, not {ttl!r}")
+    try:
+        seconds = float(ttl)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds < 0:
+        shown = repr(ttl) if len(repr(ttl)) < 40 else "a huge number"
+        raise DataError(f"ttl must be a finite, non-negative number of seconds, not {shown}")
+    return seconds
 
 
 def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Callable:
@@ -330,7 +407,11 @@ def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Ca
 def _cache_table(conn, table: str) -> KeyValue:
     if table.lower() not in conn._engine.catalog.tables:
         standalone = not conn.in_transaction
-        conn.execute(f"CREATE CACHE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT)")
+        from .sql.render import name as quote
+
+        conn.execute(
+            f"CREATE CACHE TABLE IF NOT EXISTS {quote(table)} (key TEXT PRIMARY KEY, value TEXT)"
+        )
         if standalone:
             conn.commit()
     return conn.cache(table)

@@ -210,6 +210,10 @@ class Durability:
                     counting = table.key_of is None or table.schema.integer_key
                     top = 0
                 key = op[2]
+                # a deleted key counts too: it was inserted (perhaps in this very
+                # transaction), and the live database never hands its number out again
+                if counting and key > top:
+                    top = key
                 if kind == "put":
                     new = (tuple(op[3]), ts)
                     old = rows.get(key)
@@ -218,8 +222,6 @@ class Durability:
                         table._sync_indexes(key, old, new)
                     if table.cache is not None:
                         table.cache.on_put(key, new[0])
-                    if counting and key > top:
-                        top = key
                 elif kind == "del":
                     engine.apply_delete(table, key)
                 else:

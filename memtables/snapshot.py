@@ -94,7 +94,7 @@ def check_layout(table, data: pa.Table, path: Path) -> None:
 
 def arrow_to_rows(table, data: pa.Table) -> tuple[list, list]:
     """Keys and row tuples of a snapshot file, in column order (fields are read by position)."""
-    from .wal import _decode_object
+    from .wal import NON_FINITE, _decode_object
 
     cols = table.columns
     columns = []
@@ -102,8 +102,13 @@ def arrow_to_rows(table, data: pa.Table) -> tuple[list, list]:
         values = data.column(i).to_pylist()
         if c.type.name == "ANY":
             values = [
-                None if v is None else json.loads(v, object_hook=_decode_object) for v in values
+                None
+                if v is None
+                else json.loads(v, object_hook=_decode_object, parse_constant=NON_FINITE)
+                for v in values
             ]
+        elif c.type.name == "REAL":  # NaN is NULL (files written before that was the rule)
+            values = [None if v != v else v for v in values]
         columns.append(values)
     rows = list(zip(*columns)) if columns else []
     if table.schema.has_rowid:

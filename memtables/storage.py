@@ -213,16 +213,23 @@ class Table:
                 if key > INT_MAX:
                     raise DataError(f"table {self.name}: INTEGER PRIMARY KEY space exhausted")
                 row = row[:pos] + (key,) + row[pos + 1 :]
-                self.next_rowid = key + 1
-            elif key >= self.next_rowid:
-                self.next_rowid = key + 1
         elif self.key_of is None:
             key = self.next_rowid
-            self.next_rowid = key + 1
         else:
             key = self.key_of(row)
+            self.insert_prepared(txn, key, row)
+            return key
         self.insert_prepared(txn, key, row)
+        if key >= self.next_rowid:  # only once the row is in: a failed insert takes no number
+            self._move_rowid(txn, key + 1)
         return key
+
+    def _move_rowid(self, txn, after: int) -> None:
+        """Advance the rowid counter for a write ``txn`` has just logged; the transaction
+        puts it back if that write is undone, so failed statements leave no gap."""
+        before = self.next_rowid
+        self.next_rowid = after
+        txn.moved_rowid(self, before, after)
 
     def insert_prepared(self, txn, key: Any, row: tuple) -> None:
         """Insert a checked row under ``key``.  O(1) plus the indexes."""
@@ -293,10 +300,10 @@ class Table:
             col = self.schema.columns[self.schema.primary_key[0]]
             raise NotNullViolation(f"NOT NULL constraint failed: {self.name}.{col.name}")
         if new_key != key or type(new_key) is not type(key):
-            if self.schema.integer_key and new_key >= self.next_rowid:
-                self.next_rowid = new_key + 1
             self.delete(txn, key)
             self.insert_prepared(txn, new_key, row)
+            if self.schema.integer_key and new_key >= self.next_rowid:
+                self._move_rowid(txn, new_key + 1)
             return new_key
         head = self._writable(txn, key, "update")
         me = txn.marker
@@ -629,7 +636,7 @@ def _row_coercer(schema: Schema):
     test per column; anything else goes through the type's check function.
     """
     cols = schema.columns
-    ns: dict[str, Any] = {"MIN": INT_MIN, "MAX": INT_MAX}
+    ns: dict[str, Any] = {}
     names = [f"c{i}" for i in range(len(cols))]
     ns["bad_length"] = partial(_bad_length, schema.name, len(cols))
     lines = [
@@ -652,13 +659,28 @@ def _row_coercer(schema: Schema):
             lines.append(f"    {v} = chk{i}({v})")
             continue
         ns[f"t{i}"] = pytype
-        test = f"type({v}) is not t{i}"
-        if pytype is int:
-            test += f" or not MIN <= {v} <= MAX"
-        lines.append(f"    if {test}: {v} = chk{i}({v})")
+        lines.append(f"    if {needs_check(col.type, v, f't{i}')}: {v} = chk{i}({v})")
     lines.append(f"    return ({', '.join(names)}{',' if len(cols) == 1 else ''})")
     exec(compile("\n".join(lines), f"<coerce {schema.name}>", "exec"), ns)
     return ns["coerce"]
+
+
+def needs_check(sql_type, v: str, pytype: str) -> str:
+    """Python source, true when the value in variable ``v`` must go through the column
+    type's check function; ``pytype`` names the type's Python class.  Values of the right
+    class pass with one test, except those types.py normalises (NaN, non-ASCII text that
+    may hold a lone surrogate, aware timestamps) and integers beyond 64 bits."""
+    test = f"type({v}) is not {pytype}"
+    name = sql_type.name
+    if name == "INTEGER":
+        return f"{test} or not {INT_MIN} <= {v} <= {INT_MAX}"
+    if name == "REAL":
+        return f"{test} or {v} != {v}"
+    if name == "TEXT":
+        return f"{test} or not {v}.isascii()"
+    if name == "TIMESTAMP":
+        return f"{test} or {v}.tzinfo is not None"
+    return test
 
 
 def _bad_length(table: str, n: int, row: Any) -> DataError:

@@ -58,6 +58,8 @@ class Transaction:
         "ddl",
         "reads",
         "started",
+        "rowids",
+        "_rowid_floor",
         "__weakref__",
     )
 
@@ -72,6 +74,10 @@ class Transaction:
         self.reads: set | None = set() if isolation == SERIALIZABLE else None
         self.state = "active"
         self.started = time.time()
+        # per run of rowid moves: log position, table, counter before, counter after; flat,
+        # like ``log``, so that a long transaction adds no objects for the collector
+        self.rowids: list = []
+        self._rowid_floor = 0  # a run never extends back across a savepoint
 
     @property
     def active(self) -> bool:
@@ -84,7 +90,17 @@ class Transaction:
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
+        self._rowid_floor = len(self.log)
         return len(self.log), len(self.ddl)
+
+    def moved_rowid(self, table, before: int, after: int) -> None:
+        """Note that the write just logged moved ``table``'s rowid counter.  O(1): a run of
+        inserts into one table since the last savepoint shares one note."""
+        r = self.rowids
+        if r and r[-1] == before and r[-3] is table and r[-4] >= self._rowid_floor:
+            r[-1] = after
+            return
+        r += (len(self.log) - 5, table, before, after)
 
     def rollback_to(self, mark: tuple[int, int]) -> None:
         """Undo every write made after ``mark`` (statement-level atomicity)."""
@@ -94,6 +110,12 @@ class Transaction:
             table, key, before, after, touched = log[-5:]
             table.undo(key, before, after, touched)  # then forget it: an interrupted
             del log[-5:]  # rollback that runs again undoes the rest, and nothing twice
+        r = self.rowids
+        while r and r[-4] >= n:
+            table, before, after = r[-3:]
+            del r[-4:]
+            if table.next_rowid == after:  # nobody has taken a number since
+                table.next_rowid = before
         ddl = self.ddl
         while len(ddl) > d:
             ddl.pop().undo()

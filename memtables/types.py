@@ -3,6 +3,12 @@
 A value that does not fit its column's type raises ``DataError``. Conversions that lose
 nothing are allowed: integers widen to REAL, an integral REAL or a bool fits INTEGER, an ISO
 string fits DATE and TIMESTAMP. Text never turns into a number or back.
+
+Three values are normalised on the way in, wherever they come from, because each breaks
+ordering or export once stored: a float NaN becomes NULL (as in SQLite: NaN equals nothing, so
+it would defeat keys, UNIQUE and sorted indexes); a timezone-aware datetime becomes naive UTC
+(aware and naive datetimes cannot be compared); text holding a lone surrogate is refused (it
+cannot be encoded as UTF-8, so it could never be exported, hashed or checkpointed).
 """
 
 from __future__ import annotations
@@ -62,21 +68,41 @@ def check_integer(v: Any) -> Any:
 
 
 def check_real(v: Any) -> Any:
-    """Return ``v`` as a REAL value (integers widen) or raise DataError."""
+    """Return ``v`` as a REAL value (integers widen; NaN is NULL) or raise DataError."""
     t = type(v)
-    if t is float or v is None:
+    if t is float:
+        return None if v != v else v
+    if v is None:
         return v
     if t is int or t is bool:
         return float(v)
     raise _bad(v, "REAL")
 
 
+def valid_text(s: str) -> str:
+    """Return ``s`` if it is valid Unicode text (no lone surrogate), else raise DataError.
+
+    O(1) for ASCII text, O(n) otherwise.
+    """
+    if s.isascii():
+        return s
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise DataError(
+            f"not valid Unicode text: lone surrogate {s[e.start]!r} at position {e.start}"
+        ) from None
+    return s
+
+
 def check_text(v: Any) -> Any:
-    """Return ``v`` if it is a string (or NULL), else raise DataError."""
-    if type(v) is str or v is None:
+    """Return ``v`` if it is a valid string (or NULL), else raise DataError."""
+    if type(v) is str:
+        return valid_text(v)
+    if v is None:
         return v
     if isinstance(v, str):
-        return str(v)
+        return valid_text(str(v))
     raise _bad(v, "TEXT")
 
 
@@ -113,14 +139,33 @@ def check_date(v: Any) -> Any:
     raise _bad(v, "DATE")
 
 
+def naive_utc(v: _dt.datetime) -> _dt.datetime:
+    """A datetime as stored: aware ones converted to UTC and made naive, naive ones as is."""
+    if v.tzinfo is None:
+        return v
+    try:
+        return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+    except OverflowError:  # e.g. 0001-01-01 00:00+01:00 lies before datetime.min in UTC
+        raise DataError(f"timestamp {v.isoformat()} is out of range in UTC") from None
+
+
+def parse_timestamp(s: str) -> _dt.datetime:
+    """An ISO timestamp (an offset is converted to naive UTC); ValueError if malformed."""
+    v = _dt.datetime.fromisoformat(s.strip())
+    return v if v.tzinfo is None else naive_utc(v)
+
+
 def check_timestamp(v: Any) -> Any:
-    """Return ``v`` as a ``datetime.datetime``; dates become midnight, ISO strings are parsed."""
+    """Return ``v`` as a naive ``datetime.datetime``: aware ones become UTC, dates become
+    midnight, ISO strings are parsed."""
     t = type(v)
-    if t is _dt.datetime or v is None:
+    if t is _dt.datetime:
+        return v if v.tzinfo is None else naive_utc(v)
+    if v is None:
         return v
     if t is str:
         try:
-            return _dt.datetime.fromisoformat(v.strip())
+            return parse_timestamp(v)
         except ValueError:
             raise DataError(
                 f"invalid TIMESTAMP literal {v!r} (expected YYYY-MM-DD[ HH:MM:SS[.ffffff]])"
@@ -134,15 +179,53 @@ _ANY_TYPES = (int, float, str, bytes, bool, _dt.date, _dt.datetime, type(None))
 
 
 def check_any(v: Any) -> Any:
-    """Accept any value memtables can store."""
+    """Accept any value memtables can store, normalised as the typed columns do."""
     t = type(v)
     if t in _ANY_TYPES:
-        if t is int and not INT_MIN <= v <= INT_MAX:
-            raise DataError(f"integer {v} out of range (64-bit)")
+        if t is int:
+            if not INT_MIN <= v <= INT_MAX:
+                raise DataError(f"integer {v} out of range (64-bit)")
+        elif t is float:
+            return None if v != v else v
+        elif t is str:
+            return valid_text(v)
+        elif t is _dt.datetime:
+            return naive_utc(v)
         return v
     if isinstance(v, (bytearray, memoryview)):
         return bytes(v)
     raise DataError(f"unsupported value {_describe(v)}")
+
+
+def plain_values(values: Any) -> bool:
+    """True when every parameter value can be used as it is; False when one needs
+    ``bind_value`` (or is of another type).  O(n) plus the length of non-ASCII text."""
+    for v in values:
+        t = type(v)
+        if t is int:
+            if not INT_MIN <= v <= INT_MAX:
+                return False
+        elif t is str:
+            if not v.isascii():
+                try:
+                    v.encode("utf-8")  # cheaper here than the adapting path
+                except UnicodeEncodeError:
+                    return False
+        elif t is float:
+            if v != v:
+                return False
+        elif t is _dt.datetime:
+            if v.tzinfo is not None:
+                return False
+        elif t not in _ANY_TYPES:
+            return False
+    return True
+
+
+def bind_value(v: Any) -> Any:
+    """A parameter value of a plain type as statements see it: NaN is NULL, aware datetimes
+    are naive UTC, lone surrogates and integers beyond 64 bits are refused (DataError)."""
+    return check_any(v)
 
 
 INTEGER = SqlType("INTEGER", int, check_integer, True)

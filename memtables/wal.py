@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .errors import DatabaseError, OperationalError
+from .types import naive_utc
 
 MAGIC = b"MTWAL\x00"
 VERSION = 1
@@ -69,8 +70,8 @@ def encode_row(row: tuple) -> list:
 def _decode_object(obj: dict) -> Any:
     if "b" in obj:
         return bytes.fromhex(obj["b"])
-    if "t" in obj:
-        return _dt.datetime.fromisoformat(obj["t"])
+    if "t" in obj:  # logs written before timestamps were normalised may hold offsets
+        return naive_utc(_dt.datetime.fromisoformat(obj["t"]))
     if "d" in obj:
         return _dt.date.fromisoformat(obj["d"])
     if "k" in obj:
@@ -78,9 +79,13 @@ def _decode_object(obj: dict) -> Any:
     raise DatabaseError(f"unknown value tag in redo log: {sorted(obj)}")
 
 
+#: JSON's non-finite constants; NaN is NULL, as it is on every other way in (see types.py)
+NON_FINITE = {"NaN": None, "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
+
+
 def decode_payload(payload: bytes) -> list:
     """The operations of one record."""
-    return json.loads(payload, object_hook=_decode_object)
+    return json.loads(payload, object_hook=_decode_object, parse_constant=NON_FINITE)
 
 
 def frame(commit_ts: int, payload: bytes) -> bytes:

@@ -58,6 +58,15 @@ class AggContext:
     def ref(self, index: int, name: str, type_, nullable: bool) -> B.ColRef:
         return B.ColRef(self.slot, index, name, type_, nullable)
 
+    def bare(self, b: B.ColRef) -> B.ColRef:
+        """A column outside any aggregate: its value in the group's first row (NULL when
+        there are no rows), read from the aggregate's output slot."""
+        key = ("bare", b.slot, b.pos)
+        if key not in self._calls:
+            self._calls[key] = len(self.groups) + len(self.extras)
+            self.extras.append(BareColumn(b))
+        return self.ref(self._calls[key], b.name, b.type, True)
+
 
 class Scope:
     """Sources visible to one query block, and the enclosing block's scope."""
@@ -86,6 +95,11 @@ class Scope:
         while scope is not None:
             ref = scope._local(name, table)
             if ref is not None:
+                agg = scope.agg
+                if crossed and agg is not None and ref.slot in agg.row_scope.slots():
+                    # a subquery in an aggregate query's output sees the group, not
+                    # whatever row the scan happened to stop at
+                    ref = agg.bare(ref)
                 for s in crossed:
                     s.outer_refs.add(ref.slot)
                 return ref
@@ -186,11 +200,7 @@ class ExprBinder:
                 return alias
             if b.slot not in agg.row_scope.slots():
                 return b  # an outer reference: constant within this query
-            key = ("bare", b.slot, b.pos)
-            if key not in agg._calls:
-                agg._calls[key] = len(agg.groups) + len(agg.extras)
-                agg.extras.append(BareColumn(b))
-            return agg.ref(agg._calls[key], b.name, b.type, True)
+            return agg.bare(b)
         return None
 
     def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
@@ -216,11 +226,15 @@ class ExprBinder:
             agg.extras.append(AggCall(e.name, args, e.distinct, e.star))
         idx = agg._calls[key]
         call = agg.extras[idx - len(agg.groups)]
-        return agg.ref(idx, str(call), _agg_type(e.name, args), e.name not in ("count", "total"))
+        nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
+        return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
 
     # ------------------------------------------------------------ leaves
     def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:
-        return B.Const(e.value, type_of_value(e.value))
+        v = e.value
+        if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
+            v = _int_literal_as_real(v)
+        return B.Const(v, type_of_value(v))
 
     def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
         return B.ParamRef(self.params.index(e))
@@ -258,8 +272,8 @@ class ExprBinder:
         if e.op == "+":
             return x
         if e.op == "-":
-            if isinstance(x, B.Const) and type(x.value) in (int, float):
-                return B.Const(-x.value, x.type)
+            if isinstance(x, B.Const) and type(x.value) in (int, float) and x.value != R.INT_MIN:
+                return B.Const(-x.value, x.type)  # -INT_MIN overflows when evaluated, if ever
             t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
             return B.UnaryOp("-", x, t)
         return B.UnaryOp("~", x, INTEGER)
@@ -333,8 +347,9 @@ class ExprBinder:
                 raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
             fn = getattr(R, "cast_" + t.name.lower())
         if isinstance(x, B.Const):
-            v = fn(x.value)
-            return B.Const(v, type_of_value(v))
+            v = _fold(fn, (x.value,))
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
@@ -362,8 +377,9 @@ class ExprBinder:
             if name == "abs" and t not in (INTEGER, REAL):
                 t = None
         if f.deterministic and all(isinstance(a, B.Const) for a in args):
-            v = f.fn(*(a.value for a in args))
-            return B.Const(v, type_of_value(v) if t is None else t)
+            v = _fold(f.fn, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
@@ -448,13 +464,45 @@ def _agg_type(name: str, args: list):
     return t
 
 
+_DEFER = object()
+
+
+def _fold(fn, args) -> Any:
+    """``fn(*args)`` computed now, or ``_DEFER`` when that fails.
+
+    A failing constant is left for run time: then it raises exactly where and as an
+    evaluated expression would (a branch never taken, or a query over no rows, never does).
+    """
+    try:
+        return fn(*args)
+    except Exception:
+        return _DEFER
+
+
 def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
     """Convert a constant compared with a column to the column's type, as SQLite does."""
     if isinstance(right, B.Const) and isinstance(left, B.ColRef):
         return left, _convert_const(right, left.type)
     if isinstance(left, B.Const) and isinstance(right, B.ColRef):
         return _convert_const(left, right.type), right
+    if isinstance(right, B.ParamRef) and isinstance(left, B.ColRef):
+        return left, _param_affinity(right, left.type)
+    if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
+        return _param_affinity(left, right.type), right
     return left, right
+
+
+def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
+    """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
+    time as a literal's is now; typed unknown, as its value may be anything."""
+    fn = _AFFINITY.get(target.name) if target is not None else None
+    return p if fn is None else B.Cast(p, target.name, fn, None)
+
+
+_AFFINITY = {
+    "DATE": R.date_affinity,
+    "TIMESTAMP": R.timestamp_affinity,
+}
 
 
 def _convert_const(c: B.Const, target) -> B.Const:
@@ -473,3 +521,11 @@ def _convert_const(c: B.Const, target) -> B.Const:
         n = target.check(v)
         return B.Const(n, target)
     return c
+
+
+def _int_literal_as_real(v: int) -> float:
+    """As in SQLite: an integer literal beyond 64 bits is REAL (infinite past ~1.8e308)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")

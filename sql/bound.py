@@ -90,7 +90,9 @@ class Op(BExpr):
         self.left = left
         self.right = right
         self.type = type_
-        self.nullable = left.nullable or right.nullable or op in ("/", "%")
+        # "/" and "%" by zero are NULL; so is a REAL result that is NaN (inf - inf)
+        real = op in ("+", "-", "*") and (type_ is None or type_.name == "REAL")
+        self.nullable = left.nullable or right.nullable or op in ("/", "%") or real
 
     def children(self) -> tuple:
         return (self.left, self.right)

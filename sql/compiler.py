@@ -11,8 +11,9 @@ from __future__ import annotations
 import itertools
 from typing import Any, Callable
 
+from .. import errors as E
 from ..errors import InternalError
-from ..indexes import NOT_NULL, encode_value
+from ..indexes import NOT_NULL, encode_value, same_key
 from ..storage import INF, visible
 from . import bound as B
 from . import runtime as R
@@ -89,7 +90,8 @@ class Program:
         """A name bound to ``value`` in the namespace."""
         if value is None or value is True or value is False:
             return repr(value)
-        key = (type(value), value) if _hashable(value) else id(value)
+        # equal is not enough: -0.0 == 0.0 (and (0.0,) == (-0.0,)), yet they print apart
+        key = (type(value), value, repr(value)) if _hashable(value) else id(value)
         name = self._consts.get(key)
         if name is None:
             name = f"C{next(self._n)}"
@@ -104,11 +106,49 @@ class Program:
         src = "\n\n".join(self.sources)
         try:
             code = compile(src, "<memtables plan>", "exec")
-        except SyntaxError as e:  # a bug in code generation, never user input
+        except (RecursionError, MemoryError):
+            raise E.OperationalError("statement too deeply nested") from None
+        except SyntaxError as e:
+            # Python refuses code nested about 200 levels deep, and more than 20 nested loops
+            # (one per table of a join); both come from the statement's shape. Any other
+            # SyntaxError is a bug in code generation.
+            if "too many nested" in str(e) or "too complex" in str(e):
+                raise E.OperationalError("statement too deeply nested") from None
+            if "too many statically nested blocks" in str(e):
+                raise E.NotSupportedError(
+                    "a join of more than 20 tables is not supported (statement too complex)"
+                ) from None
             raise InternalError(f"generated code does not compile: {e}\n{src}") from None
         exec(code, self.ns)
         self.ns["__source__"] = src
         return self.ns
+
+
+#: Expression levels written inline before the rest moves to a function of its own.
+_HOIST_DEPTH = 24
+
+
+def _nodes(e: B.BExpr):
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        yield x
+        stack.extend(c for c in x.children() if c is not None)
+
+
+def _hoistable(e: B.BExpr) -> bool:
+    """False when ``e`` reads a local of the function it is written in (the cache clock)."""
+    return not any(isinstance(x, B.NotExpired) for x in _nodes(e))
+
+
+def _free_names(e: B.BExpr) -> list[str]:
+    """The enclosing function's arguments ``e`` reads besides row slots: parameters, and the
+    transaction for subqueries (a CHECK or DEFAULT function has neither)."""
+    if any(isinstance(x, B.SubqueryExpr) for x in _nodes(e)):
+        return ["p", "tx"]
+    if any(isinstance(x, B.ParamRef) for x in _nodes(e)):
+        return ["p"]
+    return []
 
 
 def _hashable(v: Any) -> bool:
@@ -146,6 +186,7 @@ class Compiler:
     def __init__(self, prog: Program | None = None):
         self.prog = prog or Program()
         self._subs: dict[int, str] = {}
+        self._depth = 0  # nesting of the expression being written (see ``_hoist``)
         self.w: FunctionWriter | None = None  # the function being written
 
     # ------------------------------------------------------------ queries
@@ -285,7 +326,9 @@ class Compiler:
                 w.emit(f"ik{s} = ({', '.join(keys)},)")
                 w.emit(f"if None not in ik{s}:")
             w.depth += 1
-        self._index_rows(w, node, f"for k{s} in {ix}.lookup(ik{s}):", f"{key_of}(r{s}) != ik{s}")
+        same = self.prog.const(same_key)
+        stale = f"{key_of}(r{s}) != ik{s} and not {same}({key_of}(r{s}), ik{s})"
+        self._index_rows(w, node, f"for k{s} in {ix}.probe(ik{s}):", stale)
         self._filters(w, node.filters, consume)
         w.depth -= 2
 
@@ -593,7 +636,31 @@ class Compiler:
     # ------------------------------------------------------------ expressions
     def expr(self, e: B.BExpr) -> str:
         """Python expression computing ``e``'s SQL value."""
-        return getattr(self, "_e_" + type(e).__name__)(e)
+        depth = self._depth
+        if depth >= _HOIST_DEPTH and e.children() and _hoistable(e):
+            return self._hoist(e)
+        self._depth = depth + 1
+        try:
+            return getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth = depth
+
+    def _hoist(self, e: B.BExpr) -> str:
+        """A deep sub-expression as a call of a function of its own.
+
+        Python refuses an expression nested about 200 parentheses deep, and each level of a
+        SQL expression (``1 + 1 + ...``) costs a few; a fresh function starts from zero.
+        """
+        name = self.prog.fresh("deep")
+        args = ", ".join(_free_names(e) + [f"r{s}" for s in sorted(e.slots())])
+        saved = self._depth, self.w
+        self._depth, self.w = 1, None  # no prelude there: uncorrelated subqueries run inline
+        try:
+            body = getattr(self, "_e_" + type(e).__name__)(e)
+        finally:
+            self._depth, self.w = saved
+        self.prog.sources.append(f"def {name}({args}):\n    return {body}")
+        return f"{name}({args})"
 
     def _e_NotExpired(self, e: B.NotExpired) -> str:
         now = self._now(e.cache)
@@ -690,7 +757,7 @@ class Compiler:
                 return self._null_guard(e, f"{{a}} {_CMP[op]} {{b}}", a, b)
             return f"{_CMP_HELPER[op]}({a}, {b})"
         if op in ("+", "-", "*") and _numeric(e.left) and _numeric(e.right):
-            return self._null_guard(e, f"{{a}} {op} {{b}}", a, b)
+            return self._null_guard(e, self._fitted(f"{{a}} {op} {{b}}", e.type), a, b)
         return f"{_ARITH_HELPER[op]}({a}, {b})"
 
     def _null_guard(self, e: B.Op, template: str, a: str, b: str) -> str:
@@ -708,6 +775,18 @@ class Compiler:
             return f"({body})"
         return f"(None if {' or '.join(checks)} else {body})"
 
+    def _fitted(self, body: str, type_) -> str:
+        """``body`` (a number) checked inline as ``fit`` would: one chained comparison
+        passes every in-range integer and finite float; NaN and overflow take the call."""
+        t = self.prog.fresh()
+        # -2**63 <= t < 2**63 is exact with int or float bounds; the static type picks the
+        # faster kind, and literal bounds are constants of the code object
+        if type_ is not None and type_.name == "REAL":
+            low, high = -(2.0**63), 2.0**63
+        else:
+            low, high = R.INT_MIN, R.INT_MAX + 1
+        return f"({t} if {low!r} <= ({t} := {body}) < {high!r} else fit({t}))"
+
     def _e_Logic(self, e: B.Logic) -> str:
         fn = "and3" if e.op == "AND" else "or3"
         return f"{fn}({self.expr(e.left)}, {self.expr(e.right)})"
@@ -718,7 +797,7 @@ class Compiler:
             return f"not3({x})"
         if e.op == "-":
             if _numeric(e.operand) and not e.operand.nullable:
-                return f"(-{x})"
+                return self._fitted(f"-{x}", e.type)
             return f"neg({x})"
         return f"bit_not({x})"
 
@@ -773,20 +852,21 @@ class Compiler:
                 parts.append((f"eq({bind}, {self.expr(cond)}) is True", self.expr(result)))
         else:
             parts = [(self.truth(c), self.expr(r)) for c, r in e.whens]
-        for cond, result in reversed(parts):
-            out = f"({result} if {cond} else {out})"
-        return out
+        # one flat chain (a if c1 else b if c2 else ...): Python's conditional expression
+        # nests to the right by itself, and parentheses per WHEN would stop at about 200
+        chain = "".join(f"({result}) if {cond} else " for cond, result in parts)
+        return f"({chain}{out})"
 
     def _e_Cast(self, e: B.Cast) -> str:
         return f"{self.prog.const(e.fn)}({self.expr(e.expr)})"
 
     def _e_Func(self, e: B.Func) -> str:
-        if e.special == "coalesce":
-            out = self.expr(e.args[-1])
-            for a in reversed(e.args[:-1]):
+        if e.special == "coalesce":  # a flat chain, as for CASE
+            chain = []
+            for a in e.args[:-1]:
                 t = self.prog.fresh()
-                out = f"({t} if ({t} := {self.expr(a)}) is not None else {out})"
-            return out
+                chain.append(f"{t} if ({t} := {self.expr(a)}) is not None else ")
+            return f"({''.join(chain)}{self.expr(e.args[-1])})"
         fn = self.prog.const(e.fn)
         return f"{fn}({', '.join(self.expr(a) for a in e.args)})"
 
@@ -911,15 +991,15 @@ def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -
         updates.append(
             f"if v is not None and {guard}True: a[{i}] = num1(v) if a[{i}] is None else a[{i}] + num1(v)"
         )
-        finals.append(f"a[{i}]")
+        finals.append(f"fit(a[{i}])")
     elif f == "total":
         inits.append("0.0")
         updates.append(f"if v is not None and {guard}True: a[{i}] += num1(v)")
-        finals.append(f"float(a[{i}])")
+        finals.append(f"fit(float(a[{i}]))")
     elif f == "avg":
         inits += ["0", "0"]
         updates.append(f"if v is not None and {guard}True: a[{i}] += num1(v); a[{i + 1}] += 1")
-        finals.append(f"(a[{i}] / a[{i + 1}] if a[{i + 1}] else None)")
+        finals.append(f"(fit(a[{i}] / a[{i + 1}]) if a[{i + 1}] else None)")
     elif f in ("min", "max"):
         inits.append("None")
         better = "lt" if f == "min" else "gt"
@@ -931,6 +1011,7 @@ def _aggregate_code(c: Compiler, agg: AggCall, i: int, inits, updates, finals) -
         inits.append("[]")
         sep = c.expr(agg.args[1]) if len(agg.args) > 1 else c.prog.const(",")
         updates.append(f"if v is not None and {guard}True: a[{i}].append(to_text(v))")
-        finals.append(f"(to_text({sep}).join(a[{i}]) if a[{i}] else None)")
+        # a NULL separator joins with nothing, as in SQLite
+        finals.append(f"((to_text({sep}) or '').join(a[{i}]) if a[{i}] else None)")
     else:
         raise InternalError(f"unknown aggregate {f}")

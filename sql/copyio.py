@@ -59,7 +59,7 @@ class CopyStatement(Statement):
         self.format = str(fmt).lower()
         if self.format not in ("parquet", "arrow", "csv"):
             raise ProgrammingError(f"unknown COPY format {fmt!r} (use parquet, arrow or csv)")
-        self.header = bool(opts.get("header", True))
+        self.header = _flag("HEADER", opts.get("header", True))
         self.to_file = node.to_file
         if node.to_file:
             select = node.target
@@ -96,6 +96,20 @@ class CopyStatement(Statement):
         return [f"COPY {way} {self.path} ({self.format})"]
 
 
+_FLAGS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+
+
+def _flag(option: str, value) -> bool:
+    """A boolean COPY option: TRUE/FALSE, 1/0, or 'on'/'off', 'yes'/'no' (as PostgreSQL)."""
+    if isinstance(value, bool):
+        return value
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.lower() in _FLAGS:
+        return _FLAGS[value.lower()]
+    raise ProgrammingError(f"COPY option {option} must be true or false, not {value!r}")
+
+
 def _write(table: pa.Table, path: str, fmt: str, header: bool) -> None:
     try:
         if fmt == "parquet":
@@ -112,13 +126,30 @@ def _write(table: pa.Table, path: str, fmt: str, header: bool) -> None:
             ]
             table = pa.Table.from_arrays(cols, names=table.column_names)
             pacsv.write_csv(table, path, pacsv.WriteOptions(include_header=header))
-    except OSError as e:
-        raise OperationalError(f"cannot write {path}: {e}") from None
+    except pa.ArrowException as e:
+        if isinstance(e, OSError):
+            raise OperationalError(f"cannot write {_shown(path)}: {_reason(e)}") from None
+        raise DataError(f"cannot write {_shown(path)}: {e}") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL byte in the name
+        raise OperationalError(f"cannot write {_shown(path)}: {_reason(e)}") from None
+
+
+def _shown(path: str) -> str:
+    """A file name for a message: long ones are cut in the middle."""
+    return path if len(path) <= 80 else path[:38] + "..." + path[-38:]
+
+
+def _reason(e: Exception) -> str:
+    return getattr(e, "strerror", None) or str(e)
 
 
 def _read(path: str, fmt: str, header: bool, table) -> pa.RecordBatchReader:
-    if not Path(path).is_file():
-        raise OperationalError(f"cannot read {path}: no such file")
+    try:
+        found = Path(path).is_file()
+    except (OSError, ValueError) as e:  # a name too long for the file system, a NUL byte
+        raise OperationalError(f"cannot read {_shown(path)}: {_reason(e)}") from None
+    if not found:
+        raise OperationalError(f"cannot read {_shown(path)}: no such file")
     try:
         if fmt == "parquet":
             data = pq.read_table(path)
@@ -127,8 +158,10 @@ def _read(path: str, fmt: str, header: bool, table) -> pa.RecordBatchReader:
                 data = ipc.open_file(source).read_all()
         else:
             data = _read_csv(path, header, table)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as e:
-        raise DataError(f"{path}: {e}") from None
+    except pa.ArrowException as e:  # before OSError: ArrowIOError is both
+        raise DataError(f"{_shown(path)}: {e}") from None
+    except OSError as e:
+        raise OperationalError(f"cannot read {_shown(path)}: {_reason(e)}") from None
     return pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
 
 

@@ -58,7 +58,15 @@ def build_ddl(node: Any, engine, systables) -> Statement | None:
         if node.__class__ in (A.CreateTable, A.DropTable) and node.schema is not None:
             if node.schema.lower() not in ("main",):
                 raise ProgrammingError(f"unknown database {node.schema}")
-    return DDLStatement(node, engine, systables, action)
+    stmt = DDLStatement(node, engine, systables, action)
+    if isinstance(node, A.CreateTable) and node.as_select is not None:
+        # planned now, so that its parameters are counted and checked like a query's
+        from .statements import QueryStatement
+
+        stmt.query = QueryStatement(node.as_select, engine.catalog, systables)
+        stmt.n_params = stmt.query.n_params
+        stmt.param_names = stmt.query.param_names
+    return stmt
 
 
 # ---------------------------------------------------------------- tables
@@ -171,6 +179,8 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
     scope.add(SourceInfo(schema.name, cols, slot))
     b = planner.bind(e, scope)
+    if planner.params.count:
+        raise ProgrammingError("parameters are not allowed in CHECK constraints")
     if b.slots() - {slot} or planner.subplans:
         raise ProgrammingError("CHECK constraints may only use the table's own columns")
     comp = Compiler()
@@ -179,10 +189,8 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
 
 
 def _create_table_as(stmt: DDLStatement, tx, params) -> None:
-    from .statements import QueryStatement
-
     node: A.CreateTable = stmt.node
-    q = QueryStatement(node.as_select, stmt.engine.catalog, stmt.systables)
+    q = stmt.query
     cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
     table = stmt.engine.create_table(tx, Schema(node.name, cols, (), (), (), dict(node.options)))
     for row in q.run(params, tx):

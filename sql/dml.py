@@ -10,7 +10,7 @@ from typing import Any
 
 from ..cache import enforce
 from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
-from ..types import INT_MAX, INT_MIN
+from ..storage import needs_check
 from . import ast as A
 from . import bound as B
 from .binder import Scope, SourceInfo
@@ -411,9 +411,7 @@ class UpdateStatement(_Writer):
                 if pytype is None:
                     w.emit(f"{name} = {check}({name})")
                     continue
-                test = f"type({name}) is not {prog.const(pytype)}"
-                if pytype is int:
-                    test += f" or not {INT_MIN} <= {name} <= {INT_MAX}"
+                test = needs_check(cols[pos].type, name, prog.const(pytype))
                 w.emit(f"if {test}: {name} = {check}({name})")
             row = "(" + "".join(x + ", " for x in parts) + ")"
             w.emit(f"if type(v{slot}) is tuple and len(v{slot}) == 2 and v{slot}[1] <= ts:")

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from ..errors import DataError
 from ..types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP
-from .runtime import INT_MAX, INT_MIN, compare, to_number, to_text
+from .runtime import INT_MAX, INT_MIN, cast_integer, compare, to_number, to_text
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -49,10 +49,11 @@ def f_round(x: Any, n: Any = 0) -> Any:
     if x is None or n is None:
         return None
     x = float(to_number(x))
-    n = int(to_number(n))
+    n = cast_integer(to_number(n))  # clamped to 64 bits: round(x, 1e400) is not an error
     if n < 0:
         n = 0
-    if n > 30 or x != x or x in (float("inf"), float("-inf")):
+    # past 2**52 every float is already whole (and Decimal would need 300 digits for 1e308)
+    if n > 30 or x != x or abs(x) >= 4503599627370496.0:
         return x
     d = Decimal(repr(x)).quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
     return float(d)
@@ -64,12 +65,12 @@ def f_substr(s: Any, start: Any, length: Any = None) -> Any:
         return None
     if type(s) is not bytes:
         s = to_text(s)
-    p1 = int(to_number(start))
+    p1 = cast_integer(to_number(start))  # a REAL position is truncated, clamped to 64 bits
     neg = False
     if length is None:
         p2 = 1 << 62
     else:
-        p2 = int(to_number(length))
+        p2 = cast_integer(to_number(length))
         if p2 < 0:
             p2, neg = -p2, True
     n = len(s)
@@ -150,7 +151,7 @@ def f_scalar_min(*args: Any) -> Any:
     for a in args:
         if a is None:
             return None
-        if best is None or compare(a, best) < 0:
+        if best is None or compare(a, best) <= 0:  # SQLite: of equals, the last one
             best = a
     return best
 

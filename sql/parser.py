@@ -12,7 +12,9 @@ from pathlib import Path
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
+from .. import errors as E
 from ..errors import Error, SQLSyntaxError
+from ..types import valid_text
 from . import ast as A
 from .lexer import SQLLexer
 from .render import to_sql
@@ -41,6 +43,7 @@ def _lark() -> Lark:
 
 def parse(text: str) -> list:
     """Parse a script of ``;``-separated statements into a list of AST nodes."""
+    valid_text(text)  # a lone surrogate in a literal or a name could never be stored
     try:
         stmts = _lark().parse(text)
     except UnexpectedInput as e:
@@ -74,17 +77,40 @@ def _number_params(node) -> None:
 
 
 def _collect_params(node, out: list) -> None:
-    if isinstance(node, A.Param):
-        out.append(node)
-    elif isinstance(node, tuple):
-        for x in node:
-            _collect_params(x, out)
-    elif isinstance(node, dict):
-        for x in node.values():
-            _collect_params(x, out)
-    elif hasattr(node, "__dataclass_fields__"):
-        for f in node.__dataclass_fields__:
-            _collect_params(getattr(node, f), out)
+    out.extend(_walk(node, A.Param))
+
+
+def _walk(node, kinds):
+    """Every node of one of ``kinds`` inside ``node`` (depth first, with a stack of our own:
+    a statement can be deeper than Python's recursion limit, hundreds of UNION ALL arms)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kinds):
+            yield node
+        if isinstance(node, tuple):
+            stack.extend(reversed(node))
+        elif isinstance(node, dict):
+            stack.extend(reversed(list(node.values())))
+        elif hasattr(node, "__dataclass_fields__"):
+            stack.extend(getattr(node, f) for f in reversed(list(node.__dataclass_fields__)))
+
+
+_SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
+
+
+def find_node(node, kinds):
+    """The first node of one of ``kinds`` inside ``node``, or None."""
+    return next(_walk(node, kinds), None)
+
+
+def _refuse(e, where: str) -> None:
+    """Schema expressions are stored and rerun on every write: they cannot take a
+    statement's parameters, nor read other rows (SQLite's rules)."""
+    if find_node(e, A.Param) is not None:
+        raise E.ProgrammingError(f"parameters are not allowed in {where}")
+    if find_node(e, _SUBQUERIES) is not None:
+        raise E.ProgrammingError(f"subqueries are not allowed in {where}")
 
 
 def parse_one(text: str):
@@ -93,9 +119,7 @@ def parse_one(text: str):
     if not stmts:
         raise SQLSyntaxError("empty statement: nothing to execute", 1, 1, "")
     if len(stmts) > 1:
-        from ..errors import ProgrammingError
-
-        raise ProgrammingError(
+        raise E.ProgrammingError(
             "you can only execute one statement at a time (use executescript for several)"
         )
     return stmts[0]
@@ -137,6 +161,23 @@ def _unquote_name(tok: str) -> str:
     return tok[1:-1].replace(q + q, q)
 
 
+_INT_LIMIT = 1 << 63  # kept exact so that -9223372036854775808 is the smallest INTEGER
+
+
+def _integer(text: str) -> int | float:
+    """An integer literal: beyond 64 bits it is REAL, as in SQLite (even past 4,300 digits,
+    where Python's ``int()`` refuses to convert)."""
+    digits = text.lstrip("0")
+    if len(digits) > 19:
+        return float(text)
+    v = int(text)
+    return float(text) if v > _INT_LIMIT else v
+
+
+def _clip(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 _OPS = {"==": "=", "<>": "!="}
 
 
@@ -153,7 +194,10 @@ class _Builder(Transformer):
         return str(tok)
 
     def quoted_ident(self, tok):
-        return _unquote_name(str(tok))
+        name = _unquote_name(str(tok))
+        if "\x00" in name:  # names become file and code labels, where NUL cannot go
+            raise E.ProgrammingError(f"a name cannot contain a NUL character: {name!r}")
+        return name
 
     def qualified_name(self, a, b):
         return (None, a) if b is None else (a, b)
@@ -162,10 +206,12 @@ class _Builder(Transformer):
         return tuple(names)
 
     def integer(self, tok):
-        return A.Literal(int(tok))
+        return A.Literal(_integer(str(tok)))
 
     def hex_integer(self, tok):
         v = int(str(tok), 16)
+        if v >= 1 << 64:
+            raise SQLSyntaxError(f"hex literal too big: {_clip(str(tok))}")
         if v >= 1 << 63:
             v -= 1 << 64
         return A.Literal(v)
@@ -174,7 +220,7 @@ class _Builder(Transformer):
         return A.Literal(float(tok))
 
     def signed_integer(self, sign, tok):
-        v = int(tok)
+        v = _integer(str(tok))
         return A.Literal(-v if sign == "-" else v)
 
     def signed_real(self, sign, tok):
@@ -594,12 +640,14 @@ class _Builder(Transformer):
         return ("unique",)
 
     def c_default(self, e):
+        _refuse(e, "a DEFAULT value")
         return ("default", e, to_sql(e))
 
     def default_value(self, e):
         return e
 
     def c_check(self, e):
+        _refuse(e, "CHECK constraints")
         return ("check", e)
 
     def c_collate(self, name):
@@ -612,6 +660,7 @@ class _Builder(Transformer):
         return ("unique", tuple(c[0] for c in cols))
 
     def t_check(self, e):
+        _refuse(e, "CHECK constraints")
         return ("check", e)
 
     def indexed_column(self, name, direction):
@@ -654,14 +703,18 @@ class _Builder(Transformer):
         return A.DropIndex(name, bool(ie))
 
     def create_view(self, ine, qname, columns, sel):
+        if find_node(sel, A.Param) is not None:
+            raise E.ProgrammingError("parameters are not allowed in views")
         return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
 
     def drop_view(self, ie, qname):
         return A.DropView(qname[1], bool(ie))
 
     # ------------------------------------------------------------ control
-    def begin_stmt(self, _kind, iso):
-        return A.Begin(iso)
+    def begin_stmt(self, *items):
+        # "BEGIN [kind] [TRANSACTION]" fills a placeholder for its kind; "START TRANSACTION"
+        # has none, so the isolation level is always the last item
+        return A.Begin(items[-1])
 
     def begin_kind(self):
         return None
@@ -770,9 +823,11 @@ def _climb(items: tuple):
             pos += 1
             kind = op.kind
             if kind == "infix":
-                right = parse(bp)
                 name = op.op
-                left = A.Binary(name, left, right)
+                if name in _ASSOCIATIVE:
+                    left = _chain(name, left, parse(bp), bp)
+                else:
+                    left = A.Binary(name, left, parse(bp))
             elif kind == "postfix":
                 left = op.op(left)
             elif kind == "is":
@@ -795,11 +850,39 @@ def _climb(items: tuple):
                 raise SQLSyntaxError("syntax error: ESCAPE without LIKE")
         return left
 
+    def _chain(name: str, first, second, bp: int):
+        # a run of one associative operator (a OR b OR c ...) becomes a balanced tree, so
+        # that a few hundred terms stay a few levels deep for every recursive pass after us
+        nonlocal pos
+        terms = [first, second]
+        while (
+            pos < n
+            and type(items[pos]) is _Op
+            and items[pos].kind == "infix"
+            and items[pos].op == name
+        ):
+            pos += 1
+            terms.append(parse(bp))
+        return _balanced(name, terms)
+
     tree = parse(0)
     if pos != n:
         what = "ESCAPE without LIKE" if items[pos] is _ESCAPE else "misplaced operator"
         raise SQLSyntaxError(f"syntax error: {what}")
     return tree
+
+
+# AND and OR are associative in SQL's three-valued logic and || is string concatenation;
+# + and * are not (floating point rounding), so they keep their left-to-right shape.
+_ASSOCIATIVE = frozenset({"AND", "OR", "||"})
+
+
+def _balanced(name: str, terms: list):
+    """``terms`` joined by ``name`` as a balanced tree, leaves kept in textual order."""
+    if len(terms) == 1:
+        return terms[0]
+    mid = len(terms) // 2
+    return A.Binary(name, _balanced(name, terms[:mid]), _balanced(name, terms[mid:]))
 
 
 def _unary(op: str, operand):

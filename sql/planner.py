@@ -115,21 +115,29 @@ class Planner:
         return Query(Values(rows), names, types, scope.outer_refs)
 
     def _plan_compound(self, body: A.CompoundCore, scope: Scope) -> Query:
-        left = self._arm(body.left, scope)
-        right = self._arm(body.right, scope)
-        if len(left.names) != len(right.names):
-            raise ProgrammingError(
-                f"SELECTs to the left and right of {body.op} do not have the same number "
-                "of result columns"
-            )
-        types = [a if a is b else None for a, b in zip(left.types, right.types)]
-        slots = set(left.outer_slots) | set(right.outer_slots)
-        return Query(Compound(body.op, left, right), left.names, types, slots)
-
-    def _arm(self, body: Any, scope: Scope) -> Query:
-        if isinstance(body, A.CompoundCore):
-            return self._plan_compound(body, scope)
-        return self.plan_select(A.Select(body), scope.parent)
+        """``A op B op C ...``: the grammar nests it to the left, one level per arm; a run of
+        one associative operator is planned as a balanced tree, so that hundreds of
+        ``UNION ALL`` arms stay a few levels deep for the compiler."""
+        arms, ops = [], []
+        node: Any = body
+        while isinstance(node, A.CompoundCore):  # the left spine, without recursion
+            ops.append(node.op)
+            arms.append(node.right)
+            node = node.left
+        arms.append(node)
+        arms.reverse()
+        ops.reverse()
+        plans = [self.plan_select(A.Select(arm), scope.parent) for arm in arms]
+        current = plans[0]
+        i = 0
+        while i < len(ops):
+            op, j = ops[i], i + 1
+            if op in _ASSOCIATIVE_SET_OPS:
+                while j < len(ops) and ops[j] == op:
+                    j += 1
+            current = _balanced_compound(op, [current] + plans[i + 1 : j + 1])
+            i = j
+        return current
 
     def _finish_output(self, q: Query, sel: A.Select, scope: Scope) -> Query:
         """ORDER BY / LIMIT over a compound or VALUES result (by output column)."""
@@ -473,6 +481,26 @@ class Planner:
             j = Join(left, right, kind, "nested loop")
         j.cond = rest
         return j
+
+
+# EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
+_ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
+
+
+def _balanced_compound(op: str, arms: list[Query]) -> Query:
+    """``arms`` joined by ``op``, as a balanced tree with the arms in order."""
+    if len(arms) == 1:
+        return arms[0]
+    mid = len(arms) // 2
+    left = _balanced_compound(op, arms[:mid])
+    right = _balanced_compound(op, arms[mid:])
+    if len(left.names) != len(right.names):
+        raise ProgrammingError(
+            f"SELECTs to the left and right of {op} do not have the same number of result columns"
+        )
+    types = [a if a is b else None for a, b in zip(left.types, right.types)]
+    slots = set(left.outer_slots) | set(right.outer_slots)
+    return Query(Compound(op, left, right), left.names, types, slots)
 
 
 def _index_min_max(root, agg) -> IndexMinMax | None:

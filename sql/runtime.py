@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from ..errors import DataError
+from ..types import parse_timestamp
 
 _NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
@@ -154,10 +155,9 @@ def _align(a: Any, b: Any) -> tuple[Any, Any, int]:
         if ca == 4 and type(a) is not type(b):
             a, b = _as_datetime(a), _as_datetime(b)
         return a, b, 0
-    if ca == 4 and cb == 2:
-        return a, _parse_like(b, a), 0
-    if cb == 4 and ca == 2:
-        return _parse_like(a, b), b, 0
+    # text and dates compare by class, as values of different classes do in SQLite; a
+    # literal or a parameter compared with a DATE or TIMESTAMP column was already converted
+    # (binder affinity), so indexes and scans agree and no comparison depends on the rows
     return a, b, ca - cb
 
 
@@ -167,13 +167,34 @@ def _as_datetime(v: Any) -> _dt.datetime:
     return v
 
 
-def _parse_like(s: str, like: Any) -> Any:
-    try:
-        if type(like) is _dt.date:
-            return _dt.date.fromisoformat(s.strip())
-        return _dt.datetime.fromisoformat(s.strip())
-    except ValueError:
-        raise DataError(f"cannot compare {type(like).__name__} with text {s!r}") from None
+# Parameters compared with a typed column take its affinity (as literals do in the binder),
+# so that a scan and an index probe see the same value.
+def date_affinity(v: Any) -> Any:
+    """A value compared with a DATE column: ISO text is the date it spells, a timestamp at
+    midnight its date (a DATE index holds dates, and they equal their midnight)."""
+    t = type(v)
+    if t is str:
+        try:
+            return _dt.date.fromisoformat(v.strip())
+        except ValueError:
+            raise DataError(f"cannot compare DATE with text {v!r}") from None
+    if t is _dt.datetime and v.time() == _dt.time():
+        return v.date()
+    return v
+
+
+def timestamp_affinity(v: Any) -> Any:
+    """A value compared with a TIMESTAMP column: ISO text is the timestamp it spells, a
+    date its midnight."""
+    t = type(v)
+    if t is str:
+        try:
+            return parse_timestamp(v)
+        except ValueError:
+            raise DataError(f"cannot compare TIMESTAMP with text {v!r}") from None
+    if t is _dt.date:
+        return _dt.datetime(v.year, v.month, v.day)
+    return v
 
 
 def compare(a: Any, b: Any) -> Any:
@@ -259,6 +280,18 @@ def sort_key(v: Any) -> tuple:
 
 
 # ---------------------------------------------------------------- arithmetic
+def fit(x: Any) -> Any:
+    """A computed number as SQL sees it: an integer beyond 64 bits is an error (as in
+    PostgreSQL; the binder has typed the result INTEGER), a NaN is NULL (as in SQLite)."""
+    if type(x) is int:
+        if INT_MIN <= x <= INT_MAX:
+            return x
+        raise DataError("integer overflow")
+    if x != x:
+        return None
+    return x
+
+
 def num2(a: Any, b: Any) -> tuple[Any, Any]:
     return to_number(a), to_number(b)
 
@@ -267,21 +300,21 @@ def add(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a + b
+    return fit(a + b)
 
 
 def sub(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a - b
+    return fit(a - b)
 
 
 def mul(a: Any, b: Any) -> Any:
     if a is None or b is None:
         return None
     a, b = num2(a, b)
-    return a * b
+    return fit(a * b)
 
 
 def div(a: Any, b: Any) -> Any:
@@ -296,8 +329,8 @@ def div(a: Any, b: Any) -> Any:
         return None
     if ta is int and tb is int:
         q = abs(a) // abs(b)
-        return q if (a < 0) == (b < 0) else -q
-    return a / b
+        return fit(q if (a < 0) == (b < 0) else -q)
+    return fit(a / b)
 
 
 def mod(a: Any, b: Any) -> Any:
@@ -331,8 +364,7 @@ def _trunc(v: Any) -> int:
 def neg(a: Any) -> Any:
     if a is None:
         return None
-    a = to_number(a)
-    return -a
+    return fit(-to_number(a))
 
 
 def pos(a: Any) -> Any:
@@ -486,10 +518,11 @@ def cast_real(v: Any) -> Any:
 
 
 def cast_numeric(v: Any) -> Any:
-    """CAST AS NUMERIC: an integer when the value is integral, else a real."""
-    if v is None:
-        return None
-    n = to_number(v) if type(v) is not float else v
+    """CAST AS NUMERIC: a number stays as it is (as in SQLite); text becomes an integer when
+    its value is integral, else a real."""
+    if v is None or type(v) is float:
+        return v
+    n = to_number(v)
     if type(n) is float and n.is_integer() and INT_MIN <= n <= INT_MAX:
         return int(n)
     return n
@@ -535,7 +568,7 @@ def cast_timestamp(v: Any) -> Any:
         return _dt.datetime(v.year, v.month, v.day)
     if t is str:
         try:
-            return _dt.datetime.fromisoformat(v.strip())
+            return parse_timestamp(v)
         except ValueError:
             raise DataError(f"cannot CAST {v!r} AS TIMESTAMP") from None
     raise DataError(f"cannot CAST {t.__name__} value {v!r} AS TIMESTAMP")
@@ -553,12 +586,14 @@ def limit_value(v: Any) -> int:
     """A LIMIT/OFFSET operand as an integer (negative LIMIT means no limit)."""
     if v is None:
         return -1
-    n = to_number(v)
-    if type(n) is float:
-        if not n.is_integer():
-            raise DataError(f"LIMIT/OFFSET must be an integer, not {v!r}")
-        n = int(n)
-    return n
+    n = v
+    if type(v) is str and _NUM_PREFIX.fullmatch(v.strip()):
+        n = to_number(v)  # '2' is fine; 'a' is not a number, not zero (SQLite agrees)
+    if isinstance(n, int):
+        return int(n)
+    if type(n) is float and n.is_integer():
+        return int(n)
+    raise DataError(f"datatype mismatch: LIMIT/OFFSET must be an integer, not {v!r}")
 
 
 def first_value(rows: list) -> Any:

@@ -266,21 +266,38 @@ def report(results: list[FileResult], base: Path | None, out=sys.stdout) -> None
     )
 
 
-def check(results: list[FileResult], base: Path) -> list[str]:
-    """Files whose pass count fell below the recorded expectation."""
-    expected = json.loads(EXPECTED.read_text())
+def check(
+    results: list[FileResult], base: Path, expected_path: Path | None = None, whole: bool = True
+) -> list[str]:
+    """Why the run falls short of the recorded expectation: files whose pass count fell, files
+    run with no figure recorded and, when the ``whole`` corpus ran, recorded files that were
+    not run (missing from the corpus). An empty list means the check passed."""
+    expected_path = EXPECTED if expected_path is None else expected_path
+    try:
+        expected = json.loads(expected_path.read_text())
+    except FileNotFoundError:
+        return [f"{expected_path}: the expected figures are missing (record them with --record)"]
+    except ValueError as e:
+        return [f"{expected_path}: not valid JSON ({e})"]
+    if not isinstance(expected, dict) or not expected:
+        return [f"{expected_path}: no expected figures recorded"]
     problems = []
+    seen = set()
     for r in results:
-        key = str(Path(r.path).relative_to(base))
+        key = Path(r.path).relative_to(base).as_posix()
+        seen.add(key)
         want = expected.get(key)
         if want is None:
             problems.append(f"{key}: no expected figure recorded")
         elif r.passed < want:
             problems.append(f"{key}: {r.passed} passed, expected at least {want}")
+    for key in sorted(set(expected) - seen) if whole else ():
+        problems.append(f"{key}: missing from the corpus (expected {expected[key]} passes)")
     return problems
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the corpus (or the given files); with --check, 0 only when it meets the record."""
     parser = argparse.ArgumentParser(prog="python -m tests.slt", description=__doc__)
     parser.add_argument("paths", nargs="*", help="test files or directories")
     parser.add_argument("--check", action="store_true", help="compare with slt_expected.json")
@@ -290,18 +307,28 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     base = corpus_root()
     paths = args.paths
-    if not paths:
-        if base is None:
+    if base is None or not base.is_dir():
+        if args.check or not paths:
+            # a check that cannot find its corpus has checked nothing: that is a failure
             print(
-                "SLT corpus not found: set MEMTABLES_SLT or place shared/conformance/slt "
-                "beside the checkout",
+                f"SLT corpus not found{f' at {base}' if base else ''}: set MEMTABLES_SLT "
+                "or place shared/conformance/slt beside the checkout",
                 file=sys.stderr,
             )
-            return 0 if args.check else 2
+            return 2
+        base = None
+    if not paths:
         paths = [str(base)]
     files = collect(paths)
-    results = run_all(files, args.jobs)
+    missing = [f for f in files if not Path(f).is_file()]
+    if missing:
+        print(f"no such test file: {missing[0]}", file=sys.stderr)
+        return 2
     in_base = base is not None and all(Path(f).is_relative_to(base) for f in files)
+    if args.check and not in_base:
+        print(f"--check compares files of the corpus at {base}; these are not", file=sys.stderr)
+        return 2
+    results = run_all(files, args.jobs)
     report(results, base if in_base else None)
     if args.failures:
         shown = 0
@@ -311,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f, file=sys.stderr)
                     shown += 1
     if args.record and in_base:
-        data = {str(Path(r.path).relative_to(base)): r.passed for r in results}
+        data = {Path(r.path).relative_to(base).as_posix(): r.passed for r in results}
         EXPECTED.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    if args.check and in_base:
-        problems = check(results, base)
+    if args.check:
+        problems = check(results, base, whole=not args.paths)
         for p in problems:
             print(f"REGRESSION {p}", file=sys.stderr)
         return 1 if problems else 0
