@@ -1,7 +1,9 @@
 """Cache tables: bounds, Redis's eviction policies, TTL bookkeeping and hit statistics.
 
 A cache table is a row table with a hidden last column ``_expires_at`` (absolute expiry in
-seconds of the engine clock, NULL for no TTL) and a ``Cache`` that tracks its keys. The table
+seconds of the engine clock, NULL for no TTL; never infinite or NaN: TTLs, ``default_ttl``
+and ``_expires_at`` must be finite) and a ``Cache`` that tracks its keys. Keys of any types
+mix in one table: no order here ever compares two keys. The table
 reports every change of a key's newest row (``on_put``/``on_remove``), readers report hits
 and misses, and writers ask for eviction victims when a bound is exceeded.
 
@@ -19,6 +21,7 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import sys
@@ -29,7 +32,7 @@ from typing import Any, Callable
 
 from sortedcontainers import SortedList
 
-from .errors import OperationalError, ProgrammingError, SerializationFailure
+from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
 
 POLICIES = (
     "noeviction",
@@ -45,6 +48,7 @@ ROW_OVERHEAD = 120  # the entry tuple, the dict slot, the key's hash entry
 EXPIRES = "_expires_at"
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 _getsizeof = sys.getsizeof
+_INF = math.inf
 
 
 def row_bytes(row: tuple) -> int:
@@ -75,6 +79,34 @@ def parse_size(value: Any) -> int:
     if not math.isfinite(size) or size < 0:  # no byte count to keep, and none to log
         raise ProgrammingError(f"invalid memory size {value!r} (a finite number of bytes)")
     return int(size)
+
+
+def ttl_seconds(ttl: Any) -> float:
+    """A TTL as a finite, non-negative number of seconds, or DataError.
+
+    An infinite TTL is refused rather than read as "no expiry": NULL already says that, and
+    a deadline that never comes would sit in the expiry order forever.
+    """
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise DataError(f"TTL must be a number of seconds, not {_shown(ttl)}")
+    try:
+        seconds = float(ttl)
+    except OverflowError:  # an int past float range
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds < 0:
+        raise DataError(f"TTL must be a finite, non-negative number of seconds, not {_shown(ttl)}")
+    return seconds
+
+
+def check_expiry(exp: Any) -> None:
+    """Refuse an ``_expires_at`` that is not NULL or a finite number (DataError)."""
+    if exp is not None and not (type(exp) in (int, float) and -math.inf < exp < math.inf):
+        raise DataError(f"{EXPIRES} must be NULL or a finite number of seconds, not {_shown(exp)}")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else "a huge number"
 
 
 class _LFU:
@@ -175,6 +207,24 @@ class _RandomSet:
         return items
 
 
+def _keys_of(order) -> set:
+    """The keys an eviction order holds, checking its own structure on the way."""
+    if type(order) is OrderedDict:
+        return set(order)
+    if isinstance(order, _LFU):
+        in_buckets = [k for b in order.buckets.values() for k in b]
+        assert len(in_buckets) == len(order.count), "LFU buckets and counts differ"
+        for c, bucket in order.buckets.items():
+            assert bucket, f"empty LFU bucket {c}"
+            for k in bucket:
+                assert order.count[k] == c, f"LFU key {k!r} in bucket {c}, count {order.count[k]}"
+        return set(order.count)
+    assert len(order.items) == len(order.pos), "random set list and positions differ"
+    for i, k in enumerate(order.items):
+        assert order.pos[k] == i, f"random set position of {k!r} is stale"
+    return set(order.pos)
+
+
 def _add(order, key: Any) -> None:
     if type(order) is OrderedDict:
         order[key] = None
@@ -206,6 +256,11 @@ class Cache:
             raise ProgrammingError(
                 f"unknown eviction policy {policy!r}; use one of: {', '.join(POLICIES)}"
             )
+        if default_ttl is not None:
+            try:
+                default_ttl = ttl_seconds(default_ttl)
+            except DataError as e:
+                raise ProgrammingError(f"cache option default_ttl: {e}") from None
         self.policy = policy
         self.max_rows = max_rows
         self.max_memory = max_memory
@@ -215,7 +270,7 @@ class Cache:
         self._next_decay = None
         self._rnd = random.Random(seed)
         self.sizes: dict[Any, int] = {}
-        self.expiry: dict[Any, float] = {}
+        self.expiry: dict[Any, tuple] = {}  # key -> its entry (expiry, seq, key) in by_expiry
         self.memory = 0
         # only the order the policy evicts by is kept (None for the others)
         self.lru = OrderedDict() if policy == "allkeys-lru" else None
@@ -226,12 +281,23 @@ class Cache:
         self.vrand = _RandomSet() if policy == "volatile-random" else None
         self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
         self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
-        self.by_expiry = SortedList()  # (expiry, key) of every key with a TTL
+        # (expiry, seq, key) of every key with a TTL. The sequence number breaks ties between
+        # equal expiries (one statement's rows share one), so keys, which need not be
+        # comparable with each other (1 and 'a'), are never compared.
+        self.by_expiry = SortedList()
+        self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
-        """The newest row at ``key`` is now ``row`` (its expiry is its last value)."""
+        """The newest row at ``key`` is now ``row`` (its expiry is its last value).
+
+        An expiry that is not NULL or finite is refused (DataError) before anything changes,
+        so the statement that wrote it rolls back cleanly.  O(log(n)).
+        """
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)
         if size is None:
             size = row_bytes(row)
         old = self.sizes.get(key)
@@ -242,22 +308,24 @@ class Cache:
                 _add(order, key)
         else:
             self.touch(key)
-        exp = row[-1]
-        old_exp = self.expiry.get(key)
-        if old_exp == exp:
-            return
-        if old_exp is not None:
-            self.by_expiry.discard((old_exp, key))
-        if exp is None:
-            del self.expiry[key]
+        old_entry = self.expiry.get(key)
+        if old_entry is None:
+            if exp is None:
+                return
             for order in self._volatile:
-                _remove(order, key)
+                _add(order, key)
         else:
-            if old_exp is None:
+            if old_entry[0] == exp:
+                return
+            self.by_expiry.remove(old_entry)
+            if exp is None:
+                del self.expiry[key]
                 for order in self._volatile:
-                    _add(order, key)
-            self.expiry[key] = exp
-            self.by_expiry.add((exp, key))
+                    _remove(order, key)
+                return
+        entry = (exp, next(self._seq), key)
+        self.expiry[key] = entry
+        self.by_expiry.add(entry)
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -267,11 +335,16 @@ class Cache:
         self.memory -= size
         for order in self._all:
             _remove(order, key)
-        exp = self.expiry.pop(key, None)
-        if exp is not None:
-            self.by_expiry.discard((exp, key))
+        entry = self.expiry.pop(key, None)
+        if entry is not None:
+            self.by_expiry.remove(entry)
             for order in self._volatile:
                 _remove(order, key)
+
+    def expires_in(self, ttl: Any) -> float:
+        """The absolute expiry of a row written now with ``ttl`` seconds to live (DataError
+        unless ``ttl`` is a finite, non-negative number)."""
+        return self.clock() + ttl_seconds(ttl)
 
     # ------------------------------------------------------------ accesses
     def touch(self, key: Any) -> None:
@@ -352,16 +425,59 @@ class Cache:
             return iter(self.rand.candidates(self._rnd))
         if p == "volatile-random":
             return iter(self.vrand.candidates(self._rnd))
-        return (k for _exp, k in list(self.by_expiry))
+        return (k for _exp, _seq, k in list(self.by_expiry))
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``)."""
         out = []
-        for exp, key in self.by_expiry:
+        for exp, _seq, key in self.by_expiry:
             if exp > now or len(out) >= limit:
                 break
             out.append(key)
         return out
+
+    # ------------------------------------------------------------ invariants
+    def _check(self, table: Any = None, bounded: bool = False) -> None:
+        """Assert the bookkeeping is consistent (for tests, after random operations).
+
+        Always: memory is the sum of the row sizes; every eviction order holds exactly the
+        keys it should (``volatile-*`` ones only keys with a TTL); the expiry index is sorted
+        and matches ``expiry``. With ``table``: the tracked keys, sizes and expiries are those
+        of the table's newest rows, committed or not. With ``bounded``: no bound is exceeded.
+        O(n log(n)).
+        """
+        keys = set(self.sizes)
+        assert self.memory == sum(self.sizes.values()), "memory is not the sum of row sizes"
+        assert set(self.expiry) <= keys, "an expiry for a key that holds no row"
+        for key, entry in self.expiry.items():
+            exp = entry[0]
+            assert entry[2] is key or entry[2] == key, f"expiry entry of {key!r} names another key"
+            assert -_INF < exp < _INF, f"non-finite expiry {exp!r} at {key!r}"
+        assert len(self.by_expiry) == len(self.expiry), "expiry index and expiries differ in size"
+        assert set(self.by_expiry) == set(self.expiry.values()), "expiry index out of step"
+        self.by_expiry._check()
+        for order in self._all:
+            assert _keys_of(order) == keys, f"{self.policy} order does not hold every key"
+        for order in self._volatile:
+            assert _keys_of(order) == set(self.expiry), f"{self.policy} order is not the TTL keys"
+        if bounded:
+            assert not self.over(), f"bounds exceeded: {self.stats()}"
+        if table is not None:
+            from .storage import newest_row
+
+            newest = {}
+            for key, e in list(table.rows.items()):
+                row = newest_row(e)
+                if row is not None:
+                    newest[key] = row
+            assert keys == set(newest), "tracked keys are not the table's keys"
+            for key, row in newest.items():
+                assert self.sizes[key] == row_bytes(row), f"stale size at {key!r}"
+                entry = self.expiry.get(key)
+                exp = None if entry is None else entry[0]
+                assert exp == row[-1] and (exp is None) == (row[-1] is None), (
+                    f"expiry of {key!r} is {exp!r}, its row says {row[-1]!r}"
+                )
 
     # ------------------------------------------------------------ statistics
     def stats(self) -> dict:

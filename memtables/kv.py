@@ -161,7 +161,7 @@ class KeyValue:
         if ttl is None:
             d = self.cache.default_ttl
             return None if d is None else self.cache.clock() + d
-        return self.cache.clock() + _seconds(ttl)
+        return self.cache.expires_in(ttl)  # finite: checked before anything is written
 
     # ------------------------------------------------------------ reads
     def get(self, key: Any, default: Any = None) -> Any:
@@ -357,20 +357,6 @@ class KeyValue:
 
     def __repr__(self) -> str:
         return f"<memtables cache {self.name} ({self.cache.policy})>"
-
-
-def _seconds(ttl: Any) -> float:
-    """A TTL as seconds: a finite, non-negative number, or DataError."""
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
-        raise DataError(f"ttl must be a number of seconds, not {ttl!r}")
-    try:
-        seconds = float(ttl)
-    except OverflowError:
-        seconds = math.inf
-    if not math.isfinite(seconds) or seconds < 0:
-        shown = repr(ttl) if len(repr(ttl)) < 40 else "a huge number"
-        raise DataError(f"ttl must be a finite, non-negative number of seconds, not {shown}")
-    return seconds
 
 
 def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Callable:

@@ -103,9 +103,8 @@ def newest_row(e: Any) -> tuple | None:
         return None
     if type(e) is tuple:
         return e[0]
-    if e.end == INF or e.end >= TXN_BASE:
-        return e.row
-    return None
+    # a version that ends at all is deleted, whether the delete is committed or in flight
+    return e.row if e.end == INF else None
 
 
 def as_chain(e: Any) -> Version:

@@ -671,6 +671,6 @@ def expiry_after(ttl: Any, cache) -> Any:
     if ttl is None:
         return None
     n = to_number(ttl) if type(ttl) not in (int, float) else ttl
-    if type(n) not in (int, float) or n < 0:
+    if type(n) not in (int, float):
         raise DataError(f"TTL must be a non-negative number of seconds, not {ttl!r}")
-    return cache.clock() + n
+    return cache.expires_in(n)

@@ -3,6 +3,7 @@ memory bounds, statistics, the key-value face and the cache-aside decorator."""
 
 from __future__ import annotations
 
+import datetime
 import random
 from collections import OrderedDict
 
@@ -402,9 +403,142 @@ class TtlLruModel(RuleBasedStateMachine):
         self._expire()
         got = sorted(r[0] for r in self.conn.execute("SELECT k FROM c"))
         assert got == sorted(self.model)
+        self.kv.cache._check(self.kv.table, bounded=True)
 
 
 TestTtlLruModel = TtlLruModel.TestCase
 TestTtlLruModel.settings = settings(
     max_examples=60, stateful_step_count=40, deadline=None, derandomize=True
 )
+
+
+# ---------------------------------------------------------------- odd TTLs and keys (issue 12)
+MIXED_KEYS = [1, "a", b"x", 2.5, datetime.date(2020, 10, 30), datetime.datetime(2020, 11, 3)]
+
+
+@pytest.mark.parametrize("policy", memtables.cache_policies())
+def test_equal_expiries_never_compare_keys(policy):
+    # One statement's rows share one expiry: the expiry order must not fall back on the keys,
+    # which need not be comparable (1 and 'a'); before, a raw TypeError escaped mid-rollback.
+    clock = memtables.ManualClock(1000)
+    conn = memtables.connect(clock=clock)
+    conn.execute(
+        "CREATE CACHE TABLE c (k PRIMARY KEY, v) "
+        f"WITH (default_ttl = 60, max_rows = 4, eviction = '{policy}')"
+    )
+    kv = conn.cache("c")
+    marks = ", ".join("(?, 0)" for _ in MIXED_KEYS[:4])
+    conn.execute(f"INSERT INTO c VALUES {marks}", MIXED_KEYS[:4])
+    kv.cache._check(kv.table, bounded=True)
+    conn.execute("UPDATE c SET v = 1 TTL 30")  # every row again at one new expiry
+    kv.cache._check(kv.table, bounded=True)
+    if policy != "noeviction":
+        conn.execute("INSERT INTO c VALUES (?, 2), (?, 2)", MIXED_KEYS[4:])  # evicts two
+        kv.cache._check(kv.table, bounded=True)
+    assert conn.execute("SELECT count(*) FROM c").fetchone() == (4,)
+    clock.advance(60)  # past the update's TTL and the default one
+    assert conn.execute("SELECT * FROM c").fetchall() == []
+    conn.execute("INSERT INTO c VALUES ('late', 3)")  # the write sweeps the expired rows
+    assert conn.execute("SELECT k FROM c").fetchall() == [("late",)]
+    kv.cache._check(kv.table, bounded=True)
+
+
+def test_infinite_default_ttl_with_mixed_keys_is_refused_at_create():
+    conn = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="default_ttl.*finite"):
+        conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY) WITH (default_ttl = 1e400)")
+    with pytest.raises(memtables.ProgrammingError, match="default_ttl"):
+        conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY) WITH (default_ttl = 'NaN')")
+    conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY) WITH (default_ttl = 1e300)")
+    conn.execute("INSERT INTO c VALUES (1), ('a')")  # far future, still finite
+    assert conn.execute("SELECT count(*) FROM c").fetchone() == (2,)
+
+
+NON_FINITE = [
+    ("INSERT INTO c VALUES (3, 'z'), ('b', 'z') TTL 1e400", ()),
+    ("INSERT INTO c VALUES (3, 'z') TTL '1e400'", ()),
+    ("INSERT INTO c VALUES (3, 'z') TTL ?", (float("inf"),)),
+    ("INSERT INTO c VALUES (3, 'z') TTL ?", (float("-inf"),)),
+    ("INSERT INTO c VALUES (3, 'z') TTL ?", (10**400,)),
+    ("UPDATE c SET v = 'z' TTL 1e400", ()),
+    ("INSERT INTO c VALUES (1, 'z') ON CONFLICT (k) DO UPDATE SET v = 'z' TTL 1e400", ()),
+    ("UPDATE c SET _expires_at = ?", (float("-inf"),)),
+    ("UPDATE c SET _expires_at = 1e400", ()),
+    ("INSERT INTO c (k, v, _expires_at) VALUES (3, 'z', 1e400), ('b', 'z', 1e400)", ()),
+]
+
+
+@pytest.mark.parametrize("sql, params", NON_FINITE)
+def test_non_finite_ttl_is_a_data_error_and_changes_nothing(sql, params):
+    # (a NaN TTL is not here: NaN parameters and results are SQL NULL, which means no TTL)
+    conn = memtables.connect(clock=memtables.ManualClock(1000))
+    conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY, v) WITH (max_rows = 10)")
+    conn.execute("INSERT INTO c VALUES (1, 'x'), ('a', 'y') TTL 60")
+    conn.commit()
+    kv = conn.cache("c")
+    before = conn.execute("SELECT k, v, _expires_at FROM c ORDER BY v").fetchall()
+    with pytest.raises(memtables.DataError, match="finite|out of range"):
+        conn.execute(sql, params)
+    assert conn.execute("SELECT k, v, _expires_at FROM c ORDER BY v").fetchall() == before
+    kv.cache._check(kv.table, bounded=True)
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+@pytest.mark.parametrize("ttl", [float("nan"), float("inf")])
+def test_key_value_face_refuses_a_non_finite_ttl(ttl, in_transaction):
+    # outside a transaction kv.set writes and commits at once: a refusal must come first
+    conn = memtables.connect(clock=memtables.ManualClock(1000))
+    conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY, v)")
+    if not in_transaction:
+        conn.commit()
+    kv = conn.cache("c")
+    kv.set(1, "x", ttl=5)
+    with pytest.raises(memtables.DataError, match="finite"):
+        kv.set("a", "y", ttl=ttl)
+    with pytest.raises(memtables.DataError, match="finite"):
+        kv.expire(1, ttl)
+    assert kv.ttl(1) == 5.0 and "a" not in kv and len(kv) == 1
+    kv.cache._check(kv.table)
+
+
+@pytest.mark.parametrize(
+    "corrupt",
+    [
+        lambda cache: setattr(cache, "memory", cache.memory + 1),
+        lambda cache: cache.by_expiry.pop(0),
+        lambda cache: cache.lru.popitem(last=False),
+        lambda cache: cache.sizes.__setitem__(2, cache.sizes[2] + 8),
+        lambda cache: cache.expiry.pop(1),
+    ],
+)
+def test_invariant_checker_sees_corruption(corrupt):
+    conn, _clock, kv = cache_db("allkeys-lru", 3)
+    kv.set(1, "x", ttl=5)
+    kv.set(2, "y", ttl=5)
+    kv.cache._check(kv.table, bounded=True)
+    corrupt(kv.cache)
+    with pytest.raises(AssertionError):
+        kv.cache._check(kv.table)
+
+
+def test_a_failed_insert_over_a_row_deleted_in_the_transaction_leaves_no_phantom():
+    # The statement's rollback told the cache the deleted row was back, so the empty table
+    # counted as full. (Row versions kept alive by a reader make the entry a version chain.)
+    conn = memtables.connect()
+    conn.execute("CREATE CACHE TABLE c (k PRIMARY KEY, v) WITH (max_rows = 2)")
+    conn.execute("INSERT INTO c VALUES ('a', 1)")
+    conn.commit()
+    reader = conn.database.connect()
+    reader.execute("SELECT * FROM c").fetchall()
+    conn.execute("UPDATE c SET v = 2 WHERE k = 'a'")
+    conn.commit()
+    conn.execute("UPDATE c SET v = 3 WHERE k = 'a'")
+    conn.execute("DELETE FROM c WHERE k = 'a'")
+    with pytest.raises(memtables.IntegrityError):
+        conn.execute("INSERT INTO c VALUES ('a', 5), ('a', 6)")
+    kv = conn.cache("c")
+    kv.cache._check(kv.table)
+    conn.execute("INSERT INTO c VALUES ('b', 1), ('c', 1)")  # was: "c is full"
+    assert conn.execute("SELECT k FROM c ORDER BY k").fetchall() == [("b",), ("c",)]
+    conn.commit()
+    reader.close()

@@ -437,7 +437,7 @@ def test_non_finite_numbers_reopen(tmp_path, checkpoint):
         CREATE TABLE t (id INTEGER PRIMARY KEY, a REAL DEFAULT 1e400 CHECK (a > -1e400),
                         b REAL DEFAULT -1e400, c REAL DEFAULT (1e400 - 1e400));
         CREATE VIEW v AS SELECT 1e400 AS x, -1e400 AS y, a FROM t WHERE a < 1e999;
-        CREATE CACHE TABLE k (key TEXT PRIMARY KEY, v TEXT) WITH (default_ttl = 1e400);
+        CREATE CACHE TABLE k (key TEXT PRIMARY KEY, v TEXT) WITH (default_ttl = 1e300);
         INSERT INTO t (id) VALUES (1);
         INSERT INTO t (id, a) VALUES (2, 2.5);
         """
