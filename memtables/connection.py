@@ -198,8 +198,6 @@ class Database:
             except KeyError:  # a schema change emptied the cache meanwhile: still usable
                 pass
             return stmt
-        if type(text) is not str:
-            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
         version = self._schema_version
         stmt = self._sql.prepare(text, self.engine)
         self.statements_compiled += 1
