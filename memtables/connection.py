@@ -491,9 +491,12 @@ class Connection:
                 if mode == "append" and not exists:
                     raise UndefinedTable(f"no such table: {name}")
                 if mode != "append":
+                    # the DDL is part of this one statement's transaction: never autocommitted
+                    # on its own, so a failed load leaves the table as it was
                     if exists:
-                        self.execute(f"DROP TABLE {quote(name)}")
-                    self.execute(_create_from_arrow(name, reader.schema, primary_key))
+                        self._db.prepare(f"DROP TABLE {quote(name)}").execute(self, txn, ())
+                    create = _create_from_arrow(name, reader.schema, primary_key)
+                    self._db.prepare(create).execute(self, txn, ())
                 table = self._engine.catalog.table(name)
                 n = AR.load(table, txn, reader)
                 if table.cache is not None:
@@ -507,7 +510,7 @@ class Connection:
             raise _internal(e) from e
         if self._autocommit and not self._explicit:
             self._txn = None
-            txn.commit()
+            _commit(txn)
         return n
 
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
