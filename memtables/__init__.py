@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from .cache import ManualClock
-from .connection import Connection, Cursor, Database, open_database
+from .connection import Connection, Cursor, Database, connect_owning, open_database
 from .dbapi import (
     BINARY,
     DATETIME,
@@ -50,6 +50,7 @@ from .errors import (
     UniqueViolation,
     Warning,
 )
+from .row import Row
 
 __version__ = "0.1.0"
 
@@ -102,11 +103,7 @@ def connect(
     **options,
 ) -> Connection:
     """A connection to a new private in-memory database, or to the durable one at ``path``."""
-    db = open_database(path, **options)
-    conn = Connection(db, isolation_level, autocommit, owns_db=True)
-    db._owners += 1
-    db._connections.add(conn)
-    return conn
+    return connect_owning(path, isolation_level, autocommit, **options)
 
 
 __all__ = [
@@ -118,6 +115,7 @@ __all__ = [
     "Database",
     "Connection",
     "Cursor",
+    "Row",
     "apilevel",
     "threadsafety",
     "paramstyle",

@@ -25,6 +25,7 @@ import itertools
 import math
 import random
 import sys
+import threading
 import time
 from collections import OrderedDict
 from typing import Any, Callable
@@ -109,22 +110,32 @@ def _shown(value: Any) -> str:
 
 
 class _LFU:
-    """Exact least-frequently-used order in O(1): frequency buckets of LRU-ordered keys."""
+    """Exact least-frequently-used order in O(1): frequency buckets of LRU-ordered keys.
+
+    Readers touch keys without the engine's lock, so each change takes the LFU's own lock
+    (a leaf: see ARCHITECTURE.md).
+    """
 
     def __init__(self) -> None:
         self.count: dict[Any, int] = {}
         self.buckets: dict[int, OrderedDict] = {}
         self.low = 1
+        self.lock = threading.Lock()
 
     def add(self, key: Any) -> None:
-        if key in self.count:
-            self.touch(key)
-            return
-        self.count[key] = 1
-        self.buckets.setdefault(1, OrderedDict())[key] = None
-        self.low = 1
+        with self.lock:
+            if key in self.count:
+                self._touch(key)
+                return
+            self.count[key] = 1
+            self.buckets.setdefault(1, OrderedDict())[key] = None
+            self.low = 1
 
     def touch(self, key: Any) -> None:
+        with self.lock:
+            self._touch(key)
+
+    def _touch(self, key: Any) -> None:
         c = self.count.get(key)
         if c is None:
             return
@@ -138,31 +149,35 @@ class _LFU:
         self.buckets.setdefault(c + 1, OrderedDict())[key] = None
 
     def remove(self, key: Any) -> None:
-        c = self.count.pop(key, None)
-        if c is None:
-            return
-        b = self.buckets[c]
-        del b[key]
-        if not b:
-            del self.buckets[c]
+        with self.lock:
+            c = self.count.pop(key, None)
+            if c is None:
+                return
+            b = self.buckets[c]
+            del b[key]
+            if not b:
+                del self.buckets[c]
 
     def candidates(self):
         """Keys from least to most frequent (least recently used first among equals)."""
         if not self.count:
             return
         for c in sorted(self.buckets):
-            yield from list(self.buckets[c])
+            b = self.buckets.get(c)  # a reader's touch may have emptied it meanwhile
+            if b:
+                yield from list(b)
 
     def decay(self) -> None:
         """Halve every count (old popularity fades)."""
-        order = sorted(self.count.items(), key=lambda kv: kv[1])
-        self.count.clear()
-        self.buckets.clear()
-        for key, c in order:
-            c = max(1, c // 2)
-            self.count[key] = c
-            self.buckets.setdefault(c, OrderedDict())[key] = None
-        self.low = min(self.buckets, default=1)
+        with self.lock:
+            order = sorted(self.count.items(), key=lambda kv: kv[1])
+            self.count.clear()
+            self.buckets.clear()
+            for key, c in order:
+                c = max(1, c // 2)
+                self.count[key] = c
+                self.buckets.setdefault(c, OrderedDict())[key] = None
+            self.low = min(self.buckets, default=1)
 
 
 class _RandomSet:
@@ -336,8 +351,10 @@ class Cache:
         """Record an access of ``key`` for LRU and LFU.  O(1)."""
         lru = self.lru if self.lru is not None else self.vlru
         if lru is not None:
-            if key in lru:
+            try:
                 lru.move_to_end(key)
+            except KeyError:  # absent, or evicted meanwhile by a writer in another thread
+                pass
             return
         lfu = self.lfu if self.lfu is not None else self.vlfu
         if lfu is not None:

@@ -7,9 +7,13 @@ A ``Database`` owns the engine and the statement cache shared by its connections
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import functools
+import itertools
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any, Iterable, Iterator, Sequence
@@ -32,6 +36,19 @@ from .types import bind_value, plain_values
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
 _OPEN_LOCK = threading.Lock()
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # durable databases, for the fork hooks below
+
+
+def _serialised(method):
+    """Run a Connection or Cursor method holding its connection's lock."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        conn = self if isinstance(self, Connection) else self._conn
+        with conn._lock:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 def _registry_key(path: str) -> str:
@@ -51,7 +68,62 @@ def open_database(path=None, **options) -> Database:
         return db
 
 
+def connect_owning(path, isolation_level: str, autocommit: bool, **options) -> Connection:
+    """A connection that owns its Database: closing the last such connection closes it."""
+    while True:
+        db = open_database(path, **options)
+        conn = Connection(db, isolation_level, autocommit, owns_db=True)
+        with db._state_lock:
+            if db.closed:  # its last owner closed it just now: open it again
+                continue
+            db._owners += 1
+            db._connections.add(conn)
+        return conn
+
+
+_held_logs: list = []  # redo logs held still while this process forks
+
+
+def _before_fork() -> None:
+    # No thread may be half-way through writing a log buffer the child inherits: a buffer the
+    # child flushed at exit would append the parent's records to the log a second time.
+    _held_logs[:] = [db._durable.wal for db in list(_LIVE)]  # closing ones too: mid-flush
+    for log in _held_logs:
+        log.hold_for_fork()
+
+
+def _after_fork_in_parent() -> None:
+    for log in _held_logs:
+        log.release_after_fork()
+    _held_logs.clear()
+
+
+def _after_fork_in_child() -> None:
+    global _OPEN_LOCK
+    _after_fork_in_parent()
+    _OPEN_LOCK = threading.Lock()  # a thread of the parent may have held it: not ours to wait
+    parent = os.getppid()
+    for db in list(_LIVE):
+        db._disown(parent)
+
+
+def _forked_error(parent: int) -> OperationalError:
+    return OperationalError(
+        f"database was opened in another process (pid {parent}) before fork; "
+        "open it again in this process"
+    )
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
+
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
+_NO_LOCK = contextlib.nullcontext()
+_BATCH = 256  # executemany parameter sets run per turn of the engine lock
 _PARAM_TYPES = frozenset({int, float, str, bytes, bool, type(None), _dt.date, _dt.datetime})
 
 
@@ -72,10 +144,13 @@ class Database:
         self.path = None if path is None else os.fspath(path)
         self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
+        self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
-        self.engine.catalog.on_change(self._cache.clear)
+        self.engine.catalog.on_change(self._schema_changed)
         self.closed = False
+        self._forked_from: int | None = None  # the parent's pid, in a child process
+        self._state_lock = threading.Lock()  # a leaf: guards closed, _connections, _owners
         self._connections: set = set()
         self._owners = 0
         # the public face is the only part of memtables that imports the query layer
@@ -94,6 +169,7 @@ class Database:
                 durable.close()
                 raise
             self._durable = durable
+            _LIVE.add(self)
 
     @property
     def read_only(self) -> str | None:
@@ -117,26 +193,37 @@ class Database:
             raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
         stmt = cache.get(text)
         if stmt is not None:
-            cache.move_to_end(text)
+            try:
+                cache.move_to_end(text)
+            except KeyError:  # a schema change emptied the cache meanwhile: still usable
+                pass
             return stmt
-        if type(text) is not str:
-            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        version = self._schema_version
         stmt = self._sql.prepare(text, self.engine)
         self.statements_compiled += 1
         stmt._description = _description(stmt)
         if stmt.kind in ("query", "dml"):
             with self._cache_lock:
-                cache[text] = stmt
-                if len(cache) > STATEMENT_CACHE_SIZE:
-                    cache.popitem(last=False)
+                # compiled against a catalog another thread changed since: use it once,
+                # never cache it
+                if version == self._schema_version:
+                    cache[text] = stmt
+                    if len(cache) > STATEMENT_CACHE_SIZE:
+                        cache.popitem(last=False)
         return stmt
+
+    def _schema_changed(self) -> None:
+        with self._cache_lock:
+            self._schema_version += 1
+            self._cache.clear()
 
     # ------------------------------------------------------------ connections
     def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:
         """A new connection to this database."""
-        self._check_open()
         conn = Connection(self, isolation_level, autocommit)
-        self._connections.add(conn)
+        with self._state_lock:
+            self._check_open()
+            self._connections.add(conn)
         return conn
 
     def checkpoint(self) -> None:
@@ -149,11 +236,18 @@ class Database:
             self._durable.checkpoint()
 
     def close(self) -> None:
-        """Close every connection (rolling back their open transactions) and the database."""
-        if self.closed:
-            return
-        self.closed = True  # first: closing a connection from memtables.connect comes back here
-        for conn in list(self._connections):
+        """Close every connection (rolling back their open transactions) and the database.
+
+        A connection busy in another thread finishes its current call first. In a child
+        process that inherited the database through ``fork()`` this does nothing: the
+        database, its log and its lock belong to the parent.
+        """
+        with self._state_lock:
+            if self.closed:
+                return
+            self.closed = True  # first: closing a connection from connect() comes back here
+            conns = list(self._connections)
+        for conn in conns:
             conn.close()
         if self._durable is not None:
             self._durable.close()
@@ -161,13 +255,31 @@ class Database:
 
     def _release(self) -> None:
         """One owner (a connection made by ``memtables.connect``) is done with it."""
-        self._owners -= 1
-        if self._owners <= 0:
+        with self._state_lock:
+            self._owners -= 1
+            last = self._owners <= 0
+        if last:
             self.close()
 
     def _check_open(self) -> None:
         if self.closed:
+            if self._forked_from is not None:
+                raise _forked_error(self._forked_from)
             raise ProgrammingError("cannot operate on a closed database")
+
+    def _disown(self, parent: int) -> None:
+        """In a child process after ``fork()``: every use raises from here on.
+
+        The parent owns the log, the snapshots and the directory lock; the child must neither
+        write nor close them (closing would release the parent's lock).
+        """
+        if self.closed or self._durable is None:
+            return
+        self.closed = True
+        self._forked_from = parent
+        self._state_lock = threading.Lock()  # a thread of the parent may have held it
+        for conn in list(self._connections):
+            conn._disown(parent)
 
     def __enter__(self) -> Database:
         return self
@@ -181,7 +293,29 @@ class Database:
 
 
 class Connection:
-    """A PEP 249 connection."""
+    """A PEP 249 connection.
+
+    Threads may share one: its calls are serialised (each waits for the one running), so a
+    transaction is never begun twice or closed under a running statement. Unknown
+    attributes raise AttributeError, so a misspelt or unsupported setting never goes unseen.
+    """
+
+    __slots__ = (
+        "_db",
+        "_engine",
+        "_txns",
+        "_txn",
+        "_explicit",
+        "_closed",
+        "_forked_from",
+        "_owns_db",
+        "_autocommit",
+        "_isolation_level",
+        "_row_factory",
+        "_prepare",
+        "_lock",
+        "__weakref__",
+    )
 
     Warning = E.Warning
     Error = E.Error
@@ -201,10 +335,14 @@ class Connection:
         self._txn = None
         self._explicit = False
         self._closed = False
+        self._forked_from: int | None = None
         self._owns_db = owns_db
         self._autocommit = bool(autocommit)
-        self.isolation_level = _isolation(isolation_level)
+        self._isolation_level = _isolation(isolation_level)
+        self._row_factory = None
         self._prepare = db.prepare
+        # Lock order (ARCHITECTURE.md): first; one connection's lock at a time.
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------ properties
     @property
@@ -218,11 +356,36 @@ class Connection:
 
     @autocommit.setter
     def autocommit(self, value: bool) -> None:
-        self._check()
-        value = bool(value)
-        if value and not self._autocommit and self._txn is not None:
-            self.commit()
-        self._autocommit = value
+        with self._lock:
+            self._check()
+            value = bool(value)
+            if value and not self._autocommit and self._txn is not None:
+                self.commit()
+            self._autocommit = value
+
+    @property
+    def isolation_level(self) -> str:
+        """SNAPSHOT or SERIALIZABLE: the level of the transactions this connection begins.
+
+        Setting it takes effect at the next transaction. ``None`` (sqlite3's way of asking
+        for autocommit) is refused with a ProgrammingError: set ``autocommit = True``.
+        """
+        return self._isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, level: str) -> None:
+        self._isolation_level = _isolation(level)
+
+    @property
+    def row_factory(self):
+        """Called as ``row_factory(cursor, row)`` for each fetched row (sqlite3 semantics);
+        None gives tuples. Cursors take the connection's factory when they are made.
+        ``sqlite3.Row`` is accepted and gives ``memtables.Row`` objects."""
+        return self._row_factory
+
+    @row_factory.setter
+    def row_factory(self, factory) -> None:
+        self._row_factory = _check_row_factory(factory)
 
     @property
     def in_transaction(self) -> bool:
@@ -253,21 +416,23 @@ class Connection:
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""
-        self._check()
-        txn = self._txn
-        if txn is not None:
-            self._txn = None
-            self._explicit = False
-            txn.commit()
+        with self._lock:
+            self._check()
+            txn = self._txn
+            if txn is not None:
+                self._txn = None
+                self._explicit = False
+                _commit(txn)
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
-        self._check()
-        txn = self._txn
-        if txn is not None:
-            self._txn = None
-            self._explicit = False
-            txn.rollback()
+        with self._lock:
+            self._check()
+            txn = self._txn
+            if txn is not None:
+                self._txn = None
+                self._explicit = False
+                txn.rollback()
 
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
@@ -289,6 +454,7 @@ class Connection:
             text = f"SELECT * FROM {quote(text)}"
         return self.execute(text, parameters).fetch_arrow_table()
 
+    @_serialised
     def from_arrow(
         self,
         name: str,
@@ -316,6 +482,8 @@ class Connection:
         txn = self._txn or self._begin()
         mark = txn.savepoint()
         try:
+            reader = _drained(reader)  # a stream may run user code: read it before the lock
+            self._check()  # that code may even have closed us
             with self._txns.lock:
                 exists = name.lower() in self._engine.catalog.tables
                 if mode == "create" and exists:
@@ -323,9 +491,12 @@ class Connection:
                 if mode == "append" and not exists:
                     raise UndefinedTable(f"no such table: {name}")
                 if mode != "append":
+                    # the DDL is part of this one statement's transaction: never autocommitted
+                    # on its own, so a failed load leaves the table as it was
                     if exists:
-                        self.execute(f"DROP TABLE {quote(name)}")
-                    self.execute(_create_from_arrow(name, reader.schema, primary_key))
+                        self._db.prepare(f"DROP TABLE {quote(name)}").execute(self, txn, ())
+                    create = _create_from_arrow(name, reader.schema, primary_key)
+                    self._db.prepare(create).execute(self, txn, ())
                 table = self._engine.catalog.table(name)
                 n = AR.load(table, txn, reader)
                 if table.cache is not None:
@@ -339,7 +510,7 @@ class Connection:
             raise _internal(e) from e
         if self._autocommit and not self._explicit:
             self._txn = None
-            txn.commit()
+            _commit(txn)
         return n
 
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
@@ -354,13 +525,19 @@ class Connection:
         return TransactionRunner(self, retries, backoff, isolation)
 
     def close(self) -> None:
-        """Roll back any open transaction and close the connection."""
-        if self._closed:
-            return
-        if self._txn is not None:
+        """Roll back any open transaction and close the connection.
+
+        A call running in another thread finishes first. In a child process that inherited
+        the connection through ``fork()`` this does nothing (it belongs to the parent).
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True  # first: even an interrupted rollback leaves it closed
             txn, self._txn = self._txn, None
-            txn.rollback()
-        self._closed = True
+            if txn is not None:
+                txn.rollback()
+        # outside our lock: closing the database closes other connections (one lock at a time)
         self._db._connections.discard(self)
         if self._owns_db:
             self._db._release()
@@ -385,10 +562,21 @@ class Connection:
     # ------------------------------------------------------------ internals
     def _check(self) -> None:
         if self._closed:
-            raise ProgrammingError("cannot operate on a closed connection")
+            raise self._closed_error()
+
+    def _closed_error(self) -> Error:
+        if self._forked_from is not None:
+            return _forked_error(self._forked_from)
+        return ProgrammingError("cannot operate on a closed connection")
+
+    def _disown(self, parent: int) -> None:
+        """In a child process after ``fork()``: unusable, and nothing of it is undone."""
+        self._closed = True
+        self._forked_from = parent
+        self._lock = threading.RLock()  # a thread of the parent may have been in a call
 
     def _begin(self, isolation: str | None = None):
-        txn = self._engine.begin(isolation or self.isolation_level)
+        txn = self._engine.begin(isolation or self._isolation_level)
         self._txn = txn
         return txn
 
@@ -400,7 +588,7 @@ class Connection:
                 if self._explicit or txn.log or txn.ddl:
                     raise OperationalError("cannot start a transaction within a transaction")
                 self._txn = None
-                txn.commit()
+                _commit(txn)
             self._begin(_isolation(stmt.isolation) if stmt.isolation else None)
             self._explicit = True
         elif kind == "commit":
@@ -413,7 +601,7 @@ class Connection:
             if txn is not None and not (txn.log or txn.ddl):
                 txn.set_isolation(level)
             else:
-                self.isolation_level = level
+                self._isolation_level = level
 
     def _fail(self, txn, mark, exc: BaseException) -> None:
         """Undo a failed statement; a conflict or an autocommit statement ends the txn."""
@@ -433,9 +621,46 @@ class Connection:
         return f"<memtables.Connection {state}>"
 
 
+def _commit(txn) -> None:
+    """Commit ``txn``; if that is interrupted before it took effect, roll it back."""
+    try:
+        txn.commit()
+    except BaseException:
+        if txn.state == "active":
+            txn.rollback()
+        raise
+
+
+def _check_row_factory(factory):
+    if factory is None:
+        return None
+    if not callable(factory):
+        raise ProgrammingError(
+            f"row_factory must be callable as factory(cursor, row), not {type(factory).__name__}"
+        )
+    return factory
+
+
+def _row_maker(factory):
+    """The callable that makes a row: ``sqlite3.Row`` (which only takes sqlite3's own cursors)
+    stands for ``memtables.Row``, which behaves the same."""
+    if getattr(factory, "__module__", None) == "sqlite3" and factory.__name__ == "Row":
+        from .row import Row
+
+        return Row
+    return factory
+
+
 def _looks_like_query(text: str) -> bool:
     head = text.lstrip("( \n\t").split(None, 1)
     return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
+
+
+def _drained(reader):
+    """The rest of ``reader``, read now, as a reader over the batches in memory."""
+    import pyarrow as pa
+
+    return pa.RecordBatchReader.from_batches(reader.schema, list(reader))
 
 
 def _create_from_arrow(name: str, schema, primary_key) -> str:
@@ -467,7 +692,10 @@ def _key_columns(primary_key) -> list[str] | None:
 
 def _isolation(level: str) -> str:
     if level is None:
-        return SNAPSHOT
+        raise ProgrammingError(
+            "isolation_level None (sqlite3's autocommit) is not supported: use autocommit=True; "
+            "isolation levels are SNAPSHOT and SERIALIZABLE"
+        )
     try:
         return _ISOLATION[str(level).upper()]
     except KeyError:
@@ -546,7 +774,22 @@ def _description(stmt) -> tuple | None:
 
 
 class Cursor:
-    """A PEP 249 cursor: runs statements and fetches their rows."""
+    """A PEP 249 cursor: runs statements and fetches their rows.
+
+    Unknown attributes raise AttributeError. ``row_factory`` starts as the connection's.
+    """
+
+    __slots__ = (
+        "_conn",
+        "_rows",
+        "_pos",
+        "_closed",
+        "description",
+        "rowcount",
+        "lastrowid",
+        "arraysize",
+        "row_factory",
+    )
 
     def __init__(self, conn: Connection):
         self._conn = conn
@@ -557,61 +800,69 @@ class Cursor:
         self.rowcount = -1
         self.lastrowid: Any = None
         self.arraysize = 1
+        self.row_factory = conn._row_factory
 
     @property
     def connection(self) -> Connection:
         return self._conn
 
     # ------------------------------------------------------------ execution
+    def _refuse_if_closed(self) -> None:
+        if self._conn._closed:
+            raise self._conn._closed_error()
+        if self._closed:
+            raise ProgrammingError("cannot operate on a closed cursor")
+
     def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
         conn = self._conn
-        if self._closed or conn._closed:
-            raise ProgrammingError(
-                "cannot operate on a closed cursor"
-                if self._closed
-                else "cannot operate on a closed connection"
-            )
-        stmt = conn._prepare(sql)
-        p = parameters
-        if (
-            type(p) is not tuple
-            or len(p) != stmt.n_params
-            or stmt.param_names is not None
-            or not plain_values(p)
-        ):
-            p = _adapt_params(stmt, p)
-        if stmt.kind == "query":
-            txn = conn._txn
-            if txn is None:
-                if conn._autocommit:
-                    return self._autocommit_query(stmt, p)
-                txn = conn._begin()
-            try:
-                rows = stmt.run(p, txn)
-            except Error:
-                raise
-            except Exception as e:
-                raise _internal(e) from e
-            self._rows = rows
-            self._pos = 0
-            self.rowcount = -1
-            self.description = stmt._description
-            return self
-        return self._execute_other(stmt, p)
+        lock = conn._lock
+        lock.acquire()  # not ``with``: this is the hot path, and acquire() is cheaper
+        try:
+            if self._closed or conn._closed:
+                self._refuse_if_closed()
+            stmt = conn._prepare(sql)
+            p = parameters
+            if (
+                type(p) is not tuple
+                or len(p) != stmt.n_params
+                or stmt.param_names is not None
+                or not plain_values(p)
+            ):
+                p = _adapt_params(stmt, p)
+            if stmt.kind == "query":
+                txn = conn._txn
+                if txn is None:
+                    if conn._autocommit:
+                        return self._autocommit_query(stmt, p)
+                    txn = conn._begin()
+                try:
+                    rows = stmt.run(p, txn)
+                except Error:
+                    raise
+                except Exception as e:
+                    raise _internal(e) from e
+                self._rows = rows
+                self._pos = 0
+                self.rowcount = -1
+                self.description = stmt._description
+                return self
+            return self._execute_other(stmt, p)
+        finally:
+            lock.release()
 
     def _autocommit_query(self, stmt, p) -> Cursor:
         conn = self._conn
-        txn = conn._engine.begin(conn.isolation_level)
+        txn = conn._engine.begin(conn._isolation_level)
         try:
             rows = stmt.run(p, txn)
-        except Error:
-            txn.rollback()
-            raise
-        except Exception as e:
-            txn.rollback()
+            txn.commit()
+        except BaseException as e:  # Ctrl-C too: the transaction must not outlive the call
+            if txn.state == "active":
+                txn.rollback()
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
             raise _internal(e) from e
-        txn.commit()
         self._rows = rows
         self._pos = 0
         self.rowcount = -1
@@ -628,12 +879,18 @@ class Cursor:
             conn._control(stmt)
             return self
         db = conn._db
+        if kind == "checkpoint":  # in no transaction, and under no lock but the connection's
+            db.checkpoint()
+            return self
         if db._durable is not None and db.read_only and kind in ("dml", "ddl"):
             raise OperationalError(db.read_only)
         txn = conn._txn or conn._begin()
         mark = txn.savepoint()
         try:
-            with conn._txns.lock:
+            if stmt.engine_lock:
+                with conn._txns.lock:
+                    rows, rowcount, lastrowid = stmt.execute(conn, txn, p)
+            else:
                 rows, rowcount, lastrowid = stmt.execute(conn, txn, p)
         except BaseException as e:
             conn._fail(txn, mark, e)
@@ -642,7 +899,7 @@ class Cursor:
             raise _internal(e) from e
         if conn._autocommit and not conn._explicit:
             conn._txn = None
-            txn.commit()
+            _commit(txn)
         if rows is not None:
             self._rows = rows
             self._pos = 0
@@ -653,59 +910,79 @@ class Cursor:
         return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
-        """Run one statement once per parameter set; ``rowcount`` is the total."""
-        conn = self._conn
-        if self._closed or conn._closed:
-            raise ProgrammingError("cannot operate on a closed cursor")
-        stmt = conn._prepare(sql)
-        if stmt.kind != "dml":
-            raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
-        if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
-            seq_of_parameters, Iterable
-        ):
-            raise ProgrammingError(
-                "executemany() takes a sequence of parameter sets, "
-                f"not {type(seq_of_parameters).__name__}"
-            )
-        txn = conn._txn or conn._begin()
-        mark = txn.savepoint()
-        total = 0
-        result = (None, 0, None)
-        run = stmt.execute
-        names = stmt.param_names
-        try:
-            with conn._txns.lock, gc_paused():
-                n = stmt.n_params
-                for params in seq_of_parameters:
-                    if (
-                        type(params) is not tuple
-                        or len(params) != n
-                        or names is not None
-                        or not plain_values(params)
-                    ):
-                        params = _adapt_params(stmt, params)
-                    result = run(conn, txn, params)
-                    total += result[1]
-        except BaseException as e:
-            conn._fail(txn, mark, e)
-            if isinstance(e, Error) or not isinstance(e, Exception):
-                raise
-            raise _internal(e) from e
-        if conn._autocommit and not conn._explicit:
-            conn._txn = None
-            txn.commit()
-        self._rows = None
-        self.description = None
-        self.rowcount = total
-        if total and stmt.inserts:
-            self.lastrowid = result[2]
-        return self
+        """Run one statement once per parameter set; ``rowcount`` is the total.
 
+        Parameter sets are drawn outside the engine's lock: a generator may take its time,
+        or wait for another thread that writes.
+        """
+        conn = self._conn
+        with conn._lock:
+            if self._closed or conn._closed:
+                self._refuse_if_closed()
+            stmt = conn._prepare(sql)
+            if stmt.kind != "dml":
+                raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
+            if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+                seq_of_parameters, Iterable
+            ):
+                raise ProgrammingError(
+                    "executemany() takes a sequence of parameter sets, "
+                    f"not {type(seq_of_parameters).__name__}"
+                )
+            db = conn._db
+            if db._durable is not None and db.read_only:
+                raise OperationalError(db.read_only)
+            txn = conn._txn or conn._begin()
+            mark = txn.savepoint()
+            total = 0
+            result = (None, 0, None)
+            run = stmt.execute
+            names = stmt.param_names
+            lock = conn._txns.lock if stmt.engine_lock else _NO_LOCK
+            n = stmt.n_params
+            try:
+                with gc_paused():
+                    source = iter(seq_of_parameters)
+                    while True:
+                        batch = []  # drawn and checked outside the lock, run under it
+                        for params in itertools.islice(source, _BATCH):
+                            if (
+                                type(params) is not tuple
+                                or len(params) != n
+                                or names is not None
+                                or not plain_values(params)
+                            ):
+                                params = _adapt_params(stmt, params)
+                            batch.append(params)
+                        if not batch:
+                            break
+                        if conn._closed:  # by the iterable itself: its transaction is gone
+                            raise conn._closed_error()
+                        with lock:
+                            for params in batch:
+                                result = run(conn, txn, params)
+                                total += result[1]
+            except BaseException as e:
+                conn._fail(txn, mark, e)
+                if isinstance(e, Error) or not isinstance(e, Exception):
+                    raise
+                raise _internal(e) from e
+            if conn._autocommit and not conn._explicit:
+                conn._txn = None
+                _commit(txn)
+            self._rows = None
+            self.description = None
+            self.rowcount = total
+            if total and stmt.inserts:
+                self.lastrowid = result[2]
+            return self
+
+    @_serialised
     def executescript(self, script: str) -> Cursor:
         """Commit any open transaction, then run each statement of ``script`` in turn."""
         conn = self._conn
         if self._closed or conn._closed:
-            raise ProgrammingError("cannot operate on a closed cursor")
+            self._refuse_if_closed()
         sql = conn._db._sql
         # the whole script is parsed and checked first: a syntax error or a parameter
         # anywhere runs nothing; then each statement compiles just before it runs
@@ -742,21 +1019,30 @@ class Cursor:
     # ------------------------------------------------------------ fetching
     def _result(self) -> list:
         rows = self._rows
-        if rows is None:
-            if self._closed:
-                raise ProgrammingError("cannot operate on a closed cursor")
+        if rows is None or self._conn._closed:
+            self._refuse_if_closed()  # PEP 249: a closed connection's cursors are unusable
             raise ProgrammingError("no results to fetch: the last statement returned no rows")
         return rows
+
+    def _made(self, rows: list) -> list:
+        """``rows`` through the row factory, when there is one."""
+        factory = self.row_factory
+        if factory is None:
+            return rows
+        make = _row_maker(factory)
+        return [make(self, r) for r in rows]
 
     def fetchone(self) -> tuple | None:
         """The next row, or None when the result is exhausted."""
         rows = self._rows
-        if rows is None:
-            self._result()
+        if rows is None or self._conn._closed:
+            rows = self._result()
         i = self._pos
         if i < len(rows):
             self._pos = i + 1
-            return rows[i]
+            if self.row_factory is None:
+                return rows[i]
+            return _row_maker(self.row_factory)(self, rows[i])
         return None
 
     def fetchmany(self, size: int | None = None) -> list[tuple]:
@@ -768,14 +1054,14 @@ class Cursor:
         i = self._pos
         out = rows[i : i + n]
         self._pos = i + len(out)
-        return out
+        return self._made(out)
 
     def fetchall(self) -> list[tuple]:
         """All remaining rows."""
         rows = self._result()
         i = self._pos
         self._pos = len(rows)
-        return rows[i:] if i else list(rows)
+        return self._made(rows[i:] if i else list(rows))
 
     def __iter__(self) -> Iterator[tuple]:
         return self

@@ -6,9 +6,10 @@ import datetime as _dt
 import time as _time
 
 apilevel = "2.0"
-#: Threads may share the module and a Database; each thread should use its own connection
-#: (a connection is not tied to the thread that made it, but is not locked for concurrent use).
-threadsafety = 1
+#: Threads may share the module, a Database and connections: a connection serialises its
+#: calls (each waits for the one running). One connection per thread still runs in parallel
+#: best; cursors should not be shared (see ARCHITECTURE.md, "Lock order").
+threadsafety = 2
 paramstyle = "qmark"  # ":name" placeholders are accepted too
 
 

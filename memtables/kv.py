@@ -62,6 +62,10 @@ class KeyValue:
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
+        with self.conn._lock:  # one call at a time per connection, as for statements
+            return self._run_locked(fn, write)
+
+    def _run_locked(self, fn: Callable, write: bool) -> Any:
         conn = self.conn
         conn._check()
         txn = conn._txn
@@ -82,10 +86,11 @@ class KeyValue:
                     result = fn(txn)
             else:
                 result = fn(txn)
-        except BaseException:
-            txn.rollback()
+            txn.commit()
+        except BaseException:  # Ctrl-C too: the transaction must not outlive the call
+            if txn.state == "active":
+                txn.rollback()
             raise
-        txn.commit()
         return result
 
     # ------------------------------------------------------------ arguments

@@ -54,8 +54,11 @@ class Durability:
         self.progress = progress
         self.on_corruption = on_corruption
         self.checkpoint_bytes = checkpoint_bytes
+        # Lock order (ARCHITECTURE.md): a checkpoint holds this, then briefly the transaction
+        # manager's lock; it never waits for a connection.
         self._checkpoint_lock = threading.Lock()
         self._auto = None
+        self._closed = False
         self.stats = {
             "checkpoints": 0,
             "last_checkpoint_seconds": 0.0,
@@ -290,7 +293,9 @@ class Durability:
     def _maybe_checkpoint(self) -> None:
         limit = self.checkpoint_bytes
         # After failures, wait for twice as much log each time rather than retry every commit.
-        if not limit or self.wal.bytes_since_checkpoint < limit * (1 << min(self._failures, 10)):
+        if not limit or self._closed:
+            return
+        if self.wal.bytes_since_checkpoint < limit * (1 << min(self._failures, 10)):
             return
         if self._auto is not None and self._auto.is_alive():
             return
@@ -320,14 +325,19 @@ class Durability:
         if self.read_only is not None:
             raise OperationalError(self.read_only)
         with self._checkpoint_lock:
+            if self._closed:
+                raise OperationalError("cannot checkpoint: the database is closed")
             t0 = time.perf_counter()
             engine = self.engine
             txns = engine.txns
+            last = latest_snapshot(self.root / "snapshots")  # read before taking the lock
             with txns.lock:
                 if any(t.ddl for t in list(txns.active.values())):
                     raise OperationalError(
                         "cannot checkpoint while a transaction has uncommitted schema changes"
                     )
+                if last is not None and last[1]["timestamp"] == txns.clock:
+                    return last[0]  # nothing committed since: that snapshot is this one
                 cat = engine.catalog
                 tables = [
                     (t, create_table_sql(t.schema), t.next_rowid)
@@ -337,14 +347,17 @@ class Durability:
                 views = [
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
-                reader = engine.begin()
-                ts = reader.ts
-                segment = self.wal.rotate()
+                try:
+                    segment = self.wal.rotate()  # under the lock: no commit falls in between
+                except OSError as e:
+                    raise OperationalError(f"checkpoint failed: {e}") from e
                 self.wal.bytes_since_checkpoint = 0
+                reader = engine.begin()  # last: nothing may interrupt us before ``try``
             try:
+                ts = reader.ts
                 index_sql = _verified_schema(tables, indexes, views)
                 with gc_paused():
-                    final, size = write_snapshot(
+                    final, size = _write_snapshot(
                         self.root / "snapshots",
                         ts,
                         segment,
@@ -377,15 +390,26 @@ class Durability:
         return rows
 
     def close(self) -> None:
-        """Flush the log and release the lock."""
+        """Flush the log and release the lock (after a running checkpoint has finished)."""
         auto = self._auto
         if auto is not None and auto.is_alive():
             auto.join()
-        self.wal.close()
-        try:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
-        finally:
-            self._lock_file.close()
+        with self._checkpoint_lock:  # an explicit checkpoint in another thread ends first
+            if self._closed:
+                return
+            self._closed = True
+            self.wal.close()
+            try:
+                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+            finally:
+                self._lock_file.close()
+
+
+def _write_snapshot(*args):
+    try:
+        return write_snapshot(*args)
+    except OSError as e:
+        raise OperationalError(f"checkpoint failed, the redo log is kept: {e}") from e
 
 
 def _verified_schema(tables: list, indexes: list, views: list) -> list[str]:

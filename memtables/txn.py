@@ -108,8 +108,8 @@ class Transaction:
         log = self.log
         while len(log) > n:
             table, key, before, after, touched = log[-5:]
-            del log[-5:]
-            table.undo(key, before, after, touched)
+            table.undo(key, before, after, touched)  # then forget it: an interrupted
+            del log[-5:]  # rollback that runs again undoes the rest, and nothing twice
         r = self.rowids
         while r and r[-4] >= n:
             table, before, after = r[-3:]
@@ -220,17 +220,13 @@ class TransactionManager:
                 if isinstance(e, OSError):
                     raise OperationalError(f"commit failed, nothing was applied: {e}") from e
                 raise
-            if serial:
-                self._recent.append((cts, self._images(txn, written)))
             try:
-                # With no other transaction running, no snapshot can want the rows this one
-                # replaced, so they are dropped as the new ones are stamped.
-                alone = all(t is txn for t in list(self.active.values()))
-                later = self._stamp(txn, cts, alone)
-                self.clock = cts  # published: new snapshots include this commit
-            finally:
-                self._committing = False
-            self._finish(txn, "committed")
+                later = self._publish(txn, cts, written if serial else None)
+            except BaseException:
+                # Interrupted (Ctrl-C) after the log took the record: the commit stands, so
+                # it is finished before the exception goes on (stamping skips what is done).
+                self._publish(txn, cts, written if serial else None)
+                raise
             if later:  # drop what no running snapshot reads; keep the rest for later
                 snapshots = sorted({t.ts for t in list(self.active.values())})
                 for table, key, e in later:
@@ -245,6 +241,23 @@ class TransactionManager:
         if token is not None:
             self.commit_log.wait(token)
         return cts
+
+    def _publish(self, txn: Transaction, cts: int, written: dict | None) -> list:
+        """Stamp ``txn``'s rows with ``cts`` and publish it; safe to run twice.  ``written``
+        is given when SERIALIZABLE transactions will need this commit's row images."""
+        try:
+            if written is not None and not (self._recent and self._recent[-1][0] == cts):
+                self._recent.append((cts, self._images(txn, written)))
+            # With no other transaction running, no snapshot can want the rows this one
+            # replaced, so they are dropped as the new ones are stamped.
+            alone = all(t is txn for t in list(self.active.values()))
+            later = self._stamp(txn, cts, alone)
+            self.clock = cts  # published: new snapshots include this commit
+        finally:
+            self._committing = False
+        if txn.state == "active":
+            self._finish(txn, "committed")
+        return later
 
     def put_now(self, table, key: Any, row: tuple) -> bool:
         """Write one row and commit it at once, without a Transaction, when that is plainly
@@ -303,8 +316,8 @@ class TransactionManager:
             self._finish(txn, "aborted")
 
     def _finish(self, txn: Transaction, state: str) -> None:
+        self.active.pop(txn.id, None)  # first: a state set by an interrupted call is final
         txn.state = state
-        self.active.pop(txn.id, None)
         if state == "committed":
             self.commits += 1
         else:

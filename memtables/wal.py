@@ -191,7 +191,8 @@ class WriteAheadLog:
         self._segment = 0
         self._written = 0  # bytes appended (all segments): the log sequence number
         self._synced = 0
-        self._syncing = False
+        self._syncing = False  # a thread is fsyncing outside the lock (see ``_retire``)
+        self._retired: list = []  # old segments to close once that fsync is over
         self._closed = False
         self.bytes_written = 0
         self.bytes_since_checkpoint = 0
@@ -211,14 +212,30 @@ class WriteAheadLog:
             _fsync_dir(self.directory)
         old, self._file, self._segment = self._file, f, number
         if old is not None:
-            old.flush()
-            os.fsync(old.fileno())
-            old.close()
+            self._retire(old)
         if self.sync == "normal" and self._flusher is None:
             self._flusher = threading.Thread(
                 target=self._flush_loop, name="memtables-wal-fsync", daemon=True
             )
             self._flusher.start()
+
+    def _retire(self, old) -> None:
+        """Sync and close a segment we no longer append to.  A thread may be fsyncing its
+        descriptor outside the lock right now: closing it under that thread could make it
+        sync a reused descriptor, so the close waits for that fsync to end."""
+        old.flush()
+        os.fsync(old.fileno())
+        if self._syncing:
+            self._retired.append(old)
+        else:
+            old.close()
+
+    def _synced_outside(self) -> None:
+        """Called under the lock when an fsync made outside it is over."""
+        self._syncing = False
+        while self._retired:
+            self._retired.pop().close()
+        self._cond.notify_all()
 
     @property
     def segment(self) -> int:
@@ -227,6 +244,8 @@ class WriteAheadLog:
     def rotate(self) -> int:
         """Continue in a new segment; return its number (older ones hold older commits)."""
         with self._cond:
+            if self._closed:
+                raise OperationalError("the database is closed")
             self.open_segment(self._segment + 1)
             self._synced = self._written
             return self._segment
@@ -282,10 +301,9 @@ class WriteAheadLog:
                     os.fsync(fd)
                 finally:
                     cond.acquire()
-                    self._syncing = False
+                    self._synced_outside()
                 self.fsyncs += 1
                 self._synced = max(self._synced, target)
-                cond.notify_all()
 
     def _flush_loop(self) -> None:
         while True:
@@ -295,17 +313,21 @@ class WriteAheadLog:
                 self._cond.wait(1.0)
                 if self._closed:
                     return
-                if self._synced >= self._written:
+                if self._syncing or self._synced >= self._written:
                     continue
                 target = self._written
                 f = self._file
                 f.flush()
                 fd = f.fileno()
+                self._syncing = True
             try:
                 os.fsync(fd)
             except OSError:
+                with self._cond:
+                    self._synced_outside()
                 return
             with self._cond:
+                self._synced_outside()
                 self.fsyncs += 1
                 self._synced = max(self._synced, target)
 
@@ -314,13 +336,28 @@ class WriteAheadLog:
         with self._cond:
             if self._closed:
                 return
+            while self._syncing:  # its descriptor must stay open until it is done
+                self._cond.wait()
             self._closed = True
             f = self._file
             if f is not None:
                 f.flush()
                 os.fsync(f.fileno())
                 f.close()
+            self._synced = self._written  # a committer still waiting has its record on disk
             self._cond.notify_all()
+
+    # ------------------------------------------------------------ fork
+    def hold_for_fork(self) -> None:
+        """Before ``fork()``: empty the write buffer and keep appenders out until
+        ``release_after_fork`` (a child must not inherit, and one day flush, half a buffer)."""
+        self._cond.acquire()
+        if not self._closed and self._file is not None:
+            self._file.flush()
+
+    def release_after_fork(self) -> None:
+        """After ``fork()``, in the parent and in the child."""
+        self._cond.release()
 
 
 def _fsync_dir(path: Path) -> None:

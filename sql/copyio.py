@@ -42,8 +42,10 @@ class CopyStatement(Statement):
     """COPY ... TO / FROM a file."""
 
     kind = "dml"
+    engine_lock = False  # file I/O: the engine's lock is taken only to load the rows
 
     def __init__(self, node: A.Copy, engine, systables):
+        self._write_lock = engine.txns.lock
         self.path = node.path
         opts = {k.lower(): v for k, v in node.options.items()}
         unknown = set(opts) - {"format", "header"}
@@ -79,13 +81,14 @@ class CopyStatement(Statement):
             rows = q.run(params, tx)
             _write(rows_to_table(q.names, q.types, rows), self.path, self.format, self.header)
             return (None, len(rows), None)
-        reader = _read(self.path, self.format, self.header, self.table)
-        try:
-            n = load(self.table, tx, reader)
-        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
-            raise DataError(f"{self.path}: {e}") from None
-        if self.table.cache is not None:
-            enforce(self.table, tx)
+        reader = _read(self.path, self.format, self.header, self.table)  # all read here
+        with self._write_lock:
+            try:
+                n = load(self.table, tx, reader)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+                raise DataError(f"{self.path}: {e}") from None
+            if self.table.cache is not None:
+                enforce(self.table, tx)
         return (None, n, None)
 
     def explain(self) -> list[str]:

@@ -33,6 +33,9 @@ class Statement:
     tables: frozenset = frozenset()
     ddl = False
     inserts = False  # an INSERT: its last row id becomes the cursor's lastrowid
+    # Run under the transaction manager's lock: storage writes check and then act. A
+    # statement that waits or does I/O says False and takes the lock only around its writes.
+    engine_lock = True
 
     def execute(self, session, tx, params) -> tuple:
         raise NotImplementedError
@@ -84,6 +87,7 @@ class ControlStatement(Statement):
 
 class CheckpointStatement(Statement):
     kind = "checkpoint"
+    engine_lock = False  # it takes the checkpoint lock, which comes first (ARCHITECTURE.md)
 
     def execute(self, session, tx, params) -> tuple:
         session.database.checkpoint()

@@ -236,3 +236,17 @@ def test_cache_table_export_hides_expired_rows_and_the_ttl_column():
     clock.advance(10)
     table = conn.to_arrow("c")
     assert table.column_names == ["k", "v"] and table.column("k").to_pylist() == [1]
+
+
+def test_from_arrow_on_an_autocommit_connection_is_one_statement():
+    conn = memtables.connect()
+    conn.autocommit = True
+    assert conn.from_arrow("w", pa.table({"a": [1, 2]})) == 2
+    assert conn.execute("SELECT a FROM w ORDER BY a").fetchall() == [(1,), (2,)]
+    assert not conn.in_transaction
+    # a replace that fails while loading leaves the old table, columns and rows alike
+    with pytest.raises(memtables.IntegrityError):
+        conn.from_arrow("w", pa.table({"b": ["x", "x"]}), mode="replace", primary_key="b")
+    assert conn.execute("SELECT a FROM w ORDER BY a").fetchall() == [(1,), (2,)]
+    running = conn.execute("SELECT count(*) FROM sys.transactions").fetchone()[0]
+    assert running == 1  # only the query asking

@@ -9,6 +9,7 @@ would show too. Runs on an in-memory and on a durable database.
 from __future__ import annotations
 
 import math
+import weakref
 
 import pyarrow as pa
 import pytest
@@ -25,6 +26,7 @@ from memtables import (
 )
 
 LONG = "x" * 300
+FILES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # conn -> its tmp_path
 
 
 @pytest.fixture(params=["memory", "durable"])
@@ -46,7 +48,7 @@ def db(request, tmp_path):
     (tmp_path / "bad.csv").write_text("id,s,r\nx,a,1.0\n")
     (tmp_path / "dup.csv").write_text("id,s,r\n7,seven,7.0\n1,again,1.0\n")
     (tmp_path / "bad.parquet").write_text("this is not parquet")
-    conn.tmp = tmp_path
+    FILES[conn] = tmp_path  # a Connection takes no new attributes
     yield conn
     conn.close()
 
@@ -216,11 +218,11 @@ COPY_CASES = {
 @pytest.mark.parametrize("case", COPY_CASES)
 def test_copy(db, case):
     error, sql = COPY_CASES[case]
-    check(db, error, lambda c: c.execute(sql.replace("{tmp}", str(c.tmp))))
+    check(db, error, lambda c: c.execute(sql.replace("{tmp}", str(FILES[c]))))
 
 
 def test_copy_header_flags_mean_what_they_say(db):
-    out = db.tmp / "h.csv"
+    out = FILES[db] / "h.csv"
     for flag, header in (("false", False), ("'false'", False), ("'off'", False), ("1", True)):
         db.execute(f"COPY t TO '{out}' WITH (HEADER {flag})")
         assert out.read_text().startswith('"id"') is header, flag

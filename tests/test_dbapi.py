@@ -346,3 +346,90 @@ def test_one_statement_at_a_time(conn):
 
 def test_cursor_connection_attribute(conn):
     assert conn.cursor().connection is conn
+
+
+# ------------------------------------------------------------------ use after close (issue 12, #21)
+@pytest.mark.parametrize(
+    "fetch",
+    [
+        lambda c: c.fetchone(),
+        lambda c: c.fetchmany(1),
+        lambda c: c.fetchall(),
+        lambda c: next(iter(c)),
+        lambda c: c.fetch_arrow_table(),
+        lambda c: c.fetch_record_batch(),
+    ],
+    ids=["fetchone", "fetchmany", "fetchall", "iteration", "arrow", "record_batch"],
+)
+def test_fetch_after_the_connection_closed_raises(users, fetch):
+    cur = users.execute("SELECT id FROM users ORDER BY id")
+    users.close()
+    with pytest.raises(memtables.ProgrammingError, match="closed connection"):
+        fetch(cur)
+
+
+# ------------------------------------------------------------------ sqlite3 idioms (issue 12, #20)
+def test_unknown_attributes_raise(conn):
+    with pytest.raises(AttributeError):
+        conn.text_factory = bytes
+    with pytest.raises(AttributeError):
+        conn.execute("SELECT 1").no_such_setting = 1
+
+
+def test_row_factory_on_the_connection(users):
+    users.row_factory = lambda cursor, row: {d[0]: v for d, v in zip(cursor.description, row)}
+    assert users.execute("SELECT id, name FROM users WHERE id = 1").fetchone() == {
+        "id": 1,
+        "name": "ada",
+    }
+    cur = users.execute("SELECT id FROM users WHERE id < 3 ORDER BY id")
+    assert cur.fetchall() == [{"id": 1}, {"id": 2}]
+    assert list(users.execute("SELECT id FROM users WHERE id = 4")) == [{"id": 4}]
+    users.row_factory = None
+    assert users.execute("SELECT id FROM users WHERE id = 4").fetchmany(5) == [(4,)]
+
+
+def test_row_factory_on_a_cursor_and_inherited_when_made(users):
+    users.row_factory = lambda cursor, row: row[0]
+    cur = users.cursor()
+    users.row_factory = None
+    assert cur.execute("SELECT id FROM users ORDER BY id").fetchall() == [1, 2, 3, 4]
+    cur.row_factory = None
+    assert cur.execute("SELECT id FROM users WHERE id = 2").fetchone() == (2,)
+    with pytest.raises(memtables.ProgrammingError, match="callable"):
+        users.row_factory = 5
+
+
+def test_sqlite3_row_works_as_row_factory(users):
+    import sqlite3
+
+    users.row_factory = sqlite3.Row
+    assert users.row_factory is sqlite3.Row
+    row = users.execute("SELECT id, name AS Name FROM users WHERE id = 2").fetchone()
+    assert isinstance(row, memtables.Row)
+    assert row["name"] == row["NAME"] == row[1] == "bob"
+    assert row.keys() == ["id", "Name"]
+    assert tuple(row) == (2, "bob") and len(row) == 2 and row[:1] == (2,)
+    with pytest.raises(IndexError):
+        row["missing"]
+    again = users.execute("SELECT id, name AS Name FROM users WHERE id = 2").fetchone()
+    assert row == again and hash(row) == hash(again)
+
+
+def test_isolation_level_none_is_refused_with_the_way_to_autocommit(conn, tmp_path):
+    with pytest.raises(memtables.ProgrammingError, match="autocommit"):
+        conn.isolation_level = None
+    assert conn.isolation_level == "SNAPSHOT"
+    with pytest.raises(memtables.ProgrammingError, match="autocommit"):
+        memtables.connect(isolation_level=None)
+    conn.isolation_level = "serializable"
+    assert conn.isolation_level == "SERIALIZABLE"
+
+
+def test_row_module_examples():
+    import doctest
+
+    import memtables.row
+
+    result = doctest.testmod(memtables.row)
+    assert result.attempted and not result.failed
