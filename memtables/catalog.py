@@ -73,6 +73,10 @@ class Schema:
     ):
         seen = set()
         for i, col in enumerate(columns):
+            if "\x00" in col.name:  # e.g. a name derived from a text expression: no SQL names it
+                raise ProgrammingError(
+                    f"a column name cannot contain a NUL character: {col.name!r}"
+                )
             low = col.name.lower()
             if low in seen:
                 raise ProgrammingError(f"duplicate column name {col.name!r} in table {name!r}")

@@ -145,7 +145,7 @@ def naive_utc(v: _dt.datetime) -> _dt.datetime:
     if v.tzinfo is None:
         return v.replace(fold=0) if v.fold else v
     try:
-        return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return v.astimezone(_dt.timezone.utc).replace(tzinfo=None, fold=0)
     except OverflowError:  # e.g. 0001-01-01 00:00+01:00 lies before datetime.min in UTC
         raise DataError(f"timestamp {v.isoformat()} is out of range in UTC") from None
 

@@ -409,3 +409,19 @@ def test_fold_is_not_kept_so_a_reopen_gives_back_what_was_read(tmp_path):
         tuple(repr(v) for v in r) for r in live
     ]
     conn.close()
+
+
+def test_an_aware_folded_timestamp_is_stored_without_fold():
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE f (a ANY)")
+    conn.execute("INSERT INTO f VALUES (?)", (dt.datetime(233, 1, 11, 18, fold=1, tzinfo=UTC),))
+    (v,) = conn.execute("SELECT a FROM f").fetchone()
+    assert repr(v) == repr(dt.datetime(233, 1, 11, 18))
+
+
+def test_a_derived_column_name_with_nul_is_refused_at_create(tmp_path):
+    conn = memtables.connect(str(tmp_path / "db"))
+    conn.autocommit = True
+    with pytest.raises(memtables.ProgrammingError, match="NUL"):
+        conn.execute("CREATE TABLE t AS SELECT '\x00'")
+    assert conn.execute("SELECT count(*) FROM sys.tables WHERE name = 't'").fetchone() == (0,)
