@@ -176,8 +176,9 @@ class Cursor:
             return self
         if kind in ("dml", "ddl") and db.read_only:
             raise OperationalError(db.read_only)
-        rows, rowcount, lastrowid = conn.run_statement(
-            lambda txn: stmt.execute(conn, txn, p), stmt.engine_lock
+        # the wrapper's body: this cursor holds the lock and checked the connection is open
+        rows, rowcount, lastrowid = conn._statement(
+            lambda txn: stmt.execute(conn, txn, p), stmt.engine_lock, False
         )
         if rows is not None:
             self._rows = rows
