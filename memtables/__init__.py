@@ -13,7 +13,9 @@
 from __future__ import annotations
 
 from .cache import ManualClock
-from .connection import Connection, Cursor, Database, connect_owning, open_database
+from .connection import Connection
+from .cursor import Cursor
+from .database import Database, connect_owning, open_database
 from .dbapi import (
     BINARY,
     DATETIME,

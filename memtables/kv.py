@@ -34,11 +34,13 @@ class KeyValue:
     """Redis-like access to one cache table (values are its non-key columns)."""
 
     def __init__(self, conn, name: str):
-        conn._check()
+        conn.check_open()
         if not isinstance(name, str):
             raise ProgrammingError(f"cache table name must be a str, not {type(name).__name__}")
         self.conn = conn
-        table = conn._engine.catalog.table(name)
+        engine = conn.database.engine
+        self._txns = engine.txns  # its lock guards writes; put_now is the one-key fast path
+        table = engine.catalog.table(name)
         if table.cache is None:
             raise ProgrammingError(f"{name} is not a cache table (use CREATE CACHE TABLE)")
         pk = table.schema.primary_key
@@ -62,36 +64,10 @@ class KeyValue:
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
-        with self.conn._lock:  # one call at a time per connection, as for statements
-            return self._run_locked(fn, write)
-
-    def _run_locked(self, fn: Callable, write: bool) -> Any:
-        conn = self.conn
-        conn._check()
-        txn = conn._txn
-        if txn is not None:
-            if not write:
-                return fn(txn)
-            mark = txn.savepoint()
-            try:
-                with conn._txns.lock:
-                    return fn(txn)
-            except BaseException as e:
-                conn._fail(txn, mark, e)  # the call changes nothing, as a statement would not
-                raise
-        txn = conn._engine.begin(conn.isolation_level)
-        try:
-            if write:
-                with conn._txns.lock:
-                    result = fn(txn)
-            else:
-                result = fn(txn)
-            txn.commit()
-        except BaseException:  # Ctrl-C too: the transaction must not outlive the call
-            if txn.state == "active":
-                txn.rollback()
-            raise
-        return result
+        # a write is a statement (all or nothing, under the engine's lock); a read is a query
+        if write:
+            return self.conn.run_statement(fn, engine_lock=True, solo=True)
+        return self.conn.run_read(fn)
 
     # ------------------------------------------------------------ arguments
     def _key(self, key: Any, write: bool = False) -> Any:
@@ -149,7 +125,7 @@ class KeyValue:
             return None
         if is_expired(row, self.cache.clock()):
             try:
-                with self.conn._txns.lock:
+                with self._txns.lock:
                     self.table.delete(txn, key)
                 self.cache.expirations += 1
             except Exception:  # noqa: BLE001 - a concurrent writer has it; it stays hidden
@@ -169,7 +145,7 @@ class KeyValue:
         if type(key) is not self._key_pytype:
             key = self._key(key)
         conn = self.conn
-        if conn._txn is None and not conn._closed:
+        if not conn.in_transaction and not conn.closed:
             # outside a transaction one key's newest committed row is the answer: no
             # snapshot to take, nothing for version collection to protect
             e = self.table.rows.get(key)
@@ -251,10 +227,10 @@ class KeyValue:
         if type(key) is not self._key_pytype:
             key = self._key(key, write=True)
         conn = self.conn
-        if conn._txn is None and not keepttl and not conn._closed:
+        if not conn.in_transaction and not keepttl and not conn.closed:
             expires = None if ttl is None and self.cache.default_ttl is None else self._expiry(ttl)
             row = (key, value, expires) if self._pair else self._row(key, value, expires)
-            if conn._txns.put_now(self.table, key, row):
+            if self._txns.put_now(self.table, key, row):
                 return
 
         def run(txn):
@@ -391,7 +367,7 @@ def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Ca
 
 
 def _cache_table(conn, table: str) -> KeyValue:
-    if table.lower() not in conn._engine.catalog.tables:
+    if table.lower() not in conn.database.engine.catalog.tables:
         standalone = not conn.in_transaction
         from .sql.render import name as quote
 

@@ -72,7 +72,7 @@ class TransactionRunner:
     def _begin(self) -> None:
         conn = self.conn
         if conn.in_transaction:
-            if conn._txn.log or conn._txn.ddl:
+            if conn.has_changes:
                 raise ProgrammingError(
                     "conn.transaction() cannot start while the connection has uncommitted "
                     "changes; commit or roll back first"

@@ -426,6 +426,33 @@ class TransactionManager:
                 out.append(("put", table, key, row))
         return out
 
+    # ------------------------------------------------------------ invariants
+    def _check(self) -> None:
+        """Assert the manager's invariants (tests call it after each step).
+
+        Every registered transaction is active and registered under its own id; no snapshot
+        is newer than the clock, so the horizon is at most every active snapshot and the
+        clock; ids only grow; the recent-writes list is in commit order and none of it is
+        newer than the clock; no commit is half-way.
+        """
+        active = list(self.active.items())
+        for tid, txn in active:
+            assert txn.id == tid, f"transaction {txn.id} registered as {tid}"
+            assert txn.state == "active", f"transaction {tid} is {txn.state} but registered"
+            assert txn.manager is self, f"transaction {tid} belongs to another manager"
+            assert 0 <= txn.ts <= self.clock, f"transaction {tid} reads ts {txn.ts} > clock"
+        horizon = self.horizon()
+        assert horizon <= self.clock, f"horizon {horizon} is past the clock {self.clock}"
+        assert all(horizon <= t.ts for _, t in active), "horizon past an active snapshot"
+        if active:
+            newest = max(tid for tid, _ in active)
+            nxt = next(self._ids)  # consumes an id: ids need only be unique and growing
+            assert nxt > newest, f"next id {nxt} is not past active id {newest}"
+        stamps = [cts for cts, _ in self._recent]
+        assert stamps == sorted(stamps), "recent writes out of commit order"
+        assert not stamps or stamps[-1] <= self.clock, "recent writes newer than the clock"
+        assert not self._committing, "a commit is half-way"
+
     # ------------------------------------------------------------ version collection
     def horizon(self) -> int:
         """The oldest snapshot any active transaction reads."""

@@ -7,7 +7,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = {"errors", "types", "catalog", "storage", "indexes", "txn", "engine", "dbapi"}
-FACE = {"connection", "retrying", "persist", "kv", "row", "__init__", "__main__"}
+FACE = {
+    "connection",
+    "cursor",
+    "database",
+    "params",
+    "retrying",
+    "persist",
+    "kv",
+    "row",
+    "__init__",
+    "__main__",
+}
 ENGINE_EXTRA = {"wal", "snapshot", "gcpause"}
 
 

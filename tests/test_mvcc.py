@@ -672,6 +672,7 @@ class TransactionModel(RuleBasedStateMachine):
     @invariant()
     def storage_invariants(self):
         self.db.engine.catalog.table("kv")._check()
+        self.db.engine.txns._check()
 
     def teardown(self):
         self.db.close()
@@ -681,3 +682,23 @@ TestTransactionModel = TransactionModel.TestCase
 TestTransactionModel.settings = settings(
     max_examples=80, stateful_step_count=40, deadline=None, derandomize=True
 )
+
+
+def test_transaction_manager_check_catches_a_corrupt_state():
+    db = memtables.open()
+    c = db.connect()
+    c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+    c.execute("INSERT INTO t VALUES (1)")  # a transaction is open and registered
+    manager = db.engine.txns
+    manager._check()
+    (txn,) = manager.active.values()
+    txn.state = "committed"  # finished, yet still registered
+    with pytest.raises(AssertionError, match="registered"):
+        manager._check()
+    txn.state = "active"
+    txn.ts = manager.clock + 1  # a snapshot from the future
+    with pytest.raises(AssertionError, match="clock"):
+        manager._check()
+    txn.ts = manager.clock
+    manager._check()
+    db.close()

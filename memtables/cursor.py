@@ -1,0 +1,406 @@
+"""The PEP 249 cursor: runs a statement on its connection and fetches the rows.
+
+Queries run here directly (the hot path); everything else goes through the connection's
+statement wrapper, ``Connection.run_statement``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import itertools
+from collections.abc import Mapping
+from typing import Any, Iterable, Iterator
+
+from . import sql as query_layer
+from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
+from .gcpause import gc_paused
+from .params import adapt_params
+from .types import plain_values
+
+_NO_LOCK = contextlib.nullcontext()
+_BATCH = 256  # executemany parameter sets run per turn of the engine lock
+
+
+def _serialised(method):
+    """Run a Cursor method holding its connection's lock."""
+
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self._conn._lock:
+            return method(self, *args, **kwargs)
+
+    return run
+
+
+def internal_error(e: Exception) -> Error:
+    """Wrap an unexpected Python exception so users only ever see PEP 249 errors."""
+    if isinstance(e, (TypeError, ValueError, OverflowError, ZeroDivisionError)):
+        return DataError(f"{type(e).__name__}: {e}")
+    if isinstance(e, RecursionError):
+        return OperationalError("statement too deeply nested")
+    if isinstance(e, MemoryError):
+        return OperationalError("out of memory")
+    return InternalError(f"{type(e).__name__}: {e}")
+
+
+def describe(stmt) -> tuple | None:
+    """PEP 249 description of a statement's result columns (None when it has none)."""
+    if stmt.names is None:
+        return None
+    return tuple(
+        (name, t.name if t is not None else None, None, None, None, None, None)
+        for name, t in zip(stmt.names, stmt.types)
+    )
+
+
+def _row_maker(factory):
+    """The callable that makes a row: ``sqlite3.Row`` (which only takes sqlite3's own cursors)
+    stands for ``memtables.Row``, which behaves the same."""
+    if getattr(factory, "__module__", None) == "sqlite3" and factory.__name__ == "Row":
+        from .row import Row
+
+        return Row
+    return factory
+
+
+class Cursor:
+    """A PEP 249 cursor: runs statements and fetches their rows.
+
+    Unknown attributes raise AttributeError. ``row_factory`` starts as the connection's.
+    """
+
+    __slots__ = (
+        "_conn",
+        "_rows",
+        "_pos",
+        "_closed",
+        "description",
+        "rowcount",
+        "lastrowid",
+        "arraysize",
+        "row_factory",
+    )
+
+    def __init__(self, conn):
+        self._conn = conn
+        self._rows: list | None = None
+        self._pos = 0
+        self._closed = False
+        self.description: tuple | None = None
+        self.rowcount = -1
+        self.lastrowid: Any = None
+        self.arraysize = 1
+        self.row_factory = conn._row_factory
+
+    @property
+    def connection(self):
+        """The Connection this cursor runs on."""
+        return self._conn
+
+    # ------------------------------------------------------------ execution
+    def _refuse_if_closed(self) -> None:
+        if self._conn._closed:
+            raise self._conn._closed_error()
+        if self._closed:
+            raise ProgrammingError("cannot operate on a closed cursor")
+
+    def execute(self, sql: str, parameters: Any = ()) -> Cursor:
+        """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
+        conn = self._conn
+        lock = conn._lock
+        lock.acquire()  # not ``with``: this is the hot path, and acquire() is cheaper
+        try:
+            if self._closed or conn._closed:
+                self._refuse_if_closed()
+            stmt = conn._prepare(sql)
+            p = parameters
+            if (
+                type(p) is not tuple
+                or len(p) != stmt.n_params
+                or stmt.param_names is not None
+                or not plain_values(p)
+            ):
+                p = adapt_params(stmt, p)
+            if stmt.kind == "query":
+                txn = conn._txn
+                if txn is None:
+                    if conn._autocommit:
+                        return self._autocommit_query(stmt, p)
+                    txn = conn._begin()
+                try:
+                    rows = stmt.run(p, txn)
+                except Error:
+                    raise
+                except Exception as e:
+                    raise internal_error(e) from e
+                self._rows = rows
+                self._pos = 0
+                self.rowcount = -1
+                self.description = stmt._description
+                return self
+            return self._execute_other(stmt, p)
+        finally:
+            lock.release()
+
+    def _autocommit_query(self, stmt, p) -> Cursor:
+        conn = self._conn
+        txn = conn._engine.begin(conn._isolation_level)
+        try:
+            rows = stmt.run(p, txn)
+            txn.commit()
+        except BaseException as e:  # Ctrl-C too: the transaction must not outlive the call
+            if txn.state == "active":
+                txn.rollback()
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
+            raise internal_error(e) from e
+        self._rows = rows
+        self._pos = 0
+        self.rowcount = -1
+        self.description = describe(stmt)
+        return self
+
+    def _execute_other(self, stmt, p) -> Cursor:
+        conn = self._conn
+        kind = stmt.kind
+        self._rows = None
+        self.description = None
+        self.rowcount = -1
+        if kind in ("begin", "commit", "rollback", "set_isolation"):
+            conn._control(stmt)
+            return self
+        db = conn.database
+        if kind == "checkpoint":  # in no transaction, and under no lock but the connection's
+            db.checkpoint()
+            return self
+        if kind in ("dml", "ddl") and db.read_only:
+            raise OperationalError(db.read_only)
+        # the wrapper's body: this cursor holds the lock and checked the connection is open
+        rows, rowcount, lastrowid = conn._statement(
+            lambda txn: stmt.execute(conn, txn, p), stmt.engine_lock, False
+        )
+        if rows is not None:
+            self._rows = rows
+            self._pos = 0
+            self.description = stmt._description
+        self.rowcount = rowcount
+        if lastrowid is not None or stmt.inserts:
+            self.lastrowid = lastrowid
+        return self
+
+    def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
+        """Run one statement once per parameter set; ``rowcount`` is the total.
+
+        Parameter sets are drawn outside the engine's lock: a generator may take its time,
+        or wait for another thread that writes.
+        """
+        conn = self._conn
+        with conn._lock:
+            if self._closed or conn._closed:
+                self._refuse_if_closed()
+            stmt = conn._prepare(sql)
+            if stmt.kind != "dml":
+                raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
+            if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
+                seq_of_parameters, Iterable
+            ):
+                raise ProgrammingError(
+                    "executemany() takes a sequence of parameter sets, "
+                    f"not {type(seq_of_parameters).__name__}"
+                )
+            db = conn.database
+            if db.read_only:
+                raise OperationalError(db.read_only)
+            names = stmt.param_names
+            n = stmt.n_params
+            run = stmt.execute
+            engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
+
+            def run_all(txn) -> tuple:
+                total = 0
+                result = (None, 0, None)
+                with gc_paused():
+                    source = iter(seq_of_parameters)
+                    while True:
+                        batch = []  # drawn and checked outside the lock, run under it
+                        for params in itertools.islice(source, _BATCH):
+                            if (
+                                type(params) is not tuple
+                                or len(params) != n
+                                or names is not None
+                                or not plain_values(params)
+                            ):
+                                params = adapt_params(stmt, params)
+                            batch.append(params)
+                        if not batch:
+                            return total, result
+                        if conn.closed:  # by the iterable itself: its transaction is gone
+                            conn.check_open()
+                        with engine_lock:
+                            for params in batch:
+                                result = run(conn, txn, params)
+                                total += result[1]
+
+            total, result = conn.run_statement(run_all)
+            self._rows = None
+            self.description = None
+            self.rowcount = total
+            if total and stmt.inserts:
+                self.lastrowid = result[2]
+            return self
+
+    @_serialised
+    def executescript(self, script: str) -> Cursor:
+        """Commit any open transaction, then run each statement of ``script`` in turn."""
+        conn = self._conn
+        if self._closed or conn._closed:
+            self._refuse_if_closed()
+        sql = query_layer
+        # the whole script is parsed and checked first: a syntax error or a parameter
+        # anywhere runs nothing; then each statement compiles just before it runs
+        if type(script) is not str:
+            raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
+        nodes = sql.parse(script)
+        if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
+            raise ProgrammingError("scripts cannot use parameters")
+        if conn._txn is not None and not conn._explicit:
+            conn.commit()
+        for node in nodes:
+            stmt = sql.prepare_node(node, conn._engine)
+            stmt._description = describe(stmt)
+            self._run_prepared(stmt)
+        return self
+
+    def _run_prepared(self, stmt) -> None:
+        if stmt.kind != "query":
+            self._execute_other(stmt, ())
+            return
+        conn = self._conn
+        txn = conn._txn or conn._begin()
+        try:
+            rows = stmt.run((), txn)
+        except Error:
+            raise
+        except Exception as e:
+            raise internal_error(e) from e
+        self._rows = rows
+        self._pos = 0
+        self.rowcount = -1
+        self.description = stmt._description
+
+    # ------------------------------------------------------------ fetching
+    def _result(self) -> list:
+        rows = self._rows
+        if rows is None or self._conn._closed:
+            self._refuse_if_closed()  # PEP 249: a closed connection's cursors are unusable
+            raise ProgrammingError("no results to fetch: the last statement returned no rows")
+        return rows
+
+    def _made(self, rows: list) -> list:
+        """``rows`` through the row factory, when there is one."""
+        factory = self.row_factory
+        if factory is None:
+            return rows
+        make = _row_maker(factory)
+        return [make(self, r) for r in rows]
+
+    def fetchone(self) -> tuple | None:
+        """The next row, or None when the result is exhausted."""
+        rows = self._rows
+        if rows is None or self._conn._closed:
+            rows = self._result()
+        i = self._pos
+        if i < len(rows):
+            self._pos = i + 1
+            if self.row_factory is None:
+                return rows[i]
+            return _row_maker(self.row_factory)(self, rows[i])
+        return None
+
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        """Up to ``size`` (default ``arraysize``) further rows."""
+        rows = self._result()
+        n = self.arraysize if size is None else size
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ProgrammingError(f"fetchmany size must be a non-negative integer, not {n!r}")
+        i = self._pos
+        out = rows[i : i + n]
+        self._pos = i + len(out)
+        return self._made(out)
+
+    def fetchall(self) -> list[tuple]:
+        """All remaining rows."""
+        rows = self._result()
+        i = self._pos
+        self._pos = len(rows)
+        return self._made(rows[i:] if i else list(rows))
+
+    def __iter__(self) -> Iterator[tuple]:
+        return self
+
+    def __next__(self) -> tuple:
+        row = self.fetchone()
+        if row is None:
+            raise StopIteration
+        return row
+
+    # ------------------------------------------------------------ Arrow
+    def _arrow_columns(self) -> tuple[list, list]:
+        from .types import by_name
+
+        desc = self.description or ()
+        names = [d[0] for d in desc]
+        types = [by_name(d[1]) if d[1] else None for d in desc]
+        return names, types
+
+    def fetch_arrow_table(self):
+        """The remaining rows of the result as a ``pyarrow.Table`` (typed by the columns)."""
+        from .arrow import rows_to_table
+
+        rows = self._result()
+        i = self._pos
+        self._pos = len(rows)
+        names, types = self._arrow_columns()
+        return rows_to_table(names, types, rows[i:] if i else rows)
+
+    def fetch_record_batch(self, rows_per_batch: int = 1_000_000):
+        """The remaining rows as a ``pyarrow.RecordBatchReader`` of batches of that size."""
+        from .arrow import rows_to_batches
+
+        rows = self._result()
+        i = self._pos
+        names, types = self._arrow_columns()
+        reader = rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
+        self._pos = len(rows)  # consumed only once the batches exist
+        return reader
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The Arrow PyCapsule stream protocol: polars, pandas and DuckDB read a cursor.
+
+        The remaining rows are exported without being consumed (DuckDB asks twice).
+        """
+        from .arrow import rows_to_table
+
+        rows = self._result()
+        names, types = self._arrow_columns()
+        table = rows_to_table(names, types, rows[self._pos :] if self._pos else rows)
+        return table.__arrow_c_stream__(requested_schema)
+
+    # ------------------------------------------------------------ the rest of PEP 249
+    def close(self) -> None:
+        """Close the cursor; further use raises ProgrammingError."""
+        self._closed = True
+        self._rows = None
+
+    def setinputsizes(self, sizes: Any) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def setoutputsize(self, size: int, column: int | None = None) -> None:
+        """Accepted and ignored (PEP 249 allows it)."""
+
+    def __enter__(self) -> Cursor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

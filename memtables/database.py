@@ -1,0 +1,250 @@
+"""A Database, the registry of durable databases open in this process, and the fork hooks.
+
+A ``Database`` owns the engine and the statement cache shared by its connections. Opening a
+durable database's path twice in one process gives the same Database (``open_database``);
+after ``fork()`` the child's copies of durable databases refuse every use.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+from . import sql
+from .connection import Connection, forked_error
+from .cursor import describe
+from .engine import Engine
+from .errors import ProgrammingError
+from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
+
+STATEMENT_CACHE_SIZE = 512
+_OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
+_OPEN_LOCK = threading.Lock()
+_LIVE: weakref.WeakSet = weakref.WeakSet()  # durable databases, for the fork hooks below
+
+
+def _registry_key(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def open_database(path=None, **options) -> Database:
+    """The Database at ``path`` (the one already open in this process, if any)."""
+    if path is None:
+        return Database(None, **options)
+    key = _registry_key(path)
+    with _OPEN_LOCK:
+        db = _OPEN.get(key)
+        if db is None or db.closed:
+            db = Database(path, **options)
+            _OPEN[key] = db
+        return db
+
+
+def connect_owning(path, isolation_level: str, autocommit: bool, **options) -> Connection:
+    """A connection that owns its Database: closing the last such connection closes it."""
+    while True:
+        db = open_database(path, **options)
+        conn = Connection(db, isolation_level, autocommit, owns_db=True)
+        with db._state_lock:
+            if db.closed:  # its last owner closed it just now: open it again
+                continue
+            db._owners += 1
+            db._connections.add(conn)
+        return conn
+
+
+_held_logs: list = []  # redo logs held still while this process forks
+
+
+def _before_fork() -> None:
+    # No thread may be half-way through writing a log buffer the child inherits: a buffer the
+    # child flushed at exit would append the parent's records to the log a second time.
+    _held_logs[:] = [db._durable.wal for db in list(_LIVE)]  # closing ones too: mid-flush
+    for log in _held_logs:
+        log.hold_for_fork()
+
+
+def _after_fork_in_parent() -> None:
+    for log in _held_logs:
+        log.release_after_fork()
+    _held_logs.clear()
+
+
+def _after_fork_in_child() -> None:
+    global _OPEN_LOCK
+    _after_fork_in_parent()
+    _OPEN_LOCK = threading.Lock()  # a thread of the parent may have held it: not ours to wait
+    parent = os.getppid()
+    for db in list(_LIVE):
+        db._disown(parent)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(
+        before=_before_fork,
+        after_in_parent=_after_fork_in_parent,
+        after_in_child=_after_fork_in_child,
+    )
+
+
+class Database:
+    """A database shared by the connections made from it: in memory, or durable in a
+    directory (redo log plus snapshots) when ``path`` is given."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        sync: str = "full",
+        checkpoint_bytes: int | None = None,
+        progress=None,
+        on_corruption: str = "error",
+        clock=None,
+    ):
+        self.path = None if path is None else os.fspath(path)
+        self.engine = Engine(clock)
+        self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
+        self._schema_version = 0  # bumped by every schema change (see ``prepare``)
+        self.statements_compiled = 0  # cache misses: parses and compilations
+        self.engine.catalog.on_change(self._schema_changed)
+        self.closed = False
+        self._forked_from: int | None = None  # the parent's pid, in a child process
+        self._state_lock = threading.Lock()  # a leaf: guards closed, _connections, _owners
+        self._connections: set = set()
+        self._owners = 0
+        self._sql = sql  # the public face is the only part of memtables that imports it
+        self._durable = None
+        if path is not None:
+            limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
+            durable = Durability(self, path, sync, limit, progress, on_corruption)
+            try:
+                durable.recover()
+            except BaseException:
+                durable.close()
+                raise
+            self._durable = durable
+            _LIVE.add(self)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the database refuses writes (a damaged redo log), or None."""
+        return None if self._durable is None else self._durable.read_only
+
+    @property
+    def checkpoint_error(self) -> str | None:
+        """Why the last automatic checkpoint failed, until a checkpoint succeeds; else None.
+
+        Failures are also logged (logger ``memtables``) and counted in ``sys.stats``; the
+        redo log is kept meanwhile, and retries wait for twice as much log each time.
+        """
+        return None if self._durable is None else self._durable.checkpoint_error
+
+    # ------------------------------------------------------------ statements
+    def prepare(self, text: str):
+        """The compiled statement for ``text``, from the cache when it is there."""
+        cache = self._cache
+        if type(text) is not str:  # first: a list or dict is not even a cache key
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        stmt = cache.get(text)
+        if stmt is not None:
+            try:
+                cache.move_to_end(text)
+            except KeyError:  # a schema change emptied the cache meanwhile: still usable
+                pass
+            return stmt
+        version = self._schema_version
+        stmt = self._sql.prepare(text, self.engine)
+        self.statements_compiled += 1
+        stmt._description = describe(stmt)
+        if stmt.kind in ("query", "dml"):
+            with self._cache_lock:
+                # compiled against a catalog another thread changed since: use it once,
+                # never cache it
+                if version == self._schema_version:
+                    cache[text] = stmt
+                    if len(cache) > STATEMENT_CACHE_SIZE:
+                        cache.popitem(last=False)
+        return stmt
+
+    def _schema_changed(self) -> None:
+        with self._cache_lock:
+            self._schema_version += 1
+            self._cache.clear()
+
+    # ------------------------------------------------------------ connections
+    def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:
+        """A new connection to this database."""
+        conn = Connection(self, isolation_level, autocommit)
+        with self._state_lock:
+            self._check_open()
+            self._connections.add(conn)
+        return conn
+
+    def checkpoint(self) -> None:
+        """Write a snapshot of the durable tables and drop the redo log it covers.
+
+        Writers keep running meanwhile. An in-memory database has nothing to write.
+        """
+        self._check_open()
+        if self._durable is not None:
+            self._durable.checkpoint()
+
+    def close(self) -> None:
+        """Close every connection (rolling back their open transactions) and the database.
+
+        A connection busy in another thread finishes its current call first. In a child
+        process that inherited the database through ``fork()`` this does nothing: the
+        database, its log and its lock belong to the parent.
+        """
+        with self._state_lock:
+            if self.closed:
+                return
+            self.closed = True  # first: closing a connection from connect() comes back here
+            conns = list(self._connections)
+        for conn in conns:
+            conn.close()
+        if self._durable is not None:
+            self._durable.close()
+            _OPEN.pop(_registry_key(self.path), None)
+
+    def _release(self) -> None:
+        """One owner (a connection made by ``memtables.connect``) is done with it."""
+        with self._state_lock:
+            self._owners -= 1
+            last = self._owners <= 0
+        if last:
+            self.close()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            if self._forked_from is not None:
+                raise forked_error(self._forked_from)
+            raise ProgrammingError("cannot operate on a closed database")
+
+    def _disown(self, parent: int) -> None:
+        """In a child process after ``fork()``: every use raises from here on.
+
+        The parent owns the log, the snapshots and the directory lock; the child must neither
+        write nor close them (closing would release the parent's lock).
+        """
+        if self.closed or self._durable is None:
+            return
+        self.closed = True
+        self._forked_from = parent
+        self._state_lock = threading.Lock()  # a thread of the parent may have held it
+        for conn in list(self._connections):
+            conn._disown(parent)
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        where = self.path or ":memory:"
+        return f"<memtables.Database {where}{' closed' if self.closed else ''}>"
