@@ -1,4 +1,8 @@
-"""System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read."""
+"""System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
+
+``sys.tables``, ``sys.indexes`` and ``sys.views`` carry each object's CREATE statement in a
+``ddl`` column, rendered exactly as the redo log stores it (like ``sqlite_master.sql``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import time
 from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
+from .render import create_index_sql, create_table_sql, create_view_sql
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -18,7 +23,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
             kind = "cache" if getattr(t, "cache", None) is not None else "table"
-            out.append((t.name, kind, t.count(tx), t.durable, pk))
+            out.append((t.name, kind, t.count(tx), t.durable, pk, create_table_sql(t.schema)))
         return out
 
     def columns(tx) -> list:
@@ -44,11 +49,14 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             for ix in t.indexes:
                 cols = ", ".join(t.columns[i].name for i in ix.columns)
-                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
+                # an implicit index is part of its table's CREATE TABLE, not a statement
+                ddl = None if ix.implicit else create_index_sql(ix, t)
+                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit, ddl))
         return out
 
     def views(tx) -> list:
-        return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
+        views = sorted(cat.views.values(), key=lambda v: v.name.lower())
+        return [(v.name, v.sql, create_view_sql(v)) for v in views]
 
     def cache_stats(tx) -> list:
         out = []
@@ -104,6 +112,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 ("rows", INTEGER),
                 ("durable", BOOLEAN),
                 ("primary_key", TEXT),
+                ("ddl", TEXT),
             ],
             tables,
         ),
@@ -127,10 +136,11 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 ("unique", BOOLEAN),
                 ("method", TEXT),
                 ("implicit", BOOLEAN),
+                ("ddl", TEXT),
             ],
             indexes,
         ),
-        "views": ([("name", TEXT), ("sql", TEXT)], views),
+        "views": ([("name", TEXT), ("sql", TEXT), ("ddl", TEXT)], views),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [
