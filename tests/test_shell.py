@@ -14,7 +14,17 @@ import time
 import uuid
 
 import pytest
-from memtables.repl import commands, completion, csvio, metadata, output, session, shell, splitter
+from memtables.repl import (
+    commands,
+    completion,
+    csvio,
+    metadata,
+    output,
+    session,
+    shell,
+    splitter,
+    sqltokens,
+)
 from memtables.repl import main as cli
 from memtables.repl.completion import Metadata, complete, suggest
 from memtables.repl.session import Session
@@ -25,7 +35,7 @@ import memtables
 
 @pytest.mark.parametrize(
     "module",
-    [completion, csvio, metadata, output, session, shell, splitter],
+    [completion, csvio, metadata, output, session, shell, splitter, sqltokens],
     ids=lambda m: m.__name__,
 )
 def test_doctests(module):
