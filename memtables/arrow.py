@@ -15,7 +15,6 @@ duration, list, struct, map and union columns are refused with NotSupportedError
 
 from __future__ import annotations
 
-import datetime as _dt
 from operator import itemgetter
 from typing import Any, Iterable, Sequence
 
@@ -23,7 +22,7 @@ import pyarrow as pa
 
 from .errors import DataError, NotSupportedError, ProgrammingError
 from .gcpause import gc_paused
-from .types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP, SqlType
+from .types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP, SqlType, naive_utc
 
 ARROW_TYPES = {
     "INTEGER": pa.int64(),
@@ -168,16 +167,12 @@ def batch_rows(batch: pa.RecordBatch, positions: Sequence[int] | None = None) ->
             t = col.type
         values = col.to_pylist()
         if pa.types.is_timestamp(t) and t.tz is not None:
-            values = [None if v is None else _naive_utc(v) for v in values]
+            values = [None if v is None else naive_utc(v) for v in values]
         elif pa.types.is_integer(t) and t.bit_width == 64 and not pa.types.is_signed_integer(t):
             if any(v is not None and v >= 1 << 63 for v in values):
                 raise DataError(f"column {batch.schema.names[i]!r}: uint64 value out of range")
         cols.append(values)
     return zip(*cols)
-
-
-def _naive_utc(v: _dt.datetime) -> _dt.datetime:
-    return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
 
 
 __all__ = [

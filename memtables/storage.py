@@ -678,7 +678,7 @@ def needs_check(sql_type, v: str, pytype: str) -> str:
     if name == "TEXT":
         return f"{test} or not {v}.isascii()"
     if name == "TIMESTAMP":
-        return f"{test} or {v}.tzinfo is not None"
+        return f"{test} or {v}.tzinfo is not None or {v}.fold"
     return test
 
 

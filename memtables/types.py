@@ -140,9 +140,10 @@ def check_date(v: Any) -> Any:
 
 
 def naive_utc(v: _dt.datetime) -> _dt.datetime:
-    """A datetime as stored: aware ones converted to UTC and made naive, naive ones as is."""
+    """A datetime as stored: aware ones converted to UTC and made naive, naive ones as is
+    (``fold`` cleared: it means nothing without a zone, and a reopen would not keep it)."""
     if v.tzinfo is None:
-        return v
+        return v.replace(fold=0) if v.fold else v
     try:
         return v.astimezone(_dt.timezone.utc).replace(tzinfo=None)
     except OverflowError:  # e.g. 0001-01-01 00:00+01:00 lies before datetime.min in UTC
@@ -151,8 +152,7 @@ def naive_utc(v: _dt.datetime) -> _dt.datetime:
 
 def parse_timestamp(s: str) -> _dt.datetime:
     """An ISO timestamp (an offset is converted to naive UTC); ValueError if malformed."""
-    v = _dt.datetime.fromisoformat(s.strip())
-    return v if v.tzinfo is None else naive_utc(v)
+    return naive_utc(_dt.datetime.fromisoformat(s.strip()))
 
 
 def check_timestamp(v: Any) -> Any:
@@ -160,7 +160,7 @@ def check_timestamp(v: Any) -> Any:
     midnight, ISO strings are parsed."""
     t = type(v)
     if t is _dt.datetime:
-        return v if v.tzinfo is None else naive_utc(v)
+        return naive_utc(v)
     if v is None:
         return v
     if t is str:
@@ -215,7 +215,7 @@ def plain_values(values: Any) -> bool:
             if v != v:
                 return False
         elif t is _dt.datetime:
-            if v.tzinfo is not None:
+            if v.tzinfo is not None or v.fold:
                 return False
         elif t not in _ANY_TYPES:
             return False

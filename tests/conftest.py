@@ -1,17 +1,57 @@
-"""Shared fixtures: a fresh connection per test."""
+"""Shared fixtures: a fresh connection per test, on an in-memory and on a durable database.
+
+Every test that takes ``conn`` (or ``users``) runs twice, like tinydb's storages fixture: once
+on ``memtables.connect()`` and once on a durable database in ``tmp_path``, so what the SQL and
+DB-API tests promise holds with the redo log in the way too.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 import memtables
+from tests.fuzz import diff, digest
 
 
-@pytest.fixture
-def conn():
-    c = memtables.connect()
+@pytest.fixture(params=["memory", "durable"])
+def conn(request, tmp_path):
+    """A new connection: in memory, or to a durable database in a temporary directory.
+
+    On the durable database the test's committed state must then survive a reopen from the
+    log and one from a CHECKPOINT snapshot, equal (see ``tests.fuzz.digest``).
+    """
+    if request.param == "memory":
+        c = memtables.connect()
+        yield c
+        c.close()
+        return
+    path = str(tmp_path / "db.mtdb")
+    c = memtables.connect(path)
     yield c
+    if not c.closed:
+        c.rollback()
     c.close()
+    assert_reopens_equal(path)
+
+
+def assert_reopens_equal(path: str) -> None:
+    """Reopen the durable database at ``path`` from its log, then from a snapshot: same digest."""
+    c = memtables.connect(path)
+    try:
+        committed = digest(c, durable_only=True)
+    finally:
+        c.close()
+    for stage in ("log", "snapshot"):
+        c = memtables.connect(path)
+        try:
+            again = digest(c, durable_only=True)
+            assert again == committed, f"differs after reopening from the {stage}: " + diff(
+                committed, again
+            )
+            if stage == "log":
+                c.execute("CHECKPOINT")
+        finally:
+            c.close()
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ DDL = (
 
 
 @pytest.fixture
-def db():
-    conn = memtables.connect()
+def db(conn):
+    """The shared connection (in memory and durable) with one row of every type committed."""
     conn.execute(DDL)
     conn.executemany("INSERT INTO all_types VALUES (?, ?, ?, ?, ?, ?, ?, ?)", ROWS)
     conn.commit()

@@ -356,12 +356,11 @@ class Builder:
 
 # ---------------------------------------------------------------- comparing databases
 def norm(v):
-    """A value in a comparable form: floats by repr (so -0.0, NaN and infinities count), aware
-    timestamps as the naive UTC time they denote (a snapshot may hold them either way)."""
+    """A value in a comparable form: floats by repr (so -0.0, NaN and infinities count).
+    Timestamps compare as they are: aware ones are stored as naive UTC on the way in, so a
+    reopen must give back exactly what was read before it."""
     if isinstance(v, float):
         return ("float", repr(v))
-    if isinstance(v, dt.datetime) and v.tzinfo is not None:
-        return v.astimezone(dt.timezone.utc).replace(tzinfo=None)
     if isinstance(v, tuple):
         return tuple(norm(x) for x in v)
     return v

@@ -269,8 +269,9 @@ def test_long_results_are_cut_with_a_note():
 
 # ---------------------------------------------------------------- schema and CSV
 @pytest.fixture
-def conn():
-    c = memtables.connect()
+def conn(conn):
+    """The shared connection (in memory and durable) with a small schema, in autocommit."""
+    c = conn
     c.autocommit = True
     c.execute(
         "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT UNIQUE, "
@@ -281,8 +282,7 @@ def conn():
     c.execute("CREATE VIEW adults AS SELECT name FROM users WHERE age >= 18")
     c.execute("INSERT INTO users (name, email, age, score) VALUES ('ada', 'a@x', 36, 1.5)")
     c.execute("INSERT INTO users (name, email, age, score) VALUES ('bob', NULL, 12, NULL)")
-    yield c
-    c.close()
+    return c
 
 
 def test_schema_rebuilds_the_database(conn):

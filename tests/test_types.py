@@ -390,3 +390,22 @@ def test_rowid_of_a_row_inserted_and_deleted_in_one_transaction_survives_reopen(
     conn = memtables.connect(path)  # the log says only "delete 100"; the number is taken
     assert conn.execute("INSERT INTO t (v) VALUES ('y')").lastrowid == 101
     conn.close()
+
+
+def test_fold_is_not_kept_so_a_reopen_gives_back_what_was_read(tmp_path):
+    # fold only disambiguates a local time in a zone; naive stored values drop it
+    path = str(tmp_path / "db")
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE f (k INTEGER PRIMARY KEY, t TIMESTAMP, a ANY)")
+    folded = dt.datetime(2020, 11, 1, 1, 30, fold=1)
+    conn.execute("INSERT INTO f VALUES (1, ?, ?)", (folded, folded))
+    conn.execute("INSERT INTO f VALUES (2, ?, ?)", (dt.datetime(2020, 1, 1), folded))
+    conn.commit()
+    live = conn.execute("SELECT t, a FROM f ORDER BY k").fetchall()
+    assert [v.fold for row in live for v in row] == [0, 0, 0, 0]
+    conn.close()
+    conn = memtables.connect(path)
+    assert [tuple(repr(v) for v in r) for r in conn.execute("SELECT t, a FROM f ORDER BY k")] == [
+        tuple(repr(v) for v in r) for r in live
+    ]
+    conn.close()
