@@ -39,7 +39,16 @@ FUNCTIONS = tuple(
         string_agg substr substring sum total trim typeof upper""".split()
     )
 )
-SYSTEM_TABLES = ("cache_stats", "columns", "indexes", "stats", "tables", "transactions", "views")
+SYSTEM_TABLES = (
+    "cache_stats",
+    "columns",
+    "indexes",
+    "schema",
+    "stats",
+    "tables",
+    "transactions",
+    "views",
+)
 
 #: Keywords after which a column (or an expression) comes.
 COLUMN_CONTEXT = frozenset(

@@ -1,8 +1,8 @@
 """What the shell knows about the database, read with SQL from the system tables.
 
 ``load`` fills the completion ``Metadata``; ``schema`` prints, for ``.schema``, the CREATE
-statements the database itself renders (the ``ddl`` column of ``sys.tables``, ``sys.indexes``
-and ``sys.views``): the very text its redo log stores, so nothing is lost on the way.
+statements the database itself renders in ``sys.schema``: the very text its redo log stores,
+so nothing (CHECK, cache options, index order) is lost on the way.
 """
 
 from __future__ import annotations
@@ -34,20 +34,11 @@ def load(conn: memtables.Connection, **extra: Any) -> Metadata:
 
 
 def schema(conn: memtables.Connection, table: str | None = None) -> str:
-    """The CREATE statements of one table or view (with its indexes), or of every one."""
-    where, params = "", []
+    """The CREATE statements of one table (with its indexes) or view, or of every one."""
+    sql, params = "SELECT sql FROM sys.schema", []
     if table is not None:
-        where, params = " WHERE lower(name) = lower(?)", [table]
-    tables = query(conn, "SELECT name, ddl FROM sys.tables" + where, params)
-    views = query(conn, "SELECT ddl FROM sys.views" + where, params)
-    if table is not None and not tables and not views:
+        sql, params = sql + " WHERE lower(table_name) = lower(?)", [table]
+    rows = query(conn, sql, params)
+    if table is not None and not rows:
         raise memtables.ProgrammingError(f"no such table: {table}")
-    out = []
-    for t in tables:
-        out.append(t["ddl"])
-        ixs = query(
-            conn, "SELECT ddl FROM sys.indexes WHERE table_name = ? AND NOT implicit", [t["name"]]
-        )
-        out.extend(ix["ddl"] for ix in ixs)
-    out.extend(v["ddl"] for v in views)
-    return "\n".join(s + ";" for s in out)
+    return "\n".join(r["sql"] + ";" for r in rows)

@@ -1,7 +1,7 @@
 """System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
 
-``sys.tables``, ``sys.indexes`` and ``sys.views`` carry each object's CREATE statement in a
-``ddl`` column, rendered exactly as the redo log stores it (like ``sqlite_master.sql``).
+``sys.schema`` is memtables' ``sqlite_master``: one row per table, index and view with the
+CREATE statement that recreates it, rendered exactly as the redo log stores it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
             kind = "cache" if getattr(t, "cache", None) is not None else "table"
-            out.append((t.name, kind, t.count(tx), t.durable, pk, create_table_sql(t.schema)))
+            out.append((t.name, kind, t.count(tx), t.durable, pk))
         return out
 
     def columns(tx) -> list:
@@ -49,14 +49,24 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             for ix in t.indexes:
                 cols = ", ".join(t.columns[i].name for i in ix.columns)
-                # an implicit index is part of its table's CREATE TABLE, not a statement
-                ddl = None if ix.implicit else create_index_sql(ix, t)
-                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit, ddl))
+                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
         return out
 
     def views(tx) -> list:
-        views = sorted(cat.views.values(), key=lambda v: v.name.lower())
-        return [(v.name, v.sql, create_view_sql(v)) for v in views]
+        return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
+
+    def schema(tx) -> list:
+        # Each table is followed by its indexes, so the rows read as a script that rebuilds
+        # the database; an implicit index is part of its table's CREATE TABLE already.
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            out.append(("table", t.name, t.name, create_table_sql(t.schema)))
+            for ix in t.indexes:
+                if not ix.implicit:
+                    out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
+        for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
+            out.append(("view", v.name, v.name, create_view_sql(v)))
+        return out
 
     def cache_stats(tx) -> list:
         out = []
@@ -112,7 +122,6 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 ("rows", INTEGER),
                 ("durable", BOOLEAN),
                 ("primary_key", TEXT),
-                ("ddl", TEXT),
             ],
             tables,
         ),
@@ -136,11 +145,14 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 ("unique", BOOLEAN),
                 ("method", TEXT),
                 ("implicit", BOOLEAN),
-                ("ddl", TEXT),
             ],
             indexes,
         ),
-        "views": ([("name", TEXT), ("sql", TEXT), ("ddl", TEXT)], views),
+        "views": ([("name", TEXT), ("sql", TEXT)], views),
+        "schema": (
+            [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)],
+            schema,
+        ),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -324,11 +324,15 @@ def test_schema_shows_the_create_text_the_engine_logs():
         "WITH (default_ttl = 60.0, eviction = 'allkeys-lru', max_rows = 100);\n"
         'CREATE VIEW "order" (s, n) AS SELECT shop, count(*) FROM items GROUP BY shop;\n'
     )
-    # the same text is public: sys.tables, sys.indexes and sys.views carry it
-    ddl = [r[0] for r in c.execute("SELECT ddl FROM sys.tables ORDER BY name")]
-    ddl += [r[0] for r in c.execute("SELECT ddl FROM sys.indexes WHERE NOT implicit")]
-    ddl += [r[0] for r in c.execute("SELECT ddl FROM sys.views")]
-    assert sorted(s + ";" for s in ddl) == sorted(text.splitlines())
+    # the same text is public, in sys.schema (like sqlite_master)
+    rows = c.execute("SELECT type, name, table_name, sql FROM sys.schema").fetchall()
+    assert [r[:3] for r in rows] == [
+        ("table", "items", "items"),
+        ("index", "items_qty", "items"),
+        ("table", "sessions", "sessions"),
+        ("view", "order", "order"),
+    ]
+    assert "".join(r[3] + ";\n" for r in rows) == text
     # and it rebuilds the same database
     copy = memtables.connect()
     for stmt in split_statements(text)[0]:
