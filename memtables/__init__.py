@@ -76,6 +76,22 @@ def quote_identifier(name: str) -> str:
     return quote(name)
 
 
+def keywords(*, reserved: bool = False) -> frozenset[str]:
+    """The keywords of memtables' SQL, upper-case, read from its grammar (the one list).
+
+    With ``reserved`` only those that must be quoted to stand as names; the others (``KEY``,
+    ``DATE``, ``TTL`` ...) are names wherever a name may stand.
+
+    >>> "SELECT" in keywords(), "KEY" in keywords(), "KEY" in keywords(reserved=True)
+    (True, True, False)
+    """
+    from .sql import grammar_keywords
+    from .sql import keywords as reserved_keywords
+
+    words = reserved_keywords() if reserved else grammar_keywords()
+    return frozenset(w.upper() for w in words)
+
+
 def cached(conn, table: str = "memtables_cache", ttl: float | None = None):
     """Cache-aside decorator: ``@memtables.cached(conn, ttl=60)`` (see ``memtables.kv``)."""
     from .kv import cached as _cached
@@ -113,6 +129,7 @@ __all__ = [
     "open",
     "cached",
     "quote_identifier",
+    "keywords",
     "ManualClock",
     "Database",
     "Connection",

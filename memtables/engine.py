@@ -30,6 +30,9 @@ class Engine:
         self.txns = TransactionManager()
         #: seconds, as time.time gives them; TTLs of cache tables are measured with it
         self.clock = clock or time.time
+        #: the query layer's ``sys.*`` tables for this engine, built by it on first use (the
+        #: engine never reads them; it only keeps them for as long as it lives)
+        self.system_tables: dict | None = None
 
     # ------------------------------------------------------------ transactions
     def begin(self, isolation: str = SNAPSHOT) -> Transaction:

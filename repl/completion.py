@@ -8,11 +8,20 @@ so the rules are tested directly; ``repl/shell.py`` adapts them to prompt-toolki
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
-from .sqltokens import KEYWORDS, Token, current_statement, open_at_end, table_scope, tokenize
+import memtables
+
+from .sqltokens import (
+    CLAUSE_WORDS,
+    KEYWORDS,
+    Token,
+    current_statement,
+    open_at_end,
+    table_scope,
+    tokenize,
+)
 
 #: Keywords offered first: the ones that most often come next.
 COMMON_KEYWORDS = (
@@ -30,7 +39,16 @@ FUNCTIONS = tuple(
         string_agg substr substring sum total trim typeof upper""".split()
     )
 )
-SYSTEM_TABLES = ("cache_stats", "columns", "indexes", "stats", "tables", "transactions", "views")
+SYSTEM_TABLES = (
+    "cache_stats",
+    "columns",
+    "indexes",
+    "schema",
+    "stats",
+    "tables",
+    "transactions",
+    "views",
+)
 
 #: Keywords after which a column (or an expression) comes.
 COLUMN_CONTEXT = frozenset(
@@ -41,7 +59,8 @@ COLUMN_CONTEXT = frozenset(
 TABLE_CONTEXT = frozenset("FROM JOIN INTO UPDATE TABLE".split())
 
 _KEYWORDS_BY_USE = tuple(COMMON_KEYWORDS) + tuple(k for k in KEYWORDS if k not in COMMON_KEYWORDS)
-_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+#: Names are offered as SQL reads them (``"order"``, ``"my col"``): the one quoting function.
+_quote = memtables.quote_identifier
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,7 @@ def _clause_keyword(before: Sequence[Token]) -> tuple[str, int]:
             if depth == 0:
                 return "(", i
             depth -= 1
-        elif depth == 0 and t.upper in KEYWORDS:
+        elif depth == 0 and t.upper in CLAUSE_WORDS:
             return t.upper, i
     return "", -1
 
@@ -115,15 +134,15 @@ def _after_keyword(kw: str, stmt: Sequence[Token], pos: int) -> tuple[str, ...]:
 def _after_paren(stmt: Sequence[Token], pos: int) -> tuple[tuple[str, ...], str | None]:
     """What comes after the ``(`` at ``pos``: a column list of one table, or an expression."""
     prev = stmt[pos - 1] if pos else None
-    if prev is not None and prev.kind in ("word", "qname") and prev.upper not in KEYWORDS:
+    if prev is not None and prev.upper in ("VALUES", "ON", "CONFLICT"):
+        return ((), None) if prev.upper == "VALUES" else (("column",), None)
+    if prev is not None and prev.kind in ("word", "qname") and prev.upper not in CLAUSE_WORDS:
         before = stmt[pos - 2].upper if pos >= 2 else ""
         if before in ("INTO", "ON"):
             return ("column",), prev.name
         if before == "TABLE":
             return (), None
         return ("column", "function", "keyword"), None
-    if prev is not None and prev.upper in ("VALUES", "ON", "CONFLICT"):
-        return ((), None) if prev.upper == "VALUES" else (("column",), None)
     return ("column", "function", "keyword"), None
 
 
@@ -166,7 +185,7 @@ def suggest(text_before: str, full_text: str | None = None) -> Suggestion:
     if not stmt:
         return Suggestion(("statement",), word, None, scope)
     last = stmt[-1]
-    if last.upper in KEYWORDS:
+    if last.upper in CLAUSE_WORDS:
         return Suggestion(_after_keyword(last.upper, stmt, len(stmt) - 1), word, None, scope)
     if last.text in ("(", ",") and _in_create_table(stmt, len(stmt) - 1):
         return Suggestion((), word, None, scope)  # a new column's name
@@ -215,10 +234,6 @@ def _suggest_command(text: str) -> Suggestion:
     argn = len(parts) - 1 if text[-1:].isspace() else len(parts) - 2
     word = "" if text[-1:].isspace() else parts[-1]
     return Suggestion((f"arg:{parts[0]}:{argn}",), word)
-
-
-def _quote(name: str) -> str:
-    return name if _PLAIN_NAME.match(name) else '"' + name.replace('"', '""') + '"'
 
 
 def _columns_in_scope(s: Suggestion, meta: Metadata) -> list[Candidate]:

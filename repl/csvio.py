@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import memtables
 
-from .metadata import query, quote_name
+from .metadata import query
 from .output import csv_value
 
 Progress = Callable[[Iterable, int, str], Iterable]
@@ -82,8 +82,8 @@ def _target(
     if cols is None:
         if not header or any(not h.strip() for h in header):
             raise memtables.ProgrammingError("the CSV header needs a name for every column")
-        defs = ", ".join(f"{quote_name(h.strip())} TEXT" for h in header)
-        conn.execute(f"CREATE TABLE {quote_name(table)} ({defs})")
+        defs = ", ".join(f"{memtables.quote_identifier(h.strip())} TEXT" for h in header)
+        conn.execute(f"CREATE TABLE {memtables.quote_identifier(table)} ({defs})")
         cols = [{"name": h.strip(), "type": "TEXT"} for h in header]
         created = True
     else:
@@ -98,9 +98,9 @@ def _target(
             f"the CSV has {len(header)} columns, table {table} has {len(cols)}, "
             "and the header does not name its columns"
         )
-    names = ", ".join(quote_name(c["name"]) for c in chosen)
+    names = ", ".join(memtables.quote_identifier(c["name"]) for c in chosen)
     marks = ", ".join("?" * len(chosen))
-    sql = f"INSERT INTO {quote_name(table)} ({names}) VALUES ({marks})"
+    sql = f"INSERT INTO {memtables.quote_identifier(table)} ({names}) VALUES ({marks})"
     return sql, [c["type"] for c in chosen], created
 
 
@@ -172,7 +172,7 @@ def export_csv(
 ) -> int:
     """Write ``table`` (a header line, then its rows) to the CSV file at ``path``; returns
     the number of rows written."""
-    cur = conn.execute(f"SELECT * FROM {quote_name(table)}")
+    cur = conn.execute(f"SELECT * FROM {memtables.quote_identifier(table)}")
     names = [d[0] for d in cur.description]
     rows = cur.fetchall()
     with open(path, "w", newline="", encoding="utf-8") as f:

@@ -14,18 +14,21 @@ from .splitter import split_statements
 
 
 def run_sql(conn: memtables.Connection, text: str, out: TextIO) -> None:
-    """Execute every statement in ``text``, printing each result set."""
+    """Execute every statement in ``text``, printing each result set.
+
+    The connection is put in autocommit mode: each statement commits on its own unless BEGIN
+    opened a transaction, which stays open for the statements that follow.
+    """
     stmts, rest = split_statements(text)
     if rest:
         stmts.append(rest)
+    conn.autocommit = True
     cur = conn.cursor()
     for stmt in stmts:
         cur.execute(stmt)
         if cur.description is not None:
             names = [d[0] for d in cur.description]
             print(format_table(names, cur.fetchall()), file=out)
-        if conn.in_transaction and not conn._explicit:
-            conn.commit()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,17 +10,17 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-KEYWORDS = tuple(
-    sorted(
-        """ALL AND AS ASC AUTOINCREMENT BEGIN BETWEEN BY CACHE CASE CAST CHECK CHECKPOINT COLLATE
-        COMMIT CONFLICT CONSTRAINT COPY CREATE CROSS DEFAULT DELETE DESC DISTINCT DO DROP ELSE
-        END ESCAPE EXCEPT EXISTS EXPLAIN FALSE FROM GLOB GROUP HASH HAVING IF IGNORE IN INDEX
-        INNER INSERT INTERSECT INTO IS ISOLATION JOIN KEY LEFT LEVEL LIKE LIMIT NOT NOTHING NULL
-        NULLS OFFSET ON OR ORDER OUTER PRIMARY REPLACE ROLLBACK SELECT SERIALIZABLE SET SNAPSHOT
-        SORTED TABLE THEN TO TRANSACTION TRUE TTL UNION UNIQUE UPDATE USING VALUES VIEW WHEN
-        WHERE WITH""".split()
-    )
+import memtables
+
+#: Every keyword of the grammar, for completion: read from the query layer's one list.
+KEYWORDS = tuple(sorted(memtables.keywords()))
+#: Keywords that stand for a value, not for a clause: ``SELECT NULL, |`` is still a select list.
+VALUE_WORDS = frozenset(
+    {"NULL", "TRUE", "FALSE", "CURRENT_DATE", "CURRENT_TIME", "CURRENT_TIMESTAMP"}
 )
+#: Keywords that can never be names, so they end a table list and open a clause. Soft
+#: keywords (KEY, DATE, TTL ...) are left out: they are names wherever a name may stand.
+CLAUSE_WORDS = memtables.keywords(reserved=True) - VALUE_WORDS
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
       | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
@@ -96,7 +96,7 @@ def table_scope(tokens: Sequence[Token]) -> tuple[tuple[str, str | None], ...]:
             i += 1
             continue
         i += 1
-        while i < n and tokens[i].kind in ("word", "qname") and tokens[i].upper not in KEYWORDS:
+        while i < n and tokens[i].kind in ("word", "qname") and tokens[i].upper not in CLAUSE_WORDS:
             name = tokens[i].name
             i += 1
             if i + 1 < n and tokens[i].text == "." and tokens[i + 1].kind in ("word", "qname"):
@@ -105,7 +105,11 @@ def table_scope(tokens: Sequence[Token]) -> tuple[tuple[str, str | None], ...]:
             if i < n and tokens[i].upper == "AS":
                 i += 1
             alias = None
-            if i < n and tokens[i].kind in ("word", "qname") and tokens[i].upper not in KEYWORDS:
+            if (
+                i < n
+                and tokens[i].kind in ("word", "qname")
+                and tokens[i].upper not in CLAUSE_WORDS
+            ):
                 alias = tokens[i].name
                 i += 1
             out.append((name, alias))

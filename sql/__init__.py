@@ -16,6 +16,7 @@ from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
 from .parser import parse_one
+from .render import grammar_keywords, keywords
 from .statements import Result, Statement, build
 from .systables import system_tables
 
@@ -62,9 +63,10 @@ def _guarded(step):
 
 
 def _systables(engine):
-    st = getattr(engine, "_systables", None)
+    """The engine's system tables, built on first use and kept in its public slot."""
+    st = engine.system_tables
     if st is None:
-        st = engine._systables = system_tables(engine)
+        st = engine.system_tables = system_tables(engine)
     return st
 
 
@@ -74,6 +76,8 @@ __all__ = [
     "parse",
     "parse_one",
     "uses_parameters",
+    "keywords",
+    "grammar_keywords",
     "Result",
     "Statement",
     "TOO_DEEP",

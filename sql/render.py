@@ -22,6 +22,26 @@ _GRAMMAR = Path(__file__).with_name("grammar.lark")
 
 
 @functools.cache
+def _grammar_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(every keyword of ``grammar.lark``, its soft keywords), lower-cased."""
+    text = _GRAMMAR.read_text()
+    words = frozenset(w.lower() for w in _KEYWORD_TERMINAL.findall(text))
+    soft = set()
+    for terminal in _SOFT_RULE.search(text).group(1).split("|"):
+        m = re.search(rf"^{terminal.strip()}: {_KEYWORD_TERMINAL.pattern}$", text, re.MULTILINE)
+        soft.add(m.group(1).lower())
+    return words, frozenset(soft)
+
+
+def grammar_keywords() -> frozenset[str]:
+    """Every word the grammar spells as a keyword, lower-cased: the one keyword list.
+
+    The shell completes from it; ``keywords()`` is the part of it that must be quoted.
+    """
+    return _grammar_words()[0]
+
+
+@functools.cache
 def keywords() -> frozenset[str]:
     """The words that must be quoted to be read as names, lower-cased, from ``grammar.lark``.
 
@@ -31,12 +51,8 @@ def keywords() -> frozenset[str]:
     hand: a keyword added to the grammar is quoted at once, and rendered DDL and views parse
     back.
     """
-    text = _GRAMMAR.read_text()
-    words = {w.lower() for w in _KEYWORD_TERMINAL.findall(text)}
-    for terminal in _SOFT_RULE.search(text).group(1).split("|"):
-        m = re.search(rf"^{terminal.strip()}: {_KEYWORD_TERMINAL.pattern}$", text, re.MULTILINE)
-        words.discard(m.group(1).lower())
-    return frozenset(words)
+    words, soft = _grammar_words()
+    return words - soft
 
 
 def name(n: str) -> str:

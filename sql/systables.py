@@ -1,4 +1,8 @@
-"""System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read."""
+"""System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
+
+``sys.schema`` is memtables' ``sqlite_master``: one row per table, index and view with the
+CREATE statement that recreates it, rendered exactly as the redo log stores it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import time
 from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
+from .render import create_index_sql, create_table_sql, create_view_sql
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -49,6 +54,19 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
 
     def views(tx) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
+
+    def schema(tx) -> list:
+        # Each table is followed by its indexes, so the rows read as a script that rebuilds
+        # the database; an implicit index is part of its table's CREATE TABLE already.
+        out = []
+        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+            out.append(("table", t.name, t.name, create_table_sql(t.schema)))
+            for ix in t.indexes:
+                if not ix.implicit:
+                    out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
+        for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
+            out.append(("view", v.name, v.name, create_view_sql(v)))
+        return out
 
     def cache_stats(tx) -> list:
         out = []
@@ -131,6 +149,10 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             indexes,
         ),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
+        "schema": (
+            [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)],
+            schema,
+        ),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -14,7 +14,17 @@ import time
 import uuid
 
 import pytest
-from memtables.repl import commands, completion, csvio, metadata, output, session, shell, splitter
+from memtables.repl import (
+    commands,
+    completion,
+    csvio,
+    metadata,
+    output,
+    session,
+    shell,
+    splitter,
+    sqltokens,
+)
 from memtables.repl import main as cli
 from memtables.repl.completion import Metadata, complete, suggest
 from memtables.repl.session import Session
@@ -25,7 +35,7 @@ import memtables
 
 @pytest.mark.parametrize(
     "module",
-    [completion, csvio, metadata, output, session, shell, splitter],
+    [completion, csvio, metadata, output, session, shell, splitter, sqltokens],
     ids=lambda m: m.__name__,
 )
 def test_doctests(module):
@@ -114,6 +124,10 @@ META = Metadata(
 
 def texts(before, full=None, explicit=True):
     return [c.text for c in complete(before, META, full, explicit)[1]]
+
+
+def texts_of(before, meta, full=None):
+    return [c.text for c in complete(before, meta, full, True)[1]]
 
 
 @pytest.mark.parametrize(
@@ -273,7 +287,7 @@ def conn(conn):
 
 def test_schema_rebuilds_the_database(conn):
     text = metadata.schema(conn)
-    assert "CREATE TABLE users (\n    id INTEGER PRIMARY KEY,\n    name TEXT NOT NULL," in text
+    assert "CREATE TABLE users (id INTEGER, name TEXT NOT NULL, email TEXT," in text
     assert "CREATE INDEX users_age ON users USING SORTED (age);" in text
     assert "PRIMARY KEY (a, b)" in text
     copy = memtables.connect()
@@ -282,6 +296,68 @@ def test_schema_rebuilds_the_database(conn):
     assert metadata.schema(copy) == text
     with pytest.raises(memtables.ProgrammingError):
         metadata.schema(conn, "nope")
+
+
+def test_schema_shows_the_create_text_the_engine_logs():
+    """``.schema`` prints the statements the redo log would hold: CHECK, DEFAULT, UNIQUE,
+    composite keys, collations, index order and a cache table's options all survive."""
+    c = memtables.connect()
+    c.autocommit = True
+    c.execute(
+        "CREATE TABLE items (shop INTEGER, sku TEXT COLLATE NOCASE, qty INTEGER NOT NULL "
+        "DEFAULT 1 CHECK (qty >= 0), code TEXT UNIQUE, note TEXT, PRIMARY KEY (shop, sku), "
+        "UNIQUE (shop, code), CHECK (note <> ''))"
+    )
+    c.execute("CREATE INDEX items_qty ON items USING SORTED (qty DESC, note)")
+    c.execute(
+        "CREATE CACHE TABLE sessions (k TEXT PRIMARY KEY, v TEXT) "
+        "WITH (max_rows = 100, eviction = 'allkeys-lru', default_ttl = 60)"
+    )
+    c.execute('CREATE VIEW "order" (s, n) AS SELECT shop, count(*) FROM items GROUP BY shop')
+    text, _ = run(c, ".schema")
+    assert text == (
+        "CREATE TABLE items (shop INTEGER, sku TEXT COLLATE NOCASE, qty INTEGER NOT NULL "
+        "DEFAULT (1), code TEXT, note TEXT, PRIMARY KEY (shop, sku), UNIQUE (shop, code), "
+        "UNIQUE (code), CHECK (qty >= 0), CHECK (note != ''));\n"
+        "CREATE INDEX items_qty ON items USING SORTED (qty DESC, note);\n"
+        "CREATE CACHE TABLE sessions (k TEXT, v TEXT, PRIMARY KEY (k)) "
+        "WITH (default_ttl = 60.0, eviction = 'allkeys-lru', max_rows = 100);\n"
+        'CREATE VIEW "order" (s, n) AS SELECT shop, count(*) FROM items GROUP BY shop;\n'
+    )
+    # the same text is public, in sys.schema (like sqlite_master)
+    rows = c.execute("SELECT type, name, table_name, sql FROM sys.schema").fetchall()
+    assert [r[:3] for r in rows] == [
+        ("table", "items", "items"),
+        ("index", "items_qty", "items"),
+        ("table", "sessions", "sessions"),
+        ("view", "order", "order"),
+    ]
+    assert "".join(r[3] + ";\n" for r in rows) == text
+    # and it rebuilds the same database
+    copy = memtables.connect()
+    for stmt in split_statements(text)[0]:
+        copy.execute(stmt)
+    assert run(copy, ".schema")[0] == text
+    assert run(c, ".schema order")[0].startswith('CREATE VIEW "order"')
+
+
+def test_completion_quotes_names_as_sql_reads_them():
+    meta = Metadata({"order": ["select", "key", "my col"]})
+    assert texts_of("SELECT * FROM ord", meta) == ['"order"']
+    assert texts_of("SELECT ", meta, 'SELECT  FROM "order"')[:3] == ['"select"', "key", '"my col"']
+
+
+def test_completion_knows_every_keyword_of_the_grammar():
+    assert "FIRST" in texts("SELECT a FROM t ORDER BY a NULLS ")
+    assert "BTREE" in texts("CREATE INDEX i ON t USING ")
+    assert set(memtables.keywords()) <= {c.upper() for c in texts("SELECT * FROM t ")}
+
+
+def test_keyword_like_names_do_not_end_the_table_list():
+    # soft keywords (KEY, DATE ...) are names wherever a name may stand
+    assert suggest("SELECT key, ").kinds == ("column", "function", "keyword")
+    assert suggest("CREATE TABLE t (key ").kinds == ("type",)
+    assert suggest("INSERT INTO t VALUES (1) ON CONFLICT (").kinds == ("column",)
 
 
 def test_metadata_load(conn):
@@ -348,7 +424,7 @@ def test_csv_import_of_keyword_headers_into_a_durable_database(tmp_path):
     conn = memtables.connect(db)  # the logged CREATE TABLE reads back
     rows = conn.execute('SELECT "check", "primary", "current_date" FROM "select"').fetchall()
     assert sorted(rows) == [("1", "a", "x"), ("2", "b", "z")]
-    assert metadata.quote_name("primary") == '"primary"'
+    assert memtables.quote_identifier("primary") == '"primary"'
     conn.close()
 
 
