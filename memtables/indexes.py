@@ -13,7 +13,7 @@ import threading
 from operator import itemgetter
 from typing import Any, Iterable, Iterator
 
-from sortedcontainers import SortedList
+from sortedcontainers import SortedKeyList, SortedList
 
 from .storage import entry_rows
 
@@ -178,6 +178,14 @@ class _Above:
 ABOVE = _Above()
 
 
+def _entry_order(entry: tuple) -> tuple:
+    """The sort key of an (index key, primary key) entry whose primary keys may mix types."""
+    pk = entry[1]
+    if type(pk) is tuple:
+        return (entry[0], sum((encode_value(v) for v in pk), ()))
+    return (entry[0], encode_value(pk))
+
+
 def _value_class(v: Any) -> int:
     r = _RANKS.get(type(v))
     if r is not None:
@@ -207,10 +215,20 @@ class SortedIndex(HashIndex):
     CHUNK = 256
 
     def __init__(
-        self, name: str, table_name: str, columns: tuple[int, ...], unique: bool, types: tuple = ()
+        self,
+        name: str,
+        table_name: str,
+        columns: tuple[int, ...],
+        unique: bool,
+        types: tuple = (),
+        mixed_keys: bool = False,
     ):
         super().__init__(name, table_name, columns, unique)
-        self.entries = SortedList()
+        # entries with equal index keys are ordered by primary key; when the table's key may
+        # mix types (an ANY key column), that order goes through the encoded key, never a
+        # comparison of, say, an int with a str
+        self.mixed_keys = mixed_keys
+        self.entries = SortedKeyList(key=_entry_order) if mixed_keys else SortedList()
         self.pending: set = set()  # added entries not yet sorted into ``entries``
         self.descending: tuple[bool, ...] = ()
         self.lock = threading.Lock()
@@ -329,16 +347,21 @@ class SortedIndex(HashIndex):
         chunk = self.CHUNK
         with self.lock:
             self._merge()
-            start = 0 if lo is None else ents.bisect_left(lo)
-            stop = len(ents) if hi is None else ents.bisect_left(hi)
+            if self.mixed_keys:  # bounds are keys already; entries are turned into keys
+                left, right = ents.bisect_key_left, ents.bisect_key_right
+                last = None if last is None else _entry_order(last)
+            else:
+                left, right = ents.bisect_left, ents.bisect_right
+            start = 0 if lo is None else left(lo)
+            stop = len(ents) if hi is None else left(hi)
             if reverse:
                 if last is not None:
-                    stop = min(stop, ents.bisect_left(last))
+                    stop = min(stop, left(last))
                 part = ents[max(start, stop - chunk) : stop] if stop > start else []
                 part.reverse()
             else:
                 if last is not None:
-                    start = max(start, ents.bisect_right(last))
+                    start = max(start, right(last))
                 part = ents[start : min(stop, start + chunk)] if stop > start else []
         return part
 

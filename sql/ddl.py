@@ -8,7 +8,7 @@ from typing import Any
 from ..cache import EXPIRES, POLICIES, parse_size
 from ..catalog import Check, Column, Schema, View
 from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
-from ..indexes import HashIndex, SortedIndex
+from ..indexes import RAW_TYPES, HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
 from .binder import Scope, SourceInfo
@@ -226,7 +226,9 @@ def _create_index(stmt: DDLStatement, tx, params) -> None:
         index = HashIndex(node.name, table.name, tuple(positions), node.unique)
     else:
         types = tuple(table.columns[i].type for i in positions)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types)
+        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
+        mixed = any(t not in RAW_TYPES for t in key_types)
+        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
         index.descending = tuple(node.descending)
     stmt.engine.create_index(tx, index)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -309,3 +310,25 @@ def test_index_queries_match_sqlite(chunk, monkeypatch):
             if "ORDER BY" not in sql:
                 got, want = sorted(got, key=repr), sorted(want, key=repr)
             assert got == want, sql
+
+
+def test_sorted_index_over_a_table_whose_keys_mix_types(monkeypatch):
+    # equal index keys are ordered by primary key: an ANY key may hold ints, text, blobs and
+    # dates at once, and the index must never compare them directly
+    from memtables.indexes import SortedIndex
+
+    monkeypatch.setattr(SortedIndex, "CHUNK", 2)  # scans resume after an entry, keyed too
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE m (k ANY PRIMARY KEY, v TEXT)")
+    keys = [1, "a", b"\x00", dt.date(1350, 6, 11), 2.5, "b", b"\x01"]
+    conn.executemany("INSERT INTO m VALUES (?, 'same')", [(k,) for k in keys])
+    conn.execute("CREATE INDEX m_v ON m (v)")
+    conn.execute("UPDATE m SET v = 'x' WHERE k = 1")
+    conn.execute("UPDATE m SET v = 'same' WHERE k = 1")
+    got = conn.execute("SELECT k FROM m WHERE v = 'same' ORDER BY v").fetchall()
+    assert sorted(map(repr, got)) == sorted(repr((k,)) for k in keys)
+    scan = conn.execute("SELECT k FROM m WHERE coalesce(v, NULL) >= 'a'").fetchall()
+    assert sorted(map(repr, conn.execute("SELECT k FROM m WHERE v >= 'a'").fetchall())) == sorted(
+        map(repr, scan)
+    )
+    assert conn.execute("SELECT count(*) FROM m WHERE v < 'same'").fetchone() == (0,)
