@@ -19,7 +19,7 @@ from .catalog import Catalog, Schema, View
 from .errors import OperationalError, ProgrammingError, UndefinedTable, UniqueViolation
 from .indexes import HashIndex
 from .storage import Table
-from .txn import SNAPSHOT, DDLChange, Transaction, TransactionManager
+from .txn import SNAPSHOT, Transaction, TransactionManager
 
 
 class Engine:
@@ -102,7 +102,7 @@ class Engine:
                 cat.tables.pop(low, None)
                 cat.changed()
 
-            txn.ddl.append(DDLChange(undo, ("create_table", schema)))
+            txn.add_ddl(undo, ("create_table", schema))
             cat.changed()
         return table
 
@@ -123,7 +123,7 @@ class Engine:
                 cat.indexes.update(dropped)
                 cat.changed()
 
-            txn.ddl.append(DDLChange(undo, ("drop_table", table.name)))
+            txn.add_ddl(undo, ("drop_table", table.name))
             cat.changed()
 
     def create_view(self, txn: Transaction, view: View) -> None:
@@ -137,7 +137,7 @@ class Engine:
             cat.views.pop(low, None)
             cat.changed()
 
-        txn.ddl.append(DDLChange(undo, ("create_view", view.name, view.sql, view.columns)))
+        txn.add_ddl(undo, ("create_view", view.name, view.sql, view.columns))
         cat.changed()
 
     def drop_view(self, txn: Transaction, name: str) -> None:
@@ -153,7 +153,7 @@ class Engine:
             cat.views[low] = view
             cat.changed()
 
-        txn.ddl.append(DDLChange(undo, ("drop_view", view.name)))
+        txn.add_ddl(undo, ("drop_view", view.name))
         cat.changed()
 
     def create_index(self, txn: Transaction, index: Any) -> None:
@@ -173,7 +173,7 @@ class Engine:
                 table.remove_index(index)
                 cat.changed()
 
-            txn.ddl.append(DDLChange(undo, ("create_index", index, table)))
+            txn.add_ddl(undo, ("create_index", index, table))
             cat.changed()
 
     def drop_index(self, txn: Transaction, name: str) -> None:
@@ -195,7 +195,7 @@ class Engine:
                     table.add_index(index)
                 cat.changed()
 
-            txn.ddl.append(DDLChange(undo, ("drop_index", index.name)))
+            txn.add_ddl(undo, ("drop_index", index.name))
             cat.changed()
 
     def _claim_name(self, name: str) -> None:

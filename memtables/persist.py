@@ -241,7 +241,6 @@ class Durability:
     # ------------------------------------------------------------ logging
     def _encode(self, changes: list) -> bytes | None:
         """A transaction's changes as a redo log payload (None when nothing is durable)."""
-        catalog = self.engine.catalog
         ops = []
         enc_value, enc_row = W.encode_value, W.encode_row
         for ch in changes:
@@ -252,7 +251,9 @@ class Durability:
                     ops.append(op)
                 continue
             table = ch[1]
-            if not table.durable or catalog.tables.get(table.name.lower()) is not table:
+            # Changes come in the transaction's own order, so each names the table that held
+            # the name at that point (even one dropped later in the same transaction).
+            if not table.durable:
                 continue
             if kind == "put":
                 ops.append(["put", table.name, enc_value(ch[2]), enc_row(ch[3])])

@@ -93,6 +93,17 @@ class Transaction:
         self._rowid_floor = len(self.log)
         return len(self.log), len(self.ddl)
 
+    def add_ddl(self, undo: Callable[[], None], record: tuple) -> None:
+        """Note a schema change made now: how to undo it and what to log.  The rows written
+        since the previous schema change are captured as they stand, so the redo log can
+        replay rows and schema changes in the order they happened (a DELETE of duplicates
+        must come before the CREATE UNIQUE INDEX that follows it)."""
+        start = self.ddl[-1].pos if self.ddl else 0
+        pos = len(self.log)
+        log = self.log
+        rows = _row_changes(zip(log[start:pos:5], log[start + 1 : pos : 5]), self.marker)
+        self.ddl.append(DDLChange(undo, record, pos, rows))
+
     def moved_rowid(self, table, before: int, after: int) -> None:
         """Note that the write just logged moved ``table``'s rowid counter.  O(1): a run of
         inserts into one table since the last savepoint shares one note."""
@@ -135,11 +146,26 @@ class Transaction:
 class DDLChange:
     """A schema change inside a transaction: how to undo it and how to log it."""
 
-    __slots__ = ("undo", "record")
+    __slots__ = ("undo", "record", "pos", "rows")
 
-    def __init__(self, undo: Callable[[], None], record: tuple):
+    def __init__(self, undo: Callable[[], None], record: tuple, pos: int, rows: list):
         self.undo = undo
         self.record = record
+        self.pos = pos  # where in the transaction's write log it happened
+        self.rows = rows  # the row changes logged before it, as they stood then
+
+
+def _row_changes(written, me: int) -> list:
+    """("put", table, key, row) or ("del", table, key) for each (table, key) in ``written``,
+    once each in the order first given, with the row as transaction ``me`` sees it now."""
+    out = []
+    for table, key in dict.fromkeys(written):
+        row = visible_row(table.rows.get(key), me)
+        if row is None:
+            out.append(("del", table, key))
+        else:
+            out.append(("put", table, key, row))
+    return out
 
 
 # log entries (five per write) above which a commit pauses the cyclic collector
@@ -414,17 +440,18 @@ class TransactionManager:
 
     @staticmethod
     def _changes(txn: Transaction, written: dict) -> list:
-        """The logical changes of ``txn`` for the redo log: ("ddl", record) for schema
-        changes, then ("put", table, key, row) or ("del", table, key) per written row."""
-        out = [("ddl", d.record) for d in txn.ddl]
-        me = txn.marker
-        for table, key in written:
-            row = visible_row(table.rows.get(key), me)
-            if row is None:
-                out.append(("del", table, key))
-            else:
-                out.append(("put", table, key, row))
-        return out
+        """The logical changes of ``txn`` for the redo log, in the order they happened:
+        ("ddl", record) per schema change, after the row changes made before it, then
+        ("put", table, key, row) or ("del", table, key) per row written since."""
+        if txn.ddl:
+            out = []
+            for d in txn.ddl:
+                out += d.rows
+                out.append(("ddl", d.record))
+            log = txn.log
+            start = txn.ddl[-1].pos
+            return out + _row_changes(zip(log[start::5], log[start + 1 :: 5]), txn.marker)
+        return _row_changes(written, txn.marker)
 
     # ------------------------------------------------------------ invariants
     def _check(self) -> None:
