@@ -33,6 +33,7 @@ from typing import Any, Callable
 from sortedcontainers import SortedList
 
 from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
+from .versions import newest_row
 
 POLICIES = (
     "noeviction",
@@ -463,8 +464,6 @@ class Cache:
         if bounded:
             assert not self.over(), f"bounds exceeded: {self.stats()}"
         if table is not None:
-            from .storage import newest_row
-
             newest = {}
             for key, e in list(table.rows.items()):
                 row = newest_row(e)

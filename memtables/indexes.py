@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator
 
 from sortedcontainers import SortedKeyList, SortedList
 
-from .storage import entry_rows
+from .versions import entry_rows
 
 _MISSING = object()
 

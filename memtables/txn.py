@@ -17,7 +17,7 @@ from typing import Any, Callable, Protocol
 from .cache import row_bytes
 from .errors import InternalError, OperationalError, SerializationFailure
 from .gcpause import gc_paused
-from .storage import TXN_BASE, visible
+from .versions import TXN_BASE, visible
 
 SNAPSHOT = "SNAPSHOT"
 SERIALIZABLE = "SERIALIZABLE"

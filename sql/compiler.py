@@ -14,7 +14,7 @@ from typing import Any, Callable
 from .. import errors as E
 from ..errors import InternalError
 from ..indexes import NOT_NULL, encode_value, same_key
-from ..storage import INF, visible
+from ..versions import INF, read_visible_code, visible
 from . import bound as B
 from . import runtime as R
 from .plan import (
@@ -207,8 +207,8 @@ class Compiler:
 
     # sources ------------------------------------------------------
     def _row_check(self, w: FunctionWriter, v: str, r: str, on_missing: str) -> None:
-        w.emit(f"if type({v}) is tuple and {v}[1] <= ts: {r} = {v}[0]")
-        w.emit(f"else: {r} = visible({v}, ts, me)")
+        for line in read_visible_code(v, r):
+            w.emit(line)
         w.emit(f"if {r} is None: {on_missing}")  # a committed delete, or nothing visible
 
     def _filters(self, w: FunctionWriter, filters: list, consume) -> None:
@@ -273,8 +273,8 @@ class Compiler:
             return
         w.emit(f"if v{s} is not None:")
         w.depth += 1
-        w.emit(f"if type(v{s}) is tuple and v{s}[1] <= ts: r{s} = v{s}[0]")
-        w.emit(f"else: r{s} = visible(v{s}, ts, me)")
+        for line in read_visible_code(f"v{s}", f"r{s}"):
+            w.emit(line)
         w.emit(f"if r{s} is not None:")
         w.depth += 1
         self._filters(w, node.filters, consume)

@@ -11,6 +11,7 @@ from typing import Any
 from ..cache import enforce
 from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
 from ..storage import needs_check
+from ..versions import read_visible_code, stable_code
 from . import ast as A
 from . import bound as B
 from .binder import Scope, SourceInfo
@@ -392,8 +393,8 @@ class UpdateStatement(_Writer):
         w.emit(f"k{slot} = {keys[0] if len(keys) == 1 else '(' + ', '.join(keys) + ')'}")
         w.emit(f"v{slot} = {prog.const(table.rows.get)}(k{slot})")
         w.emit(f"if v{slot} is None: return 0")
-        w.emit(f"if type(v{slot}) is tuple and v{slot}[1] <= ts: r{slot} = v{slot}[0]")
-        w.emit(f"else: r{slot} = visible(v{slot}, ts, me)")
+        for line in read_visible_code(f"v{slot}", f"r{slot}"):
+            w.emit(line)
         w.emit(f"if r{slot} is None: return 0")
         if node.filters:
             w.emit(f"if not ({' and '.join(comp.truth(f) for f in node.filters)}): return 0")
@@ -414,7 +415,7 @@ class UpdateStatement(_Writer):
                 test = needs_check(cols[pos].type, name, prog.const(pytype))
                 w.emit(f"if {test}: {name} = {check}({name})")
             row = "(" + "".join(x + ", " for x in parts) + ")"
-            w.emit(f"if type(v{slot}) is tuple and len(v{slot}) == 2 and v{slot}[1] <= ts:")
+            w.emit(f"if {stable_code(f'v{slot}')}:")
             w.emit(f"    {prog.const(table.replace)}(tx, k{slot}, v{slot}, {row})")
             w.emit(f"else: {update}(tx, k{slot}, {row})")
         w.emit("return 1")
