@@ -1,10 +1,8 @@
-"""The query layer: SQL text → AST → bound plan → compiled program → rows.
+"""The query layer: SQL text → AST → bound tree → plan → compiled program → rows.
 
-``prepare`` is the whole pipeline in one place::
-
-    node = parse_one(text)                  # Lark LALR grammar → immutable AST
-    stmt = build(node, engine, systables)   # bind names, plan, generate Python, compile
-    stmt.execute(session, txn, params)      # run against the engine's tables
+``prepare`` is the whole pipeline, one stage a line; ``stages.py`` says what each stage does
+for each kind of statement. The result is a ``Statement``: the cursor runs it with
+``stmt.execute(conn, txn, params)`` (a query: ``stmt.run(params, txn)``, the list of rows).
 
 Preparation is wrapped once, here: whatever goes wrong in it reaches the caller as a PEP 249
 error, never as a raw Python exception.
@@ -12,12 +10,15 @@ error, never as a raw Python exception.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
 from .parser import parse_one
 from .render import grammar_keywords, keywords
-from .statements import Result, Statement, build
+from .stages import bind_statement, compile_statement, plan_statement
+from .statements import Result, Statement
 from .systables import system_tables
 
 TOO_DEEP = "statement too deeply nested"
@@ -25,17 +26,27 @@ TOO_DEEP = "statement too deeply nested"
 
 def prepare(text: str, engine) -> Statement:
     """Compile one SQL statement for ``engine``."""
-    return _guarded(lambda: build(parse_one(text), engine, _systables(engine)))
+    with _preparing():
+        node = parse_one(text)  # text → AST: the Lark LALR grammar, immutable nodes
+        systables = _systables(engine)
+        bound = bind_statement(node, engine.catalog, systables)  # names → slots, types
+        planned = plan_statement(bound)  # access paths, join methods, aggregation, order
+        return compile_statement(planned, engine, systables)  # plan → Python → Statement
 
 
 def prepare_node(node, engine) -> Statement:
-    """Compile an already parsed statement (scripts parse once, then compile in turn)."""
-    return _guarded(lambda: build(node, engine, _systables(engine)))
+    """``prepare`` for an already parsed statement (a script parses all of its statements
+    first, then compiles each just before it runs)."""
+    with _preparing():
+        systables = _systables(engine)
+        bound = bind_statement(node, engine.catalog, systables)
+        return compile_statement(plan_statement(bound), engine, systables)
 
 
 def parse(text: str) -> list:
     """Parse a script of ``;``-separated statements into a list of AST nodes."""
-    return _guarded(lambda: _parser.parse(text))
+    with _preparing():
+        return _parser.parse(text)
 
 
 def uses_parameters(node) -> bool:
@@ -43,15 +54,16 @@ def uses_parameters(node) -> bool:
     return _parser.find_node(node, A.Param) is not None
 
 
-def _guarded(step):
-    """Run one preparation step so that only ``memtables.Error`` subclasses come out.
+@contextmanager
+def _preparing():
+    """Let only ``memtables.Error`` subclasses out of a preparation step.
 
     Every pass over a statement is recursive, so nesting deeper than Python's stack allows
     (hundreds of NOTs, a hundred nested subqueries) ends as a clear OperationalError, the
     class sqlite3 uses for its own depth limit. Anything else unexpected is a bug of ours.
     """
     try:
-        return step()
+        yield
     except Error:
         raise
     except RecursionError:

@@ -1,531 +1,412 @@
-"""Name resolution and expression binding: AST expressions → bound expressions.
+"""Binding, the pass between parsing and planning: AST → bound tree.
 
-A ``Scope`` lists the row sources visible to a query block (each bound to a slot) and points
-at the enclosing block's scope, so correlated references resolve outward and are recorded.
-Aggregate queries bind their output expressions through an ``AggContext``, which maps group
-expressions and aggregate calls to positions in the aggregate's output slot.
+The binder resolves every name of a statement against the catalog (tables, views, system
+tables, columns, select-list aliases), numbers row slots, subqueries and parameters, infers
+types and checks what SQL forbids (aggregates in WHERE, HAVING without GROUP BY, compound
+arms of different widths). A SELECT becomes a ``BoundSelect`` (``bound_query.py``) that
+the planner turns into a plan without looking at a name again. Expressions are bound by
+``ExprBinder`` (``bind_expr.py``) in the ``Scope`` (``scope.py``) of their query block.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn
-from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
+from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, UndefinedTable
 from . import ast as A
 from . import bound as B
-from . import runtime as R
-from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
-from .plan import AggCall, BareColumn
+from .bind_expr import ExprBinder, contains_aggregate
+from .bound_query import (
+    BoundBlock,
+    BoundCompound,
+    BoundOutput,
+    BoundQuery,
+    BoundRows,
+    BoundSelect,
+    BoundSystem,
+    BoundTable,
+    BoundValues,
+)
+from .parser import parse_one
+from .plan import SubPlan
+from .render import to_sql
+from .scope import AggContext, ParamTable, Scope, SourceInfo
 
-_COMPARE = {"=", "!=", "<", "<=", ">", ">="}
-_ARITH = {"+", "-", "*", "/", "%"}
-_BITS = {"&", "|", "<<", ">>"}
-_NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
-
-
-class SourceInfo:
-    """A row source as names see it: alias, columns (name, type, nullable) and slot."""
-
-    def __init__(self, alias: str, columns: list[tuple[str, Any, bool]], slot: int, table=None):
-        self.alias = alias
-        self.columns = columns
-        self.slot = slot
-        self.table = table
-        self.hidden: set[str] = set()  # USING columns shown once, by the left side
-        self.unlisted: set[str] = set()  # resolvable by name but not part of SELECT *
-        if table is not None:
-            self.unlisted = {c.name.lower() for c in table.columns if c.hidden}
-        self._pos = {}
-        for i, (name, _t, _n) in enumerate(columns):
-            self._pos.setdefault(name.lower(), i)
-
-    def find(self, name: str) -> int | None:
-        return self._pos.get(name.lower())
+# EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
+_ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
 
 
-class AggContext:
-    """Binding state of an aggregate query's output side."""
-
-    def __init__(self, row_scope: Scope, group_asts: list, groups: list, slot: int):
-        self.row_scope = row_scope
-        self.group_asts = group_asts
-        self.groups = groups
-        self.extras: list = []
-        self.slot = slot
-        self._calls: dict = {}
-
-    def ref(self, index: int, name: str, type_, nullable: bool) -> B.ColRef:
-        return B.ColRef(self.slot, index, name, type_, nullable)
-
-    def bare(self, b: B.ColRef) -> B.ColRef:
-        """A column outside any aggregate: its value in the group's first row (NULL when
-        there are no rows), read from the aggregate's output slot."""
-        key = ("bare", b.slot, b.pos)
-        if key not in self._calls:
-            self._calls[key] = len(self.groups) + len(self.extras)
-            self.extras.append(BareColumn(b))
-        return self.ref(self._calls[key], b.name, b.type, True)
+def bind_select(select: A.Select, catalog, systables: dict | None = None) -> BoundSelect:
+    """Bind a whole SELECT statement against ``catalog``."""
+    binder = Binder(catalog, systables)
+    query = binder.bind_query(select)
+    return BoundSelect(query, binder.subplans, binder.params, binder.tables)
 
 
-class Scope:
-    """Sources visible to one query block, and the enclosing block's scope."""
+class Binder:
+    """Binds the query blocks and expressions of one statement; slots, subquery ids and
+    parameter positions are unique within it."""
 
-    def __init__(self, parent: Scope | None = None):
-        self.parent = parent
-        self.sources: list[SourceInfo] = []
-        self.outer_refs: set[int] = set()
-        self.agg: AggContext | None = None
-        self.aliases: dict[str, A.Expr] = {}  # select-list aliases: names when no column is
-        self._expanding: set[str] = set()
+    def __init__(self, catalog, systables: dict | None = None):
+        self.catalog = catalog
+        self.systables = systables or {}
+        self.params = ParamTable()
+        self.exprs = ExprBinder(self.params, self.bind_subquery)
+        self.next_slot = 0
+        self.subplans: list[SubPlan] = []  # subqueries in expressions, innermost first
+        self.tables: set = set()  # tables the statement reads or writes
+        self._view_depth = 0
 
-    def slots(self) -> set[int]:
-        return {s.slot for s in self.sources}
-
-    def add(self, src: SourceInfo) -> None:
-        low = src.alias.lower()
-        if any(s.alias.lower() == low for s in self.sources):
-            raise ProgrammingError(f"ambiguous table name {src.alias!r}: give it an alias")
-        self.sources.append(src)
-
-    def resolve(self, name: str, table: str | None) -> B.ColRef:
-        """Bind a column name, searching enclosing scopes for correlated references."""
-        scope: Scope | None = self
-        crossed: list[Scope] = []
-        while scope is not None:
-            ref = scope._local(name, table)
-            if ref is not None:
-                agg = scope.agg
-                if crossed and agg is not None and ref.slot in agg.row_scope.slots():
-                    # a subquery in an aggregate query's output sees the group, not
-                    # whatever row the scan happened to stop at
-                    ref = agg.bare(ref)
-                for s in crossed:
-                    s.outer_refs.add(ref.slot)
-                return ref
-            crossed.append(scope)
-            scope = scope.parent
-        what = f"{table}.{name}" if table else name
-        raise UndefinedColumn(f"no such column: {what}")
-
-    def _local(self, name: str, table: str | None) -> B.ColRef | None:
-        hits = []
-        for src in self.sources:
-            if table is not None and src.alias.lower() != table.lower():
-                continue
-            pos = src.find(name)
-            if pos is None or (table is None and name.lower() in src.hidden):
-                continue
-            hits.append((src, pos))
-        if not hits:
-            if table is not None and not any(
-                s.alias.lower() == table.lower() for s in self.sources
-            ):
-                return None
-            return None
-        if len(hits) > 1:
-            raise ProgrammingError(f"ambiguous column name: {name}")
-        src, pos = hits[0]
-        cname, ctype, nullable = src.columns[pos]
-        label = f"{src.alias}.{cname}" if len(self.sources) > 1 else cname
-        return B.ColRef(src.slot, pos, label, ctype, nullable)
-
-
-def is_aggregate_call(e: A.Expr) -> bool:
-    """True for a call of an aggregate function (min/max with one argument)."""
-    if not isinstance(e, A.Call) or e.name not in AGGREGATES:
-        return False
-    if e.name in ("min", "max") and len(e.args) != 1:
-        return False
-    return True
-
-
-def contains_aggregate(e: Any) -> bool:
-    """True when ``e`` calls an aggregate outside any subquery."""
-    if isinstance(e, A.Call) and is_aggregate_call(e):
-        return True
-    if isinstance(e, (A.Select, A.InSelect, A.Exists, A.ScalarSubquery)):
-        if isinstance(e, A.InSelect):
-            return contains_aggregate(e.expr)
-        return False
-    if isinstance(e, A.Expr):
-        for f in e.__dataclass_fields__:
-            v = getattr(e, f)
-            if isinstance(v, A.Expr) and contains_aggregate(v):
-                return True
-            if isinstance(v, tuple):
-                for x in v:
-                    if isinstance(x, A.Expr) and contains_aggregate(x):
-                        return True
-                    if isinstance(x, tuple) and any(
-                        isinstance(y, A.Expr) and contains_aggregate(y) for y in x
-                    ):
-                        return True
-    return False
-
-
-class ExprBinder:
-    """Binds expressions; ``plan_subquery`` (set by the planner) plans nested SELECTs."""
-
-    def __init__(self, params: ParamTable, plan_subquery):
-        self.params = params
-        self.plan_subquery = plan_subquery
+    def new_slot(self) -> int:
+        """A fresh row slot (``r<slot>`` in generated code)."""
+        self.next_slot += 1
+        return self.next_slot - 1
 
     def bind(self, e: A.Expr, scope: Scope) -> B.BExpr:
-        agg = scope.agg
-        if agg is not None:
-            hit = self._bind_aggregated(e, scope, agg)
-            if hit is not None:
-                return hit
-        method = getattr(self, "_" + type(e).__name__, None)
-        if method is None:
-            raise NotSupportedError(f"expression {type(e).__name__} is not supported")
-        return method(e, scope)
+        """Bind one expression in ``scope``."""
+        return self.exprs.bind(e, scope)
 
-    # ------------------------------------------------------------ aggregation
-    def _bind_aggregated(self, e: A.Expr, scope: Scope, agg: AggContext) -> B.BExpr | None:
-        for i, g in enumerate(agg.group_asts):
-            if e == g:
-                b = agg.groups[i]
-                return agg.ref(i, str(b), b.type, b.nullable)
-        if isinstance(e, A.Call) and is_aggregate_call(e):
-            return self._aggregate(e, agg)
-        if isinstance(e, A.Column):
-            try:
-                b = agg.row_scope.resolve(e.name, e.table)
-            except UndefinedColumn:
-                alias = self._alias(e, scope)
-                if alias is None:
-                    raise
-                return alias
-            if b.slot not in agg.row_scope.slots():
-                return b  # an outer reference: constant within this query
-            return agg.bare(b)
-        return None
-
-    def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
-        lo, hi = AGGREGATES[e.name]
-        n = len(e.args)
-        if e.star:
-            if e.name != "count":
-                raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
-        elif not lo <= n <= hi or (e.name == "count" and n == 0):
-            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
-        if e.distinct and n != 1:
-            raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
-        inner = Scope(agg.row_scope.parent)
-        inner.sources = agg.row_scope.sources
-        args = []
-        for a in e.args:
-            if contains_aggregate(a):
-                raise ProgrammingError(f"misuse of aggregate function {e.name}()")
-            args.append(self.bind(a, agg.row_scope))
-        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
-        if key not in agg._calls:
-            agg._calls[key] = len(agg.groups) + len(agg.extras)
-            agg.extras.append(AggCall(e.name, args, e.distinct, e.star))
-        idx = agg._calls[key]
-        call = agg.extras[idx - len(agg.groups)]
-        nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
-        return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
-
-    # ------------------------------------------------------------ leaves
-    def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:
-        v = e.value
-        if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
-            v = _int_literal_as_real(v)
-        return B.Const(v, type_of_value(v))
-
-    def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
-        return B.ParamRef(self.params.index(e))
-
-    def _Column(self, e: A.Column, scope: Scope) -> B.BExpr:
-        try:
-            return scope.resolve(e.name, e.table)
-        except UndefinedColumn:
-            alias = self._alias(e, scope)
-            if alias is None:
-                raise
-            return alias
-
-    def _alias(self, e: A.Column, scope: Scope) -> B.BExpr | None:
-        """A select-list alias used where no column has that name (SQLite allows it)."""
-        name = e.name.lower()
-        if e.table is not None or name not in scope.aliases or name in scope._expanding:
-            return None
-        scope._expanding.add(name)
-        try:
-            return self.bind(scope.aliases[name], scope)
-        finally:
-            scope._expanding.discard(name)
-
-    def _Default(self, e: A.Default, scope: Scope) -> B.BExpr:
-        raise ProgrammingError("DEFAULT is only allowed as a value in INSERT ... VALUES")
-
-    # ------------------------------------------------------------ operators
-    def _Unary(self, e: A.Unary, scope: Scope) -> B.BExpr:
-        x = self.bind(e.operand, scope)
-        if e.op == "NOT":
-            if isinstance(x, B.Const):
-                return B.Const(R.not3(x.value), BOOLEAN)
-            return B.UnaryOp("NOT", x, BOOLEAN)
-        if e.op == "+":
-            return x
-        if e.op == "-":
-            if isinstance(x, B.Const) and type(x.value) in (int, float) and x.value != R.INT_MIN:
-                return B.Const(-x.value, x.type)  # -INT_MIN overflows when evaluated, if ever
-            t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
-            return B.UnaryOp("-", x, t)
-        return B.UnaryOp("~", x, INTEGER)
-
-    def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
-        op = e.op
-        left = self.bind(e.left, scope)
-        right = self.bind(e.right, scope)
-        if op in ("AND", "OR"):
-            return B.Logic(op, left, right)
-        if op in _COMPARE:
-            left, right = _apply_affinity(left, right)
-            return B.Op(op, left, right, BOOLEAN)
-        if op in _ARITH:
-            return B.Op(op, left, right, _arith_type(op, left.type, right.type))
-        if op == "||":
-            return B.Op(op, left, right, TEXT)
-        if op in _BITS:
-            return B.Op(op, left, right, INTEGER)
-        raise NotSupportedError(f"operator {op} is not supported")
-
-    def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
-        return B.IsOp(self.bind(e.left, scope), self.bind(e.right, scope), e.negated)
-
-    def _Between(self, e: A.Between, scope: Scope) -> B.BExpr:
-        x = self.bind(e.expr, scope)
-        lo = self.bind(e.low, scope)
-        hi = self.bind(e.high, scope)
-        xl, lo = _apply_affinity(x, lo)
-        xh, hi = _apply_affinity(x, hi)
-        if e.negated:
-            return B.Logic("OR", B.Op("<", xl, lo, BOOLEAN), B.Op(">", xh, hi, BOOLEAN))
-        return B.Logic("AND", B.Op(">=", xl, lo, BOOLEAN), B.Op("<=", xh, hi, BOOLEAN))
-
-    def _InList(self, e: A.InList, scope: Scope) -> B.BExpr:
-        x = self.bind(e.expr, scope)
-        items = []
-        for item in e.items:
-            b = self.bind(item, scope)
-            _, b = _apply_affinity(x, b)
-            items.append(b)
-        return B.InList(x, tuple(items), e.negated)
-
-    def _Like(self, e: A.Like, scope: Scope) -> B.BExpr:
-        esc = self.bind(e.escape, scope) if e.escape is not None else None
-        return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
-
-    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
-        operand = self.bind(e.operand, scope) if e.operand is not None else None
-        whens = []
-        for cond, result in e.whens:
-            c = self.bind(cond, scope)
-            if operand is not None:
-                _, c = _apply_affinity(operand, c)
-            whens.append((c, self.bind(result, scope)))
-        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
-        results = [r for _, r in whens] + ([else_] if else_ is not None else [])
-        types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
-        return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
-
-    def _Cast(self, e: A.Cast, scope: Scope) -> B.BExpr:
-        x = self.bind(e.expr, scope)
-        name = e.type_name.upper()
-        base = name.split("(")[0].strip()
-        if base in ("NUMERIC", "DECIMAL"):
-            fn, t = R.cast_numeric, None
+    # ------------------------------------------------------------ queries
+    def bind_query(self, sel: A.Select, outer: Scope | None = None) -> BoundQuery:
+        """Bind a full SELECT (compound, ORDER BY, LIMIT) inside the scope ``outer``."""
+        body = sel.body
+        if isinstance(body, A.SelectCore):
+            return self._bind_block(body, sel.order_by, sel.limit, sel.offset, outer)
+        scope = Scope(outer)
+        if isinstance(body, A.ValuesCore):
+            q = self._bind_values(body, scope)
         else:
-            try:
-                t = type_from_name(name)
-            except ProgrammingError:
-                raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
-            fn = getattr(R, "cast_" + t.name.lower())
-        if isinstance(x, B.Const):
-            v = _fold(fn, (x.value,))
-            if v is not _DEFER:
-                return B.Const(v, type_of_value(v))
-        return B.Cast(x, name, fn, t)
+            q = self._bind_compound(body, scope)
+        return self._bind_output(q, sel, scope)
 
-    def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
-        if e.collation == "BINARY":
-            return self.bind(e.expr, scope)
-        raise NotSupportedError(f"collation {e.collation} is not supported")
-
-    def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
-        name = e.name
-        if is_aggregate_call(e):
-            raise ProgrammingError(f"misuse of aggregate function {name}()")
-        if e.star or e.distinct:
-            raise ProgrammingError(f"{name}() is not an aggregate function")
-        args = tuple(self.bind(a, scope) for a in e.args)
-        if name in SPECIAL:
-            return self._special(name, args)
-        f = FUNCTIONS.get(name)
-        if f is None:
-            raise ProgrammingError(f"no such function: {name}")
-        if not f.min_args <= len(args) <= f.max_args:
-            raise ProgrammingError(f"wrong number of arguments to function {name}()")
-        t = f.type
-        if t == "arg":
-            t = args[0].type if args else None
-            if name == "abs" and t not in (INTEGER, REAL):
-                t = None
-        if f.deterministic and all(isinstance(a, B.Const) for a in args):
-            v = _fold(f.fn, [a.value for a in args])
-            if v is not _DEFER:
-                return B.Const(v, type_of_value(v) if t is None else t)
-        return B.Func(name, f.fn, args, t)
-
-    def _special(self, name: str, args: tuple) -> B.BExpr:
-        if name in ("coalesce", "ifnull"):
-            if name == "ifnull" and len(args) != 2 or len(args) < 2:
-                raise ProgrammingError(f"wrong number of arguments to function {name}()")
-            types = {a.type for a in args if a.type is not None}
-            t = types.pop() if len(types) == 1 else None
-            return B.Func(name, None, args, t, all(a.nullable for a in args), "coalesce")
-        if name == "iif":
-            if len(args) != 3:
-                raise ProgrammingError("wrong number of arguments to function iif()")
-            return B.Case(None, ((args[0], args[1]),), args[2], None)
-        fn = SCALAR_MINMAX[name]
-        if len(args) < 2:
-            raise ProgrammingError(f"wrong number of arguments to function {name}()")
-        return B.Func(name, fn, args, None)
-
-    # ------------------------------------------------------------ subqueries
-    def _subquery(self, select: A.Select, scope: Scope, kind: str):
-        sub = self.plan_subquery(select, scope, kind)
-        if kind != "exists" and len(sub.query.names) != 1:
-            raise ProgrammingError(
-                f"sub-select returns {len(sub.query.names)} columns - expected 1"
-            )
+    def bind_subquery(self, sel: A.Select, scope: Scope, kind: str) -> SubPlan:
+        """Bind a subquery used in an expression of ``scope``'s block (the planner plans it)."""
+        if kind == "exists" and sel.limit is None and not sel.order_by:
+            sel = A.Select(sel.body, (), A.Literal(1), None)
+        q = self.bind_query(sel, scope)
+        sub = SubPlan(len(self.subplans), q, kind)
+        self.subplans.append(sub)
         return sub
 
-    def _Exists(self, e: A.Exists, scope: Scope) -> B.BExpr:
-        return B.SubqueryExpr("exists", self._subquery(e.select, scope, "exists"))
+    # ------------------------------------------------------------ compound and VALUES
+    def _bind_values(self, body: A.ValuesCore, scope: Scope) -> BoundValues:
+        width = len(body.rows[0])
+        rows = []
+        for r in body.rows:
+            if len(r) != width:
+                raise ProgrammingError("all VALUES rows must have the same number of terms")
+            rows.append([self.bind(e, scope) for e in r])
+        types = []
+        for i in range(width):
+            ts = {r[i].type for r in rows if not (isinstance(r[i], B.Const) and r[i].value is None)}
+            types.append(ts.pop() if len(ts) == 1 else None)
+        names = [f"column{i + 1}" for i in range(width)]
+        return BoundValues(rows, names, types, scope.outer_refs)
 
-    def _ScalarSubquery(self, e: A.ScalarSubquery, scope: Scope) -> B.BExpr:
-        sub = self._subquery(e.select, scope, "scalar")
-        return B.SubqueryExpr("scalar", sub, type_=sub.query.types[0])
+    def _bind_compound(self, body: A.CompoundCore, scope: Scope) -> BoundQuery:
+        """``A op B op C ...``: the grammar nests it to the left, one level per arm; a run of
+        one associative operator is bound as a balanced tree, so that hundreds of
+        ``UNION ALL`` arms stay a few levels deep for the planner and the compiler."""
+        arms, ops = [], []
+        node: Any = body
+        while isinstance(node, A.CompoundCore):  # the left spine, without recursion
+            ops.append(node.op)
+            arms.append(node.right)
+            node = node.left
+        arms.append(node)
+        arms.reverse()
+        ops.reverse()
+        bound = [self.bind_query(A.Select(arm), scope.parent) for arm in arms]
+        current = bound[0]
+        i = 0
+        while i < len(ops):
+            op, j = ops[i], i + 1
+            if op in _ASSOCIATIVE_SET_OPS:
+                while j < len(ops) and ops[j] == op:
+                    j += 1
+            current = _balanced_compound(op, [current] + bound[i + 1 : j + 1])
+            i = j
+        return current
 
-    def _InSelect(self, e: A.InSelect, scope: Scope) -> B.BExpr:
-        x = self.bind(e.expr, scope)
-        sub = self._subquery(e.select, scope, "in")
-        return B.SubqueryExpr("in", sub, x, e.negated)
+    def _bind_output(self, q: BoundQuery, sel: A.Select, scope: Scope) -> BoundOutput:
+        """ORDER BY / LIMIT over a compound or VALUES result (by output column)."""
+        keys, positions = [], []
+        for term in sel.order_by:
+            pos = _output_position(term.expr, q.names)
+            if pos is None:
+                raise ProgrammingError(
+                    f"ORDER BY term does not match any column in the result set: "
+                    f"{to_sql(term.expr)}"
+                )
+            positions.append(pos)
+            keys.append((q.names[pos], term.desc, term.nulls_first, q.types[pos]))
+        limit, offset = self._bind_limit(sel, scope)
+        return BoundOutput(q, keys, positions, limit, offset, scope.outer_refs)
+
+    def _bind_limit(self, sel: A.Select, scope: Scope) -> tuple:
+        lim = self.bind(sel.limit, scope) if sel.limit is not None else None
+        off = self.bind(sel.offset, scope) if sel.offset is not None else None
+        for e in (lim, off):
+            if e is not None and e.slots() - scope.outer_refs:
+                raise ProgrammingError("LIMIT and OFFSET must not refer to columns")
+        return lim, off
+
+    # ------------------------------------------------------------ SELECT core
+    def _bind_block(self, core: A.SelectCore, order_by, limit, offset, outer) -> BoundBlock:
+        scope = Scope(outer)
+        steps = self._bind_from(core.from_, scope) if core.from_ is not None else []
+        scope.aliases = {
+            it.alias.lower(): it.expr
+            for it in core.items
+            if isinstance(it, A.SelectItem) and it.alias
+        }
+        where = self.bind(core.where, scope) if core.where is not None else None
+        if core.where is not None and contains_aggregate(core.where):
+            raise ProgrammingError("misuse of aggregate function in WHERE")
+        items = self._expand_items(core.items, scope)
+        group_asts = [self._group_term(g, items, scope) for g in core.group_by]
+        aggregating = (
+            bool(group_asts)
+            or any(contains_aggregate(e) for e, _ in items)
+            or (core.having is not None and contains_aggregate(core.having))
+            or any(contains_aggregate(t.expr) for t in order_by)
+        )
+        out_scope = scope
+        if aggregating:
+            for g in group_asts:
+                if contains_aggregate(g):
+                    raise ProgrammingError("aggregate functions are not allowed in GROUP BY")
+            groups = [self.bind(g, scope) for g in group_asts]
+            slot = self.new_slot()
+            out_scope = Scope(outer)
+            out_scope.sources = scope.sources
+            out_scope.outer_refs = scope.outer_refs
+            out_scope.aliases = scope.aliases
+            out_scope.agg = AggContext(scope, group_asts, groups, slot)
+        elif core.having is not None:
+            raise ProgrammingError("a GROUP BY clause is required before HAVING")
+        exprs = [self.bind(e, out_scope) for e, _ in items]
+        having = self.bind(core.having, out_scope) if core.having is not None else None
+        order, sort_keys = self._order_terms(order_by, items, exprs, out_scope)
+        lim, off = self._bind_limit(A.Select(core, (), limit, offset), out_scope)
+        scope.outer_refs |= out_scope.outer_refs
+        return BoundBlock(
+            steps=steps,
+            local_slots=scope.slots(),
+            where=where,
+            exprs=exprs,
+            agg=out_scope.agg,
+            having=having,
+            order=order,
+            sort_keys=sort_keys,
+            distinct=core.distinct,
+            limit=lim,
+            offset=off,
+            names=[_item_name(e, alias) for e, alias in items],
+            types=[e.type for e in exprs],
+            outer_slots=scope.outer_refs,
+        )
+
+    def _expand_items(self, items, scope: Scope) -> list[tuple[A.Expr, str | None]]:
+        out = []
+        for it in items:
+            if isinstance(it, A.Star):
+                srcs = scope.sources
+                if it.table is not None:
+                    srcs = [s for s in srcs if s.alias.lower() == it.table.lower()]
+                    if not srcs:
+                        raise UndefinedTable(f"no such table: {it.table}")
+                if not srcs:
+                    raise ProgrammingError("SELECT * with no tables specified is not valid")
+                for s in srcs:
+                    for name, _t, _n in s.columns:
+                        low = name.lower()
+                        if (it.table is None and low in s.hidden) or low in s.unlisted:
+                            continue
+                        out.append((A.Column(name, s.alias), name))
+            else:
+                out.append((it.expr, it.alias))
+        return out
+
+    def _group_term(self, g: A.Expr, items, scope: Scope) -> A.Expr:
+        if isinstance(g, A.Literal) and type(g.value) is int:
+            if not 1 <= g.value <= len(items):
+                raise ProgrammingError(
+                    f"GROUP BY term out of range - should be between 1 and {len(items)}"
+                )
+            return items[g.value - 1][0]
+        if isinstance(g, A.Column) and g.table is None and g.name.lower() in scope.aliases:
+            try:
+                scope.resolve(g.name, None)  # a column of that name wins, as in SQLite
+            except UndefinedColumn:
+                return scope.aliases[g.name.lower()]
+        return g
+
+    def _order_terms(self, order_by, items, exprs, scope: Scope) -> tuple[list, list]:
+        """ORDER BY terms: (bound expr, desc, nulls_first) and their Sort descriptions."""
+        order, keys = [], []
+        for term in order_by:
+            e = term.expr
+            b = None
+            if isinstance(e, A.Literal) and type(e.value) is int:
+                if not 1 <= e.value <= len(items):
+                    raise ProgrammingError(
+                        f"ORDER BY term out of range - should be between 1 and {len(items)}"
+                    )
+                b = exprs[e.value - 1]
+            elif isinstance(e, A.Column) and e.table is None:
+                for (ie, alias), be in zip(items, exprs):
+                    if alias is not None and alias.lower() == e.name.lower() and ie != e:
+                        b = be
+                        break
+            if b is None:
+                for (ie, _alias), be in zip(items, exprs):
+                    if ie == e:
+                        b = be
+                        break
+            if b is None:
+                b = self.bind(e, scope)
+            order.append((b, term.desc, term.nulls_first))
+            keys.append((str(b), term.desc, term.nulls_first, b.type))
+        return order, keys
+
+    # ------------------------------------------------------------ FROM
+    def _bind_from(self, node, scope: Scope) -> list:
+        """Bind FROM items into scope; return join steps (source, kind, on)."""
+        if isinstance(node, A.Join):
+            steps = self._bind_from(node.left, scope)
+            right = self._bind_from(node.right, scope)
+            if len(right) != 1:
+                raise NotSupportedError("a parenthesized join on the right side of a join")
+            on = None
+            if node.using:
+                on = self._using(node.using, scope)
+            if node.on is not None:
+                b = self.bind(node.on, scope)
+                on = b if on is None else B.Logic("AND", on, b)
+            kind = node.kind
+            if kind == "left":  # beyond its ON clause, the right side may be all NULL
+                info = scope.sources[-1]
+                info.columns = [(n, t, True) for n, t, _nullable in info.columns]
+            if kind == "cross" and on is not None:
+                kind = "inner"
+            steps.append((right[0][0], kind, on))
+            return steps
+        if isinstance(node, A.TableRef):
+            return [(self._table_source(node, scope), "inner", None)]
+        if isinstance(node, A.SubqueryRef):
+            q = self.bind_query(node.select, scope.parent)
+            alias = node.alias or f"subquery{self.next_slot}"
+            return [(self._rows_source(q, alias, scope, "SUBQUERY"), "inner", None)]
+        raise NotSupportedError(f"FROM item {type(node).__name__}")
+
+    def _using(self, names, scope: Scope) -> B.BExpr:
+        right_info = scope.sources[-1]
+        cond = None
+        for name in names:
+            lefts = [s for s in scope.sources[:-1] if s.find(name) is not None]
+            if not lefts or right_info.find(name) is None:
+                raise ProgrammingError(
+                    f"cannot join using column {name} - column not present in both tables"
+                )
+            l_src = lefts[0]
+            lp, rp = l_src.find(name), right_info.find(name)
+            lc, rc = l_src.columns[lp], right_info.columns[rp]
+            eq = B.Op(
+                "=",
+                B.ColRef(l_src.slot, lp, f"{l_src.alias}.{lc[0]}", lc[1], lc[2]),
+                B.ColRef(right_info.slot, rp, f"{right_info.alias}.{rc[0]}", rc[1], rc[2]),
+                None,
+            )
+            right_info.hidden.add(name.lower())
+            cond = eq if cond is None else B.Logic("AND", cond, eq)
+        return cond
+
+    def _table_source(self, ref: A.TableRef, scope: Scope):
+        alias = ref.alias or ref.name
+        if ref.schema is not None:
+            if ref.schema.lower() == "sys":
+                return self._system_source(ref, alias, scope)
+            if ref.schema.lower() not in ("main",):
+                raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+        cat = self.catalog
+        table = cat.tables.get(ref.name.lower())
+        if table is None:
+            view = cat.views.get(ref.name.lower())
+            if view is not None:
+                return self._view_source(view, alias, scope)
+            raise UndefinedTable(f"no such table: {ref.name}")
+        self.tables.add(table)
+        slot = self.new_slot()
+        cols = [(c.name, c.type, not c.not_null) for c in table.columns]
+        scope.add(SourceInfo(alias, cols, slot, table))
+        return BoundTable(table, slot, alias)
+
+    def _view_source(self, view, alias: str, scope: Scope) -> BoundRows:
+        if self._view_depth > 32:
+            raise ProgrammingError(f"view {view.name} is defined in terms of itself")
+        self._view_depth += 1
+        try:
+            q = self.bind_query(parse_one(view.sql), None)
+        finally:
+            self._view_depth -= 1
+        if view.columns:
+            if len(view.columns) != len(q.names):
+                raise ProgrammingError(
+                    f"view {view.name} has {len(view.columns)} column names but its query "
+                    f"returns {len(q.names)} columns"
+                )
+            q.names = list(view.columns)
+        return self._rows_source(q, alias, scope, "VIEW")
+
+    def _rows_source(self, q: BoundQuery, alias: str, scope: Scope, kind: str) -> BoundRows:
+        slot = self.new_slot()
+        cols = [(n, t, True) for n, t in zip(q.names, q.types)]
+        scope.add(SourceInfo(alias, cols, slot))
+        return BoundRows(q, slot, alias, kind)
+
+    def _system_source(self, ref: A.TableRef, alias: str, scope: Scope) -> BoundSystem:
+        spec = self.systables.get(ref.name.lower())
+        if spec is None:
+            raise UndefinedTable(f"no such table: sys.{ref.name}")
+        columns, rows_fn = spec
+        slot = self.new_slot()
+        scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
+        return BoundSystem(f"sys.{ref.name.lower()}", rows_fn, slot)
 
 
-class ParamTable:
-    """Placeholders of one statement: positional count and named parameters."""
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.names: list[str] = []
-        self.positional = False
-
-    def index(self, p: A.Param) -> int:
-        if p.name is None:
-            if self.names:
-                raise ProgrammingError("cannot mix named and positional parameters")
-            self.positional = True
-            self.count = max(self.count, p.index + 1)
-            return p.index
-        if self.positional:
-            raise ProgrammingError("cannot mix named and positional parameters")
-        if p.name not in self.names:
-            self.names.append(p.name)
-        self.count = len(self.names)
-        return self.names.index(p.name)
+def _balanced_compound(op: str, arms: list[BoundQuery]) -> BoundQuery:
+    """``arms`` joined by ``op``, as a balanced tree with the arms in order."""
+    if len(arms) == 1:
+        return arms[0]
+    mid = len(arms) // 2
+    left = _balanced_compound(op, arms[:mid])
+    right = _balanced_compound(op, arms[mid:])
+    if len(left.names) != len(right.names):
+        raise ProgrammingError(
+            f"SELECTs to the left and right of {op} do not have the same number of result columns"
+        )
+    types = [a if a is b else None for a, b in zip(left.types, right.types)]
+    return BoundCompound(op, left, right, types)
 
 
-def _arith_type(op: str, a, b):
-    if a in _NUMERIC_TYPES and b in _NUMERIC_TYPES:
-        if a is REAL or b is REAL:
-            return REAL
-        return INTEGER
+def _output_position(e: A.Expr, names: list[str]) -> int | None:
+    if isinstance(e, A.Literal) and type(e.value) is int:
+        if not 1 <= e.value <= len(names):
+            raise ProgrammingError(
+                f"ORDER BY term out of range - should be between 1 and {len(names)}"
+            )
+        return e.value - 1
+    if isinstance(e, A.Column):
+        for i, n in enumerate(names):
+            if n.lower() == e.name.lower():
+                return i
     return None
 
 
-def _agg_type(name: str, args: list):
-    if name == "count":
-        return INTEGER
-    if name in ("avg", "total"):
-        return REAL
-    if name in ("group_concat", "string_agg"):
-        return TEXT
-    t = args[0].type if args else None
-    if name == "sum":
-        return t if t in (INTEGER, REAL) else (INTEGER if t is BOOLEAN else None)
-    return t
-
-
-_DEFER = object()
-
-
-def _fold(fn, args) -> Any:
-    """``fn(*args)`` computed now, or ``_DEFER`` when that fails.
-
-    A failing constant is left for run time: then it raises exactly where and as an
-    evaluated expression would (a branch never taken, or a query over no rows, never does).
-    """
-    try:
-        return fn(*args)
-    except Exception:
-        return _DEFER
-
-
-def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
-    """Convert a constant compared with a column to the column's type, as SQLite does."""
-    if isinstance(right, B.Const) and isinstance(left, B.ColRef):
-        return left, _convert_const(right, left.type)
-    if isinstance(left, B.Const) and isinstance(right, B.ColRef):
-        return _convert_const(left, right.type), right
-    if isinstance(right, B.ParamRef) and isinstance(left, B.ColRef):
-        return left, _param_affinity(right, left.type)
-    if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
-        return _param_affinity(left, right.type), right
-    return left, right
-
-
-def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
-    """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
-    time as a literal's is now; typed unknown, as its value may be anything."""
-    fn = _AFFINITY.get(target.name) if target is not None else None
-    return p if fn is None else B.Cast(p, target.name, fn, None)
-
-
-_AFFINITY = {
-    "DATE": R.date_affinity,
-    "TIMESTAMP": R.timestamp_affinity,
-}
-
-
-def _convert_const(c: B.Const, target) -> B.Const:
-    v = c.value
-    if v is None or target is None:
-        return c
-    if target in (INTEGER, REAL) and type(v) is str:
-        m = R._NUM_PREFIX.fullmatch(v.strip()) if v.strip() else None
-        if m:
-            n = R.to_number(v)
-            return B.Const(n, type_of_value(n))
-        return c
-    if target is TEXT and type(v) in (int, float):
-        return B.Const(R.to_text(v), TEXT)
-    if target.name in ("DATE", "TIMESTAMP") and type(v) is str:
-        n = target.check(v)
-        return B.Const(n, target)
-    return c
-
-
-def _int_literal_as_real(v: int) -> float:
-    """As in SQLite: an integer literal beyond 64 bits is REAL (infinite past ~1.8e308)."""
-    try:
-        return float(v)
-    except OverflowError:
-        return float("inf") if v > 0 else float("-inf")
+def _item_name(e: A.Expr, alias: str | None) -> str:
+    if alias is not None:
+        return alias
+    if isinstance(e, A.Column):
+        return e.name
+    return to_sql(e)

@@ -26,7 +26,7 @@ from ..arrow import ARROW_TYPES, load, rows_to_table
 from ..cache import enforce
 from ..errors import DataError, OperationalError, ProgrammingError
 from . import ast as A
-from .statements import QueryStatement, Statement
+from .statements import QueryStatement, Result, Statement, query_statement
 
 _EXTENSIONS = {
     ".parquet": "parquet",
@@ -65,7 +65,7 @@ class CopyStatement(Statement):
             select = node.target
             if isinstance(select, A.TableRef):
                 select = A.Select(A.SelectCore((A.Star(),), select))
-            self.query = QueryStatement(select, engine.catalog, systables)
+            self.query = query_statement(select, engine.catalog, systables)
             self._take_counts(self.query)
         else:
             self.table = engine.catalog.table(node.target.name)
@@ -75,21 +75,21 @@ class CopyStatement(Statement):
         self.n_params = q.n_params
         self.param_names = q.param_names
 
-    def execute(self, session, tx, params) -> tuple:
+    def execute(self, conn, txn, params) -> tuple:
         if self.to_file:
             q = self.query
-            rows = q.run(params, tx)
+            rows = q.run(params, txn)
             _write(rows_to_table(q.names, q.types, rows), self.path, self.format, self.header)
-            return (None, len(rows), None)
+            return Result(None, len(rows))
         reader = _read(self.path, self.format, self.header, self.table)  # all read here
         with self._write_lock:
             try:
-                n = load(self.table, tx, reader)
+                n = load(self.table, txn, reader)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
                 raise DataError(f"{self.path}: {e}") from None
             if self.table.cache is not None:
-                enforce(self.table, tx)
-        return (None, n, None)
+                enforce(self.table, txn)
+        return Result(None, n)
 
     def explain(self) -> list[str]:
         way = "TO" if self.to_file else "FROM"

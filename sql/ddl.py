@@ -11,11 +11,13 @@ from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
 from ..indexes import RAW_TYPES, HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
-from .binder import Scope, SourceInfo
+from .binder import Binder, bind_select
 from .compiler import Compiler
-from .planner import Planner
-from .render import to_sql
-from .statements import Statement
+from .parser import parse_one
+from .planner import plan_subqueries
+from .render import create_table_sql, to_sql
+from .scope import Scope, SourceInfo
+from .statements import Result, Statement, query_statement
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -41,9 +43,9 @@ class DDLStatement(Statement):
         self.systables = systables
         self.action = action
 
-    def execute(self, session, tx, params) -> tuple:
-        self.action(self, tx, params)
-        return (None, -1, None)
+    def execute(self, conn, txn, params) -> tuple:
+        self.action(self, txn, params)
+        return Result()
 
     def explain(self) -> list[str]:
         return [type(self.node).__name__.upper()]
@@ -61,16 +63,14 @@ def build_ddl(node: Any, engine, systables) -> Statement | None:
     stmt = DDLStatement(node, engine, systables, action)
     if isinstance(node, A.CreateTable) and node.as_select is not None:
         # planned now, so that its parameters are counted and checked like a query's
-        from .statements import QueryStatement
-
-        stmt.query = QueryStatement(node.as_select, engine.catalog, systables)
+        stmt.query = query_statement(node.as_select, engine.catalog, systables)
         stmt.n_params = stmt.query.n_params
         stmt.param_names = stmt.query.param_names
     return stmt
 
 
 # ---------------------------------------------------------------- tables
-def _create_table(stmt: DDLStatement, tx, params) -> None:
+def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
     cat = engine.catalog
@@ -84,9 +84,9 @@ def _create_table(stmt: DDLStatement, tx, params) -> None:
             extra = "" if node.cache else " (cache options need CREATE CACHE TABLE)"
             raise ProgrammingError(f"unknown table option {key!r}{extra}")
     if node.as_select is not None:
-        _create_table_as(stmt, tx, params)
+        _create_table_as(stmt, txn, params)
         return
-    engine.create_table(tx, schema_from_ast(node))
+    engine.create_table(txn, schema_from_ast(node))
 
 
 def schema_from_ast(node: A.CreateTable) -> Schema:
@@ -162,10 +162,11 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    planner = Planner(None)
-    b = planner.bind(e, Scope())
-    if planner.params.count:
+    binder = Binder(None)
+    b = binder.bind(e, Scope())
+    if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
+    plan_subqueries(binder.subplans)
     comp = Compiler()
     comp.prog.sources.append(f"def default():\n    return {comp.expr(b)}")
     fn = comp.prog.build()["default"]
@@ -173,31 +174,31 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    planner = Planner(None)
+    binder = Binder(None)
     scope = Scope()
-    slot = planner.new_slot()
+    slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
     scope.add(SourceInfo(schema.name, cols, slot))
-    b = planner.bind(e, scope)
-    if planner.params.count:
+    b = binder.bind(e, scope)
+    if binder.params.count:
         raise ProgrammingError("parameters are not allowed in CHECK constraints")
-    if b.slots() - {slot} or planner.subplans:
+    if b.slots() - {slot} or binder.subplans:
         raise ProgrammingError("CHECK constraints may only use the table's own columns")
     comp = Compiler()
     comp.prog.sources.append(f"def check(r{slot}):\n    return {comp.expr(b)}")
     return Check(to_sql(e), comp.prog.build()["check"])
 
 
-def _create_table_as(stmt: DDLStatement, tx, params) -> None:
+def _create_table_as(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
     cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
-    table = stmt.engine.create_table(tx, Schema(node.name, cols, (), (), (), dict(node.options)))
-    for row in q.run(params, tx):
-        table.insert(tx, row)
+    table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
+    for row in q.run(params, txn):
+        table.insert(txn, row)
 
 
-def _drop_table(stmt: DDLStatement, tx, params) -> None:
+def _drop_table(stmt: DDLStatement, txn, params) -> None:
     node: A.DropTable = stmt.node
     cat = stmt.engine.catalog
     if node.name.lower() not in cat.tables:
@@ -206,11 +207,11 @@ def _drop_table(stmt: DDLStatement, tx, params) -> None:
         if node.name.lower() in cat.views:
             raise ProgrammingError(f"use DROP VIEW to delete view {node.name}")
         raise UndefinedTable(f"no such table: {node.name}")
-    stmt.engine.drop_table(tx, node.name)
+    stmt.engine.drop_table(txn, node.name)
 
 
 # ---------------------------------------------------------------- indexes
-def _create_index(stmt: DDLStatement, tx, params) -> None:
+def _create_index(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateIndex = stmt.node
     cat = stmt.engine.catalog
     if node.name.lower() in cat.indexes and node.if_not_exists:
@@ -230,10 +231,10 @@ def _create_index(stmt: DDLStatement, tx, params) -> None:
         mixed = any(t not in RAW_TYPES for t in key_types)
         index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
         index.descending = tuple(node.descending)
-    stmt.engine.create_index(tx, index)
+    stmt.engine.create_index(txn, index)
 
 
-def _drop_index(stmt: DDLStatement, tx, params) -> None:
+def _drop_index(stmt: DDLStatement, txn, params) -> None:
     node: A.DropIndex = stmt.node
     cat = stmt.engine.catalog
     index = cat.indexes.get(node.name.lower())
@@ -241,27 +242,27 @@ def _drop_index(stmt: DDLStatement, tx, params) -> None:
         if node.if_exists:
             return
         raise ProgrammingError(f"no such index: {node.name}")
-    stmt.engine.drop_index(tx, node.name)
+    stmt.engine.drop_index(txn, node.name)
 
 
 # ---------------------------------------------------------------- views
-def _create_view(stmt: DDLStatement, tx, params) -> None:
+def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
     cat = stmt.engine.catalog
     if cat.name_taken(node.name):
         if node.if_not_exists and node.name.lower() in cat.views:
             return
         raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
-    q = Planner(cat, stmt.systables).plan_select(node.select)  # validates names now
+    q = bind_select(node.select, cat, stmt.systables).query  # validates names now
     if node.columns and len(node.columns) != len(q.names):
         raise ProgrammingError(
             f"view {node.name} has {len(node.columns)} column names but its query returns "
             f"{len(q.names)} columns"
         )
-    stmt.engine.create_view(tx, View(node.name, node.sql, node.columns))
+    stmt.engine.create_view(txn, View(node.name, node.sql, node.columns))
 
 
-def _drop_view(stmt: DDLStatement, tx, params) -> None:
+def _drop_view(stmt: DDLStatement, txn, params) -> None:
     node: A.DropView = stmt.node
     cat = stmt.engine.catalog
     if node.name.lower() not in cat.views:
@@ -270,7 +271,7 @@ def _drop_view(stmt: DDLStatement, tx, params) -> None:
         if node.name.lower() in cat.tables:
             raise ProgrammingError(f"use DROP TABLE to delete table {node.name}")
         raise UndefinedTable(f"no such view: {node.name}")
-    stmt.engine.drop_view(tx, node.name)
+    stmt.engine.drop_view(txn, node.name)
 
 
 _ACTIONS = {
@@ -292,9 +293,6 @@ def verify_rendered(kind: str, sql: str, *expected) -> None:
     reopen. ``kind`` is "table", "index" (``expected``: the index and its table) or "view"
     (``sql`` is the view's query).
     """
-    from .parser import parse_one
-    from .render import create_table_sql
-
     try:
         node = parse_one(sql)
         if kind == "table":

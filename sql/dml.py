@@ -14,29 +14,30 @@ from ..storage import needs_check
 from ..versions import read_visible_code, stable_code
 from . import ast as A
 from . import bound as B
-from .binder import Scope, SourceInfo
+from .binder import Binder
 from .compiler import Compiler, FunctionWriter
 from .plan import Lookup, Scan
-from .planner import Planner
+from .planner import access_path, plan_query, plan_subqueries
+from .scope import Scope, SourceInfo
 from .statements import Statement
 
 
-def _target_table(planner: Planner, ref: A.TableRef):
+def _target_table(binder: Binder, ref: A.TableRef):
     if ref.schema is not None and ref.schema.lower() == "sys":
         raise ProgrammingError(f"table sys.{ref.name} may not be modified")
-    cat = planner.catalog
+    cat = binder.catalog
     table = cat.tables.get(ref.name.lower())
     if table is None:
         if ref.name.lower() in cat.views:
             raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
         cat.table(ref.name)
-    planner.tables.add(table)
+    binder.tables.add(table)
     return table
 
 
-def _table_scope(planner: Planner, table, alias: str | None, outer: Scope | None = None):
+def _table_scope(binder: Binder, table, alias: str | None, outer: Scope | None = None):
     scope = Scope(outer)
-    slot = planner.new_slot()
+    slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in table.columns]
     scope.add(SourceInfo(alias or table.name, cols, slot, table))
     return scope, slot
@@ -52,22 +53,29 @@ def _column_positions(table, names) -> list[int]:
     return out
 
 
+def _bind(binder: Binder, e: A.Expr, scope: Scope) -> B.BExpr:
+    """Bind ``e`` and plan the subqueries in it: it is compiled next, subqueries and all."""
+    b = binder.bind(e, scope)
+    plan_subqueries(binder.subplans)
+    return b
+
+
 class _Writer(Statement):
     """Shared compilation of the write statements."""
 
     kind = "dml"
 
-    def _compile(self, planner: Planner, comp: Compiler) -> dict:
+    def _compile(self, binder: Binder, comp: Compiler) -> dict:
         ns = comp.prog.build()
-        self._take_params(planner)
+        self.take_params(binder)
         self.source = ns["__source__"]
         return ns
 
-    def _targets(self, planner: Planner, comp: Compiler, scope: Scope, slot: int, where):
+    def _targets(self, binder: Binder, comp: Compiler, scope: Scope, slot: int, where):
         """Compile ``targets(p, tx)``: (key, row) of every row the WHERE clause selects."""
-        pred = planner.bind(where, scope) if where is not None else None
+        pred = _bind(binder, where, scope) if where is not None else None
         src = Scan(self.table, slot, self.table.name)
-        src = planner._access_path(src, B.conjuncts(pred), set(), scope.slots())
+        src = access_path(src, B.conjuncts(pred), set(), scope.slots())
         src.need_key = True
         self.plan = src
         w = FunctionWriter(comp.prog, "targets", ["p", "tx"])
@@ -92,8 +100,8 @@ class InsertStatement(_Writer):
     inserts = True
 
     def __init__(self, node: A.Insert, catalog, systables):
-        planner = Planner(catalog, systables)
-        table = self.table = _target_table(planner, node.table)
+        binder = Binder(catalog, systables)
+        table = self.table = _target_table(binder, node.table)
         self.mode = node.on_conflict
         cols = table.columns
         positions = (
@@ -108,7 +116,7 @@ class InsertStatement(_Writer):
         self.cache = table.cache
         if node.ttl is not None and self.cache is None:
             raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
-        self._expiry = _expiry_code(planner, comp, table, node.ttl)
+        self._expiry = _expiry_code(binder, comp, table, node.ttl)
         self._ttl_given = node.ttl is not None
         if node.source is None:
             rows_src = self._default_rows(comp, positions)
@@ -117,14 +125,14 @@ class InsertStatement(_Writer):
             and not node.source.order_by
             and (node.source.limit is None)
         ):
-            rows_src = self._values_rows(planner, comp, node.source.body, positions)
+            rows_src = self._values_rows(binder, comp, node.source.body, positions)
         else:
-            rows_src = self._select_rows(planner, comp, node.source, positions)
+            rows_src = self._select_rows(binder, comp, node.source, positions)
         comp.prog.sources.append(rows_src)
         self.upsert = None
         if node.upsert is not None:
-            self._compile_upsert(planner, comp, node.upsert)
-        ns = self._compile(planner, comp)
+            self._compile_upsert(binder, comp, node.upsert)
+        ns = self._compile(binder, comp)
         self.rows = ns["rows"]
         one = ns.get("insert_one")
         if one is not None and self.mode == "abort" and self.upsert is None and not self.cache:
@@ -148,7 +156,7 @@ class InsertStatement(_Writer):
                 parts.append("None")
         return "(" + "".join(p + ", " for p in parts) + ")"
 
-    def _values_rows(self, planner, comp: Compiler, body: A.ValuesCore, positions) -> str:
+    def _values_rows(self, binder, comp: Compiler, body: A.ValuesCore, positions) -> str:
         scope = Scope()
         lines = ["def rows(p, tx):"]
         tuples = []
@@ -161,7 +169,7 @@ class InsertStatement(_Writer):
             for pos, e in zip(positions, r):
                 if isinstance(e, A.Default):
                     continue
-                provided[pos] = comp.expr(planner.bind(e, scope))
+                provided[pos] = comp.expr(_bind(binder, e, scope))
             tuples.append(self._fill(comp, provided))
         lines.append("    return [" + ", ".join(tuples) + "]")
         if len(tuples) == 1:
@@ -173,8 +181,9 @@ class InsertStatement(_Writer):
     def _default_rows(self, comp: Compiler, positions) -> str:
         return "def rows(p, tx):\n    return [" + self._fill(comp, {}) + "]"
 
-    def _select_rows(self, planner, comp: Compiler, sel: A.Select, positions) -> str:
-        q = planner.plan_select(sel)
+    def _select_rows(self, binder, comp: Compiler, sel: A.Select, positions) -> str:
+        q = plan_query(binder.bind_query(sel))
+        plan_subqueries(binder.subplans)
         if len(q.names) != len(positions):
             raise ProgrammingError(
                 f"table {self.table.name} has {len(positions)} columns but the SELECT "
@@ -189,7 +198,7 @@ class InsertStatement(_Writer):
         )
 
     # ------------------------------------------------------------ upsert
-    def _compile_upsert(self, planner: Planner, comp: Compiler, up: A.Upsert) -> None:
+    def _compile_upsert(self, binder: Binder, comp: Compiler, up: A.Upsert) -> None:
         table = self.table
         self.upsert = up
         if up.columns:
@@ -203,8 +212,8 @@ class InsertStatement(_Writer):
                 )
         if up.assignments is None:
             return
-        scope, slot = _table_scope(planner, table, table.name)
-        ex_slot = planner.new_slot()
+        scope, slot = _table_scope(binder, table, table.name)
+        ex_slot = binder.new_slot()
         cols = [(c.name, c.type, True) for c in table.columns]
         excluded = SourceInfo("excluded", cols, ex_slot)
         excluded.hidden = {c.name.lower() for c in table.columns}  # only as excluded.col
@@ -214,7 +223,7 @@ class InsertStatement(_Writer):
             new[len(table.columns) - 1] = self._expiry  # TTL given: refresh it, else keep it
         for name, e in up.assignments:
             pos = _column_positions(table, [name])[0]
-            new[pos] = comp.expr(planner.bind(e, scope))
+            new[pos] = comp.expr(_bind(binder, e, scope))
         parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
         comp.prog.sources.append(
             f"def upsert(p, tx, r{slot}, r{ex_slot}):\n"
@@ -222,38 +231,38 @@ class InsertStatement(_Writer):
             "    return (" + "".join(x + ", " for x in parts) + ")"
         )
         if up.where is not None:
-            cond = comp.truth(planner.bind(up.where, scope))
+            cond = comp.truth(_bind(binder, up.where, scope))
             comp.prog.sources.append(
                 f"def upsert_where(p, tx, r{slot}, r{ex_slot}):\n"
                 f"    ts = tx.ts\n    me = tx.marker\n    return {cond}"
             )
 
     # ------------------------------------------------------------ execution
-    def _execute_one(self, session, tx, params) -> tuple:
-        key = self._one(params, tx)
+    def _execute_one(self, conn, txn, params) -> tuple:
+        key = self._one(params, txn)
         return (None, 1, key if self._rowid_kind else None)
 
-    def execute(self, session, tx, params) -> tuple:
+    def execute(self, conn, txn, params) -> tuple:
         table = self.table
-        rows = self.rows(params, tx)
+        rows = self.rows(params, txn)
         if self.cache is not None:
-            mark = len(tx.log)
-            result = self._execute_rows(tx, rows, params)
-            enforce(table, tx, set(tx.log[mark + 1 :: 5]))
+            mark = len(txn.log)
+            result = self._execute_rows(txn, rows, params)
+            enforce(table, txn, set(txn.log[mark + 1 :: 5]))
             return result
-        return self._execute_rows(tx, rows, params)
+        return self._execute_rows(txn, rows, params)
 
-    def _execute_rows(self, tx, rows, params) -> tuple:
+    def _execute_rows(self, txn, rows, params) -> tuple:
         insert = self.table.insert
         count = 0
         key = None
         if self.mode == "abort" and self.upsert is None:
             for row in rows:
-                key = insert(tx, row)
+                key = insert(txn, row)
             count = len(rows)
         else:
             for row in rows:
-                done, k = self._insert_resolving(tx, row, params)
+                done, k = self._insert_resolving(txn, row, params)
                 if done:
                     count += 1
                     key = k
@@ -265,25 +274,25 @@ class InsertStatement(_Writer):
             return key
         return None
 
-    def _insert_resolving(self, tx, row: tuple, params) -> tuple[bool, Any]:
+    def _insert_resolving(self, txn, row: tuple, params) -> tuple[bool, Any]:
         table = self.table
         if self.mode == "ignore":
             try:
-                return True, table.insert(tx, row)
+                return True, table.insert(txn, row)
             except IntegrityError:
                 return False, None
         try:
-            return True, table.insert(tx, row)
+            return True, table.insert(txn, row)
         except UniqueViolation:
             if self.mode == "replace":
                 prepared = table.prepare(row)
-                for key in _conflicting_keys(table, tx, prepared):
-                    table.delete(tx, key)
-                return True, table.insert(tx, row)
+                for key in _conflicting_keys(table, txn, prepared):
+                    table.delete(txn, key)
+                return True, table.insert(txn, row)
             if self.upsert is None:
                 raise
         prepared = table.prepare(row)
-        conflicts = _conflicting_keys(table, tx, prepared, self.upsert.columns)
+        conflicts = _conflicting_keys(table, txn, prepared, self.upsert.columns)
         if not conflicts:
             raise UniqueViolation(
                 f"UNIQUE constraint failed on {table.name}: the conflict is not on the "
@@ -292,14 +301,14 @@ class InsertStatement(_Writer):
         if self.upsert_fn is None:
             return False, None
         key = conflicts[0]
-        old = table.get(tx, key)
-        if self.upsert_where is not None and not self.upsert_where(params, tx, old, prepared):
+        old = table.get(txn, key)
+        if self.upsert_where is not None and not self.upsert_where(params, txn, old, prepared):
             return False, None
-        new = self.upsert_fn(params, tx, old, prepared)
-        return True, table.update(tx, key, new)
+        new = self.upsert_fn(params, txn, old, prepared)
+        return True, table.update(txn, key, new)
 
 
-def _expiry_code(planner: Planner, comp: Compiler, table, ttl) -> str:
+def _expiry_code(binder: Binder, comp: Compiler, table, ttl) -> str:
     """Python code for a new row's ``_expires_at``: from TTL, else the table's default."""
     cache = table.cache
     if cache is None:
@@ -309,11 +318,11 @@ def _expiry_code(planner: Planner, comp: Compiler, table, ttl) -> str:
         if cache.default_ttl is None:
             return "None"
         return f"({c}.clock() + {comp.prog.const(cache.default_ttl)})"
-    b = planner.bind(ttl, Scope())
+    b = _bind(binder, ttl, Scope())
     return f"expiry_after({comp.expr(b)}, {c})"
 
 
-def _conflicting_keys(table, tx, row: tuple, columns=None) -> list:
+def _conflicting_keys(table, txn, row: tuple, columns=None) -> list:
     """Keys of visible rows that clash with ``row`` on the key or a UNIQUE index."""
     out = []
     schema = table.schema
@@ -323,7 +332,7 @@ def _conflicting_keys(table, tx, row: tuple, columns=None) -> list:
     )
     if check_pk and table.key_of is not None:
         key = table.key_of(row)
-        if table.get(tx, key) is not None:
+        if table.get(txn, key) is not None:
             out.append(key)
     for index in table.indexes:
         if not index.unique:
@@ -336,7 +345,7 @@ def _conflicting_keys(table, tx, row: tuple, columns=None) -> list:
         if index.has_null(ik):
             continue
         for other in index.lookup(ik):
-            r = table.get(tx, other)
+            r = table.get(txn, other)
             if r is not None and index.key_of(r) == ik and other not in out:
                 out.append(other)
     return out
@@ -346,19 +355,19 @@ class UpdateStatement(_Writer):
     """UPDATE t SET col = expr, ... [WHERE ...]."""
 
     def __init__(self, node: A.Update, catalog, systables):
-        planner = Planner(catalog, systables)
-        table = self.table = _target_table(planner, node.table)
-        scope, slot = _table_scope(planner, table, node.table.alias)
+        binder = Binder(catalog, systables)
+        table = self.table = _target_table(binder, node.table)
+        scope, slot = _table_scope(binder, table, node.table.alias)
         comp = Compiler()
-        self._targets(planner, comp, scope, slot, node.where)
+        self._targets(binder, comp, scope, slot, node.where)
         new = {}
         if node.ttl is not None:
             if table.cache is None:
                 raise ProgrammingError(f"TTL applies only to cache tables; {table.name} is not one")
-            new[len(table.columns) - 1] = _expiry_code(planner, comp, table, node.ttl)
+            new[len(table.columns) - 1] = _expiry_code(binder, comp, table, node.ttl)
         for name, e in node.assignments:
             pos = _column_positions(table, [name])[0]
-            new[pos] = comp.expr(planner.bind(e, scope))
+            new[pos] = comp.expr(_bind(binder, e, scope))
         parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
         w = FunctionWriter(comp.prog, "newrow", ["p", "tx", f"r{slot}"])
         comp.w = w
@@ -369,7 +378,7 @@ class UpdateStatement(_Writer):
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
         if fused:
             self._fuse(comp, slot, parts, new)
-        ns = self._compile(planner, comp)
+        ns = self._compile(binder, comp)
         self.targets = ns["targets"]
         self.newrow = ns["newrow"]
         if fused:
@@ -422,19 +431,19 @@ class UpdateStatement(_Writer):
         w.finish()
         comp.w = None
 
-    def _execute_one(self, session, tx, params) -> tuple:
-        return (None, self._one(params, tx), None)
+    def _execute_one(self, conn, txn, params) -> tuple:
+        return (None, self._one(params, txn), None)
 
-    def execute(self, session, tx, params) -> tuple:
+    def execute(self, conn, txn, params) -> tuple:
         table = self.table
         newrow = self.newrow
-        targets = self.targets(params, tx)
+        targets = self.targets(params, txn)
         update = table.update
         keys = set()
         for key, row in targets:
-            keys.add(update(tx, key, newrow(params, tx, row)))
+            keys.add(update(txn, key, newrow(params, txn, row)))
         if table.cache is not None:
-            enforce(table, tx, keys)
+            enforce(table, txn, keys)
         return (None, len(targets), None)
 
 
@@ -442,19 +451,19 @@ class DeleteStatement(_Writer):
     """DELETE FROM t [WHERE ...]."""
 
     def __init__(self, node: A.Delete, catalog, systables):
-        planner = Planner(catalog, systables)
-        table = self.table = _target_table(planner, node.table)
-        scope, slot = _table_scope(planner, table, node.table.alias)
+        binder = Binder(catalog, systables)
+        table = self.table = _target_table(binder, node.table)
+        scope, slot = _table_scope(binder, table, node.table.alias)
         comp = Compiler()
-        self._targets(planner, comp, scope, slot, node.where)
-        ns = self._compile(planner, comp)
+        self._targets(binder, comp, scope, slot, node.where)
+        ns = self._compile(binder, comp)
         self.targets = ns["targets"]
 
-    def execute(self, session, tx, params) -> tuple:
+    def execute(self, conn, txn, params) -> tuple:
         delete = self.table.delete
-        targets = self.targets(params, tx)
+        targets = self.targets(params, txn)
         for key, _row in targets:
-            delete(tx, key)
+            delete(txn, key)
         return (None, len(targets), None)
 
 

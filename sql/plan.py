@@ -367,6 +367,16 @@ class Compound(Node):
         return self.op
 
 
+class Values(Node):
+    """Rows written out in a VALUES list."""
+
+    def __init__(self, rows: list[list]):
+        self.rows = rows
+
+    def label(self) -> str:
+        return f"VALUES ({len(self.rows)} rows)"
+
+
 class Query:
     """A planned query block: its root node, output names and types, and the subplans
     (subqueries) it uses. ``outer_slots`` are the enclosing query's row slots it reads."""
@@ -382,13 +392,30 @@ class Query:
 
 
 class SubPlan:
-    """A subquery used inside an expression; compiled to its own function."""
+    """A subquery used inside an expression; compiled to its own function.
 
-    def __init__(self, id: int, query: Query, kind: str):
+    The binder makes it with the bound query (``bound``); the planner fills in ``query``.
+    """
+
+    def __init__(self, id: int, bound, kind: str):
         self.id = id
-        self.query = query
+        self.bound = bound
         self.kind = kind
+        self.query: Query | None = None
 
     @property
     def outer_slots(self) -> tuple:
+        """The enclosing queries' row slots it reads (the arguments of its function)."""
+        if self.query is None:
+            return tuple(sorted(self.bound.outer_slots))
         return self.query.outer_slots
+
+
+class SelectPlan:
+    """A whole SELECT statement, planned: its query, and what binding counted (parameters,
+    tables read) for the statement compiled from it."""
+
+    def __init__(self, query: Query, params, tables: set):
+        self.query = query
+        self.params = params
+        self.tables = tables

@@ -14,7 +14,7 @@ from typing import Any
 from ..errors import DataError
 from ..types import parse_timestamp
 
-_NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
+NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
 _INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
 INT_MIN = -(1 << 63)
 INT_MAX = (1 << 63) - 1
@@ -32,7 +32,7 @@ def to_number(v: Any) -> Any:
         v = v.decode("utf-8", "replace")
         t = str
     if t is str:
-        m = _NUM_PREFIX.match(v)
+        m = NUM_PREFIX.match(v)
         if not m:
             return 0
         s = m.group(1)
@@ -512,7 +512,7 @@ def cast_real(v: Any) -> Any:
         return float(v)
     if t is str or t is bytes:
         s = v.decode("utf-8", "replace") if t is bytes else v
-        m = _NUM_PREFIX.match(s)
+        m = NUM_PREFIX.match(s)
         return float(m.group(1)) if m else 0.0
     raise DataError(f"cannot CAST {t.__name__} value {v!r} AS REAL")
 
@@ -587,7 +587,7 @@ def limit_value(v: Any) -> int:
     if v is None:
         return -1
     n = v
-    if type(v) is str and _NUM_PREFIX.fullmatch(v.strip()):
+    if type(v) is str and NUM_PREFIX.fullmatch(v.strip()):
         n = to_number(v)  # '2' is fine; 'a' is not a number, not zero (SQLite agrees)
     if isinstance(n, int):
         return int(n)

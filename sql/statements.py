@@ -1,24 +1,30 @@
-"""Prepared statements: what a parsed and planned statement does when executed.
+"""Prepared statements: what a parsed, bound, planned and compiled statement does when run.
 
-``Statement.execute(session, tx, params)`` runs it inside transaction ``tx`` and returns
-``(rows, rowcount, lastrowid)``. Queries expose ``run(params, tx)`` directly so the cursor's hot path makes one
-call. Transaction control statements only carry their kind; the connection acts on them.
+``Statement.execute(conn, txn, params)`` runs it inside transaction ``txn`` for connection
+``conn`` and returns a ``Result``. Queries also expose ``run(params, txn)`` so the cursor's
+hot path makes one call. Transaction control statements only carry their kind; the
+connection acts on them. The statement kinds of other modules (``dml``, ``ddl``,
+``copyio``) subclass ``Statement``; ``stages.py`` picks the class for each statement.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..errors import NotSupportedError
 from . import ast as A
+from .binder import bind_select
 from .compiler import Compiler
-from .plan import Query
-from .planner import Planner
+from .plan import Query, SelectPlan
+from .planner import plan_select
 
 
-def Result(rows=None, rowcount: int = -1, lastrowid=None) -> tuple:  # noqa: N802
-    """What a statement produced: (rows or None, row count, last inserted row id)."""
-    return (rows, rowcount, lastrowid)
+class Result(NamedTuple):
+    """What a statement produced: rows (or None), row count (-1: not counted) and the last
+    inserted row id (or None)."""
+
+    rows: list | None = None
+    rowcount: int = -1
+    lastrowid: Any = None
 
 
 class Statement:
@@ -37,16 +43,21 @@ class Statement:
     # statement that waits or does I/O says False and takes the lock only around its writes.
     engine_lock = True
 
-    def execute(self, session, tx, params) -> tuple:
+    def execute(self, conn, txn, params) -> tuple:
+        """Run inside transaction ``txn`` of connection ``conn``; a ``Result``."""
         raise NotImplementedError
 
     def explain(self) -> list[str]:
+        """The plan as lines of text, for EXPLAIN."""
         return [type(self).__name__.replace("Statement", "").upper()]
 
-    def _take_params(self, planner: Planner) -> None:
-        self.n_params = planner.params.count
-        self.param_names = list(planner.params.names) if planner.params.names else None
-        self.tables = frozenset(planner.tables)
+    def take_params(self, bound) -> None:
+        """Keep what binding counted (``bound``: a ``Binder`` or a plan made from its work):
+        the number and names of parameters, and the tables used."""
+        params = bound.params
+        self.n_params = params.count
+        self.param_names = list(params.names) if params.names else None
+        self.tables = frozenset(bound.tables)
 
 
 class QueryStatement(Statement):
@@ -55,9 +66,8 @@ class QueryStatement(Statement):
     kind = "query"
     readonly = True
 
-    def __init__(self, select: A.Select, catalog, systables):
-        planner = Planner(catalog, systables)
-        self.query: Query = planner.plan_select(select)
+    def __init__(self, plan: SelectPlan):
+        self.query: Query = plan.query
         compiler = Compiler()
         compiler.query_function(self.query, "run", ["p", "tx"])
         ns = compiler.prog.build()
@@ -65,13 +75,19 @@ class QueryStatement(Statement):
         self.source = ns["__source__"]
         self.names = self.query.names
         self.types = self.query.types
-        self._take_params(planner)
+        self.take_params(plan)
 
-    def execute(self, session, tx, params) -> tuple:
-        return Result(self.run(params, tx))
+    def execute(self, conn, txn, params) -> tuple:
+        return Result(self.run(params, txn))
 
     def explain(self) -> list[str]:
         return self.query.explain()
+
+
+def query_statement(select: A.Select, catalog, systables) -> QueryStatement:
+    """A SELECT inside another statement (CREATE TABLE AS, COPY TO): bound, planned and
+    compiled as a statement of its own."""
+    return QueryStatement(plan_select(bind_select(select, catalog, systables)))
 
 
 class ControlStatement(Statement):
@@ -86,11 +102,13 @@ class ControlStatement(Statement):
 
 
 class CheckpointStatement(Statement):
+    """CHECKPOINT: a snapshot of the durable tables, taken by the database."""
+
     kind = "checkpoint"
     engine_lock = False  # it takes the checkpoint lock, which comes first (ARCHITECTURE.md)
 
-    def execute(self, session, tx, params) -> tuple:
-        session.database.checkpoint()
+    def execute(self, conn, txn, params) -> tuple:
+        conn.database.checkpoint()
         return Result()
 
 
@@ -109,45 +127,9 @@ class ExplainStatement(Statement):
         lines = inner.explain()
         self._rows = [(line,) for line in lines]
 
-    def run(self, params, tx) -> list:
+    def run(self, params, txn) -> list:
+        """The plan's lines, whatever the parameters."""
         return list(self._rows)
 
-    def execute(self, session, tx, params) -> tuple:
-        return Result(self.run(params, tx))
-
-
-def build(node: Any, engine, systables) -> Statement:
-    """Turn one AST statement into a prepared Statement."""
-    from . import ddl, dml
-
-    catalog = engine.catalog
-    if isinstance(node, A.Select):
-        return QueryStatement(node, catalog, systables)
-    if isinstance(node, A.Insert):
-        return dml.InsertStatement(node, catalog, systables)
-    if isinstance(node, A.Update):
-        return dml.UpdateStatement(node, catalog, systables)
-    if isinstance(node, A.Delete):
-        return dml.DeleteStatement(node, catalog, systables)
-    if isinstance(node, A.Begin):
-        return ControlStatement("begin", node.isolation)
-    if isinstance(node, A.Commit):
-        return ControlStatement("commit")
-    if isinstance(node, A.Rollback):
-        return ControlStatement("rollback")
-    if isinstance(node, A.SetIsolation):
-        return ControlStatement("set_isolation", node.isolation)
-    if isinstance(node, A.Explain):
-        if isinstance(node.statement, A.Explain):
-            raise NotSupportedError("EXPLAIN EXPLAIN is not supported")
-        return ExplainStatement(build(node.statement, engine, systables))
-    if isinstance(node, A.Checkpoint):
-        return CheckpointStatement()
-    if isinstance(node, A.Copy):
-        from .copyio import CopyStatement
-
-        return CopyStatement(node, engine, systables)
-    stmt = ddl.build_ddl(node, engine, systables)
-    if stmt is None:
-        raise NotSupportedError(f"{type(node).__name__.upper()} is not supported yet")
-    return stmt
+    def execute(self, conn, txn, params) -> tuple:
+        return Result(self.run(params, txn))

@@ -18,15 +18,15 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
     cat = engine.catalog
     txns = engine.txns
 
-    def tables(tx) -> list:
+    def tables(txn) -> list:
         out = []
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
             kind = "cache" if getattr(t, "cache", None) is not None else "table"
-            out.append((t.name, kind, t.count(tx), t.durable, pk))
+            out.append((t.name, kind, t.count(txn), t.durable, pk))
         return out
 
-    def columns(tx) -> list:
+    def columns(txn) -> list:
         out = []
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             pk = set(t.schema.primary_key)
@@ -44,7 +44,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 )
         return out
 
-    def indexes(tx) -> list:
+    def indexes(txn) -> list:
         out = []
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             for ix in t.indexes:
@@ -52,10 +52,10 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                 out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
         return out
 
-    def views(tx) -> list:
+    def views(txn) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
 
-    def schema(tx) -> list:
+    def schema(txn) -> list:
         # Each table is followed by its indexes, so the rows read as a script that rebuilds
         # the database; an implicit index is part of its table's CREATE TABLE already.
         out = []
@@ -68,7 +68,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             out.append(("view", v.name, v.name, create_view_sql(v)))
         return out
 
-    def cache_stats(tx) -> list:
+    def cache_stats(txn) -> list:
         out = []
         for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
             c = t.cache
@@ -92,15 +92,15 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             )
         return out
 
-    def transactions(tx) -> list:
+    def transactions(txn) -> list:
         now = time.time()
         out = []
         for t in sorted(list(txns.active.values()), key=lambda t: t.id):
             writes = len(t.log) // 5
-            out.append((t.id, t.ts, t.isolation, writes, round(now - t.started, 6), t is tx))
+            out.append((t.id, t.ts, t.isolation, writes, round(now - t.started, 6), t is txn))
         return out
 
-    def stats(tx) -> list:
+    def stats(txn) -> list:
         out = [
             ("commits", txns.commits),
             ("aborts", txns.aborts),

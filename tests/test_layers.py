@@ -100,7 +100,6 @@ PACKAGES = {"memtables": "memtables", "sql": "memtables.sql", "repl": "memtables
 ALLOWED_REACHES = {
     ("memtables.snapshot", "memtables.wal", "_decode_object"),
     ("memtables.snapshot", "memtables.wal", "_fsync_dir"),
-    ("memtables.sql.binder", "memtables.sql.runtime", "_NUM_PREFIX"),
 }
 
 

@@ -1,0 +1,396 @@
+"""Expression binding: AST expressions → bound expressions (``bound.py``).
+
+Names resolve through a ``Scope`` (``scope.py``); constants are folded and compared
+constants take the column's affinity, as in SQLite. A subquery inside an expression is handed
+to the statement binder's ``bind_subquery``, which binds it and registers it as a ``SubPlan``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn
+from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
+from . import ast as A
+from . import bound as B
+from . import runtime as R
+from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
+from .plan import AggCall
+from .scope import AggContext, ParamTable, Scope
+
+_COMPARE = {"=", "!=", "<", "<=", ">", ">="}
+_ARITH = {"+", "-", "*", "/", "%"}
+_BITS = {"&", "|", "<<", ">>"}
+_NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
+
+
+def is_aggregate_call(e: A.Expr) -> bool:
+    """True for a call of an aggregate function (min/max with one argument)."""
+    if not isinstance(e, A.Call) or e.name not in AGGREGATES:
+        return False
+    if e.name in ("min", "max") and len(e.args) != 1:
+        return False
+    return True
+
+
+def contains_aggregate(e: Any) -> bool:
+    """True when ``e`` calls an aggregate outside any subquery."""
+    if isinstance(e, A.Call) and is_aggregate_call(e):
+        return True
+    if isinstance(e, (A.Select, A.InSelect, A.Exists, A.ScalarSubquery)):
+        if isinstance(e, A.InSelect):
+            return contains_aggregate(e.expr)
+        return False
+    if isinstance(e, A.Expr):
+        for f in e.__dataclass_fields__:
+            v = getattr(e, f)
+            if isinstance(v, A.Expr) and contains_aggregate(v):
+                return True
+            if isinstance(v, tuple):
+                for x in v:
+                    if isinstance(x, A.Expr) and contains_aggregate(x):
+                        return True
+                    if isinstance(x, tuple) and any(
+                        isinstance(y, A.Expr) and contains_aggregate(y) for y in x
+                    ):
+                        return True
+    return False
+
+
+class ExprBinder:
+    """Binds expressions; ``bind_subquery`` (the statement binder's) binds nested SELECTs."""
+
+    def __init__(self, params: ParamTable, bind_subquery):
+        self.params = params
+        self.bind_subquery = bind_subquery
+
+    def bind(self, e: A.Expr, scope: Scope) -> B.BExpr:
+        agg = scope.agg
+        if agg is not None:
+            hit = self._bind_aggregated(e, scope, agg)
+            if hit is not None:
+                return hit
+        method = getattr(self, "_" + type(e).__name__, None)
+        if method is None:
+            raise NotSupportedError(f"expression {type(e).__name__} is not supported")
+        return method(e, scope)
+
+    # ------------------------------------------------------------ aggregation
+    def _bind_aggregated(self, e: A.Expr, scope: Scope, agg: AggContext) -> B.BExpr | None:
+        for i, g in enumerate(agg.group_asts):
+            if e == g:
+                b = agg.groups[i]
+                return agg.ref(i, str(b), b.type, b.nullable)
+        if isinstance(e, A.Call) and is_aggregate_call(e):
+            return self._aggregate(e, agg)
+        if isinstance(e, A.Column):
+            try:
+                b = agg.row_scope.resolve(e.name, e.table)
+            except UndefinedColumn:
+                alias = self._alias(e, scope)
+                if alias is None:
+                    raise
+                return alias
+            if b.slot not in agg.row_scope.slots():
+                return b  # an outer reference: constant within this query
+            return agg.bare(b)
+        return None
+
+    def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
+        lo, hi = AGGREGATES[e.name]
+        n = len(e.args)
+        if e.star:
+            if e.name != "count":
+                raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
+        elif not lo <= n <= hi or (e.name == "count" and n == 0):
+            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
+        if e.distinct and n != 1:
+            raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
+        args = []
+        for a in e.args:
+            if contains_aggregate(a):
+                raise ProgrammingError(f"misuse of aggregate function {e.name}()")
+            args.append(self.bind(a, agg.row_scope))
+        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
+        idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star))
+        call = agg.extras[idx - len(agg.groups)]
+        nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
+        return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
+
+    # ------------------------------------------------------------ leaves
+    def _Literal(self, e: A.Literal, scope: Scope) -> B.BExpr:
+        v = e.value
+        if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
+            v = _int_literal_as_real(v)
+        return B.Const(v, type_of_value(v))
+
+    def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
+        return B.ParamRef(self.params.index(e))
+
+    def _Column(self, e: A.Column, scope: Scope) -> B.BExpr:
+        try:
+            return scope.resolve(e.name, e.table)
+        except UndefinedColumn:
+            alias = self._alias(e, scope)
+            if alias is None:
+                raise
+            return alias
+
+    def _alias(self, e: A.Column, scope: Scope) -> B.BExpr | None:
+        """A select-list alias used where no column has that name (SQLite allows it)."""
+        name = e.name.lower()
+        if e.table is not None or name not in scope.aliases or name in scope.expanding:
+            return None
+        scope.expanding.add(name)
+        try:
+            return self.bind(scope.aliases[name], scope)
+        finally:
+            scope.expanding.discard(name)
+
+    def _Default(self, e: A.Default, scope: Scope) -> B.BExpr:
+        raise ProgrammingError("DEFAULT is only allowed as a value in INSERT ... VALUES")
+
+    # ------------------------------------------------------------ operators
+    def _Unary(self, e: A.Unary, scope: Scope) -> B.BExpr:
+        x = self.bind(e.operand, scope)
+        if e.op == "NOT":
+            if isinstance(x, B.Const):
+                return B.Const(R.not3(x.value), BOOLEAN)
+            return B.UnaryOp("NOT", x, BOOLEAN)
+        if e.op == "+":
+            return x
+        if e.op == "-":
+            if isinstance(x, B.Const) and type(x.value) in (int, float) and x.value != R.INT_MIN:
+                return B.Const(-x.value, x.type)  # -INT_MIN overflows when evaluated, if ever
+            t = x.type if x.type in (INTEGER, REAL) else (INTEGER if x.type is BOOLEAN else None)
+            return B.UnaryOp("-", x, t)
+        return B.UnaryOp("~", x, INTEGER)
+
+    def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
+        op = e.op
+        left = self.bind(e.left, scope)
+        right = self.bind(e.right, scope)
+        if op in ("AND", "OR"):
+            return B.Logic(op, left, right)
+        if op in _COMPARE:
+            left, right = _apply_affinity(left, right)
+            return B.Op(op, left, right, BOOLEAN)
+        if op in _ARITH:
+            return B.Op(op, left, right, _arith_type(op, left.type, right.type))
+        if op == "||":
+            return B.Op(op, left, right, TEXT)
+        if op in _BITS:
+            return B.Op(op, left, right, INTEGER)
+        raise NotSupportedError(f"operator {op} is not supported")
+
+    def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
+        return B.IsOp(self.bind(e.left, scope), self.bind(e.right, scope), e.negated)
+
+    def _Between(self, e: A.Between, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        lo = self.bind(e.low, scope)
+        hi = self.bind(e.high, scope)
+        xl, lo = _apply_affinity(x, lo)
+        xh, hi = _apply_affinity(x, hi)
+        if e.negated:
+            return B.Logic("OR", B.Op("<", xl, lo, BOOLEAN), B.Op(">", xh, hi, BOOLEAN))
+        return B.Logic("AND", B.Op(">=", xl, lo, BOOLEAN), B.Op("<=", xh, hi, BOOLEAN))
+
+    def _InList(self, e: A.InList, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        items = []
+        for item in e.items:
+            b = self.bind(item, scope)
+            _, b = _apply_affinity(x, b)
+            items.append(b)
+        return B.InList(x, tuple(items), e.negated)
+
+    def _Like(self, e: A.Like, scope: Scope) -> B.BExpr:
+        esc = self.bind(e.escape, scope) if e.escape is not None else None
+        return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
+
+    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
+        operand = self.bind(e.operand, scope) if e.operand is not None else None
+        whens = []
+        for cond, result in e.whens:
+            c = self.bind(cond, scope)
+            if operand is not None:
+                _, c = _apply_affinity(operand, c)
+            whens.append((c, self.bind(result, scope)))
+        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
+        results = [r for _, r in whens] + ([else_] if else_ is not None else [])
+        types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
+        return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
+
+    def _Cast(self, e: A.Cast, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        name = e.type_name.upper()
+        base = name.split("(")[0].strip()
+        if base in ("NUMERIC", "DECIMAL"):
+            fn, t = R.cast_numeric, None
+        else:
+            try:
+                t = type_from_name(name)
+            except ProgrammingError:
+                raise ProgrammingError(f"unknown type in CAST: {e.type_name}") from None
+            fn = getattr(R, "cast_" + t.name.lower())
+        if isinstance(x, B.Const):
+            v = _fold(fn, (x.value,))
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
+        return B.Cast(x, name, fn, t)
+
+    def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
+        if e.collation == "BINARY":
+            return self.bind(e.expr, scope)
+        raise NotSupportedError(f"collation {e.collation} is not supported")
+
+    def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
+        name = e.name
+        if is_aggregate_call(e):
+            raise ProgrammingError(f"misuse of aggregate function {name}()")
+        if e.star or e.distinct:
+            raise ProgrammingError(f"{name}() is not an aggregate function")
+        args = tuple(self.bind(a, scope) for a in e.args)
+        if name in SPECIAL:
+            return self._special(name, args)
+        f = FUNCTIONS.get(name)
+        if f is None:
+            raise ProgrammingError(f"no such function: {name}")
+        if not f.min_args <= len(args) <= f.max_args:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        t = f.type
+        if t == "arg":
+            t = args[0].type if args else None
+            if name == "abs" and t not in (INTEGER, REAL):
+                t = None
+        if f.deterministic and all(isinstance(a, B.Const) for a in args):
+            v = _fold(f.fn, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v) if t is None else t)
+        return B.Func(name, f.fn, args, t)
+
+    def _special(self, name: str, args: tuple) -> B.BExpr:
+        if name in ("coalesce", "ifnull"):
+            if name == "ifnull" and len(args) != 2 or len(args) < 2:
+                raise ProgrammingError(f"wrong number of arguments to function {name}()")
+            types = {a.type for a in args if a.type is not None}
+            t = types.pop() if len(types) == 1 else None
+            return B.Func(name, None, args, t, all(a.nullable for a in args), "coalesce")
+        if name == "iif":
+            if len(args) != 3:
+                raise ProgrammingError("wrong number of arguments to function iif()")
+            return B.Case(None, ((args[0], args[1]),), args[2], None)
+        fn = SCALAR_MINMAX[name]
+        if len(args) < 2:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        return B.Func(name, fn, args, None)
+
+    # ------------------------------------------------------------ subqueries
+    def _subquery(self, select: A.Select, scope: Scope, kind: str):
+        sub = self.bind_subquery(select, scope, kind)
+        if kind != "exists" and len(sub.bound.names) != 1:
+            raise ProgrammingError(
+                f"sub-select returns {len(sub.bound.names)} columns - expected 1"
+            )
+        return sub
+
+    def _Exists(self, e: A.Exists, scope: Scope) -> B.BExpr:
+        return B.SubqueryExpr("exists", self._subquery(e.select, scope, "exists"))
+
+    def _ScalarSubquery(self, e: A.ScalarSubquery, scope: Scope) -> B.BExpr:
+        sub = self._subquery(e.select, scope, "scalar")
+        return B.SubqueryExpr("scalar", sub, type_=sub.bound.types[0])
+
+    def _InSelect(self, e: A.InSelect, scope: Scope) -> B.BExpr:
+        x = self.bind(e.expr, scope)
+        sub = self._subquery(e.select, scope, "in")
+        return B.SubqueryExpr("in", sub, x, e.negated)
+
+
+def _arith_type(op: str, a, b):
+    if a in _NUMERIC_TYPES and b in _NUMERIC_TYPES:
+        if a is REAL or b is REAL:
+            return REAL
+        return INTEGER
+    return None
+
+
+def _agg_type(name: str, args: list):
+    if name == "count":
+        return INTEGER
+    if name in ("avg", "total"):
+        return REAL
+    if name in ("group_concat", "string_agg"):
+        return TEXT
+    t = args[0].type if args else None
+    if name == "sum":
+        return t if t in (INTEGER, REAL) else (INTEGER if t is BOOLEAN else None)
+    return t
+
+
+_DEFER = object()
+
+
+def _fold(fn, args) -> Any:
+    """``fn(*args)`` computed now, or ``_DEFER`` when that fails.
+
+    A failing constant is left for run time: then it raises exactly where and as an
+    evaluated expression would (a branch never taken, or a query over no rows, never does).
+    """
+    try:
+        return fn(*args)
+    except Exception:
+        return _DEFER
+
+
+def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
+    """Convert a constant compared with a column to the column's type, as SQLite does."""
+    if isinstance(right, B.Const) and isinstance(left, B.ColRef):
+        return left, _convert_const(right, left.type)
+    if isinstance(left, B.Const) and isinstance(right, B.ColRef):
+        return _convert_const(left, right.type), right
+    if isinstance(right, B.ParamRef) and isinstance(left, B.ColRef):
+        return left, _param_affinity(right, left.type)
+    if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
+        return _param_affinity(left, right.type), right
+    return left, right
+
+
+def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
+    """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
+    time as a literal's is now; typed unknown, as its value may be anything."""
+    fn = _AFFINITY.get(target.name) if target is not None else None
+    return p if fn is None else B.Cast(p, target.name, fn, None)
+
+
+_AFFINITY = {
+    "DATE": R.date_affinity,
+    "TIMESTAMP": R.timestamp_affinity,
+}
+
+
+def _convert_const(c: B.Const, target) -> B.Const:
+    v = c.value
+    if v is None or target is None:
+        return c
+    if target in (INTEGER, REAL) and type(v) is str:
+        m = R.NUM_PREFIX.fullmatch(v.strip()) if v.strip() else None
+        if m:
+            n = R.to_number(v)
+            return B.Const(n, type_of_value(n))
+        return c
+    if target is TEXT and type(v) in (int, float):
+        return B.Const(R.to_text(v), TEXT)
+    if target.name in ("DATE", "TIMESTAMP") and type(v) is str:
+        n = target.check(v)
+        return B.Const(n, target)
+    return c
+
+
+def _int_literal_as_real(v: int) -> float:
+    """As in SQLite: an integer literal beyond 64 bits is REAL (infinite past ~1.8e308)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
