@@ -1,12 +1,11 @@
 """The stages after parsing, for every kind of statement: bind, plan, compile.
 
-Each stage is a lookup in a table keyed by what the stage before produced (an AST node type,
-a bound type, a plan type), so a new statement kind is one line per stage, and no module of
-a statement kind imports this one. A SELECT goes through all three; EXPLAIN goes through
-them with the statement it explains. INSERT, UPDATE, DELETE, DDL and COPY keep their AST
-through ``bind_statement`` and ``plan_statement`` and are built whole by
-``compile_statement``: their builders bind, plan and compile each expression as they go
-(they use the same binder, planner and compiler).
+A SELECT goes through all three (AST → ``BoundSelect`` → ``SelectPlan`` → ``QueryStatement``),
+and EXPLAIN through them with the statement it explains. INSERT, UPDATE, DELETE, DDL and COPY
+keep their AST through ``bind_statement`` and ``plan_statement`` and are built whole by
+``compile_statement``: their builders (``dml``, ``ddl``, ``copyio``) bind, plan and compile
+each expression as they go, with the same binder, planner and compiler. The last stage is a
+table from node type to builder; no module of a statement kind imports this one.
 """
 
 from __future__ import annotations
@@ -67,30 +66,58 @@ def compile_statement(planned: Any, engine, systables: dict) -> Statement:
     return build(planned, engine, systables)
 
 
+def _query(plan: SelectPlan, engine, systables) -> Statement:
+    return QueryStatement(plan)
+
+
 def _explain(planned: Explained, engine, systables) -> Statement:
     return ExplainStatement(compile_statement(planned.inner, engine, systables))
 
 
-def _ddl(node, engine, systables) -> Statement:
-    return ddl.build_ddl(node, engine, systables)
+def _insert(node: A.Insert, engine, systables) -> Statement:
+    return dml.InsertStatement(node, engine.catalog, systables)
 
+
+def _update(node: A.Update, engine, systables) -> Statement:
+    return dml.UpdateStatement(node, engine.catalog, systables)
+
+
+def _delete(node: A.Delete, engine, systables) -> Statement:
+    return dml.DeleteStatement(node, engine.catalog, systables)
+
+
+def _control(node: Any, engine, systables) -> Statement:
+    kind = _CONTROL[type(node)]
+    return ControlStatement(kind, getattr(node, "isolation", None))
+
+
+def _checkpoint(node: A.Checkpoint, engine, systables) -> Statement:
+    return CheckpointStatement()
+
+
+_CONTROL = {
+    A.Begin: "begin",
+    A.Commit: "commit",
+    A.Rollback: "rollback",
+    A.SetIsolation: "set_isolation",
+}
 
 _BUILDERS = {
-    SelectPlan: lambda plan, engine, systables: QueryStatement(plan),
+    SelectPlan: _query,
     Explained: _explain,
-    A.Insert: lambda node, engine, systables: dml.InsertStatement(node, engine.catalog, systables),
-    A.Update: lambda node, engine, systables: dml.UpdateStatement(node, engine.catalog, systables),
-    A.Delete: lambda node, engine, systables: dml.DeleteStatement(node, engine.catalog, systables),
+    A.Insert: _insert,
+    A.Update: _update,
+    A.Delete: _delete,
     A.Copy: copyio.CopyStatement,
-    A.CreateTable: _ddl,
-    A.DropTable: _ddl,
-    A.CreateIndex: _ddl,
-    A.DropIndex: _ddl,
-    A.CreateView: _ddl,
-    A.DropView: _ddl,
-    A.Begin: lambda node, engine, systables: ControlStatement("begin", node.isolation),
-    A.Commit: lambda node, engine, systables: ControlStatement("commit"),
-    A.Rollback: lambda node, engine, systables: ControlStatement("rollback"),
-    A.SetIsolation: lambda node, e, s: ControlStatement("set_isolation", node.isolation),
-    A.Checkpoint: lambda node, engine, systables: CheckpointStatement(),
+    A.CreateTable: ddl.build_ddl,
+    A.DropTable: ddl.build_ddl,
+    A.CreateIndex: ddl.build_ddl,
+    A.DropIndex: ddl.build_ddl,
+    A.CreateView: ddl.build_ddl,
+    A.DropView: ddl.build_ddl,
+    A.Begin: _control,
+    A.Commit: _control,
+    A.Rollback: _control,
+    A.SetIsolation: _control,
+    A.Checkpoint: _checkpoint,
 }
