@@ -46,17 +46,17 @@ class Engine:
         old = rows.get(key)
         new = rows[key] = (row, ts)
         if table.indexes:
-            table._sync_indexes(key, old, new)
+            table.sync_indexes(key, old, new)
         if table.cache is not None:
             table.cache.on_put(key, row)
-        if (table.key_of is None or table.schema.integer_key) and key >= table.next_rowid:
+        if table.rowid_keys and key >= table.next_rowid:
             table.next_rowid = key + 1
 
     def apply_delete(self, table: Table, key: Any) -> None:
         """Remove a committed row directly (redo log replay)."""
         old = table.rows.pop(key, None)
         if old is not None and table.indexes:
-            table._sync_indexes(key, old, None)
+            table.sync_indexes(key, old, None)
         if old is not None and table.cache is not None:
             table.cache.on_remove(key)
 
@@ -71,7 +71,7 @@ class Engine:
         if table.cache is not None:
             for k, r in zip(keys, rows):
                 table.cache.on_put(k, r)
-        if keys and (table.key_of is None or table.schema.integer_key):
+        if keys and table.rowid_keys:
             table.next_rowid = max(table.next_rowid, max(keys) + 1)
 
     # ------------------------------------------------------------ DDL

@@ -6,7 +6,18 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENGINE = {"errors", "types", "catalog", "versions", "storage", "indexes", "txn", "engine", "dbapi"}
+ENGINE = {
+    "errors",
+    "types",
+    "catalog",
+    "versions",
+    "rowcheck",
+    "storage",
+    "indexes",
+    "txn",
+    "engine",
+    "dbapi",
+}
 FACE = {
     "connection",
     "cursor",
