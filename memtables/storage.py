@@ -1,7 +1,8 @@
 """Row tables: primary key → the row's versions (the entry format is in ``versions.py``),
-the write path (insert, update, delete with first-writer-wins conflicts), UNIQUE checks,
-undo, commit stamping and version collection. Rows are checked against the schema by the
-code ``rowcheck.py`` generates.
+the write path (insert, update, delete), undo, commit stamping and version collection.
+
+Rows are checked against the schema by the code ``rowcheck.py`` generates; who may write a
+key (first updater wins, free keys, UNIQUE values) is decided in ``conflicts.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from operator import itemgetter
 from typing import Any, Callable, Iterator
 
 from .catalog import Schema
-from .errors import DataError, NotNullViolation, SerializationFailure, UniqueViolation
+from .conflicts import check_unique, insert_base, writable_head
+from .errors import DataError, NotNullViolation
 from .rowcheck import needs_check as needs_check  # old home, removed once sql/dml.py moves
 from .rowcheck import row_coercer, run_checks, value_check
 from .types import INT_MAX
@@ -19,19 +21,11 @@ from .versions import (
     INF,
     TXN_BASE,
     Version,
-    as_chain,
     chain,
     entry_rows,
     newest_row,
     visible,
 )
-
-
-def describe_key(key: Any) -> str:
-    """A key as users wrote it, for error messages."""
-    if isinstance(key, tuple):
-        return "(" + ", ".join(repr(k) for k in key) + ")"
-    return repr(key)
 
 
 class Table:
@@ -145,9 +139,9 @@ class Table:
         elif type(head) is tuple and len(head) == 4 and head[1] == me and head[0] is None:
             new = (row, me, head[2], head[3])  # we deleted it in this transaction
         else:
-            new = Version(row, me, INF, self._dead_head(txn, key, head))
+            new = Version(row, me, INF, insert_base(self, txn, key, head))
         if self.unique_indexes:
-            self._check_unique(txn, key, row, None)
+            check_unique(self, txn, key, row, None)
         self.rows[key] = new
         txn.log += (self, key, head, new, None)
         for index in self.indexes:
@@ -164,36 +158,6 @@ class Table:
         self.cache.expirations += 1
         return self.rows.get(key)
 
-    def _dead_head(self, txn, key: Any, head: Any) -> Version:
-        """The chain a new row at ``key`` goes on top of; raise if a live row holds the key."""
-        me = txn.marker
-        if type(head) is tuple:
-            if len(head) == 4 and head[0] is None:
-                if head[1] <= txn.ts:  # deleted before our snapshot: the key is free
-                    return as_chain(head)
-                raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} was deleted "
-                    "by a concurrent transaction"
-                )
-            b, end = head[1], INF
-        else:
-            b, end = head.begin, head.end
-        if end == INF:
-            if b != me and b > txn.ts:  # in flight, or committed after our snapshot
-                raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} was written "
-                    "by a concurrent transaction"
-                )
-            raise UniqueViolation(
-                f"UNIQUE constraint failed: {self.name} primary key {describe_key(key)}"
-            )
-        if end >= TXN_BASE and end != me:
-            raise SerializationFailure(
-                f"could not insert into {self.name}: key {describe_key(key)} is being "
-                "deleted by a concurrent transaction"
-            )
-        return head
-
     def update(self, txn, key: Any, row: tuple) -> Any:
         """Replace the row at ``key`` (visible to ``txn``) with ``row``; return the new key."""
         row = self.checked_row(row)
@@ -208,14 +172,14 @@ class Table:
             if self.schema.integer_key and new_key >= self.next_rowid:
                 self._move_rowid(txn, new_key + 1)
             return new_key
-        head = self._writable(txn, key, "update")
+        head = writable_head(self, txn, key, "update")
         me = txn.marker
         if type(head) is tuple:
             if head[1] != me:  # a committed row (see _writable): keep it beside our change
                 self._update_committed(txn, key, head, row)
                 return key
             if self.unique_indexes:
-                self._check_unique(txn, key, row, head[0])
+                check_unique(self, txn, key, row, head[0])
             # our own insert (nobody else sees it) or our own update again
             new = (row, me) if len(head) == 2 else (row, me, head[2], head[3])
             self.rows[key] = new
@@ -226,7 +190,7 @@ class Table:
             return key
         old_row = head.row
         if self.unique_indexes:
-            self._check_unique(txn, key, row, old_row)
+            check_unique(self, txn, key, row, old_row)
         head.end = me
         new = Version(row, me, INF, head)
         self.rows[key] = new
@@ -254,7 +218,7 @@ class Table:
         """Write ``row`` beside the committed row of ``head``, which snapshots still read."""
         old_row = head[0]
         if self.unique_indexes:
-            self._check_unique(txn, key, row, old_row)
+            check_unique(self, txn, key, row, old_row)
         new = (row, txn.marker, old_row, head[1])
         self.rows[key] = new
         txn.log += (self, key, head, new, None)
@@ -272,7 +236,7 @@ class Table:
 
     def delete(self, txn, key: Any) -> None:
         """Delete the row at ``key`` (visible to ``txn``)."""
-        head = self._writable(txn, key, "delete")
+        head = writable_head(self, txn, key, "delete")
         me = txn.marker
         rows = self.rows
         if type(head) is tuple:
@@ -294,64 +258,6 @@ class Table:
             txn.log += (self, key, head, head, head)
         if self.cache is not None:
             self.cache.on_remove(key)
-
-    def _writable(self, txn, key: Any, verb: str) -> Any:
-        """The entry at ``key`` if ``txn`` may replace its row (first updater wins)."""
-        head = self.rows.get(key)
-        me = txn.marker
-        if head is not None:
-            if type(head) is tuple:
-                b = head[1]
-                if b == me:
-                    if head[0] is not None:
-                        return head
-                elif b <= txn.ts:
-                    if len(head) == 4:  # a committed update whose old row is still read
-                        head = self.rows[key] = as_chain(head)
-                    return head
-            else:
-                b = head.begin
-                if head.end == INF and (b == me or b <= txn.ts):
-                    return head
-        what = (
-            "the row is gone"
-            if head is None
-            else ("the row was changed by a concurrent transaction")
-        )
-        raise SerializationFailure(f"could not {verb} {self.name} key {describe_key(key)}: {what}")
-
-    def _check_unique(self, txn, key: Any, row: tuple, old_row: tuple | None) -> None:
-        """Refuse ``row`` if a UNIQUE index holds its value for another live or in-flight row."""
-        me = txn.marker
-        rows = self.rows
-        for index in self.unique_indexes:
-            ik = index.key_of(row)
-            if index.has_null(ik) or (old_row is not None and index.key_of(old_row) == ik):
-                continue
-            for other in index.lookup(ik):
-                if other == key:
-                    continue
-                head = rows.get(other)
-                if head is None:
-                    continue
-                head = as_chain(head)
-                b, e = head.begin, head.end
-                # in flight, or committed after our snapshot: a conflict, not a duplicate
-                in_flight = (b > txn.ts and b != me) or (TXN_BASE <= e < INF and e != me)
-                if index.key_of(head.row) != ik:
-                    if b >= TXN_BASE and b != me:
-                        in_flight = True  # the older committed version still holds the value
-                    else:
-                        continue
-                elif e != INF and not in_flight:
-                    continue  # deleted, by a committed transaction or by us
-                if in_flight:
-                    raise SerializationFailure(
-                        f"could not write {self.name}: value {describe_key(ik)} of unique "
-                        f"index {index.name} was written by a concurrent transaction"
-                    )
-                cols = ", ".join(self.schema.columns[i].name for i in index.columns)
-                raise UniqueViolation(f"UNIQUE constraint failed: {self.name}({cols})")
 
     # ------------------------------------------------------------ transaction support
     def undo(self, key: Any, before: Any, after: Any, touched: Version | None) -> None:

@@ -12,6 +12,7 @@ ENGINE = {
     "catalog",
     "versions",
     "rowcheck",
+    "conflicts",
     "storage",
     "indexes",
     "txn",
