@@ -5,7 +5,7 @@
 - An insert needs the key free: no live row (UniqueViolation) and no change in flight or
   committed after the writer's snapshot (SerializationFailure).
 - A value of a UNIQUE index may be held by one live row only; a concurrent writer of the same
-  value is a conflict, not a duplicate.
+  value is a conflict, not a duplicate; an index is not built over rows that break it.
 
 Each rule reads the entry format of ``versions.py`` and raises a PEP 249 error naming the
 table and key; none of them writes a row.
@@ -115,3 +115,19 @@ def check_unique(table, txn, key: Any, row: tuple, old_row: tuple | None) -> Non
                 )
             cols = ", ".join(table.schema.columns[i].name for i in index.columns)
             raise UniqueViolation(f"UNIQUE constraint failed: {table.name}({cols})")
+
+
+def refuse_duplicates(table, index, txn) -> None:
+    """Refuse to build the UNIQUE ``index`` over the rows of ``table`` visible to ``txn``
+    when two of them already hold one value (NULLs never clash).  O(rows)."""
+    seen: dict[Any, Any] = {}
+    for key, row in table.scan(txn):
+        ik = index.key_of(row)
+        if index.has_null(ik):
+            continue
+        if ik in seen:
+            cols = ", ".join(table.schema.columns[i].name for i in index.columns)
+            raise UniqueViolation(
+                f"cannot create unique index {index.name}: duplicate values in {table.name}({cols})"
+            )
+        seen[ik] = key
