@@ -57,6 +57,7 @@ class Table:
     # ------------------------------------------------------------ reading
     @property
     def columns(self):
+        """The schema's columns, in order."""
         return self.schema.columns
 
     def get(self, txn, key: Any) -> tuple | None:
@@ -99,7 +100,7 @@ class Table:
 
         A NULL INTEGER PRIMARY KEY (or the hidden rowid) is assigned the next free number.
         """
-        row = self._coerce(row)
+        row = self._coerce(row)  # ``checked_row``, inlined: every INSERT runs this
         if self._checks:
             run_checks(self._checks, row)
         pos = self._int_key_pos
@@ -175,7 +176,7 @@ class Table:
         head = writable_head(self, txn, key, "update")
         me = txn.marker
         if type(head) is tuple:
-            if head[1] != me:  # a committed row (see _writable): keep it beside our change
+            if head[1] != me:  # a committed row (see writable_head): keep it beside our change
                 self._update_committed(txn, key, head, row)
                 return key
             if self.unique_indexes:
