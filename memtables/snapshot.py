@@ -32,7 +32,7 @@ import pyarrow.ipc as ipc
 
 from .arrow import ARROW_TYPES
 from .errors import DatabaseError, DataError, OperationalError
-from .wal import decode_json, encode_value, fsync_dir
+from .wal import decode_json, encode_value, fsync_path
 
 FORMAT = 2  # 2: views as records, rowid field named in the schema's metadata
 ROWID = "__rowid__"
@@ -141,9 +141,9 @@ def write_snapshot(
     try:
         size, manifest, written = _write_files(tmp, ts, wal_segment, tables, indexes, views, read)
         _verify(tmp, manifest, written)
-        fsync_dir(tmp)
+        fsync_path(tmp)
         os.rename(tmp, final)
-        fsync_dir(root)
+        fsync_path(root)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OperationalError(f"{tmp}: cannot write a snapshot: {e}") from e
@@ -174,14 +174,14 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tu
             with pa.OSFile(str(path), "wb") as sink:
                 with ipc.new_file(sink, data.schema) as writer:
                     writer.write_table(data)
-            _fsync_file(path)
+            fsync_path(path)
             size += path.stat().st_size
             entry.update(file=fname, rows=data.num_rows)
             written.append((table, path, data.num_rows))
         manifest["tables"].append(entry)
     mpath = tmp / "manifest.json"
     mpath.write_text(json.dumps(manifest, indent=1))
-    _fsync_file(mpath)
+    fsync_path(mpath)
     size += mpath.stat().st_size
     return size, manifest, written
 
@@ -254,11 +254,3 @@ def drop_older(root: Path, keep: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
     for path in root.glob("tmp-*"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -214,7 +214,7 @@ class WriteAheadLog:
             f.write(HEADER)
             f.flush()
             os.fsync(f.fileno())
-            fsync_dir(self.directory)
+            fsync_path(self.directory)
         old, self._file, self._segment = self._file, f, number
         if old is not None:
             self._retire(old)
@@ -263,7 +263,7 @@ class WriteAheadLog:
                 path.unlink()
                 n += 1
         if n:
-            fsync_dir(self.directory)
+            fsync_path(self.directory)
         return n
 
     # ------------------------------------------------------------ CommitLog protocol
@@ -365,8 +365,8 @@ class WriteAheadLog:
         self._cond.release()
 
 
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` durable."""
+def fsync_path(path: Path) -> None:
+    """Make a file's contents durable or, for a directory, a rename or new file in it."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
