@@ -408,15 +408,15 @@ class Connection:
         The caller holds ``state.lock``.
         """
         kind = stmt.kind
-        if kind in _CONTROL:
+        if kind == "dml" or kind == "ddl":  # the common case first: this is the hot path
+            if self._db.read_only:
+                raise OperationalError(self._db.read_only)
+        elif kind in _CONTROL:
             self._control(stmt)
             return _NO_RESULT
-        if kind == "checkpoint":  # in no transaction, and under no lock but the connection's
+        elif kind == "checkpoint":  # in no transaction, and under no lock but the connection's
             self._db.checkpoint()
             return _NO_RESULT
-        read_only = self._db.read_only
-        if read_only and kind in ("dml", "ddl"):
-            raise OperationalError(read_only)
         return self._statement(stmt.execute, params, stmt.engine_lock, False)
 
     def end_implicit_transaction(self) -> None:
