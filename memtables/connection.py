@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Sequence
 
 from . import errors as E
@@ -25,7 +24,6 @@ from .errors import (
     OperationalError,
     ProgrammingError,
     SerializationFailure,
-    UndefinedTable,
 )
 from .txn import SERIALIZABLE, SNAPSHOT
 
@@ -221,19 +219,12 @@ class Connection:
 
         return KeyValue(self, name)
 
-    # ------------------------------------------------------------ Arrow
+    # ------------------------------------------------------------ Arrow (see arrowio.py)
     def to_arrow(self, source: str, parameters: Any = ()):
         """A table's rows, or a query's, as a ``pyarrow.Table`` read from one snapshot."""
-        if not isinstance(source, str):
-            raise ProgrammingError(
-                f"to_arrow takes a table name or a query, not {type(source).__name__}"
-            )
-        text = source.strip()
-        if not _looks_like_query(text):
-            from .sql.render import name as quote
+        from .arrowio import to_arrow
 
-            text = f"SELECT * FROM {quote(text)}"
-        return self.execute(text, parameters).fetch_arrow_table()
+        return to_arrow(self, source, parameters)
 
     @_serialised
     def from_arrow(
@@ -250,42 +241,9 @@ class Connection:
         "append" (to an existing table, columns matched by name) or "replace" (drop it and
         create it anew). The load is one statement: any error leaves the table as it was.
         """
-        from . import arrow as AR
-        from .sql.render import name as quote
+        from .arrowio import from_arrow
 
-        if mode not in ("create", "append", "replace"):
-            raise ProgrammingError(f"mode must be 'create', 'append' or 'replace', not {mode!r}")
-        if not isinstance(name, str):
-            raise ProgrammingError(f"table name must be a str, not {type(name).__name__}")
-        primary_key = _key_columns(primary_key)
-        self.check_open()
-        reader = AR.to_reader(data)
-
-        def load(txn) -> int:
-            drained = _drained(reader)  # a stream may run user code: read it before the lock
-            self.check_open()  # that code may even have closed us
-            with self._txns.lock:
-                exists = name.lower() in self._engine.catalog.tables
-                if mode == "create" and exists:
-                    raise ProgrammingError(f"table {name} already exists (use mode='append')")
-                if mode == "append" and not exists:
-                    raise UndefinedTable(f"no such table: {name}")
-                if mode != "append":
-                    # the DDL is part of this one statement's transaction: never autocommitted
-                    # on its own, so a failed load leaves the table as it was
-                    if exists:
-                        self._db.prepare(f"DROP TABLE {quote(name)}").execute(self, txn, ())
-                    create = _create_from_arrow(name, drained.schema, primary_key)
-                    self._db.prepare(create).execute(self, txn, ())
-                table = self._engine.catalog.table(name)
-                n = AR.load(table, txn, drained)
-                if table.cache is not None:
-                    from .cache import enforce
-
-                    enforce(table, txn)
-            return n
-
-        return self.run_statement(load)
+        return from_arrow(self, name, data, mode, primary_key)
 
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
         """Run a block as one transaction, rerunning it on ``SerializationFailure``.
@@ -542,45 +500,6 @@ def _check_row_factory(factory):
             f"row_factory must be callable as factory(cursor, row), not {type(factory).__name__}"
         )
     return factory
-
-
-def _looks_like_query(text: str) -> bool:
-    head = text.lstrip("( \n\t").split(None, 1)
-    return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
-
-
-def _drained(reader):
-    """The rest of ``reader``, read now, as a reader over the batches in memory."""
-    import pyarrow as pa
-
-    return pa.RecordBatchReader.from_batches(reader.schema, list(reader))
-
-
-def _create_from_arrow(name: str, schema, primary_key) -> str:
-    """CREATE TABLE typed from an Arrow schema."""
-    from .arrow import sql_type
-    from .sql.render import name as quote
-
-    cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
-    if primary_key:
-        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
-    return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
-
-
-def _key_columns(primary_key) -> list[str] | None:
-    """``from_arrow``'s primary_key as a list of column names (None: no key)."""
-    if primary_key is None:
-        return None
-    keys = [primary_key] if isinstance(primary_key, str) else primary_key
-    if isinstance(keys, (bytes, Mapping)) or not isinstance(keys, Iterable):
-        raise ProgrammingError(
-            "primary_key must be a column name or a sequence of column names, "
-            f"not {type(primary_key).__name__}"
-        )
-    keys = list(keys)
-    if not keys or not all(isinstance(k, str) for k in keys):
-        raise ProgrammingError(f"primary_key must name one or more columns, not {primary_key!r}")
-    return keys
 
 
 def _isolation(level: str) -> str:

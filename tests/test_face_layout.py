@@ -27,6 +27,7 @@ FACE = [
     "snapshot",
     "wal",
     "arrow",
+    "arrowio",
 ]
 FILES = [ROOT / "memtables" / f"{m}.py" for m in FACE] + sorted((ROOT / "repl").glob("*.py"))
 

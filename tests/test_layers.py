@@ -11,6 +11,7 @@ FACE = {
     "connection",
     "cursor",
     "database",
+    "arrowio",
     "params",
     "retrying",
     "persist",
