@@ -34,6 +34,7 @@ class Command:
 
     @property
     def synopsis(self) -> str:
+        """The name and its arguments, as ``.help`` shows them."""
         return f"{self.name} {self.usage}".strip()
 
 
