@@ -336,9 +336,9 @@ class Connection:
             else:
                 self._isolation_level = level
 
-    # ------------------------------------------------------------ what cursors call
-    # The callers below hold ``state.lock`` and checked the connection is open: a cursor
-    # takes the lock once per call, the hot path, and runs the statement under it.
+    # ------------------------------------------------------------ for cursors and kv.py
+    # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is
+    # open, and calls ``run_query`` or ``execute_prepared`` under it: the hot path.
     def run_query(self, stmt, params: tuple) -> list:
         """The rows of the prepared query ``stmt``.
 
