@@ -93,8 +93,8 @@ class LFU(Policy):
         self._next_decay: float | None = None
 
     def _unlink(self, key: Any) -> int | None:
-        """Take ``key`` out of its bucket and the counts; its count, None when absent."""
-        c = self.count.pop(key, None)
+        """Take ``key`` out of its bucket (not out of the counts); its count, None when absent."""
+        c = self.count.get(key)
         if c is not None:
             bucket = self.buckets[c]
             del bucket[key]
@@ -103,6 +103,8 @@ class LFU(Policy):
         return c
 
     def _link(self, key: Any, c: int) -> None:
+        # A count set in place keeps the key's place in ``count``: ``decay`` files keys of
+        # equal count in the order they were first added (pinned by the tests).
         self.count[key] = c
         bucket = self.buckets.get(c)
         if bucket is None:
@@ -116,7 +118,8 @@ class LFU(Policy):
 
     def remove(self, key: Any) -> None:
         with self.lock:
-            self._unlink(key)
+            if self._unlink(key) is not None:
+                del self.count[key]
 
     def touch(self, key: Any) -> None:
         with self.lock:

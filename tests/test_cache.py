@@ -73,6 +73,23 @@ def test_lfu_counts_decay():
     assert keys(conn) == [2, 3]
 
 
+def test_lfu_decay_keeps_equal_counts_in_the_order_keys_first_came():
+    # Pinned so that a change of the LFU structure cannot reorder ties (issue 13): a decay
+    # refiles every key by its halved count, ties in the order the keys were first added,
+    # not the order of their last access.
+    clock = memtables.ManualClock(0)
+    conn, _c, kv = cache_db("allkeys-lfu", 3, ", lfu_decay = 10", clock)
+    kv.set(1, "x")
+    kv.set(2, "x")
+    kv.get(2)  # count 2, and the decay period starts
+    kv.get(1)  # count 2, accessed after 2
+    kv.set(3, "x")
+    clock.advance(10)
+    kv.get(3)  # count 2, then the decay: every count back to 1, in the order 1, 2, 3
+    kv.set(4, "x")
+    assert keys(conn) == [2, 3, 4]
+
+
 def test_allkeys_random_keeps_the_bound():
     conn, _clock, kv = cache_db("allkeys-random", 5)
     for k in range(50):
