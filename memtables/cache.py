@@ -96,7 +96,9 @@ def _shown(value: Any) -> str:
 
 
 class Cache:
-    """Bookkeeping of one cache table: which keys it holds, in which eviction order."""
+    """Bookkeeping of one cache table: the keys it holds, their sizes and the memory they
+    take, the expiry index and the statistics. The eviction order is the policy's own
+    (``self.eviction``, from ``memtables.eviction``), told of every key of its domain."""
 
     def __init__(
         self,
@@ -136,7 +138,7 @@ class Cache:
         self._every_key = IGNORED if volatile else self.eviction
         self._ttl_keys = self.eviction if volatile else IGNORED
         # An access goes straight to the policy: ``touch`` is on the hot path of every read.
-        self.touch = self.eviction.touch
+        self.touch: Callable[[Any], None] = self.eviction.touch
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
