@@ -2,9 +2,10 @@
 
 A ``Compiler`` joins the two emitters over one ``Program``: ``PlanEmitter`` (emit_plan.py)
 fuses a plan tree into nested loops, ``ExprEmitter`` (emit_expr.py) writes the expressions
-inside them. They meet only here: the expression emitter gets the plan emitter's
-``sub_function`` as the callable that compiles its subqueries, so neither imports the other's
-class for more than a type. The plumbing (``Program``, ``FunctionWriter``) is in codegen.py.
+inside them. The plan emitter owns the expression emitter it is given; the expression
+emitter reaches back (for subqueries) only through the function ``emit_plan.compile_subquery``
+handed to it here, so emit_expr never imports emit_plan. The plumbing (``Program``,
+``FunctionWriter``) is in codegen.py.
 
     comp = Compiler()
     comp.query_function(query, "run", ["p", "tx"])
@@ -18,7 +19,7 @@ from typing import Callable
 from . import bound as B
 from .codegen import FunctionWriter, Program
 from .emit_expr import ExprEmitter
-from .emit_plan import PlanEmitter
+from .emit_plan import PlanEmitter, compile_subquery
 from .plan import Query
 
 
@@ -27,7 +28,7 @@ class Compiler:
 
     def __init__(self, prog: Program | None = None):
         self.prog = prog or Program()
-        self.exprs = ExprEmitter(self.prog, self.sub_function)
+        self.exprs = ExprEmitter(self.prog, compile_subquery)
         self.plans = PlanEmitter(self.prog, self.exprs)
 
     @property

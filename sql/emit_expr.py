@@ -4,7 +4,7 @@
 the runtime helpers); ``truth`` and ``falsity`` write the cheaper test a WHERE or CASE needs,
 comparing with Python's own operators where the static types allow. Expressions nested
 deeper than Python accepts move into functions of their own (``_hoist``). A subquery is
-compiled by the plan emitter, which this module reaches only through the callable it is given.
+compiled by the plan emitter, which this module reaches only through the function it is given.
 """
 
 from __future__ import annotations
@@ -74,19 +74,25 @@ def _free_names(e: B.BExpr) -> list[str]:
     return []
 
 
+#: ``compile_subquery(exprs, query, name)`` writes ``query``'s plan as function ``name`` into
+#: ``exprs.prog``, its expressions by ``exprs``; the plan emitter provides it.
+SubqueryCompiler = Callable[["ExprEmitter", Query, str], str]
+
+
 class ExprEmitter:
     """Writes the Python text of bound expressions into one Program.
 
-    ``subquery(query, name)`` compiles a subquery's plan into a function of that name (the
-    plan emitter provides it). ``w`` is the function being written, whose prelude receives
-    what runs once per execution; None where there is no prelude (CHECK, DEFAULT, hoisted
-    functions), and then uncorrelated subqueries run inline.
+    ``w`` is the function being written, whose prelude receives what runs once per
+    execution; None where there is no prelude (CHECK, DEFAULT, hoisted functions), and then
+    uncorrelated subqueries run inline.
     """
 
-    def __init__(self, prog: Program, subquery: Callable[[Query, str], str]):
+    def __init__(self, prog: Program, compile_subquery: SubqueryCompiler):
         self.prog = prog
         self.w: FunctionWriter | None = None
-        self._subquery = subquery
+        # a plain function, not a bound method of the plan emitter: that would make the two
+        # emitters a reference cycle, left to the cyclic collector after every statement
+        self._compile_subquery = compile_subquery
         self._subs: dict[int, str] = {}  # subquery id -> its function, compiled once
         self._depth = 0  # nesting of the expression being written (see ``_hoist``)
 
@@ -352,7 +358,7 @@ class ExprEmitter:
         """A call of the subquery's function (compiled on first use) with its arguments."""
         fn = self._subs.get(sub.id)
         if fn is None:
-            fn = self._subquery(sub.query, f"sub{sub.id}")
+            fn = self._compile_subquery(self, sub.query, f"sub{sub.id}")
             self._subs[sub.id] = fn
         args = ", ".join(["p", "tx"] + [f"r{x}" for x in sub.outer_slots])
         return f"{fn}({args})"

@@ -501,3 +501,9 @@ def _width(src) -> int:
     if isinstance(src, VirtualScan):
         return -1
     return -1
+
+
+def compile_subquery(exprs: ExprEmitter, q: Query, name: str) -> str:
+    """Write ``q`` as ``def name(p, tx, <outer rows>)`` (the ``SubqueryCompiler`` that
+    ``ExprEmitter`` calls); the emitter holds no state of its own, so a fresh one will do."""
+    return PlanEmitter(exprs.prog, exprs).sub_function(q, name)

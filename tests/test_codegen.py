@@ -7,10 +7,14 @@ one way and run, through SQL, the places where the two emitters hand work to eac
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 
 import pytest
+from memtables.sql.emit_expr import ExprEmitter
+from memtables.sql.emit_plan import PlanEmitter
 
+import memtables
 from tests.test_layers import ROOT, imports_of
 
 #: Each module may import only those before it (the chain the split follows).
@@ -25,8 +29,28 @@ def test_the_code_generator_imports_one_way(name):
 
 
 def test_the_expression_emitter_knows_no_plan_emitter():
-    """Subqueries reach the plan emitter through a callable, not an import."""
+    """Subqueries reach the plan emitter through a function handed in, not an import."""
     assert "memtables.sql.emit_plan" not in imports_of(ROOT / "sql" / "emit_expr.py")
+
+
+def test_the_emitters_are_freed_without_the_cyclic_collector():
+    """The two emitters call each other without holding each other in a cycle, so compiling
+    a statement leaves nothing for the collector (which bulk loads and recovery pause)."""
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE a (id INTEGER PRIMARY KEY, x INTEGER)")
+    gc.collect()
+    gc.disable()
+    try:
+        for i in range(5):
+            conn.execute(
+                f"SELECT (SELECT max(x) FROM a b WHERE b.id = a.id) + {i}, "
+                "x IN (SELECT x FROM a) FROM a"
+            ).fetchall()
+            conn.execute(f"UPDATE a SET x = (SELECT count(*) FROM a) + {i} WHERE id = {i}")
+        left = [o for o in gc.get_objects() if isinstance(o, (ExprEmitter, PlanEmitter))]
+    finally:
+        gc.enable()
+    assert left == []
 
 
 SCHEMA = [
