@@ -2,15 +2,19 @@
 
 A ``Connection`` opens a transaction implicitly at its first statement (PEP 249) unless
 ``autocommit`` is on; ``with conn:`` commits on success and rolls back on error. Every
-statement that may change data (SQL, ``executemany``, ``from_arrow``, a key-value write) runs
-inside ``Connection.run_statement``: savepoint, engine lock, undo on failure, autocommit.
+statement that may change data runs inside one wrapper (savepoint, engine lock, undo on
+failure, autocommit): SQL through ``Connection.execute_prepared``, ``executemany``,
+``from_arrow`` and key-value writes through ``Connection.run_statement``.
+
+What cursors need from their connection is public but not PEP 249: ``Connection.state``
+(read on every call), ``run_query``, ``execute_prepared``, ``run_statement``, ``run_read``
+and ``end_implicit_transaction``.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping
 from typing import Any, Callable, Iterable, Sequence
 
 from . import errors as E
@@ -20,7 +24,6 @@ from .errors import (
     OperationalError,
     ProgrammingError,
     SerializationFailure,
-    UndefinedTable,
 )
 from .txn import SERIALIZABLE, SNAPSHOT
 
@@ -32,10 +35,33 @@ def _serialised(method):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        with self._lock:
+        with self.state.lock:
             return method(self, *args, **kwargs)
 
     return run
+
+
+_CONTROL = frozenset({"begin", "commit", "rollback", "set_isolation"})
+_NO_RESULT = (None, -1, None)  # (rows, rowcount, lastrowid) of a statement that returns nothing
+
+
+class ConnectionState:
+    """What a connection shares with its cursors, which read it on every call.
+
+    ``lock`` serialises the connection's calls (re-entrant; first in the lock order, see
+    ARCHITECTURE.md). ``txn`` is the open transaction, or None. ``closed`` turns true once,
+    in ``close()``. ``row_factory`` is the one new cursors start with. ``prepare(sql)`` gives
+    the compiled statement from the database's cache. Only the connection writes them.
+    """
+
+    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare")
+
+    def __init__(self, prepare: Callable[[str], Any]):
+        self.lock = threading.RLock()
+        self.txn = None
+        self.closed = False
+        self.row_factory = None
+        self.prepare = prepare
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -55,19 +81,15 @@ class Connection:
     """
 
     __slots__ = (
+        "state",
         "_db",
         "_engine",
         "_txns",
-        "_txn",
         "_explicit",
-        "_closed",
         "_forked_from",
         "_owns_db",
         "_autocommit",
         "_isolation_level",
-        "_row_factory",
-        "_prepare",
-        "_lock",
         "__weakref__",
     )
 
@@ -83,20 +105,16 @@ class Connection:
     NotSupportedError = E.NotSupportedError
 
     def __init__(self, db, isolation_level: str, autocommit: bool, owns_db=False):
+        # Lock order (ARCHITECTURE.md): state.lock first; one connection's lock at a time.
+        self.state = ConnectionState(db.prepare)
         self._db = db
         self._engine = db.engine
         self._txns = db.engine.txns
-        self._txn = None
-        self._explicit = False
-        self._closed = False
+        self._explicit = False  # the open transaction was begun by BEGIN, not implicitly
         self._forked_from: int | None = None
         self._owns_db = owns_db
         self._autocommit = bool(autocommit)
         self._isolation_level = _isolation(isolation_level)
-        self._row_factory = None
-        self._prepare = db.prepare
-        # Lock order (ARCHITECTURE.md): first; one connection's lock at a time.
-        self._lock = threading.RLock()
 
     # ------------------------------------------------------------ properties
     @property
@@ -111,10 +129,10 @@ class Connection:
 
     @autocommit.setter
     def autocommit(self, value: bool) -> None:
-        with self._lock:
+        with self.state.lock:
             self.check_open()
             value = bool(value)
-            if value and not self._autocommit and self._txn is not None:
+            if value and not self._autocommit and self.state.txn is not None:
                 self.commit()
             self._autocommit = value
 
@@ -136,26 +154,27 @@ class Connection:
         """Called as ``row_factory(cursor, row)`` for each fetched row (sqlite3 semantics);
         None gives tuples. Cursors take the connection's factory when they are made.
         ``sqlite3.Row`` is accepted and gives ``memtables.Row`` objects."""
-        return self._row_factory
+        return self.state.row_factory
 
     @row_factory.setter
     def row_factory(self, factory) -> None:
-        self._row_factory = _check_row_factory(factory)
+        self.state.row_factory = _check_row_factory(factory)
 
     @property
     def in_transaction(self) -> bool:
         """True while a transaction is open on this connection."""
-        return self._txn is not None
+        return self.state.txn is not None
 
     @property
     def has_changes(self) -> bool:
         """True while the open transaction has written something (rows or schema)."""
-        txn = self._txn
+        txn = self.state.txn
         return txn is not None and bool(txn.log or txn.ddl)
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        """True once ``close()`` ran (or, in a child process, the connection came by fork)."""
+        return self.state.closed
 
     # ------------------------------------------------------------ PEP 249
     def cursor(self) -> Cursor:
@@ -165,7 +184,9 @@ class Connection:
 
     def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         """Run one statement on a new cursor and return the cursor."""
-        return self.cursor().execute(sql, parameters)
+        # not self.cursor(): the cursor's execute refuses a closed connection just the same,
+        # and this is the hot path
+        return Cursor(self).execute(sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
         """Run one statement once per parameter set on a new cursor."""
@@ -177,23 +198,20 @@ class Connection:
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""
-        with self._lock:
-            self.check_open()
-            txn = self._txn
-            if txn is not None:
-                self._txn = None
-                self._explicit = False
-                _commit(txn)
+        self._end(_commit)
 
     def rollback(self) -> None:
         """Roll back the open transaction, if any."""
-        with self._lock:
+        self._end(_rollback)
+
+    def _end(self, finish: Callable[[Any], None]) -> None:
+        with self.state.lock:
             self.check_open()
-            txn = self._txn
+            txn = self.state.txn
             if txn is not None:
-                self._txn = None
+                self.state.txn = None
                 self._explicit = False
-                txn.rollback()
+                finish(txn)
 
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
@@ -201,19 +219,12 @@ class Connection:
 
         return KeyValue(self, name)
 
-    # ------------------------------------------------------------ Arrow
+    # ------------------------------------------------------------ Arrow (see arrowio.py)
     def to_arrow(self, source: str, parameters: Any = ()):
         """A table's rows, or a query's, as a ``pyarrow.Table`` read from one snapshot."""
-        if not isinstance(source, str):
-            raise ProgrammingError(
-                f"to_arrow takes a table name or a query, not {type(source).__name__}"
-            )
-        text = source.strip()
-        if not _looks_like_query(text):
-            from .sql.render import name as quote
+        from .arrowio import to_arrow
 
-            text = f"SELECT * FROM {quote(text)}"
-        return self.execute(text, parameters).fetch_arrow_table()
+        return to_arrow(self, source, parameters)
 
     @_serialised
     def from_arrow(
@@ -230,42 +241,9 @@ class Connection:
         "append" (to an existing table, columns matched by name) or "replace" (drop it and
         create it anew). The load is one statement: any error leaves the table as it was.
         """
-        from . import arrow as AR
-        from .sql.render import name as quote
+        from .arrowio import from_arrow
 
-        if mode not in ("create", "append", "replace"):
-            raise ProgrammingError(f"mode must be 'create', 'append' or 'replace', not {mode!r}")
-        if not isinstance(name, str):
-            raise ProgrammingError(f"table name must be a str, not {type(name).__name__}")
-        primary_key = _key_columns(primary_key)
-        self.check_open()
-        reader = AR.to_reader(data)
-
-        def load(txn) -> int:
-            drained = _drained(reader)  # a stream may run user code: read it before the lock
-            self.check_open()  # that code may even have closed us
-            with self._txns.lock:
-                exists = name.lower() in self._engine.catalog.tables
-                if mode == "create" and exists:
-                    raise ProgrammingError(f"table {name} already exists (use mode='append')")
-                if mode == "append" and not exists:
-                    raise UndefinedTable(f"no such table: {name}")
-                if mode != "append":
-                    # the DDL is part of this one statement's transaction: never autocommitted
-                    # on its own, so a failed load leaves the table as it was
-                    if exists:
-                        self._db.prepare(f"DROP TABLE {quote(name)}").execute(self, txn, ())
-                    create = _create_from_arrow(name, drained.schema, primary_key)
-                    self._db.prepare(create).execute(self, txn, ())
-                table = self._engine.catalog.table(name)
-                n = AR.load(table, txn, drained)
-                if table.cache is not None:
-                    from .cache import enforce
-
-                    enforce(table, txn)
-            return n
-
-        return self.run_statement(load)
+        return from_arrow(self, name, data, mode, primary_key)
 
     def transaction(self, retries: int = 3, backoff: float = 0.002, isolation: str | None = None):
         """Run a block as one transaction, rerunning it on ``SerializationFailure``.
@@ -284,24 +262,22 @@ class Connection:
         A call running in another thread finishes first. In a child process that inherited
         the connection through ``fork()`` this does nothing (it belongs to the parent).
         """
-        with self._lock:
-            if self._closed:
+        with self.state.lock:
+            if self.state.closed:
                 return
-            self._closed = True  # first: even an interrupted rollback leaves it closed
-            txn, self._txn = self._txn, None
+            self.state.closed = True  # first: even an interrupted rollback leaves it closed
+            txn, self.state.txn = self.state.txn, None
             if txn is not None:
                 txn.rollback()
         # outside our lock: closing the database closes other connections (one lock at a time)
-        self._db._connections.discard(self)
-        if self._owns_db:
-            self._db._release()
+        self._db.connection_closed(self, self._owns_db)
 
     def __enter__(self) -> Connection:
         self.check_open()
         return self
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        if self._closed:
+        if self.state.closed:
             return False
         if exc_type is None:
             try:
@@ -316,7 +292,7 @@ class Connection:
     # ------------------------------------------------------------ internals
     def check_open(self) -> None:
         """Raise the PEP 249 error for a closed (or inherited through ``fork()``) connection."""
-        if self._closed:
+        if self.state.closed:
             raise self._closed_error()
 
     def _closed_error(self) -> Error:
@@ -324,25 +300,27 @@ class Connection:
             return forked_error(self._forked_from)
         return ProgrammingError("cannot operate on a closed connection")
 
-    def _disown(self, parent: int) -> None:
-        """In a child process after ``fork()``: unusable, and nothing of it is undone."""
-        self._closed = True
+    def disown(self, parent: int) -> None:
+        """In a child process after ``fork()``: unusable, and nothing of it is undone.
+
+        Called by the database's fork hook; ``parent`` is the pid that opened it."""
+        self.state.closed = True
         self._forked_from = parent
-        self._lock = threading.RLock()  # a thread of the parent may have been in a call
+        self.state.lock = threading.RLock()  # a thread of the parent may have been in a call
 
     def _begin(self, isolation: str | None = None):
         txn = self._engine.begin(isolation or self._isolation_level)
-        self._txn = txn
+        self.state.txn = txn
         return txn
 
     def _control(self, stmt) -> None:
         kind = stmt.kind
         if kind == "begin":
-            txn = self._txn
+            txn = self.state.txn
             if txn is not None:
                 if self._explicit or txn.log or txn.ddl:
                     raise OperationalError("cannot start a transaction within a transaction")
-                self._txn = None
+                self.state.txn = None
                 _commit(txn)
             self._begin(_isolation(stmt.isolation) if stmt.isolation else None)
             self._explicit = True
@@ -352,11 +330,58 @@ class Connection:
             self.rollback()
         elif kind == "set_isolation":
             level = _isolation(stmt.isolation)
-            txn = self._txn
+            txn = self.state.txn
             if txn is not None and not (txn.log or txn.ddl):
                 txn.set_isolation(level)
             else:
                 self._isolation_level = level
+
+    # ------------------------------------------------------------ for cursors and kv.py
+    # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is
+    # open, and calls ``run_query`` or ``execute_prepared`` under it: the hot path.
+    def run_query(self, stmt, params: tuple) -> list:
+        """The rows of the prepared query ``stmt``.
+
+        It reads in the open transaction, or begins one that stays open (PEP 249), or, on an
+        autocommit connection, reads in a transaction of its own. Errors other than PEP 249
+        ones come out wrapped in one. The caller holds ``state.lock``.
+        """
+        try:
+            txn = self.state.txn
+            if txn is None:
+                if self._autocommit:
+                    return self._read_alone(stmt.run, params)
+                txn = self._begin()
+            return stmt.run(params, txn)
+        except Error:
+            raise
+        except Exception as e:
+            raise internal_error(e) from e
+
+    def execute_prepared(self, stmt, params: tuple) -> tuple:
+        """Run the prepared statement ``stmt`` (not a query) through the statement wrapper.
+
+        Returns ``(rows, rowcount, lastrowid)``; rows is None unless the statement returns
+        some (EXPLAIN, RETURNING). Transaction control and CHECKPOINT run outside the wrapper.
+        The caller holds ``state.lock``.
+        """
+        kind = stmt.kind
+        if kind == "dml" or kind == "ddl":  # the common case first: this is the hot path
+            if self._db.read_only:
+                raise OperationalError(self._db.read_only)
+        elif kind in _CONTROL:
+            self._control(stmt)
+            return _NO_RESULT
+        elif kind == "checkpoint":  # in no transaction, and under no lock but the connection's
+            self._db.checkpoint()
+            return _NO_RESULT
+        return self._statement(stmt.execute, params, stmt.engine_lock, False)
+
+    def end_implicit_transaction(self) -> None:
+        """Commit the transaction PEP 249 opened implicitly; one BEGIN opened stays open."""
+        with self.state.lock:
+            if self.state.txn is not None and not self._explicit:
+                self.commit()
 
     def run_statement(
         self, fn: Callable[[Any], Any], engine_lock: bool = False, solo: bool = False
@@ -371,10 +396,9 @@ class Connection:
         ``fn`` (writers need it; ``fn`` may take it itself, around only its writes). Errors
         other than PEP 249 ones come out wrapped in one. It runs under the connection's lock.
         """
-        with self._lock:  # re-entrant: the cursor's callers already hold it
-            if self._closed:
-                raise self._closed_error()
-            return self._statement(fn, engine_lock, solo)
+        with self.state.lock:  # re-entrant: the cursor's callers already hold it
+            self.check_open()
+            return self._statement(_call, fn, engine_lock, solo)
 
     def run_read(self, fn: Callable[[Any], Any]) -> Any:
         """``fn(txn)`` run in the open transaction, or in one of its own that ends with it.
@@ -382,24 +406,30 @@ class Connection:
         For reads that change nothing (the key-value face's): no savepoint, and exceptions
         come out as ``fn`` raised them (``KeyError`` from a dict-like lookup stays one).
         """
-        with self._lock:
-            if self._closed:
-                raise self._closed_error()
-            txn = self._txn
+        with self.state.lock:
+            self.check_open()
+            txn = self.state.txn
             if txn is not None:
                 return fn(txn)
-            txn = self._engine.begin(self._isolation_level)
-            try:
-                result = fn(txn)
-                txn.commit()
-            except BaseException:  # Ctrl-C too: the transaction must not outlive the call
-                if txn.state == "active":
-                    txn.rollback()
-                raise
-            return result
+            return self._read_alone(fn)
 
-    def _statement(self, fn, engine_lock: bool, solo: bool) -> Any:
-        txn = self._txn
+    def _read_alone(self, fn: Callable, *args: Any) -> Any:
+        """``fn(*args, txn)`` in a transaction of its own, committed at once."""
+        txn = self._engine.begin(self._isolation_level)
+        try:
+            result = fn(*args, txn)
+            txn.commit()
+        except BaseException:  # Ctrl-C too: the transaction must not outlive the call
+            if txn.state == "active":
+                txn.rollback()
+            raise
+        return result
+
+    def _statement(self, body: Callable, arg: Any, engine_lock: bool, solo: bool) -> Any:
+        """The statement wrapper: ``body(self, txn, arg)`` as one statement (see
+        ``run_statement``). A SQL statement passes its ``execute`` and parameters: no closure
+        to build on the hot path."""
+        txn = self.state.txn
         own = False
         if txn is None:
             txn = self._begin()
@@ -408,16 +438,16 @@ class Connection:
         try:
             if engine_lock:
                 with self._txns.lock:
-                    result = fn(txn)
+                    result = body(self, txn, arg)
             else:
-                result = fn(txn)
+                result = body(self, txn, arg)
         except BaseException as e:
             self._fail(txn, mark, e, own)
             if isinstance(e, Error) or not isinstance(e, Exception):
                 raise
             raise internal_error(e) from e
         if own or (not solo and self._autocommit and not self._explicit):
-            self._txn = None
+            self.state.txn = None
             _commit(txn)
         return result
 
@@ -430,8 +460,8 @@ class Connection:
             or isinstance(exc, SerializationFailure)
             or (self._autocommit and not self._explicit)
         ):
-            if self._txn is txn:
-                self._txn = None
+            if self.state.txn is txn:
+                self.state.txn = None
                 self._explicit = False
             txn.rollback()
         else:
@@ -439,8 +469,17 @@ class Connection:
                 txn.rollback_to(mark)
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else ("in transaction" if self._txn else "idle")
+        state = "closed" if self.state.closed else ("in transaction" if self.state.txn else "idle")
         return f"<memtables.Connection {state}>"
+
+
+def _call(conn: Connection, txn, fn: Callable[[Any], Any]) -> Any:
+    """A ``run_statement`` body: ``fn(txn)``, called the way ``Statement.execute`` is."""
+    return fn(txn)
+
+
+def _rollback(txn) -> None:
+    txn.rollback()
 
 
 def _commit(txn) -> None:
@@ -461,45 +500,6 @@ def _check_row_factory(factory):
             f"row_factory must be callable as factory(cursor, row), not {type(factory).__name__}"
         )
     return factory
-
-
-def _looks_like_query(text: str) -> bool:
-    head = text.lstrip("( \n\t").split(None, 1)
-    return bool(head) and head[0].upper() in ("SELECT", "VALUES", "WITH", "EXPLAIN")
-
-
-def _drained(reader):
-    """The rest of ``reader``, read now, as a reader over the batches in memory."""
-    import pyarrow as pa
-
-    return pa.RecordBatchReader.from_batches(reader.schema, list(reader))
-
-
-def _create_from_arrow(name: str, schema, primary_key) -> str:
-    """CREATE TABLE typed from an Arrow schema."""
-    from .arrow import sql_type
-    from .sql.render import name as quote
-
-    cols = [f"{quote(f.name)} {sql_type(f.type, f.name).name}" for f in schema]
-    if primary_key:
-        cols.append("PRIMARY KEY (" + ", ".join(quote(k) for k in primary_key) + ")")
-    return f"CREATE TABLE {quote(name)} ({', '.join(cols)})"
-
-
-def _key_columns(primary_key) -> list[str] | None:
-    """``from_arrow``'s primary_key as a list of column names (None: no key)."""
-    if primary_key is None:
-        return None
-    keys = [primary_key] if isinstance(primary_key, str) else primary_key
-    if isinstance(keys, (bytes, Mapping)) or not isinstance(keys, Iterable):
-        raise ProgrammingError(
-            "primary_key must be a column name or a sequence of column names, "
-            f"not {type(primary_key).__name__}"
-        )
-    keys = list(keys)
-    if not keys or not all(isinstance(k, str) for k in keys):
-        raise ProgrammingError(f"primary_key must name one or more columns, not {primary_key!r}")
-    return keys
 
 
 def _isolation(level: str) -> str:

@@ -1,7 +1,8 @@
 """The PEP 249 cursor: runs a statement on its connection and fetches the rows.
 
-Queries run here directly (the hot path); everything else goes through the connection's
-statement wrapper, ``Connection.run_statement``.
+A cursor prepares the statement and keeps its result; its connection runs it
+(``Connection.run_query``, or the statement wrapper for everything else), under the
+connection's lock, which the cursor takes once per call.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def _serialised(method):
 
     @functools.wraps(method)
     def run(self, *args, **kwargs):
-        with self._conn._lock:
+        with self._conn.state.lock:
             return method(self, *args, **kwargs)
 
     return run
@@ -91,7 +92,7 @@ class Cursor:
         self.rowcount = -1
         self.lastrowid: Any = None
         self.arraysize = 1
-        self.row_factory = conn._row_factory
+        self.row_factory = conn.state.row_factory
 
     @property
     def connection(self):
@@ -100,20 +101,20 @@ class Cursor:
 
     # ------------------------------------------------------------ execution
     def _refuse_if_closed(self) -> None:
-        if self._conn._closed:
-            raise self._conn._closed_error()
+        self._conn.check_open()
         if self._closed:
             raise ProgrammingError("cannot operate on a closed cursor")
 
     def execute(self, sql: str, parameters: Any = ()) -> Cursor:
         """Run one statement with ``parameters`` (a sequence for ?, a dict for :name)."""
         conn = self._conn
-        lock = conn._lock
+        state = conn.state
+        lock = state.lock
         lock.acquire()  # not ``with``: this is the hot path, and acquire() is cheaper
         try:
-            if self._closed or conn._closed:
+            if self._closed or state.closed:
                 self._refuse_if_closed()
-            stmt = conn._prepare(sql)
+            stmt = state.prepare(sql)
             p = parameters
             if (
                 type(p) is not tuple
@@ -122,72 +123,30 @@ class Cursor:
                 or not plain_values(p)
             ):
                 p = adapt_params(stmt, p)
-            if stmt.kind == "query":
-                txn = conn._txn
-                if txn is None:
-                    if conn._autocommit:
-                        return self._autocommit_query(stmt, p)
-                    txn = conn._begin()
-                try:
-                    rows = stmt.run(p, txn)
-                except Error:
-                    raise
-                except Exception as e:
-                    raise internal_error(e) from e
-                self._rows = rows
-                self._pos = 0
-                self.rowcount = -1
-                self.description = stmt._description
-                return self
-            return self._execute_other(stmt, p)
+            self._run(conn, stmt, p)
+            return self
         finally:
             lock.release()
 
-    def _autocommit_query(self, stmt, p) -> Cursor:
-        conn = self._conn
-        txn = conn._engine.begin(conn._isolation_level)
-        try:
-            rows = stmt.run(p, txn)
-            txn.commit()
-        except BaseException as e:  # Ctrl-C too: the transaction must not outlive the call
-            if txn.state == "active":
-                txn.rollback()
-            if isinstance(e, Error) or not isinstance(e, Exception):
-                raise
-            raise internal_error(e) from e
-        self._rows = rows
-        self._pos = 0
-        self.rowcount = -1
-        self.description = describe(stmt)
-        return self
-
-    def _execute_other(self, stmt, p) -> Cursor:
-        conn = self._conn
-        kind = stmt.kind
+    def _run(self, conn, stmt, p: tuple) -> None:
+        """Run a prepared statement and keep its result; the caller holds the lock."""
+        if stmt.kind == "query":
+            self._rows = conn.run_query(stmt, p)
+            self._pos = 0
+            self.rowcount = -1
+            self.description = stmt.description
+            return
         self._rows = None
         self.description = None
         self.rowcount = -1
-        if kind in ("begin", "commit", "rollback", "set_isolation"):
-            conn._control(stmt)
-            return self
-        db = conn.database
-        if kind == "checkpoint":  # in no transaction, and under no lock but the connection's
-            db.checkpoint()
-            return self
-        if kind in ("dml", "ddl") and db.read_only:
-            raise OperationalError(db.read_only)
-        # the wrapper's body: this cursor holds the lock and checked the connection is open
-        rows, rowcount, lastrowid = conn._statement(
-            lambda txn: stmt.execute(conn, txn, p), stmt.engine_lock, False
-        )
+        rows, rowcount, lastrowid = conn.execute_prepared(stmt, p)
         if rows is not None:
             self._rows = rows
             self._pos = 0
-            self.description = stmt._description
+            self.description = stmt.description
         self.rowcount = rowcount
         if lastrowid is not None or stmt.inserts:
             self.lastrowid = lastrowid
-        return self
 
     def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
         """Run one statement once per parameter set; ``rowcount`` is the total.
@@ -196,10 +155,10 @@ class Cursor:
         or wait for another thread that writes.
         """
         conn = self._conn
-        with conn._lock:
-            if self._closed or conn._closed:
+        with conn.state.lock:
+            if self._closed or conn.state.closed:
                 self._refuse_if_closed()
-            stmt = conn._prepare(sql)
+            stmt = conn.state.prepare(sql)
             if stmt.kind != "dml":
                 raise ProgrammingError("executemany() can only execute INSERT, UPDATE and DELETE")
             if isinstance(seq_of_parameters, (str, bytes, Mapping)) or not isinstance(
@@ -254,7 +213,7 @@ class Cursor:
     def executescript(self, script: str) -> Cursor:
         """Commit any open transaction, then run each statement of ``script`` in turn."""
         conn = self._conn
-        if self._closed or conn._closed:
+        if self._closed or conn.state.closed:
             self._refuse_if_closed()
         sql = query_layer
         # the whole script is parsed and checked first: a syntax error or a parameter
@@ -264,35 +223,18 @@ class Cursor:
         nodes = sql.parse(script)
         if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
             raise ProgrammingError("scripts cannot use parameters")
-        if conn._txn is not None and not conn._explicit:
-            conn.commit()
+        conn.end_implicit_transaction()
+        engine = conn.database.engine
         for node in nodes:
-            stmt = sql.prepare_node(node, conn._engine)
-            stmt._description = describe(stmt)
-            self._run_prepared(stmt)
+            stmt = sql.prepare_node(node, engine)
+            stmt.description = describe(stmt)
+            self._run(conn, stmt, ())
         return self
-
-    def _run_prepared(self, stmt) -> None:
-        if stmt.kind != "query":
-            self._execute_other(stmt, ())
-            return
-        conn = self._conn
-        txn = conn._txn or conn._begin()
-        try:
-            rows = stmt.run((), txn)
-        except Error:
-            raise
-        except Exception as e:
-            raise internal_error(e) from e
-        self._rows = rows
-        self._pos = 0
-        self.rowcount = -1
-        self.description = stmt._description
 
     # ------------------------------------------------------------ fetching
     def _result(self) -> list:
         rows = self._rows
-        if rows is None or self._conn._closed:
+        if rows is None or self._conn.state.closed:
             self._refuse_if_closed()  # PEP 249: a closed connection's cursors are unusable
             raise ProgrammingError("no results to fetch: the last statement returned no rows")
         return rows
@@ -308,7 +250,7 @@ class Cursor:
     def fetchone(self) -> tuple | None:
         """The next row, or None when the result is exhausted."""
         rows = self._rows
-        if rows is None or self._conn._closed:
+        if rows is None or self._conn.state.closed:
             rows = self._result()
         i = self._pos
         if i < len(rows):

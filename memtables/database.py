@@ -118,6 +118,9 @@ class Database:
         self._owners = 0
         self._sql = sql  # the public face is the only part of memtables that imports it
         self._durable = None
+        # why the database refuses writes (a damaged redo log), or None: known once it is
+        # open, and read by every statement, so an attribute rather than a property
+        self.read_only: str | None = None
         if path is not None:
             limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
             durable = Durability(self, path, sync, limit, progress, on_corruption)
@@ -127,12 +130,8 @@ class Database:
                 durable.close()
                 raise
             self._durable = durable
+            self.read_only = durable.read_only
             _LIVE.add(self)
-
-    @property
-    def read_only(self) -> str | None:
-        """Why the database refuses writes (a damaged redo log), or None."""
-        return None if self._durable is None else self._durable.read_only
 
     @property
     def checkpoint_error(self) -> str | None:
@@ -159,7 +158,7 @@ class Database:
         version = self._schema_version
         stmt = self._sql.prepare(text, self.engine)
         self.statements_compiled += 1
-        stmt._description = describe(stmt)
+        stmt.description = describe(stmt)  # what cursors report, computed once
         if stmt.kind in ("query", "dml"):
             with self._cache_lock:
                 # compiled against a catalog another thread changed since: use it once,
@@ -211,9 +210,13 @@ class Database:
             self._durable.close()
             _OPEN.pop(_registry_key(self.path), None)
 
-    def _release(self) -> None:
-        """One owner (a connection made by ``memtables.connect``) is done with it."""
+    def connection_closed(self, conn: Connection, owner: bool) -> None:
+        """``conn`` closed: forget it. When it was the last ``owner`` (a connection made by
+        ``memtables.connect``), close the database too."""
         with self._state_lock:
+            self._connections.discard(conn)
+            if not owner:
+                return
             self._owners -= 1
             last = self._owners <= 0
         if last:
@@ -237,7 +240,7 @@ class Database:
         self._forked_from = parent
         self._state_lock = threading.Lock()  # a thread of the parent may have held it
         for conn in list(self._connections):
-            conn._disown(parent)
+            conn.disown(parent)
 
     def __enter__(self) -> Database:
         return self

@@ -32,7 +32,7 @@ import pyarrow.ipc as ipc
 
 from .arrow import ARROW_TYPES
 from .errors import DatabaseError, DataError, OperationalError
-from .wal import _fsync_dir, encode_value
+from .wal import decode_json, encode_value, fsync_path
 
 FORMAT = 2  # 2: views as records, rowid field named in the schema's metadata
 ROWID = "__rowid__"
@@ -94,19 +94,12 @@ def check_layout(table, data: pa.Table, path: Path) -> None:
 
 def arrow_to_rows(table, data: pa.Table) -> tuple[list, list]:
     """Keys and row tuples of a snapshot file, in column order (fields are read by position)."""
-    from .wal import NON_FINITE, _decode_object
-
     cols = table.columns
     columns = []
     for i, c in enumerate(cols):
         values = data.column(i).to_pylist()
         if c.type.name == "ANY":
-            values = [
-                None
-                if v is None
-                else json.loads(v, object_hook=_decode_object, parse_constant=NON_FINITE)
-                for v in values
-            ]
+            values = [None if v is None else decode_json(v) for v in values]
         elif c.type.name == "REAL":  # NaN is NULL (files written before that was the rule)
             values = [None if v != v else v for v in values]
         columns.append(values)
@@ -148,9 +141,9 @@ def write_snapshot(
     try:
         size, manifest, written = _write_files(tmp, ts, wal_segment, tables, indexes, views, read)
         _verify(tmp, manifest, written)
-        _fsync_dir(tmp)
+        fsync_path(tmp)
         os.rename(tmp, final)
-        _fsync_dir(root)
+        fsync_path(root)
     except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
         raise OperationalError(f"{tmp}: cannot write a snapshot: {e}") from e
@@ -181,14 +174,14 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tu
             with pa.OSFile(str(path), "wb") as sink:
                 with ipc.new_file(sink, data.schema) as writer:
                     writer.write_table(data)
-            _fsync_file(path)
+            fsync_path(path)
             size += path.stat().st_size
             entry.update(file=fname, rows=data.num_rows)
             written.append((table, path, data.num_rows))
         manifest["tables"].append(entry)
     mpath = tmp / "manifest.json"
     mpath.write_text(json.dumps(manifest, indent=1))
-    _fsync_file(mpath)
+    fsync_path(mpath)
     size += mpath.stat().st_size
     return size, manifest, written
 
@@ -261,11 +254,3 @@ def drop_older(root: Path, keep: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
     for path in root.glob("tmp-*"):
         shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -83,9 +83,14 @@ def _decode_object(obj: dict) -> Any:
 NON_FINITE = {"NaN": None, "Infinity": float("inf"), "-Infinity": float("-inf")}.__getitem__
 
 
+def decode_json(text: str | bytes) -> Any:
+    """Values encoded by ``encode_value`` and written as JSON, decoded (snapshots use it too)."""
+    return json.loads(text, object_hook=_decode_object, parse_constant=NON_FINITE)
+
+
 def decode_payload(payload: bytes) -> list:
     """The operations of one record."""
-    return json.loads(payload, object_hook=_decode_object, parse_constant=NON_FINITE)
+    return decode_json(payload)
 
 
 def frame(commit_ts: int, payload: bytes) -> bytes:
@@ -209,7 +214,7 @@ class WriteAheadLog:
             f.write(HEADER)
             f.flush()
             os.fsync(f.fileno())
-            _fsync_dir(self.directory)
+            fsync_path(self.directory)
         old, self._file, self._segment = self._file, f, number
         if old is not None:
             self._retire(old)
@@ -258,7 +263,7 @@ class WriteAheadLog:
                 path.unlink()
                 n += 1
         if n:
-            _fsync_dir(self.directory)
+            fsync_path(self.directory)
         return n
 
     # ------------------------------------------------------------ CommitLog protocol
@@ -360,8 +365,8 @@ class WriteAheadLog:
         self._cond.release()
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` durable."""
+def fsync_path(path: Path) -> None:
+    """Make a file's contents durable or, for a directory, a rename or new file in it."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

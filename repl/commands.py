@@ -1,4 +1,4 @@
-"""Dot-commands: a registry of name -> ``Command``, each with its help text.
+"""Dot-commands, each registered with its help text in ``registry.COMMANDS``.
 
 A command is a function of the session and its arguments, registered with ``@command``;
 ``.help`` and completion read the registry, so adding a command is adding one function.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import memtables
@@ -16,43 +15,8 @@ import memtables
 from . import csvio
 from . import metadata as md
 from .output import MODES, plural
-from .session import CommandError, Session
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    run: Callable[[Session, list[str]], None]
-    help: str
-    usage: str = ""  # the arguments, as .help shows them
-    args: tuple[str, ...] = ()  # argument kinds, for completion: table, path, mode, onoff
-    min_args: int = 0
-    max_args: int = 0
-
-    def check(self, args: Sequence[str]) -> None:
-        """Raise CommandError unless the argument count fits."""
-        if not self.min_args <= len(args) <= self.max_args:
-            raise CommandError(f"usage: {self.synopsis}")
-
-    @property
-    def synopsis(self) -> str:
-        return f"{self.name} {self.usage}".strip()
-
-
-COMMANDS: dict[str, Command] = {}
-
-
-def command(
-    names: str, help: str, usage: str = "", args: tuple[str, ...] = (), nargs: tuple = (0, 0)
-) -> Callable:
-    """Register the decorated function under each of the space-separated ``names``."""
-
-    def register(fn: Callable[[Session, list[str]], None]) -> Callable:
-        for name in names.split():
-            COMMANDS[name] = Command(name, fn, help, usage, args, *nargs)
-        return fn
-
-    return register
+from .registry import COMMANDS, CommandError, command
+from .session import Session
 
 
 def _on_off(s: Session, args: list[str], attr: str, label: str) -> None:

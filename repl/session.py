@@ -20,6 +20,7 @@ from . import metadata as _metadata
 from .completion import Metadata
 from .csvio import Progress, no_progress
 from .output import MODES, error_line, format_duration, plural, render_result
+from .registry import COMMANDS, CommandError
 from .splitter import DOT, split_script
 from .sqltokens import tokenize
 
@@ -28,10 +29,6 @@ EXPLAINABLE = frozenset({"SELECT", "VALUES", "INSERT", "UPDATE", "DELETE"})
 #: Statements after which the tables, columns or indexes may have changed.
 CHANGES_SCHEMA = frozenset({"CREATE", "DROP", "ALTER", "ROLLBACK", "COPY"})
 _VERBS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}
-
-
-class CommandError(Exception):
-    """A dot-command used wrongly; the message says how to use it."""
 
 
 @dataclass
@@ -151,8 +148,6 @@ class Session:
 
     def run_command(self, line: str) -> bool:
         """Run one dot-command line."""
-        from .commands import COMMANDS
-
         try:
             args = shlex.split(line)
         except ValueError as e:
@@ -176,8 +171,6 @@ class Session:
     # ------------------------------------------------------------ state
     def refresh_metadata(self) -> None:
         """Re-read tables, columns, views and indexes for completion."""
-        from .commands import COMMANDS
-
         commands = {n: (c.help, c.args) for n, c in COMMANDS.items()}
         choices = {"mode": tuple(MODES), "onoff": ("on", "off")}
         try:

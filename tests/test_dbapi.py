@@ -339,6 +339,20 @@ def test_executescript(conn):
     assert conn.execute("SELECT sum(x) FROM t").fetchone() == (3,)
 
 
+def test_executescript_runs_queries_as_execute_does():
+    """On an autocommit connection a query in a script reads in a transaction of its own, as
+    ``execute`` does: the script used to leave one open after a trailing SELECT."""
+    conn = memtables.connect(autocommit=True)
+    cur = conn.executescript(
+        "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (7); SELECT x FROM t"
+    )
+    assert cur.fetchall() == [(7,)]
+    assert not conn.in_transaction
+    conn.autocommit = False
+    conn.executescript("SELECT x FROM t")
+    assert conn.in_transaction  # PEP 249: the first statement opens one, and it stays open
+
+
 def test_one_statement_at_a_time(conn):
     with pytest.raises(memtables.ProgrammingError, match="one statement"):
         conn.execute("SELECT 1; SELECT 2")

@@ -119,7 +119,5 @@ def test_delete_duplicates_then_unique_index_in_one_transaction_reopens():
         conn.close()
         conn = memtables.connect(path)
         assert conn.execute("SELECT t FROM e").fetchall() == [(True,)]
-        assert conn.execute("SELECT name FROM sys.indexes WHERE name = 'u'").fetchall() == [
-            ("u",)
-        ]
+        assert conn.execute("SELECT name FROM sys.indexes WHERE name = 'u'").fetchall() == [("u",)]
         conn.close()
