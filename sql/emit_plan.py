@@ -480,9 +480,9 @@ class PlanEmitter:
 
 def _source_of(node, slot: int):
     """The source node binding ``slot`` under ``node`` (None if it is not a plain source)."""
-    if isinstance(node, (Scan, Lookup, RowsSource, VirtualScan, IndexLookup, IndexRange)):
-        return node if node.slot == slot else None
-    if isinstance(node, Aggregate):
+    if isinstance(
+        node, (Scan, Lookup, RowsSource, VirtualScan, IndexLookup, IndexRange, Aggregate)
+    ):
         return node if node.slot == slot else None
     for child in node.children():
         found = _source_of(child, slot)
@@ -492,14 +492,13 @@ def _source_of(node, slot: int):
 
 
 def _width(src) -> int:
+    """Columns in the rows ``src`` binds; -1 when unknown here (a virtual table's)."""
     if isinstance(src, (Scan, Lookup, IndexLookup, IndexRange)):
         return len(src.table.columns)
     if isinstance(src, RowsSource):
         return len(src.query.names)
     if isinstance(src, Aggregate):
         return len(src.groups) + len(src.extras)
-    if isinstance(src, VirtualScan):
-        return -1
     return -1
 
 
