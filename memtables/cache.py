@@ -1,4 +1,4 @@
-"""Cache tables: bounds, Redis's eviction policies, TTL bookkeeping and hit statistics.
+"""Cache tables: bounds, TTL bookkeeping, hit statistics, and eviction by policy.
 
 A cache table is a row table with a hidden last column ``_expires_at`` (absolute expiry in
 seconds of the engine clock, NULL for no TTL; never infinite or NaN: TTLs, ``default_ttl``
@@ -7,12 +7,9 @@ mix in one table: no order here ever compares two keys. The table
 reports every change of a key's newest row (``on_put``/``on_remove``), readers report hits
 and misses, and writers ask for eviction victims when a bound is exceeded.
 
-Policies, with Redis's meaning: ``noeviction`` (a write past the bound fails),
-``allkeys-lru``, ``allkeys-lfu``, ``allkeys-random``, and the ``volatile-*`` variants that
-only evict keys with a TTL (falling back to failing, as Redis does, when there are none),
-plus ``volatile-ttl`` (nearest expiry first). LRU and LFU are exact and O(1): LRU is an
-ordered dict; LFU keeps keys in frequency buckets (least recently used first within a
-bucket) and halves every count once per decay period, so old popularity fades.
+The eight policies have Redis's meaning (``noeviction`` fails a write past the bound; the
+``volatile-*`` ones only evict keys with a TTL, failing as Redis does when there are none);
+each is a small object in ``memtables.eviction`` that keeps only its own order.
 
 Memory is estimated per row as ``ROW_OVERHEAD + 8 * columns + sum(sys.getsizeof(v))`` over
 the row's values (NULL and booleans, which are shared objects, count 0): the Python objects
@@ -23,28 +20,16 @@ from __future__ import annotations
 
 import itertools
 import math
-import random
 import sys
-import threading
 import time
-from collections import OrderedDict
 from typing import Any, Callable
 
 from sortedcontainers import SortedList
 
 from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
+from .eviction import IGNORED, POLICIES, make_policy
 from .versions import newest_row
 
-POLICIES = (
-    "noeviction",
-    "allkeys-lru",
-    "allkeys-lfu",
-    "allkeys-random",
-    "volatile-lru",
-    "volatile-lfu",
-    "volatile-random",
-    "volatile-ttl",
-)
 ROW_OVERHEAD = 120  # the entry tuple, the dict slot, the key's hash entry
 EXPIRES = "_expires_at"
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
@@ -110,138 +95,10 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 40 else "a huge number"
 
 
-class _LFU:
-    """Exact least-frequently-used order in O(1): frequency buckets of LRU-ordered keys.
-
-    Readers touch keys without the engine's lock, so each change takes the LFU's own lock
-    (a leaf: see ARCHITECTURE.md).
-    """
-
-    def __init__(self) -> None:
-        self.count: dict[Any, int] = {}
-        self.buckets: dict[int, OrderedDict] = {}
-        self.low = 1
-        self.lock = threading.Lock()
-
-    def add(self, key: Any) -> None:
-        with self.lock:
-            if key in self.count:
-                self._touch(key)
-                return
-            self.count[key] = 1
-            self.buckets.setdefault(1, OrderedDict())[key] = None
-            self.low = 1
-
-    def touch(self, key: Any) -> None:
-        with self.lock:
-            self._touch(key)
-
-    def _touch(self, key: Any) -> None:
-        c = self.count.get(key)
-        if c is None:
-            return
-        b = self.buckets[c]
-        del b[key]
-        if not b:
-            del self.buckets[c]
-            if self.low == c:
-                self.low = c + 1
-        self.count[key] = c + 1
-        self.buckets.setdefault(c + 1, OrderedDict())[key] = None
-
-    def remove(self, key: Any) -> None:
-        with self.lock:
-            c = self.count.pop(key, None)
-            if c is None:
-                return
-            b = self.buckets[c]
-            del b[key]
-            if not b:
-                del self.buckets[c]
-
-    def candidates(self):
-        """Keys from least to most frequent (least recently used first among equals)."""
-        if not self.count:
-            return
-        for c in sorted(self.buckets):
-            b = self.buckets.get(c)  # a reader's touch may have emptied it meanwhile
-            if b:
-                yield from list(b)
-
-    def decay(self) -> None:
-        """Halve every count (old popularity fades)."""
-        with self.lock:
-            order = sorted(self.count.items(), key=lambda kv: kv[1])
-            self.count.clear()
-            self.buckets.clear()
-            for key, c in order:
-                c = max(1, c // 2)
-                self.count[key] = c
-                self.buckets.setdefault(c, OrderedDict())[key] = None
-            self.low = min(self.buckets, default=1)
-
-
-class _RandomSet:
-    """A set with O(1) add, remove and uniform random choice."""
-
-    def __init__(self) -> None:
-        self.items: list = []
-        self.pos: dict[Any, int] = {}
-
-    def add(self, key: Any) -> None:
-        if key not in self.pos:
-            self.pos[key] = len(self.items)
-            self.items.append(key)
-
-    def remove(self, key: Any) -> None:
-        i = self.pos.pop(key, None)
-        if i is None:
-            return
-        last = self.items.pop()
-        if i < len(self.items):
-            self.items[i] = last
-            self.pos[last] = i
-
-    def candidates(self, rnd: random.Random):
-        items = list(self.items)
-        rnd.shuffle(items)
-        return items
-
-
-def _keys_of(order) -> set:
-    """The keys an eviction order holds, checking its own structure on the way."""
-    if type(order) is OrderedDict:
-        return set(order)
-    if isinstance(order, _LFU):
-        in_buckets = [k for b in order.buckets.values() for k in b]
-        assert len(in_buckets) == len(order.count), "LFU buckets and counts differ"
-        for c, bucket in order.buckets.items():
-            assert bucket, f"empty LFU bucket {c}"
-            for k in bucket:
-                assert order.count[k] == c, f"LFU key {k!r} in bucket {c}, count {order.count[k]}"
-        return set(order.count)
-    assert len(order.items) == len(order.pos), "random set list and positions differ"
-    for i, k in enumerate(order.items):
-        assert order.pos[k] == i, f"random set position of {k!r} is stale"
-    return set(order.pos)
-
-
-def _add(order, key: Any) -> None:
-    if type(order) is OrderedDict:
-        order[key] = None
-    else:
-        order.add(key)
-
-
-def _remove(order, key: Any) -> None:
-    if type(order) is OrderedDict:
-        order.pop(key, None)
-    else:
-        order.remove(key)
-
-
 class Cache:
-    """Bookkeeping of one cache table: which keys it holds, in which eviction order."""
+    """Bookkeeping of one cache table: the keys it holds, their sizes and the memory they
+    take, the expiry index and the statistics. The eviction order is the policy's own
+    (``self.eviction``, from ``memtables.eviction``), told of every key of its domain."""
 
     def __init__(
         self,
@@ -263,31 +120,25 @@ class Cache:
             except DataError as e:
                 raise ProgrammingError(f"cache option default_ttl: {e}") from None
         self.policy = policy
-        self.max_rows = max_rows
-        self.max_memory = max_memory
+        self.max_rows, self.max_memory = max_rows, max_memory
         self.default_ttl = default_ttl
         self.clock = clock
-        self.lfu_decay = lfu_decay
-        self._next_decay = None
-        self._rnd = random.Random(seed)
         self.sizes: dict[Any, int] = {}
         self.expiry: dict[Any, tuple] = {}  # key -> its entry (expiry, seq, key) in by_expiry
         self.memory = 0
-        # only the order the policy evicts by is kept (None for the others)
-        self.lru = OrderedDict() if policy == "allkeys-lru" else None
-        self.vlru = OrderedDict() if policy == "volatile-lru" else None
-        self.lfu = _LFU() if policy == "allkeys-lfu" else None
-        self.vlfu = _LFU() if policy == "volatile-lfu" else None
-        self.rand = _RandomSet() if policy == "allkeys-random" else None
-        self.vrand = _RandomSet() if policy == "volatile-random" else None
-        self._all = [x for x in (self.lru, self.lfu, self.rand) if x is not None]
-        self._volatile = [x for x in (self.vlru, self.vlfu, self.vrand) if x is not None]
         # (expiry, seq, key) of every key with a TTL. The sequence number breaks ties between
         # equal expiries (one statement's rows share one), so keys, which need not be
         # comparable with each other (1 and 'a'), are never compared.
         self.by_expiry = SortedList()
         self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
+        self.eviction = make_policy(policy, clock, lfu_decay, seed, self.by_expiry)
+        # The policy hears of the keys of its domain only: every key, or the keys with a TTL.
+        volatile = self.eviction.volatile
+        self._every_key = IGNORED if volatile else self.eviction
+        self._ttl_keys = self.eviction if volatile else IGNORED
+        # An access goes straight to the policy: ``touch`` is on the hot path of every read.
+        self.touch: Callable[[Any], None] = self.eviction.touch
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
@@ -305,24 +156,21 @@ class Cache:
         self.memory += size - (old or 0)
         self.sizes[key] = size
         if old is None:
-            for order in self._all:
-                _add(order, key)
+            self._every_key.add(key)
         else:
             self.touch(key)
         old_entry = self.expiry.get(key)
         if old_entry is None:
             if exp is None:
                 return
-            for order in self._volatile:
-                _add(order, key)
+            self._ttl_keys.add(key)
         else:
             if old_entry[0] == exp:
                 return
             self.by_expiry.remove(old_entry)
             if exp is None:
                 del self.expiry[key]
-                for order in self._volatile:
-                    _remove(order, key)
+                self._ttl_keys.remove(key)
                 return
         entry = (exp, next(self._seq), key)
         self.expiry[key] = entry
@@ -334,13 +182,11 @@ class Cache:
         if size is None:
             return
         self.memory -= size
-        for order in self._all:
-            _remove(order, key)
+        self._every_key.remove(key)
         entry = self.expiry.pop(key, None)
         if entry is not None:
             self.by_expiry.remove(entry)
-            for order in self._volatile:
-                _remove(order, key)
+            self._ttl_keys.remove(key)
 
     def expires_in(self, ttl: Any) -> float:
         """The absolute expiry of a row written now with ``ttl`` seconds to live (DataError
@@ -348,34 +194,16 @@ class Cache:
         return self.clock() + ttl_seconds(ttl)
 
     # ------------------------------------------------------------ accesses
-    def touch(self, key: Any) -> None:
-        """Record an access of ``key`` for LRU and LFU.  O(1)."""
-        lru = self.lru if self.lru is not None else self.vlru
-        if lru is not None:
-            try:
-                lru.move_to_end(key)
-            except KeyError:  # absent, or evicted meanwhile by a writer in another thread
-                pass
-            return
-        lfu = self.lfu if self.lfu is not None else self.vlfu
-        if lfu is not None:
-            lfu.touch(key)
-            self._maybe_decay()
+    # ``touch(key)``, an access of ``key`` (for LRU and LFU), is the policy's own: see __init__.
 
     def hit(self, key: Any) -> None:
+        """A read found ``key``."""
         self.hits += 1
         self.touch(key)
 
     def miss(self) -> None:
+        """A read found nothing."""
         self.misses += 1
-
-    def _maybe_decay(self) -> None:
-        now = self.clock()
-        if self._next_decay is None:
-            self._next_decay = now + self.lfu_decay
-        elif now >= self._next_decay:
-            (self.lfu if self.lfu is not None else self.vlfu).decay()
-            self._next_decay = now + self.lfu_decay
 
     # ------------------------------------------------------------ bounds and eviction
     @property
@@ -411,22 +239,7 @@ class Cache:
 
     def victims(self):
         """Keys to evict, best candidate first (empty for noeviction)."""
-        p = self.policy
-        if p == "noeviction":
-            return iter(())
-        if p == "allkeys-lru":
-            return iter(list(self.lru))
-        if p == "volatile-lru":
-            return iter(list(self.vlru))
-        if p == "allkeys-lfu":
-            return self.lfu.candidates()
-        if p == "volatile-lfu":
-            return self.vlfu.candidates()
-        if p == "allkeys-random":
-            return iter(self.rand.candidates(self._rnd))
-        if p == "volatile-random":
-            return iter(self.vrand.candidates(self._rnd))
-        return (k for _exp, _seq, k in list(self.by_expiry))
+        return self.eviction.victims()
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``)."""
@@ -441,9 +254,9 @@ class Cache:
     def _check(self, table: Any = None, bounded: bool = False) -> None:
         """Assert the bookkeeping is consistent (for tests, after random operations).
 
-        Always: memory is the sum of the row sizes; every eviction order holds exactly the
-        keys it should (``volatile-*`` ones only keys with a TTL); the expiry index is sorted
-        and matches ``expiry``. With ``table``: the tracked keys, sizes and expiries are those
+        Always: memory is the sum of the row sizes; the expiry index is sorted and matches
+        ``expiry``; the policy's own ``_check`` finds its order well formed and holding exactly
+        the keys of its domain (``volatile-*``: the keys with a TTL). With ``table``: the tracked keys, sizes and expiries are those
         of the table's newest rows, committed or not. With ``bounded``: no bound is exceeded.
         O(n log(n)).
         """
@@ -457,10 +270,7 @@ class Cache:
         assert len(self.by_expiry) == len(self.expiry), "expiry index and expiries differ in size"
         assert set(self.by_expiry) == set(self.expiry.values()), "expiry index out of step"
         self.by_expiry._check()
-        for order in self._all:
-            assert _keys_of(order) == keys, f"{self.policy} order does not hold every key"
-        for order in self._volatile:
-            assert _keys_of(order) == set(self.expiry), f"{self.policy} order is not the TTL keys"
+        self.eviction._check(set(self.expiry) if self.eviction.volatile else keys)
         if bounded:
             assert not self.over(), f"bounds exceeded: {self.stats()}"
         if table is not None:

@@ -16,7 +16,8 @@ from typing import Any
 
 from .cache import Cache
 from .catalog import Catalog, Schema, View
-from .errors import OperationalError, ProgrammingError, UndefinedTable, UniqueViolation
+from .conflicts import refuse_duplicates
+from .errors import OperationalError, ProgrammingError, UndefinedTable
 from .indexes import HashIndex
 from .storage import Table
 from .txn import SNAPSHOT, Transaction, TransactionManager
@@ -46,17 +47,17 @@ class Engine:
         old = rows.get(key)
         new = rows[key] = (row, ts)
         if table.indexes:
-            table._sync_indexes(key, old, new)
+            table.sync_indexes(key, old, new)
         if table.cache is not None:
             table.cache.on_put(key, row)
-        if (table.key_of is None or table.schema.integer_key) and key >= table.next_rowid:
+        if table.rowid_keys and key >= table.next_rowid:
             table.next_rowid = key + 1
 
     def apply_delete(self, table: Table, key: Any) -> None:
         """Remove a committed row directly (redo log replay)."""
         old = table.rows.pop(key, None)
         if old is not None and table.indexes:
-            table._sync_indexes(key, old, None)
+            table.sync_indexes(key, old, None)
         if old is not None and table.cache is not None:
             table.cache.on_remove(key)
 
@@ -71,7 +72,7 @@ class Engine:
         if table.cache is not None:
             for k, r in zip(keys, rows):
                 table.cache.on_put(k, r)
-        if keys and (table.key_of is None or table.schema.integer_key):
+        if keys and table.rowid_keys:
             table.next_rowid = max(table.next_rowid, max(keys) + 1)
 
     # ------------------------------------------------------------ DDL
@@ -164,7 +165,7 @@ class Engine:
         low = index.name.lower()
         with self.txns.lock:
             if index.unique:
-                _check_unique_build(table, index, txn)
+                refuse_duplicates(table, index, txn)
             table.add_index(index)
             cat.indexes[low] = index
 
@@ -211,18 +212,3 @@ class Engine:
                     f"cannot {verb} table {table.name}: a concurrent transaction has "
                     "uncommitted changes in it"
                 )
-
-
-def _check_unique_build(table: Table, index: Any, txn: Transaction) -> None:
-    """Refuse a UNIQUE index over rows that already hold duplicates."""
-    seen: dict[Any, Any] = {}
-    for key, row in table.scan(txn):
-        ik = index.key_of(row)
-        if index.has_null(ik):
-            continue
-        if ik in seen:
-            cols = ", ".join(table.schema.columns[i].name for i in index.columns)
-            raise UniqueViolation(
-                f"cannot create unique index {index.name}: duplicate values in {table.name}({cols})"
-            )
-        seen[ik] = key

@@ -219,7 +219,7 @@ class Durability:
                     old = rows.get(key)
                     rows[key] = new
                     if table.indexes:
-                        table._sync_indexes(key, old, new)
+                        table.sync_indexes(key, old, new)
                     if table.cache is not None:
                         table.cache.on_put(key, new[0])
                 elif kind == "del":

@@ -1,41 +1,31 @@
 """Row tables: primary key → the row's versions (the entry format is in ``versions.py``),
-the write path (insert, update, delete with first-writer-wins conflicts), UNIQUE checks,
-undo, commit stamping and version collection.
+the write path (insert, update, delete), undo, commit stamping and version collection.
+
+Rows are checked against the schema by the code ``rowcheck.py`` generates; who may write a
+key (first updater wins, free keys, UNIQUE values) is decided in ``conflicts.py``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from functools import partial
 from operator import itemgetter
 from typing import Any, Callable, Iterator
 
 from .catalog import Schema
-from .errors import (
-    CheckViolation,
-    DataError,
-    NotNullViolation,
-    SerializationFailure,
-    UniqueViolation,
-)
-from .types import INT_MAX, INT_MIN
+from .conflicts import check_unique, insert_base, writable_head
+from .errors import DataError, NotNullViolation
+from .rowcheck import needs_check as needs_check  # old home, removed once sql/dml.py moves
+from .rowcheck import row_coercer, run_checks, value_check
+from .types import INT_MAX
 from .versions import (
     INF,
     TXN_BASE,
     Version,
-    as_chain,
     chain,
     entry_rows,
     newest_row,
     visible,
 )
-
-
-def describe_key(key: Any) -> str:
-    """A key as users wrote it, for error messages."""
-    if isinstance(key, tuple):
-        return "(" + ", ".join(repr(k) for k in key) + ")"
-    return repr(key)
 
 
 class Table:
@@ -56,14 +46,18 @@ class Table:
         pk = schema.primary_key
         self.key_of = itemgetter(*pk) if pk else None
         self._int_key_pos = pk[0] if schema.integer_key else None
-        self._coerce = _row_coercer(schema)
+        #: keys are integers counted by ``next_rowid`` (INTEGER PRIMARY KEY or hidden rowid):
+        #: whoever installs a committed row directly moves the counter past its key
+        self.rowid_keys = self.key_of is None or schema.integer_key
+        self._coerce = row_coercer(schema)
         self._checks = schema.checks
-        self._unique: list[Any] = []  # the unique indexes among ``indexes``
+        self.unique_indexes: list[Any] = []  # the unique indexes among ``indexes``
         self.cache = None  # a memtables.cache.Cache for cache tables
 
     # ------------------------------------------------------------ reading
     @property
     def columns(self):
+        """The schema's columns, in order."""
         return self.schema.columns
 
     def get(self, txn, key: Any) -> tuple | None:
@@ -91,27 +85,24 @@ class Table:
         return sum(1 for _ in self.scan(txn))
 
     # ------------------------------------------------------------ writing
-    def prepare(self, row: tuple) -> tuple:
-        """Check types, NOT NULL and CHECK constraints; return the stored form of ``row``."""
+    def checked_row(self, row: tuple) -> tuple:
+        """``row`` in its stored form, once its length, types, NOT NULL and CHECK
+        constraints pass; writes nothing."""
         row = self._coerce(row)
         if self._checks:
-            self._run_checks(row)
+            run_checks(self._checks, row)
         return row
 
-    def _run_checks(self, row: tuple) -> None:
-        for check in self._checks:
-            ok = check.predicate(row)
-            if ok is not None and not ok:
-                raise CheckViolation(f"CHECK constraint failed: {check.sql}")
+    prepare = checked_row  # old name, removed once sql/ call sites move
 
     def insert(self, txn, row: tuple) -> Any:
         """Insert a full row (values in column order) on behalf of ``txn``; return its key.
 
         A NULL INTEGER PRIMARY KEY (or the hidden rowid) is assigned the next free number.
         """
-        row = self._coerce(row)
+        row = self._coerce(row)  # ``checked_row``, inlined: every INSERT runs this
         if self._checks:
-            self._run_checks(row)
+            run_checks(self._checks, row)
         pos = self._int_key_pos
         if pos is not None:
             key = row[pos]
@@ -124,9 +115,9 @@ class Table:
             key = self.next_rowid
         else:
             key = self.key_of(row)
-            self.insert_prepared(txn, key, row)
+            self._insert_checked(txn, key, row)
             return key
-        self.insert_prepared(txn, key, row)
+        self._insert_checked(txn, key, row)
         if key >= self.next_rowid:  # only once the row is in: a failed insert takes no number
             self._move_rowid(txn, key + 1)
         return key
@@ -138,7 +129,7 @@ class Table:
         self.next_rowid = after
         txn.moved_rowid(self, before, after)
 
-    def insert_prepared(self, txn, key: Any, row: tuple) -> None:
+    def _insert_checked(self, txn, key: Any, row: tuple) -> None:
         """Insert a checked row under ``key``.  O(1) plus the indexes."""
         me = txn.marker
         head = self.rows.get(key)
@@ -149,9 +140,9 @@ class Table:
         elif type(head) is tuple and len(head) == 4 and head[1] == me and head[0] is None:
             new = (row, me, head[2], head[3])  # we deleted it in this transaction
         else:
-            new = Version(row, me, INF, self._dead_head(txn, key, head))
-        if self._unique:
-            self._check_unique(txn, key, row, None)
+            new = Version(row, me, INF, insert_base(self, txn, key, head))
+        if self.unique_indexes:
+            check_unique(self, txn, key, row, None)
         self.rows[key] = new
         txn.log += (self, key, head, new, None)
         for index in self.indexes:
@@ -168,39 +159,9 @@ class Table:
         self.cache.expirations += 1
         return self.rows.get(key)
 
-    def _dead_head(self, txn, key: Any, head: Any) -> Version:
-        """The chain a new row at ``key`` goes on top of; raise if a live row holds the key."""
-        me = txn.marker
-        if type(head) is tuple:
-            if len(head) == 4 and head[0] is None:
-                if head[1] <= txn.ts:  # deleted before our snapshot: the key is free
-                    return as_chain(head)
-                raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} was deleted "
-                    "by a concurrent transaction"
-                )
-            b, end = head[1], INF
-        else:
-            b, end = head.begin, head.end
-        if end == INF:
-            if b != me and b > txn.ts:  # in flight, or committed after our snapshot
-                raise SerializationFailure(
-                    f"could not insert into {self.name}: key {describe_key(key)} was written "
-                    "by a concurrent transaction"
-                )
-            raise UniqueViolation(
-                f"UNIQUE constraint failed: {self.name} primary key {describe_key(key)}"
-            )
-        if end >= TXN_BASE and end != me:
-            raise SerializationFailure(
-                f"could not insert into {self.name}: key {describe_key(key)} is being "
-                "deleted by a concurrent transaction"
-            )
-        return head
-
     def update(self, txn, key: Any, row: tuple) -> Any:
         """Replace the row at ``key`` (visible to ``txn``) with ``row``; return the new key."""
-        row = self.prepare(row)
+        row = self.checked_row(row)
         key_of = self.key_of
         new_key = key if key_of is None else key_of(row)
         if new_key is None:
@@ -208,29 +169,29 @@ class Table:
             raise NotNullViolation(f"NOT NULL constraint failed: {self.name}.{col.name}")
         if new_key != key or type(new_key) is not type(key):
             self.delete(txn, key)
-            self.insert_prepared(txn, new_key, row)
+            self._insert_checked(txn, new_key, row)
             if self.schema.integer_key and new_key >= self.next_rowid:
                 self._move_rowid(txn, new_key + 1)
             return new_key
-        head = self._writable(txn, key, "update")
+        head = writable_head(self, txn, key, "update")
         me = txn.marker
         if type(head) is tuple:
-            if head[1] != me:  # a committed row (see _writable): keep it beside our change
-                self._replace(txn, key, head, row)
+            if head[1] != me:  # a committed row (see writable_head): keep it beside our change
+                self._update_committed(txn, key, head, row)
                 return key
-            if self._unique:
-                self._check_unique(txn, key, row, head[0])
+            if self.unique_indexes:
+                check_unique(self, txn, key, row, head[0])
             # our own insert (nobody else sees it) or our own update again
             new = (row, me) if len(head) == 2 else (row, me, head[2], head[3])
             self.rows[key] = new
             txn.log += (self, key, head, new, None)
-            self._sync_indexes(key, head, new)
+            self.sync_indexes(key, head, new)
             if self.cache is not None:
                 self.cache.on_put(key, row)
             return key
         old_row = head.row
-        if self._unique:
-            self._check_unique(txn, key, row, old_row)
+        if self.unique_indexes:
+            check_unique(self, txn, key, row, old_row)
         head.end = me
         new = Version(row, me, INF, head)
         self.rows[key] = new
@@ -243,18 +204,22 @@ class Table:
             self.cache.on_put(key, row)
         return key
 
-    def replace(self, txn, key: Any, head: tuple, row: tuple) -> None:
+    def update_stable(self, txn, key: Any, head: tuple, row: tuple) -> None:
         """``update`` when the caller has already found the stable committed entry ``head``
-        (a ``(row, begin)`` pair visible to ``txn``) at ``key`` and checked the types of
-        ``row``, which keeps the key: the write of an ``UPDATE ... WHERE key = ?``."""
+        (a ``(row, begin)`` pair visible to ``txn``, see ``versions.stable_code``) at ``key``
+        and checked the types of ``row``, which keeps the key: the write of an
+        ``UPDATE ... WHERE key = ?``.  O(1) plus the indexes."""
         if self._checks:
-            self._run_checks(row)
-        self._replace(txn, key, head, row)
+            run_checks(self._checks, row)
+        self._update_committed(txn, key, head, row)
 
-    def _replace(self, txn, key: Any, head: tuple, row: tuple) -> None:
+    replace = update_stable  # old name, removed once sql/ call sites move
+
+    def _update_committed(self, txn, key: Any, head: tuple, row: tuple) -> None:
+        """Write ``row`` beside the committed row of ``head``, which snapshots still read."""
         old_row = head[0]
-        if self._unique:
-            self._check_unique(txn, key, row, old_row)
+        if self.unique_indexes:
+            check_unique(self, txn, key, row, old_row)
         new = (row, txn.marker, old_row, head[1])
         self.rows[key] = new
         txn.log += (self, key, head, new, None)
@@ -266,23 +231,13 @@ class Table:
             self.cache.on_put(key, row)
 
     def value_check(self, pos: int) -> Callable[[Any], Any]:
-        """The check of one column's value (type and NOT NULL) that ``prepare`` applies."""
-        col = self.schema.columns[pos]
-        check = _column_check(self.schema.name, col)
-        if not col.not_null:
-            return check
-        msg = f"NOT NULL constraint failed: {self.schema.name}.{col.name}"
-
-        def run(v):
-            if v is None:
-                raise NotNullViolation(msg)
-            return check(v)
-
-        return run
+        """The check of one column's value (type and NOT NULL) that ``checked_row``
+        applies."""
+        return value_check(self.schema, pos)
 
     def delete(self, txn, key: Any) -> None:
         """Delete the row at ``key`` (visible to ``txn``)."""
-        head = self._writable(txn, key, "delete")
+        head = writable_head(self, txn, key, "delete")
         me = txn.marker
         rows = self.rows
         if type(head) is tuple:
@@ -298,70 +253,12 @@ class Table:
                 rows[key] = new
             txn.log += (self, key, head, new, None)
             if head[1] == me:
-                self._sync_indexes(key, head, new)
+                self.sync_indexes(key, head, new)
         else:
             head.end = me
             txn.log += (self, key, head, head, head)
         if self.cache is not None:
             self.cache.on_remove(key)
-
-    def _writable(self, txn, key: Any, verb: str) -> Any:
-        """The entry at ``key`` if ``txn`` may replace its row (first updater wins)."""
-        head = self.rows.get(key)
-        me = txn.marker
-        if head is not None:
-            if type(head) is tuple:
-                b = head[1]
-                if b == me:
-                    if head[0] is not None:
-                        return head
-                elif b <= txn.ts:
-                    if len(head) == 4:  # a committed update whose old row is still read
-                        head = self.rows[key] = as_chain(head)
-                    return head
-            else:
-                b = head.begin
-                if head.end == INF and (b == me or b <= txn.ts):
-                    return head
-        what = (
-            "the row is gone"
-            if head is None
-            else ("the row was changed by a concurrent transaction")
-        )
-        raise SerializationFailure(f"could not {verb} {self.name} key {describe_key(key)}: {what}")
-
-    def _check_unique(self, txn, key: Any, row: tuple, old_row: tuple | None) -> None:
-        """Refuse ``row`` if a UNIQUE index holds its value for another live or in-flight row."""
-        me = txn.marker
-        rows = self.rows
-        for index in self._unique:
-            ik = index.key_of(row)
-            if index.has_null(ik) or (old_row is not None and index.key_of(old_row) == ik):
-                continue
-            for other in index.lookup(ik):
-                if other == key:
-                    continue
-                head = rows.get(other)
-                if head is None:
-                    continue
-                head = as_chain(head)
-                b, e = head.begin, head.end
-                # in flight, or committed after our snapshot: a conflict, not a duplicate
-                in_flight = (b > txn.ts and b != me) or (TXN_BASE <= e < INF and e != me)
-                if index.key_of(head.row) != ik:
-                    if b >= TXN_BASE and b != me:
-                        in_flight = True  # the older committed version still holds the value
-                    else:
-                        continue
-                elif e != INF and not in_flight:
-                    continue  # deleted, by a committed transaction or by us
-                if in_flight:
-                    raise SerializationFailure(
-                        f"could not write {self.name}: value {describe_key(ik)} of unique "
-                        f"index {index.name} was written by a concurrent transaction"
-                    )
-                cols = ", ".join(self.schema.columns[i].name for i in index.columns)
-                raise UniqueViolation(f"UNIQUE constraint failed: {self.name}({cols})")
 
     # ------------------------------------------------------------ transaction support
     def undo(self, key: Any, before: Any, after: Any, touched: Version | None) -> None:
@@ -376,7 +273,7 @@ class Table:
             self.rows[key] = before
         if touched is not None:
             touched.end = INF
-        self._sync_indexes(key, after, before)
+        self.sync_indexes(key, after, before)
         if self.cache is not None:
             row = newest_row(before)
             if row is None:
@@ -482,8 +379,9 @@ class Table:
             if ik != key_of(row):
                 index.discard(ik, key)
 
-    def _sync_indexes(self, key: Any, old: Any, new: Any) -> None:
-        """Make index entries for ``key`` reflect entry ``new`` where ``old`` was."""
+    def sync_indexes(self, key: Any, old: Any, new: Any) -> None:
+        """Make index entries for ``key`` reflect entry ``new`` where ``old`` was (either may
+        be None); for writes that replace ``rows[key]`` directly.  O(versions × indexes)."""
         if self.indexes:
             self._sync_rows(key, list(entry_rows(old)), list(entry_rows(new)))
 
@@ -511,13 +409,13 @@ class Table:
                 index.add(index.key_of(row), key)
         self.indexes.append(index)
         if index.unique:
-            self._unique.append(index)
+            self.unique_indexes.append(index)
 
     def remove_index(self, index) -> None:
         """Detach ``index``."""
         self.indexes.remove(index)
-        if index in self._unique:
-            self._unique.remove(index)
+        if index in self.unique_indexes:
+            self.unique_indexes.remove(index)
 
     def _check(self) -> None:
         """Assert the invariants of entries, chains and indexes (tests call this)."""
@@ -534,77 +432,3 @@ class Table:
                     assert key in index.lookup(index.key_of(row)), (index.name, key, row)
         for index in self.indexes:
             index._check(self)
-
-
-def _row_coercer(schema: Schema):
-    """Generate the function that checks a row's types and NOT NULL constraints.
-
-    The common case (every value already of its column's Python type) costs one ``type()``
-    test per column; anything else goes through the type's check function.
-    """
-    cols = schema.columns
-    ns: dict[str, Any] = {}
-    names = [f"c{i}" for i in range(len(cols))]
-    ns["bad_length"] = partial(_bad_length, schema.name, len(cols))
-    lines = [
-        "def coerce(row):",
-        "    try:",
-        f"        {', '.join(names)}{',' if len(cols) == 1 else ''} = row",
-        "    except (ValueError, TypeError):",
-        "        raise bad_length(row) from None",
-    ]
-    nullable_key = schema.integer_key and schema.primary_key[0]
-    for i, col in enumerate(cols):
-        v = names[i]
-        ns[f"chk{i}"] = _column_check(schema.name, col)
-        if col.not_null and i is not nullable_key:
-            msg = f"NOT NULL constraint failed: {schema.name}.{col.name}"
-            ns[f"nn{i}"] = partial(NotNullViolation, msg)
-            lines.append(f"    if {v} is None: raise nn{i}()")
-        pytype = col.type.pytype
-        if pytype is None:
-            lines.append(f"    {v} = chk{i}({v})")
-            continue
-        ns[f"t{i}"] = pytype
-        lines.append(f"    if {needs_check(col.type, v, f't{i}')}: {v} = chk{i}({v})")
-    lines.append(f"    return ({', '.join(names)}{',' if len(cols) == 1 else ''})")
-    exec(compile("\n".join(lines), f"<coerce {schema.name}>", "exec"), ns)
-    return ns["coerce"]
-
-
-def needs_check(sql_type, v: str, pytype: str) -> str:
-    """Python source, true when the value in variable ``v`` must go through the column
-    type's check function; ``pytype`` names the type's Python class.  Values of the right
-    class pass with one test, except those types.py normalises (NaN, non-ASCII text that
-    may hold a lone surrogate, aware timestamps) and integers beyond 64 bits."""
-    test = f"type({v}) is not {pytype}"
-    name = sql_type.name
-    if name == "INTEGER":
-        return f"{test} or not {INT_MIN} <= {v} <= {INT_MAX}"
-    if name == "REAL":
-        return f"{test} or {v} != {v}"
-    if name == "TEXT":
-        return f"{test} or not {v}.isascii()"
-    if name == "TIMESTAMP":
-        return f"{test} or {v}.tzinfo is not None or {v}.fold"
-    return test
-
-
-def _bad_length(table: str, n: int, row: Any) -> DataError:
-    got = len(row) if hasattr(row, "__len__") else "a non-sequence of"
-    return DataError(f"table {table} has {n} columns but {got} values were supplied")
-
-
-def _column_check(table: str, col):
-    """The type check of ``col``, with the table and column named in its errors."""
-    check = col.type.check
-
-    def run(v):
-        if v is None:
-            return None
-        try:
-            return check(v)
-        except DataError as e:
-            raise DataError(f"{table}.{col.name}: {e}") from None
-
-    return run

@@ -291,7 +291,7 @@ class TransactionManager:
         logged, and (for a cache table) no eviction or expiry is due. Returns False, having
         changed nothing, when the caller must use a transaction instead.  The key-value face
         writes through here: it is the whole cost of ``kv.set``."""
-        if table._unique or (self.commit_log is not None and table.durable):
+        if table.unique_indexes or (self.commit_log is not None and table.durable):
             return False
         if self.active and self._serializable_running(None):
             return False  # SERIALIZABLE validation needs this write's images
@@ -303,7 +303,7 @@ class TransactionManager:
             old = rows.get(key)
             if old is not None and (type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE):
                 return False
-            row = table.prepare(row)
+            row = table.checked_row(row)
             if table.key_of(row) != key:
                 return False
             if cache is not None:
@@ -321,10 +321,10 @@ class TransactionManager:
                 new = (row, cts)
             rows[key] = new
             if table.indexes:
-                table._sync_indexes(key, old, new)
+                table.sync_indexes(key, old, new)
             if cache is not None:
                 cache.on_put(key, row, size)
-            if table._int_key_pos is not None and key >= table.next_rowid:
+            if table.rowid_keys and key >= table.next_rowid:
                 table.next_rowid = key + 1
             self.clock = cts
             self.commits += 1

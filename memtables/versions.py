@@ -125,5 +125,5 @@ def read_visible_code(v: str, r: str) -> list[str]:
 
 def stable_code(v: str) -> str:
     """A condition for compiled code: entry ``v`` is a single committed version visible at
-    ``ts``, with no change in flight (what ``Table.replace`` requires)."""
+    ``ts``, with no change in flight (what ``Table.update_stable`` requires)."""
     return f"type({v}) is tuple and len({v}) == 2 and {v}[1] <= ts"

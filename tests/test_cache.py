@@ -73,6 +73,23 @@ def test_lfu_counts_decay():
     assert keys(conn) == [2, 3]
 
 
+def test_lfu_decay_keeps_equal_counts_in_the_order_keys_first_came():
+    # Pinned so that a change of the LFU structure cannot reorder ties (issue 13): a decay
+    # refiles every key by its halved count, ties in the order the keys were first added,
+    # not the order of their last access.
+    clock = memtables.ManualClock(0)
+    conn, _c, kv = cache_db("allkeys-lfu", 3, ", lfu_decay = 10", clock)
+    kv.set(1, "x")
+    kv.set(2, "x")
+    kv.get(2)  # count 2, and the decay period starts
+    kv.get(1)  # count 2, accessed after 2
+    kv.set(3, "x")
+    clock.advance(10)
+    kv.get(3)  # count 2, then the decay: every count back to 1, in the order 1, 2, 3
+    kv.set(4, "x")
+    assert keys(conn) == [2, 3, 4]
+
+
 def test_allkeys_random_keeps_the_bound():
     conn, _clock, kv = cache_db("allkeys-random", 5)
     for k in range(50):
@@ -501,20 +518,36 @@ def test_key_value_face_refuses_a_non_finite_ttl(ttl, in_transaction):
     kv.cache._check(kv.table)
 
 
+def _misfile_lfu_key(cache):
+    cache.eviction.count[1] += 1  # the count moves, the key stays in its old bucket
+
+
+def _stale_random_position(cache):
+    pos = cache.eviction.pos
+    pos[1], pos[2] = pos[2], pos[1]
+
+
 @pytest.mark.parametrize(
-    "corrupt",
+    "policy, corrupt",
     [
-        lambda cache: setattr(cache, "memory", cache.memory + 1),
-        lambda cache: cache.by_expiry.pop(0),
-        lambda cache: cache.lru.popitem(last=False),
-        lambda cache: cache.sizes.__setitem__(2, cache.sizes[2] + 8),
-        lambda cache: cache.expiry.pop(1),
+        ("allkeys-lru", lambda cache: setattr(cache, "memory", cache.memory + 1)),
+        ("allkeys-lru", lambda cache: cache.by_expiry.pop(0)),
+        ("allkeys-lru", lambda cache: cache.eviction.order.popitem(last=False)),
+        ("allkeys-lru", lambda cache: cache.sizes.__setitem__(2, cache.sizes[2] + 8)),
+        ("allkeys-lru", lambda cache: cache.expiry.pop(1)),
+        ("volatile-lru", lambda cache: cache.eviction.add(3)),  # a key without a TTL
+        ("allkeys-lfu", _misfile_lfu_key),
+        ("volatile-lfu", lambda cache: cache.eviction.remove(2)),
+        ("allkeys-random", _stale_random_position),
+        ("volatile-random", lambda cache: cache.eviction.items.append(1)),
+        ("volatile-ttl", lambda cache: cache.by_expiry.add((1e9, -1, 3))),
     ],
 )
-def test_invariant_checker_sees_corruption(corrupt):
-    conn, _clock, kv = cache_db("allkeys-lru", 3)
+def test_invariant_checker_sees_corruption(policy, corrupt):
+    conn, _clock, kv = cache_db(policy, 3)
     kv.set(1, "x", ttl=5)
     kv.set(2, "y", ttl=5)
+    kv.set(3, "z")
     kv.cache._check(kv.table, bounded=True)
     corrupt(kv.cache)
     with pytest.raises(AssertionError):

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
-from memtables.catalog import Column, Schema
+from memtables.catalog import Check, Column, Schema
 from memtables.engine import Engine
 from memtables.errors import (
+    CheckViolation,
     DataError,
     NotNullViolation,
     SerializationFailure,
     UniqueViolation,
 )
-from memtables.types import INTEGER, TEXT
+from memtables.types import INTEGER, REAL, TEXT
 
 
 def make(unique_name=False):
@@ -192,3 +196,110 @@ def test_old_versions_kept_for_a_reader_then_collected():
     eng.txns.collect()
     assert t.rows[1][0] == (1, "v49") and eng.txns.pending_garbage == 0
     t._check()
+
+
+# ---------------------------------------------------------------- the Table's public face
+def make_checked():
+    """A table with a REAL column, NOT NULL and a CHECK (score >= 0)."""
+    eng = Engine()
+    tx = eng.begin()
+    schema = Schema(
+        "s",
+        [Column("id", INTEGER), Column("score", REAL, not_null=True)],
+        primary_key=(0,),
+        checks=(Check("score >= 0", lambda row: row[1] >= 0),),
+    )
+    table = eng.create_table(tx, schema)
+    tx.commit()
+    return eng, table
+
+
+def test_checked_row_gives_the_stored_form_or_a_pep249_error():
+    eng, t = make_checked()
+    assert t.checked_row((1, 2)) == (1, 2.0) and type(t.checked_row((1, 2))[1]) is float
+    with pytest.raises(NotNullViolation, match=r"s\.score"):
+        t.checked_row((1, None))
+    with pytest.raises(CheckViolation, match="score >= 0"):
+        t.checked_row((1, -1.0))
+    with pytest.raises(DataError, match=r"s\.score"):
+        t.checked_row((1, "many"))
+    with pytest.raises(DataError, match="2 columns but 3 values"):
+        t.checked_row((1, 2.0, 3))
+    assert t.rows == {}  # checking a row writes nothing
+
+
+def test_update_stable_writes_beside_the_committed_row_and_runs_checks():
+    eng, t = make_checked()
+    tx = eng.begin()
+    t.insert(tx, (1, 1.0))
+    tx.commit()
+    reader, w = eng.begin(), eng.begin()
+    head = t.rows[1]
+    with pytest.raises(CheckViolation):
+        t.update_stable(w, 1, head, (1, -5.0))
+    assert t.rows[1] is head  # refused before anything changed
+    t.update_stable(w, 1, head, (1, 7.0))
+    assert t.get(w, 1) == (1, 7.0) and t.get(reader, 1) == (1, 1.0)
+    w.commit()
+    assert t.get(eng.begin(), 1) == (1, 7.0) and t.get(reader, 1) == (1, 1.0)
+    t._check()
+
+
+def test_unique_indexes_and_rowid_keys_are_public():
+    _, plain = make()
+    _, unique = make(unique_name=True)
+    assert plain.unique_indexes == [] and plain.rowid_keys
+    assert [i.columns for i in unique.unique_indexes] == [(1,)]
+    eng = Engine()
+    tx = eng.begin()
+    text_key = eng.create_table(tx, Schema("k", [Column("k", TEXT)], primary_key=(0,)))
+    rowid = eng.create_table(tx, Schema("r", [Column("v", TEXT)]))
+    assert not text_key.rowid_keys and rowid.rowid_keys
+
+
+def test_sync_indexes_follows_entries_installed_directly():
+    eng, t = make(unique_name=True)
+    (index,) = t.unique_indexes
+    new = t.rows[1] = ((1, "a"), 1)
+    t.sync_indexes(1, None, new)
+    assert set(index.lookup("a")) == {1}
+    t._check()
+    newer = t.rows[1] = ((1, "b"), 2)
+    t.sync_indexes(1, new, newer)
+    assert not index.lookup("a") and set(index.lookup("b")) == {1}
+    del t.rows[1]
+    t.sync_indexes(1, newer, None)
+    assert not index.lookup("b")
+    t._check()
+
+
+def test_other_modules_use_only_the_public_face_of_table():
+    # private names of Table (methods and attributes) that no other module may touch
+    root = Path(__file__).resolve().parent.parent
+    tree = ast.parse((root / "memtables" / "storage.py").read_text())
+    (table,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Table"]
+    private = {
+        n.attr if isinstance(n, ast.Attribute) else n.name
+        for n in ast.walk(table)
+        if (isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store))
+        or isinstance(n, ast.FunctionDef)
+    }
+    private = {p for p in private if p.startswith("_") and not p.startswith("__")}
+    private.discard("_check")  # the invariant checker every structure has
+    reaches = []
+    for path in [p for d in ("memtables", "sql", "repl") for p in (root / d).glob("*.py")]:
+        if path.name == "storage.py" and path.parent.name == "memtables":
+            continue
+        tree = ast.parse(path.read_text())
+        own = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        own |= {
+            n.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)
+        }
+        reaches += [
+            f"{path.name}:{n.lineno} .{n.attr}"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Attribute) and n.attr in private - own
+        ]
+    assert not reaches, reaches
