@@ -81,7 +81,7 @@ class _Writer(Statement):
         w = FunctionWriter(comp.prog, "targets", ["p", "tx"])
         comp.w = w
         w.prelude += ["ts = tx.ts", "me = tx.marker", "out = []", "append = out.append"]
-        comp._produce(w, src, lambda: w.emit(f"append((k{slot}, r{slot}))"))
+        comp.produce(w, src, lambda: w.emit(f"append((k{slot}, r{slot}))"))
         w.emit("return out")
         w.finish()
         comp.w = None
