@@ -161,10 +161,6 @@ def test_binding_is_its_own_pass():
     assert not deps & {"binder", "bind_expr", "scope", "parser", "ast"}, deps
 
 
-#: ``comp._produce`` in dml.py: the compiler's module makes it public (issue 13, codegen).
-ALLOWED = {("dml.py", "_produce")}
-
-
 def _defined(tree: ast.AST) -> set[str]:
     out = set()
     for node in ast.walk(tree):
@@ -195,6 +191,5 @@ def test_no_private_reaches_from_the_pipeline_modules(name):
         and node.attr.startswith("_")
         and not node.attr.startswith("__")
         and node.attr not in mine
-        and (path.name, node.attr) not in ALLOWED
     ]
     assert not bad, bad
