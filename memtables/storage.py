@@ -14,7 +14,6 @@ from typing import Any, Callable, Iterator
 from .catalog import Schema
 from .conflicts import check_unique, insert_base, writable_head
 from .errors import DataError, NotNullViolation
-from .rowcheck import needs_check as needs_check  # old home, removed once sql/dml.py moves
 from .rowcheck import row_coercer, run_checks, value_check
 from .types import INT_MAX
 from .versions import (
@@ -93,7 +92,6 @@ class Table:
             run_checks(self._checks, row)
         return row
 
-    prepare = checked_row  # old name, removed once sql/ call sites move
 
     def insert(self, txn, row: tuple) -> Any:
         """Insert a full row (values in column order) on behalf of ``txn``; return its key.
@@ -213,7 +211,6 @@ class Table:
             run_checks(self._checks, row)
         self._update_committed(txn, key, head, row)
 
-    replace = update_stable  # old name, removed once sql/ call sites move
 
     def _update_committed(self, txn, key: Any, head: tuple, row: tuple) -> None:
         """Write ``row`` beside the committed row of ``head``, which snapshots still read."""

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..cache import enforce
 from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
-from ..storage import needs_check
+from ..rowcheck import needs_check
 from ..versions import read_visible_code, stable_code
 from . import ast as A
 from . import bound as B
@@ -285,13 +285,13 @@ class InsertStatement(_Writer):
             return True, table.insert(txn, row)
         except UniqueViolation:
             if self.mode == "replace":
-                prepared = table.prepare(row)
+                prepared = table.checked_row(row)
                 for key in _conflicting_keys(table, txn, prepared):
                     table.delete(txn, key)
                 return True, table.insert(txn, row)
             if self.upsert is None:
                 raise
-        prepared = table.prepare(row)
+        prepared = table.checked_row(row)
         conflicts = _conflicting_keys(table, txn, prepared, self.upsert.columns)
         if not conflicts:
             raise UniqueViolation(
@@ -425,7 +425,7 @@ class UpdateStatement(_Writer):
                 w.emit(f"if {test}: {name} = {check}({name})")
             row = "(" + "".join(x + ", " for x in parts) + ")"
             w.emit(f"if {stable_code(f'v{slot}')}:")
-            w.emit(f"    {prog.const(table.replace)}(tx, k{slot}, v{slot}, {row})")
+            w.emit(f"    {prog.const(table.update_stable)}(tx, k{slot}, v{slot}, {row})")
             w.emit(f"else: {update}(tx, k{slot}, {row})")
         w.emit("return 1")
         w.finish()

@@ -1,4 +1,6 @@
-"""Imports go one way: repl → memtables face → sql → engine → types, errors."""
+"""The house rules ARCHITECTURE.md states, checked: imports go one way (repl → memtables face
+→ sql → engine → types, errors), no two modules import each other (not even inside a
+function), and a private name (``_x``) is used only in the module that defines it."""
 
 from __future__ import annotations
 
@@ -108,10 +110,6 @@ def test_repl_reads_no_private_attributes():
 # ---------------------------------------------------------------- no private reaches
 PACKAGES = {"memtables": "memtables", "sql": "memtables.sql", "repl": "memtables.repl"}
 
-#: (module, the module it reaches into, name): reaches that predate the check.
-#: Empty since issue 13: a NEW reach fails the test.
-ALLOWED_REACHES: set[tuple[str, str, str]] = set()
-
 
 def _private(attr: str) -> bool:
     return attr.startswith("_") and not (attr.startswith("__") and attr.endswith("__"))
@@ -179,14 +177,8 @@ def all_reaches() -> set[tuple[str, str, str]]:
 
 
 def test_no_new_private_reaches_across_modules():
-    new = all_reaches() - ALLOWED_REACHES
-    assert not new, f"modules reach into other modules' private names: {sorted(new)}"
-
-
-def test_the_allow_list_only_shrinks():
-    """An entry whose reach is gone must leave the list, so it cannot come back unnoticed."""
-    gone = ALLOWED_REACHES - all_reaches()
-    assert not gone, f"remove from ALLOWED_REACHES: {sorted(gone)}"
+    found = all_reaches()
+    assert not found, f"modules reach into other modules' private names: {sorted(found)}"
 
 
 def test_the_reach_check_sees_reaches(tmp_path):
@@ -217,3 +209,134 @@ def test_sql_and_repl_write_no_private_attributes_of_others():
                     and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
                 ):
                     raise AssertionError(f"{folder}/{path.name}:{node.lineno} sets .{node.attr}")
+
+
+# ---------------------------------------------------------------- private means this module
+def private_names_defined(tree: ast.AST) -> set[str]:
+    """Every ``_name`` a module defines: functions, classes, assignments (``self._x = ...``
+    included), parameters and ``__slots__`` strings."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            out.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            out.add(node.value)  # a name in __slots__
+    return {n for n in out if _private(n)}
+
+
+def attribute_reaches(path: Path) -> list[str]:
+    """``file:line .name`` for every ``anything._name`` read where ``_name`` is not defined
+    in the module itself: an object's private state used from another module (``conn._txn``,
+    ``planner._access_path``).  A module may use the private names of its own classes on any
+    instance of them."""
+    tree = ast.parse(path.read_text())
+    mine = private_names_defined(tree)
+    return [
+        f"{path.parent.name}/{path.name}:{node.lineno} .{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and _private(node.attr) and node.attr not in mine
+    ]
+
+
+def test_private_attributes_are_used_only_where_they_are_defined():
+    bad = [
+        r
+        for folder in PACKAGES
+        for p in sorted((ROOT / folder).glob("*.py"))
+        for r in attribute_reaches(p)
+    ]
+    assert not bad, "private names used outside their module:\n" + "\n".join(bad)
+
+
+def test_the_attribute_check_sees_reaches(tmp_path):
+    """The checker itself: a private attribute defined elsewhere is caught; one defined here
+    (on self, in __slots__, as a method) is not."""
+    path = tmp_path / "sql" / "user.py"
+    path.parent.mkdir()
+    path.write_text(
+        "class A:\n    __slots__ = ('_s',)\n    def _m(self, other):\n"
+        "        return other._m(self) + other._s\n"
+        "def f(conn, planner):\n    return conn._txn, planner._access_path(), conn.__class__\n"
+    )
+    assert attribute_reaches(path) == ["sql/user.py:6 ._txn", "sql/user.py:6 ._access_path"]
+
+
+# ---------------------------------------------------------------- no import cycles
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Our modules → the modules of ours each imports, at module level or inside a function
+    (``from . import x`` counts as importing ``x``, not the package)."""
+    files = {_dotted(p): p for folder in PACKAGES for p in (root / folder).glob("*.py")}
+
+    def ours(dotted: str) -> str | None:
+        while dotted and dotted not in files:
+            dotted = dotted.rpartition(".")[0]
+        return dotted or None
+
+    graph = {}
+    for me, path in files.items():
+        pkg = PACKAGES[path.parent.name].split(".")
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                deps.update(ours(a.name) for a in node.names if a.name.startswith("memtables"))
+            elif isinstance(node, ast.ImportFrom):
+                base = ".".join(pkg[: len(pkg) - node.level + 1]) if node.level else ""
+                mod = ".".join(x for x in (base, node.module or "") if x)
+                if mod.startswith("memtables"):
+                    deps.update(
+                        f"{mod}.{a.name}" if f"{mod}.{a.name}" in files else ours(mod)
+                        for a in node.names
+                    )
+        graph[me] = deps - {me, None}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    out = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycles_even_inside_functions():
+    found = cycles(import_graph())
+    assert not found, f"modules that import each other (perhaps inside a function): {found}"
+
+
+def test_the_cycle_check_sees_function_level_cycles(tmp_path):
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "a.py").write_text("from . import b\n")
+    (tmp_path / "sql" / "b.py").write_text("def f():\n    from .a import g\n")
+    (tmp_path / "sql" / "c.py").write_text("from .a import b\n")
+    assert cycles(import_graph(tmp_path)) == [["memtables.sql.a", "memtables.sql.b"]]

@@ -136,60 +136,7 @@ def _imports(path: Path) -> set[str]:
     return {m for m in out if (SQL / f"{m}.py").exists()}
 
 
-def test_sql_has_no_import_cycles_not_even_inside_functions():
-    graph = {p.stem: _imports(p) for p in SQL.glob("*.py") if p.stem != "__init__"}
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-
-    def visit(m: str, path: list[str]) -> None:
-        state[m] = 1
-        for dep in sorted(graph.get(m, ())):
-            if state.get(dep) == 1:
-                cycle = path[path.index(dep) :] + [dep] if dep in path else [m, dep]
-                raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
-            if dep not in state:
-                visit(dep, path + [dep])
-        state[m] = 2
-
-    for m in sorted(graph):
-        if m not in state:
-            visit(m, [m])
-
-
 def test_binding_is_its_own_pass():
     """The planner reads bound trees only: it never binds a name, nor parses a view."""
     deps = _imports(SQL / "planner.py")
     assert not deps & {"binder", "bind_expr", "scope", "parser", "ast"}, deps
-
-
-def _defined(tree: ast.AST) -> set[str]:
-    out = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
-            out.add(node.name)
-        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
-            out.add(node.attr)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            out.add(node.id)
-        elif isinstance(node, ast.arg):
-            out.add(node.arg)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            out.add(node.value)
-    return out
-
-
-@pytest.mark.parametrize("name", ["binder", "bind_expr", "planner", "dml", "ddl", "statements"])
-def test_no_private_reaches_from_the_pipeline_modules(name):
-    """``planner._access_path``, ``statement._take_params``, ``runtime._NUM_PREFIX``: what one
-    module uses of another is public."""
-    path = SQL / f"{name}.py"
-    tree = ast.parse(path.read_text())
-    mine = _defined(tree)
-    bad = [
-        f"{path.name}:{node.lineno} .{node.attr}"
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Attribute)
-        and node.attr.startswith("_")
-        and not node.attr.startswith("__")
-        and node.attr not in mine
-    ]
-    assert not bad, bad
