@@ -262,7 +262,7 @@ class ExprBinder:
         t = f.type
         if t == "arg":
             t = args[0].type if args else None
-            if name == "abs" and t not in (INTEGER, REAL):
+            if name != "nullif" and t not in (INTEGER, REAL):  # abs, ceil, floor, trunc
                 t = None
         if f.deterministic and all(isinstance(a, B.Const) for a in args):
             v = _fold(f.fn, [a.value for a in args])

@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 from ..errors import DataError
 from ..types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP
+from .fn_math import MATH
+from .fn_text import TEXT_FUNCTIONS
 from .runtime import INT_MAX, INT_MIN, cast_integer, compare, to_number, to_text
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -166,13 +168,6 @@ def f_scalar_max(*args: Any) -> Any:
     return best
 
 
-def f_sign(x: Any) -> Any:
-    if x is None:
-        return None
-    x = to_number(x)
-    return (x > 0) - (x < 0)
-
-
 def f_current_date() -> _dt.date:
     return _dt.date.today()
 
@@ -219,13 +214,20 @@ FUNCTIONS: dict[str, Function] = {
         Function("replace", f_replace, 3, 3, TEXT),
         Function("hex", f_hex, 1, 1, TEXT),
         Function("random", f_random, 0, 0, INTEGER, deterministic=False),
-        Function("sign", f_sign, 1, 1, INTEGER),
         Function("current_date", f_current_date, 0, 0, DATE, deterministic=False),
         Function("current_time", f_current_time, 0, 0, TEXT, deterministic=False),
         Function("current_timestamp", f_current_timestamp, 0, 0, TIMESTAMP, deterministic=False),
         Function("now", f_current_timestamp, 0, 0, TIMESTAMP, deterministic=False),
     )
 }
+_TYPES = {"REAL": REAL, "INTEGER": INTEGER, "TEXT": TEXT, "BLOB": BLOB, "arg": "arg"}
+FUNCTIONS.update(
+    (name, Function(name, fn, lo, hi, _TYPES[t])) for name, (fn, lo, hi, t) in MATH.items()
+)
+FUNCTIONS.update(
+    (name, Function(name, fn, lo, hi, _TYPES[t], det))
+    for name, (fn, lo, hi, t, det) in TEXT_FUNCTIONS.items()
+)
 #: Handled by the compiler itself (lazy evaluation or variable arity).
 SPECIAL = {"coalesce", "ifnull", "iif", "min", "max"}
 SCALAR_MINMAX = {"min": f_scalar_min, "max": f_scalar_max}
