@@ -16,7 +16,8 @@ from .runtime import INT_MAX, INT_MIN
 
 # SQLite's numeric affinity: the whole text (blanks around allowed) must be a number
 _NUMERIC_TEXT = re.compile(
-    r"[ \t\n\v\f\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \t\n\v\f\r]*"
+    r"[ \t\n\v\f\r]*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)[ \t\n\v\f\r]*",
+    re.ASCII,
 )
 _INF = float("inf")
 

@@ -120,7 +120,7 @@ def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str,
     if conv == "p":
         conv = "X"
     prefix = ""
-    if conv in "di":
+    if conv in "dir":
         if v < 0:
             prefix, v = "-", -v
         elif "+" in flags:
@@ -168,10 +168,22 @@ def _real(conv: str, flags: str, precision, x: float) -> str:
         elif conv in "eE":
             body = _exponent(d, precision, digits, conv)
         else:
-            body = _general(d, precision, digits, "#" in flags, "e" if conv == "g" else "E")
-    if "#" in flags and "." not in body and conv != "g" and conv != "G":
-        body = body.replace("e", ".e", 1) if "e" in body.lower() else body + "."
-    return sign + body
+            body = _general(d, precision, digits, "e" if conv == "g" else "E")
+    return sign + _tidy(body, flags, conv in "gG")
+
+
+def _tidy(body: str, flags: str, general: bool) -> str:
+    """SQLite's decimal point rules: ``#`` and ``!`` always print one; trailing zeros go
+    for %g (unless ``#``) and for any conversion with ``!``, which keeps one digit after it."""
+    cut = max(body.find("e"), body.find("E"))
+    mant, exp = (body[:cut], body[cut:]) if cut >= 0 else (body, "")
+    if ("#" in flags or "!" in flags) and "." not in mant:
+        mant += "."
+    if ("#" not in flags if general else "!" in flags) and "." in mant:
+        mant = mant.rstrip("0")
+        if mant.endswith("."):
+            mant = mant + "0" if "!" in flags else mant[:-1]
+    return mant + exp
 
 
 def _significant(d: Decimal, digits: int) -> Decimal:
@@ -198,22 +210,15 @@ def _exponent(d: Decimal, precision: int, digits: int, conv: str) -> str:
     return f"{m:f}{conv}{'-' if e < 0 else '+'}{abs(e):02d}"
 
 
-def _general(d: Decimal, precision: int, digits: int, alt: bool, conv: str) -> str:
+def _general(d: Decimal, precision: int, digits: int, conv: str) -> str:
     p = precision or 1
     e = d.adjusted() if d else 0
     r = d.scaleb(-e).quantize(Decimal(1).scaleb(1 - p), rounding=ROUND_HALF_UP)
     if r >= 10:
         e += 1
     if e < -4 or e >= p:
-        body = _exponent(d, p - 1, digits, conv)
-        mant, _, exp = body.partition(conv)
-        if not alt and "." in mant:
-            mant = mant.rstrip("0").rstrip(".")
-        return mant + conv + exp
-    body = _fixed(d, p - 1 - e, digits)
-    if not alt and "." in body:
-        body = body.rstrip("0").rstrip(".")
-    return body
+        return _exponent(d, p - 1, digits, conv)
+    return _fixed(d, p - 1 - e, digits)
 
 
 def _text(conv: str, flags: str, precision, v: Any) -> str:
@@ -221,10 +226,9 @@ def _text(conv: str, flags: str, precision, v: Any) -> str:
         ch = to_text(v)[:1] if v is not None else ""
         ch = ch or "\x00"
         return ch * (precision if precision else 1)
-    if v is None:
-        if conv == "Q":
-            return "NULL"
-        return "(NULL)" if conv in "qw" else ""
+    if v is None:  # %Q prints the keyword; it is cut by the precision as text would be
+        text = {"Q": "NULL", "q": "(NULL)", "w": "(NULL)"}.get(conv, "")
+        return _cut(text, precision, "!" in flags)
     s = _cut(to_text(v), precision, "!" in flags)
     if conv == "q":
         return s.replace("'", "''")

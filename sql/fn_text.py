@@ -59,7 +59,7 @@ def f_unicode(v: Any) -> Any:
     if v is None:
         return None
     s = to_text(v)
-    return ord(s[0]) if s else None
+    return ord(s[0]) if s and s[0] != "\x00" else None  # SQLite stops at a NUL
 
 
 def f_unhex(v: Any, ignore: Any = "") -> Any:

@@ -18,8 +18,12 @@ _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRST
 
 
 def f_abs(x: Any) -> Any:
+    """SQLite abs(): an INTEGER stays one; anything else (text, blob) is read as a REAL."""
     if x is None:
         return None
+    t = type(x)
+    if t is str or t is bytes:
+        return abs(float(to_number(x)))
     x = to_number(x)
     if x == INT_MIN and type(x) is int:
         raise DataError("integer overflow in abs()")

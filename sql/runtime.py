@@ -14,8 +14,9 @@ from typing import Any
 from ..errors import DataError
 from ..types import parse_timestamp
 
-NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)")
-_INT_PREFIX = re.compile(r"\s*([+-]?\d+)")
+# ASCII: SQLite reads only ASCII digits ('٣' is not 3)
+NUM_PREFIX = re.compile(r"\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)", re.ASCII)
+_INT_PREFIX = re.compile(r"\s*([+-]?\d+)", re.ASCII)
 INT_MIN = -(1 << 63)
 INT_MAX = (1 << 63) - 1
 
