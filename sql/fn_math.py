@@ -12,7 +12,7 @@ import re
 from typing import Any, Callable
 
 from ..errors import DataError
-from .runtime import INT_MAX, INT_MIN
+from .runtime import INT_MAX, INT_MIN, to_number
 
 # SQLite's numeric affinity: the whole text (blanks around allowed) must be a number
 _NUMERIC_TEXT = re.compile(
@@ -84,15 +84,15 @@ def _positive(fn: Callable[[float], float]):
     return call
 
 
-def f_log(a: Any, b: Any = None) -> Any:
-    """log(X) is log10; log(B, X) is the base-B logarithm of X (NULL unless B > 1... as SQLite:
-    ln(B) must be > 0)."""
-    if b is None:
-        return _log10(a) if a is not None else None
-    base, x = numeric_arg(a), numeric_arg(b)
-    if base is None or x is None:
+def f_log(a: Any, *b: Any) -> Any:
+    """log(X) is log10; log(B, X) the base-B logarithm of X: NULL unless ln(B) > 0, as SQLite."""
+    if not b:
+        return _log10(a)
+    base = numeric_arg(a)
+    if base is None or b[0] is None:
         return None
-    base, x = float(base), float(x)
+    # SQLite checks only B's type; X is read as any number would be ('8x' is 8)
+    base, x = float(base), float(to_number(b[0]))
     if base <= 0.0 or x <= 0.0:
         return None
     lb = math.log(base)

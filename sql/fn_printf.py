@@ -96,7 +96,7 @@ def _convert(m: re.Match, source: _Args) -> str | None:
         return _pad(body, width, left, False, flags)
     if conv in _REALS:
         body = _real(conv, flags, precision, _real_of(source.next()))
-        return _pad(body, width, left, "0" in flags and body[-1:].isdigit(), flags)
+        return _pad(body, width, left, "0" in flags and body[-1] not in "fN", flags)
     if conv in _TEXTS or conv in "qQwc":
         body = _text(conv, flags, precision, source.next())
         return _pad(body, width, left, False, flags, by_bytes="!" not in flags)
@@ -116,6 +116,11 @@ def _pad(body: str, width: int, left: bool, zeros: bool, flags: str, by_bytes=Fa
     return " " * n + body
 
 
+def _sign_flag(flags: str) -> str:
+    """The sign a positive number gets: of '+' and ' ', the last given wins (as in SQLite)."""
+    return flags[max(flags.rfind("+"), flags.rfind(" "))] if "+" in flags or " " in flags else ""
+
+
 def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str, bool]:
     if conv == "p":
         conv = "X"
@@ -123,10 +128,8 @@ def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str,
     if conv in "dir":
         if v < 0:
             prefix, v = "-", -v
-        elif "+" in flags:
-            prefix = "+"
-        elif " " in flags:
-            prefix = " "
+        else:
+            prefix = _sign_flag(flags)
     elif v < 0:
         v += 1 << 64
     if conv in "diur":
@@ -153,7 +156,7 @@ def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str,
 def _real(conv: str, flags: str, precision, x: float) -> str:
     if precision is None:
         precision = 6
-    sign = "-" if x < 0 else ("+" if "+" in flags else (" " if " " in flags else ""))
+    sign = "-" if x < 0 else _sign_flag(flags)
     if x != x:
         return "NaN"
     x = abs(x)

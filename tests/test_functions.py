@@ -11,8 +11,10 @@ Deliberate differences, not generated here and tested on their own below:
   no such types).
 - ``char()`` of a surrogate code point gives U+FFFD (sqlite3 writes invalid UTF-8).
 - ``printf('%.Ns')`` never cuts a character in half (sqlite3 counts bytes and may).
-- ``quote()``/``printf()`` of a REAL printed with more than 17 digits: memtables prints the
-  double's exact decimal digits, sqlite3 computes them in x87 long double (last digit may differ).
+- ``quote()``/``printf()`` of a REAL: memtables rounds the double's exact decimal value (half
+  away from zero, at most 16 significant digits, 26 with ``!``); sqlite3 3.40 computes the
+  digits in x87 long double, so past the 15th significant digit, and at exact decimal ties
+  after scaling (``printf('%.5g', 986115000000000.0)``), its last digit can differ.
 - ``unhex``, ``concat``, ``concat_ws`` are newer than sqlite3 3.40 (3.41/3.44): they follow
   SQLite's documentation.
 - ``randomblob``/``zeroblob`` refuse more than 100 MB (SQLite: 1 GB).
@@ -21,18 +23,20 @@ Deliberate differences, not generated here and tested on their own below:
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
+from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import memtables
 
 SETTINGS = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("MEMTABLES_FN_EXAMPLES", "150")),
     deadline=None,
-    derandomize=True,
+    derandomize="MEMTABLES_FN_EXAMPLES" not in os.environ,
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
@@ -43,7 +47,7 @@ MATH1 = [
     "floor", "trunc", "sign", "abs",
 ]  # fmt: skip
 MATH2 = ["pow", "power", "atan2", "mod", "log"]
-TEXT1 = ["quote", "unicode", "hex", "char", "length", "lower", "upper", "typeof"]
+TEXT1 = ["quote", "unicode", "hex", "length", "lower", "upper", "typeof"]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +95,7 @@ INTS = st.one_of(
     st.integers(-(2**63), 2**63 - 1),
     st.sampled_from([0, 1, -1, 2**63 - 1, -(2**63), 2**53, 255, 1000]),
 )
+INTS_SMALL = st.integers(-999999, 999999)
 REALS = st.one_of(
     st.floats(-10, 10, allow_nan=False),
     st.floats(allow_nan=False),
@@ -154,11 +159,12 @@ CONVERSIONS = {
     "x": INTS,
     "X": INTS,
     "o": INTS,
-    "f": st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: float(f"{f:.6g}")) | INTS,
-    "e": st.floats(allow_nan=False, allow_infinity=False).map(lambda f: float(f"{f:.6g}")),
-    "g": st.floats(allow_nan=False, allow_infinity=False).map(lambda f: float(f"{f:.6g}")),
-    "E": st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: float(f"{f:.4g}")),
-    "G": st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: float(f"{f:.4g}")),
+    "f": st.floats(-1e6, 1e6, allow_nan=False).map(lambda f: float(f"{f:.6g}")) | INTS_SMALL,
+    # no decimal ties past the point: sqlite3 rounds those in long double (see the docstring)
+    "e": st.floats(allow_nan=False, allow_infinity=False),
+    "g": st.floats(allow_nan=False, allow_infinity=False),
+    "E": st.floats(-1e6, 1e6, allow_nan=False),
+    "G": st.floats(-1e6, 1e6, allow_nan=False),
     "s": st.text(st.characters(codec="ascii", exclude_categories=("Cc",)), max_size=6) | INTS,
     "q": st.text(st.sampled_from("ab'\" "), max_size=6) | st.none(),
     "Q": st.text(st.sampled_from("ab'\" "), max_size=6) | st.none(),
@@ -168,14 +174,26 @@ CONVERSIONS = {
 }
 
 
+def decimal_tie(x: float, digits: int) -> bool:
+    """Whether rounding ``x`` to ``digits`` significant digits is an exact tie (…5 after)."""
+    t = Decimal(x).normalize().as_tuple()
+    return len(t.digits) == digits + 1 and t.digits[-1] == 5
+
+
 @st.composite
 def printf_calls(draw):
     fmt, args = [], []
     for _ in range(draw(st.integers(1, 3))):
         fmt.append(draw(st.sampled_from(["", "x", " ", "%%", "<"])))
         conv = draw(st.sampled_from(sorted(CONVERSIONS)))
-        fmt.append(f"%{draw(FLAGS)}{draw(WIDTH)}{draw(PRECISION)}{conv}")
+        precision = draw(PRECISION)
+        if conv in "feEgG" and precision[1:] and int(precision[1:]) > 8:
+            precision = ".8"  # past 15 digits sqlite3's long double digits are not exact
+        fmt.append(f"%{draw(FLAGS)}{draw(WIDTH)}{precision}{conv}")
         args.append(draw(CONVERSIONS[conv]))
+        if conv in "eEgG":
+            p = int(precision[1:] or 6) if precision else 6
+            assume(not decimal_tie(args[-1], p + 1 if conv in "eE" else max(p, 1)))
     return "printf(" + ", ".join(literal(a) for a in ["".join(fmt), *args]) + ")"
 
 
@@ -192,7 +210,7 @@ def test_printf(dbs, call):
         "printf('%y', 1)", "printf('%5.2f|%-5d|%05d|%+d|% d', 3.14159, 4, 5, 6, 7)",
         "printf('%x %X %o %u', -1, 255, 8, -5)", "printf('%q %Q %Q %w', 'it''s', 'a', NULL, 'x\"y')",
         "printf('%q|%w', NULL, NULL)", "printf('%c|%.3c', 'hello', 'x')", "printf('%.20f', 0.1)",
-        "printf('%.20f', 0.1234567890123456789)", "printf('%!.16f', 0.1)", "printf('%#x|%#o', 255, 8)",
+        "printf('%.20f', 0.1234567890123456789)", "printf('%!.16f', 0.1)", "printf('%+ d|% +d|%+ f', 1, 2, 3.0)", "log(1, NULL)", "log(2, '8x')", "log(2, x'38')", "log('2', 'a')", "printf('%#x|%#o', 255, 8)",
         "printf('%,d', -1234567)", "printf('%*d|%-*d|%.*f', 5, 1, 4, 2, 2, 1.5)",
         "printf('%.0f %.0f %.0f', 0.5, 1.5, 2.5)", "printf('%f', 1e300)", "printf('%e', 0)",
         "printf('%#g', 1.0)", "printf('%-05d|', 3)", "printf('%.1e', 9.96)", "printf('%G', 1e-10)",
