@@ -12,7 +12,7 @@ import re
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from .runtime import INT_MAX, INT_MIN, cast_integer, cast_real, to_text
+from .runtime import cast_integer, cast_real, to_text
 
 _SPEC = re.compile(r"%([-+ 0#!,]*)(\*|\d+)?(?:\.(\*|\d*))?(l{0,2})(.?)", re.S)
 _INTS = "diuxXopr"
@@ -92,7 +92,7 @@ def _convert(m: re.Match, source: _Args) -> str | None:
     if conv == "n":
         return ""
     if conv in _INTS:
-        body, zero_done = _integer(conv, flags, width, precision, _int_of(source.next()))
+        body = _integer(conv, flags, width, precision, _int_of(source.next()))
         return _pad(body, width, left, False, flags)
     if conv in _REALS:
         body = _real(conv, flags, precision, _real_of(source.next()))
@@ -121,7 +121,7 @@ def _sign_flag(flags: str) -> str:
     return flags[max(flags.rfind("+"), flags.rfind(" "))] if "+" in flags or " " in flags else ""
 
 
-def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str, bool]:
+def _integer(conv: str, flags: str, width: int, precision, v: int) -> str:
     if conv == "p":
         conv = "X"
     prefix = ""
@@ -150,7 +150,7 @@ def _integer(conv: str, flags: str, width: int, precision, v: int) -> tuple[str,
         digits = "0" * (p - len(digits)) + digits
     if "#" in flags and v != 0:
         digits = {"o": "0", "x": "0x", "X": "0X"}.get(conv, "") + digits
-    return prefix + digits, True
+    return prefix + digits
 
 
 def _real(conv: str, flags: str, precision, x: float) -> str:
@@ -253,6 +253,3 @@ def _cut(s: str, precision, by_chars: bool) -> str:
     if len(b) <= precision:
         return s
     return b[:precision].decode("utf-8", "ignore")
-
-
-__all__ = ["f_printf", "INT_MAX", "INT_MIN"]

@@ -26,6 +26,9 @@ FUNCTIONS = [
     "abs", "lower", "upper", "length", "nullif", "round", "substr", "substring", "trim",
     "ltrim", "rtrim", "typeof", "instr", "replace", "hex", "random", "sign", "coalesce",
     "ifnull", "iif", "min", "max", "current_date", "now", "nosuchfn",
+    "sqrt", "pow", "exp", "ln", "log", "log2", "ceil", "floor", "trunc", "sin", "atan2",
+    "atanh", "degrees", "pi", "mod", "printf", "format", "quote", "char", "unicode", "unhex",
+    "concat", "concat_ws", "randomblob", "zeroblob",
 ]  # fmt: skip
 AGGREGATES = ["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"]
 ODD_LITERALS = [
