@@ -52,10 +52,12 @@ def _real_of(v: Any) -> float:
 
 
 def f_printf(fmt: Any, *args: Any) -> Any:
-    """printf(FORMAT, ...): SQLite's formatting; an unknown conversion makes the result NULL."""
+    """printf(FORMAT, ...): SQLite's formatting; an unknown conversion ends the text."""
     if fmt is None:
         return None
     fmt = to_text(fmt)
+    if not fmt:  # SQLite: an empty format gives NULL (an empty result of '%s' does not)
+        return None
     out = []
     pos = 0
     source = _Args(args)
@@ -63,8 +65,8 @@ def f_printf(fmt: Any, *args: Any) -> Any:
         out.append(fmt[pos : m.start()])
         pos = m.end()
         piece = _convert(m, source)
-        if piece is None:
-            return None
+        if piece is None:  # SQLite stops at an unknown conversion: NULL if it comes first
+            return "".join(out) if m.start() else None
         out.append(piece)
     out.append(fmt[pos:])
     return "".join(out)

@@ -206,8 +206,8 @@ def test_printf(dbs, call):
 @pytest.mark.parametrize(
     "expr",
     [
-        "printf(NULL)", "printf('%d')", "printf('%s')", "printf('abc%')", "printf(123)",
-        "printf('%y', 1)", "printf('%5.2f|%-5d|%05d|%+d|% d', 3.14159, 4, 5, 6, 7)",
+        "printf(NULL)", "printf('')", "printf('%s', '')", "printf('%.0s', 'a')", "printf('%d')", "printf('%s')", "printf('abc%')", "printf(123)",
+        "printf('%y', 1)", "printf('ab%yc')", "printf('%d%y', 5)", "printf('%s%y', '')", "printf('%5y')", "printf('a''b%_')", "printf('%5.2f|%-5d|%05d|%+d|% d', 3.14159, 4, 5, 6, 7)",
         "printf('%x %X %o %u', -1, 255, 8, -5)", "printf('%q %Q %Q %w', 'it''s', 'a', NULL, 'x\"y')",
         "printf('%q|%w', NULL, NULL)", "printf('%c|%.3c', 'hello', 'x')", "printf('%.20f', 0.1)",
         "printf('%.20f', 0.1234567890123456789)", "printf('%!.16f', 0.1)", "printf('%+ d|% +d|%+ f', 1, 2, 3.0)", "log(1, NULL)", "log(2, '8x')", "log(2, x'38')", "log('2', 'a')", "printf('%#x|%#o', 255, 8)",

@@ -198,17 +198,39 @@ _SAME_IN_SQLITE = {
     "coalesce": {("INTEGER", "INTEGER"), ("TEXT", "TEXT"), ("BLOB", "BLOB")},
     "ifnull": {("INTEGER", "INTEGER"), ("TEXT", "TEXT"), ("BLOB", "BLOB")},
 }
-_CLOCK = {"random", "current_date", "current_time", "current_timestamp", "now"}
+_NUMBERS = {("INTEGER",), ("REAL",)}
+_SAME_IN_SQLITE.update(
+    {
+        f: _NUMBERS
+        for f in (
+            "sqrt", "exp", "ln", "log", "log10", "log2", "sin", "cos", "tan", "asin", "acos",
+            "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "degrees", "radians",
+            "ceil", "ceiling", "floor", "trunc",
+        )
+    }
+)  # fmt: skip
+# REAL pairs differ only where -0.0 is an argument: sqlite3 stores it as 0.0
+_SAME_IN_SQLITE.update({f: {("INTEGER", "INTEGER")} for f in ("pow", "power", "atan2")})
+_SAME_IN_SQLITE["mod"] = {("INTEGER", "INTEGER"), ("REAL", "REAL")}
+_SAME_IN_SQLITE.update(
+    quote={("INTEGER",), ("TEXT",), ("BLOB",)},
+    unicode={("TEXT",), ("INTEGER",)},
+    char={("INTEGER",)},
+    printf={("TEXT",), ("TEXT", "INTEGER"), ("TEXT", "TEXT")},
+    format={("TEXT",), ("TEXT", "INTEGER"), ("TEXT", "TEXT")},
+)
+_CLOCK = {"random", "randomblob", "current_date", "current_time", "current_timestamp", "now"}
 
 
 @pytest.mark.parametrize("name", sorted(set(FUNCTIONS) - _CLOCK) + ["coalesce", "ifnull", "iif"])
 def test_scalar_functions(mx, name):
     fn = FUNCTIONS.get(name)
     low, high = (fn.min_args, fn.max_args) if fn else ((3, 3) if name == "iif" else (2, 2))
+    high = min(high, low + 2)  # variadic ones (printf, char, concat): a few counts
     shared = _SAME_IN_SQLITE.get(name, set())
     for n in range(low, high + 1):
         for types in itertools.product(TYPES, repeat=min(n, 2)):
-            args = [f"x.{COLS[types[0]]}"] + [f"y.{COLS[t]}" for t in types[1:]]
+            args = [f"x.{COLS[t]}" for t in types[:1]] + [f"y.{COLS[t]}" for t in types[1:]]
             args += ["x.c_integer"] * (n - len(args))
             sql = f"SELECT x.k, y.k, {name}({', '.join(args)}) FROM m AS x, m AS y"
             if types in shared and n == len(types):
