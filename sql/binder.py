@@ -56,6 +56,7 @@ class Binder:
         self.subplans: list[SubPlan] = []  # subqueries in expressions, innermost first
         self.tables: set = set()  # tables the statement reads or writes
         self._view_depth = 0
+        self._binding_ctes: set[int] = set()  # ids of the WITH scopes' CTEs being bound now
 
     def new_slot(self) -> int:
         """A fresh row slot (``r<slot>`` in generated code)."""
@@ -69,6 +70,8 @@ class Binder:
     # ------------------------------------------------------------ queries
     def bind_query(self, sel: A.Select, outer: Scope | None = None) -> BoundQuery:
         """Bind a full SELECT (compound, ORDER BY, LIMIT) inside the scope ``outer``."""
+        if sel.with_ is not None:
+            outer = self._with_scope(sel.with_, outer)
         body = sel.body
         if isinstance(body, A.SelectCore):
             return self._bind_block(body, sel.order_by, sel.limit, sel.offset, outer)
@@ -82,7 +85,7 @@ class Binder:
     def bind_subquery(self, sel: A.Select, scope: Scope, kind: str) -> SubPlan:
         """Bind a subquery used in an expression of ``scope``'s block (the planner plans it)."""
         if kind == "exists" and sel.limit is None and not sel.order_by:
-            sel = A.Select(sel.body, (), A.Literal(1), None)
+            sel = A.Select(sel.body, (), A.Literal(1), None, sel.with_)
         q = self.bind_query(sel, scope)
         sub = SubPlan(len(self.subplans), q, kind)
         self.subplans.append(sub)
@@ -329,6 +332,10 @@ class Binder:
                 return self._system_source(ref, alias, scope)
             if ref.schema.lower() not in ("main",):
                 raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+        else:
+            found = scope.find_cte(ref.name)
+            if found is not None:
+                return self._cte_source(found[0], found[1], alias, scope)
         cat = self.catalog
         table = cat.tables.get(ref.name.lower())
         if table is None:
@@ -359,6 +366,38 @@ class Binder:
             q.names = list(view.columns)
         return self._rows_source(q, alias, scope, "VIEW")
 
+    # ------------------------------------------------------------ WITH
+    def _with_scope(self, with_: A.With, outer: Scope | None) -> Scope:
+        """A scope that names the WITH clause's CTEs; as in SQLite, each CTE sees all of
+        them, and a CTE that reaches itself again while being bound is circular."""
+        scope = Scope(outer)
+        for cte in with_.ctes:
+            low = cte.name.lower()
+            if low in scope.ctes:
+                raise ProgrammingError(f"duplicate WITH table name: {cte.name}")
+            scope.ctes[low] = cte
+        return scope
+
+    def _cte_source(self, cte: A.CTE, home: Scope, alias: str, scope: Scope) -> BoundRows:
+        """A reference to ``cte`` (defined in ``home``): its query, bound afresh per use like
+        a view's, in the scope the WITH clause was written in."""
+        key = id(cte)
+        if key in self._binding_ctes:
+            raise ProgrammingError(f"circular reference: {cte.name}")
+        self._binding_ctes.add(key)
+        try:
+            q = self.bind_query(cte.select, home)
+        finally:
+            self._binding_ctes.discard(key)
+        if cte.columns is not None:
+            if len(cte.columns) != len(q.names):
+                raise ProgrammingError(
+                    f"table {cte.name} has {len(q.names)} values for {len(cte.columns)} columns"
+                )
+            q.names = list(cte.columns)
+        _mark_outer(scope, home, q.outer_slots)
+        return self._rows_source(q, alias, scope, "CTE")
+
     def _rows_source(self, q: BoundQuery, alias: str, scope: Scope, kind: str) -> BoundRows:
         slot = self.new_slot()
         cols = [(n, t, True) for n, t in zip(q.names, q.types)]
@@ -373,6 +412,15 @@ class Binder:
         slot = self.new_slot()
         scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
         return BoundSystem(f"sys.{ref.name.lower()}", rows_fn, slot)
+
+
+def _mark_outer(scope: Scope, home: Scope, slots: set[int]) -> None:
+    """Record that the blocks from ``scope`` up to ``home`` use the outer ``slots`` (a CTE's
+    query is bound where it is defined, so name resolution did not cross these blocks)."""
+    s: Scope | None = scope
+    while s is not None and s is not home:
+        s.outer_refs |= slots - s.slots()
+        s = s.parent
 
 
 def _balanced_compound(op: str, arms: list[BoundQuery]) -> BoundQuery:

@@ -383,9 +383,18 @@ class _Builder(Transformer):
         return (cond, result)
 
     # ------------------------------------------------------------ SELECT
-    def select_stmt(self, body, order_by, limit):
+    def select_stmt(self, with_, body, order_by, limit):
         lim, off = limit if limit is not None else (None, None)
-        return A.Select(body, order_by or (), lim, off)
+        return A.Select(body, order_by or (), lim, off, with_)
+
+    def with_clause(self, recursive, *ctes):
+        return A.With(tuple(ctes), recursive is not None)
+
+    def cte_recursive(self):
+        return True
+
+    def cte(self, name, columns, select):
+        return A.CTE(name, columns, select)
 
     def compound_select(self, left, op, right):
         return A.CompoundCore(op, left, right)
