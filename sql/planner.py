@@ -20,9 +20,9 @@ from .bound_query import (
     BoundRows,
     BoundSelect,
     BoundSystem,
-    BoundWork,
     BoundTable,
     BoundValues,
+    BoundWork,
 )
 from .plan import (
     AggCall,
