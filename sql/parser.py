@@ -16,6 +16,7 @@ from .. import errors as E
 from ..errors import Error, SQLSyntaxError
 from ..types import valid_text
 from . import ast as A
+from .cte_push import push_with
 from .lexer import SQLLexer
 from .render import to_sql
 
@@ -389,6 +390,9 @@ class _Builder(Transformer):
 
     def with_clause(self, recursive, *ctes):
         return A.With(tuple(ctes), recursive is not None)
+
+    def with_dml(self, with_, stmt):
+        return push_with(stmt, with_)
 
     def cte_recursive(self):
         return True
