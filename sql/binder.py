@@ -422,8 +422,8 @@ class Binder:
                 f"recursive CTE {cte.name}: the recursive SELECTs must follow the initial ones "
                 "after UNION or UNION ALL, all the same"
             )
-        if cte.select.order_by or cte.select.limit is not None:
-            raise NotSupportedError(f"ORDER BY or LIMIT in recursive CTE {cte.name}")
+        if cte.select.order_by:
+            raise NotSupportedError(f"ORDER BY in recursive CTE {cte.name}")
         work_slot = self.new_slot()
         cols = [(n, t, True) for n, t in zip(q.names, q.types)]
         bound = []
@@ -446,6 +446,7 @@ class Binder:
             q.types = [a if a is t else None for a, t in zip(q.types, b.types)]
             bound.append(b)
         src = BoundRecursive(q, bound, ops[0] == "UNION", work_slot, self.new_slot(), alias)
+        src.limit, src.offset = self._bind_limit(cte.select, Scope(home))
         outer = set(q.outer_slots)
         for b in bound:
             outer |= set(b.outer_slots)

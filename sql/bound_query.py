@@ -111,6 +111,7 @@ class BoundRecursive(BoundRows):
         self.arms = arms
         self.distinct = distinct
         self.work_slot = work_slot
+        self.limit = self.offset = None  # the CTE's own LIMIT / OFFSET (bound expressions)
 
 
 class BoundWork:

@@ -279,8 +279,11 @@ class PlanEmitter:
             arms.append(f"lambda {work}: {fn}({args}), ")
         run = self.prog.const(recursive_rows)
         name = self.prog.const(node.alias)
+        lim = "-1" if node.limit is None else f"R.limit_value({self.expr(node.limit)})"
+        off = "0" if node.offset is None else f"R.limit_value({self.expr(node.offset)})"
         w.prelude.append(
-            f"rows{s} = {run}(tx, {name}, {node.distinct}, {init}({init_args}), ({''.join(arms)}))"
+            f"rows{s} = {run}(tx, {name}, {node.distinct}, {init}({init_args}), "
+            f"({''.join(arms)}), {lim}, {off})"
         )
         w.emit(f"for r{s} in rows{s}:")
         w.depth += 1

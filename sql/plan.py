@@ -199,9 +199,18 @@ class RecursiveSource(RowsSource):
         for a in arms:
             outer |= set(a.outer_slots)
         self.outer_slots = outer - {work_slot}
+        self.limit = self.offset = None  # the CTE's own LIMIT / OFFSET: stop the recursion
 
     def label(self) -> str:
         return f"RECURSIVE CTE {self.alias} ({'UNION' if self.distinct else 'UNION ALL'})"
+
+    def details(self) -> list[str]:
+        out = super().details()
+        if self.limit is not None:
+            out.append(f"limit: {self.limit}")
+        if self.offset is not None:
+            out.append(f"offset: {self.offset}")
+        return out
 
     def children(self) -> list[Node]:
         return [self.query.root] + [a.root for a in self.arms]

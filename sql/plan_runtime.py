@@ -51,13 +51,19 @@ def combined_key(keys: list):
     return lambda e: tuple(k(e) for k in keys)
 
 
-def recursive_rows(tx, name: str, distinct: bool, first: list, arms: tuple) -> list:
+def recursive_rows(
+    tx, name: str, distinct: bool, first: list, arms: tuple, lim: int = -1, off: int = 0
+) -> list:
     """The rows of a recursive CTE, as SQLite makes them: a queue starts with ``first``;
     each row taken from it is output and handed (as a one-row table) to every arm, whose
     rows join the queue. With ``distinct`` (UNION) a row seen before is dropped, so a
-    cycle ends. More rows than the database's ``max_recursive_rows`` raise
-    ``OperationalError`` instead of running on.  O(rows × arm cost)."""
+    cycle ends. The CTE's own LIMIT ``lim`` (after ``off`` rows) stops the recursion.
+    More rows than the database's ``max_recursive_rows`` raise ``OperationalError``
+    instead of running on.  O(rows × arm cost)."""
     limit = tx.manager.max_recursive_rows
+    if lim == 0:
+        return []
+    stop = off + lim if lim > 0 else -1
     out: list = []
     seen: set = set()
     queue: deque = deque()
@@ -73,7 +79,9 @@ def recursive_rows(tx, name: str, distinct: bool, first: list, arms: tuple) -> l
             )
         out.append(row)
         queue.append(row)
-    return out
+        if len(out) == stop:
+            break
+    return out[off:] if off > 0 else out
 
 
 def _chain(first: list, queue: deque, arms: tuple):

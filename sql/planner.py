@@ -154,7 +154,9 @@ def _source(src) -> Node:
     if isinstance(src, BoundRecursive):
         arms = [plan_query(a) for a in src.arms]
         query = plan_query(src.query)
-        return RecursiveSource(query, arms, src.distinct, src.work_slot, src.slot, src.alias)
+        node = RecursiveSource(query, arms, src.distinct, src.work_slot, src.slot, src.alias)
+        node.limit, node.offset = src.limit, src.offset
+        return node
     if isinstance(src, BoundWork):
         return WorkScan(src.slot, src.work_slot, src.width)
     if isinstance(src, BoundRows):

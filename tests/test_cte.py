@@ -53,6 +53,23 @@ QUERIES = [
     "WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM a WHERE x < 5) "
     "SELECT a.x, b.x FROM a LEFT JOIN a b ON a.x = b.x + 1 ORDER BY 1",
     "WITH RECURSIVE a(x) AS (SELECT 1 UNION SELECT x FROM a) SELECT * FROM a",
+    "WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM a LIMIT 5) SELECT * FROM a",
+    "WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM a LIMIT 4 OFFSET 3) "
+    "SELECT * FROM a",
+    "WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM a LIMIT 0) SELECT * FROM a",
+]
+
+DML = [
+    "WITH c(z) AS (SELECT 10 UNION ALL SELECT 11) INSERT INTO t (id, v) SELECT z, z FROM c",
+    "WITH RECURSIVE c(z) AS (SELECT 20 UNION ALL SELECT z + 1 FROM c WHERE z < 25) "
+    "INSERT INTO t (id, parent, v) SELECT z, z - 1, 0 FROM c",
+    "INSERT INTO t (id, v) WITH c AS (SELECT 30 AS z) SELECT z, z FROM c",
+    "WITH c(z) AS (SELECT 3) INSERT INTO t (id, v) VALUES ((SELECT z FROM c) + 40, 1)",
+    "WITH c(k) AS (SELECT id FROM t WHERE v > 4) UPDATE t SET v = v + 100 "
+    "WHERE id IN (SELECT k FROM c)",
+    "WITH RECURSIVE sub(id) AS (SELECT 2 UNION ALL SELECT t.id FROM t, sub "
+    "WHERE t.parent = sub.id) DELETE FROM t WHERE id IN (SELECT id FROM sub)",
+    "WITH t AS (SELECT 1 AS id) DELETE FROM t WHERE id = 1",
 ]
 
 
@@ -70,6 +87,17 @@ def pair(conn):
 def test_same_as_sqlite(pair, q):
     conn, lite = pair
     assert conn.execute(q).fetchall() == lite.execute(q).fetchall()
+
+
+def test_with_in_insert_update_delete_same_as_sqlite(pair):
+    conn, lite = pair
+    for q in DML:
+        # Python's sqlite3 reports rowcount -1 for a statement starting WITH: count changes
+        before = lite.total_changes
+        lite.execute(q)
+        assert conn.execute(q).rowcount == lite.total_changes - before, q
+        everything = "SELECT * FROM t ORDER BY id"
+        assert conn.execute(everything).fetchall() == lite.execute(everything).fetchall(), q
 
 
 @given(
