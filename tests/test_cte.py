@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import memtables
 from tests.conftest import assert_reopens_equal
+from tests.test_differential import SETTINGS, T_COLS, Gen, Pair, t_table, u_table, where_clause
 
 SCHEMA = [
     "CREATE TABLE t (id INTEGER PRIMARY KEY, parent INTEGER, name TEXT, v INTEGER)",
@@ -121,6 +122,65 @@ def test_generated_series_and_chains_same_as_sqlite(lo, hi, step, union, mod, wh
         f"SELECT y, (SELECT count(*) FROM f g WHERE g.y <= f.y) FROM f ORDER BY y"
     )
     assert conn.execute(q).fetchall() == lite.execute(q).fetchall()
+
+
+MAIN_QUERIES = [
+    "SELECT * FROM c",
+    "SELECT c.k, u.id, u.y FROM c JOIN u ON c.k = u.tid",
+    "SELECT c1.k, c2.k FROM c c1 JOIN c c2 ON c1.x = c2.y",
+    "SELECT c1.k, c2.k FROM c c1 LEFT JOIN c c2 ON c1.x < c2.x",
+    "SELECT id FROM t WHERE a IN (SELECT x FROM c)",
+    "SELECT id, (SELECT count(*) FROM c WHERE c.x = t.b) FROM t",
+    "SELECT y, count(*), sum(x), min(z) FROM c GROUP BY y",
+    "SELECT * FROM d",
+    "SELECT DISTINCT z FROM c UNION SELECT y FROM u",
+    "SELECT * FROM t WHERE EXISTS (SELECT 1 FROM d WHERE d.k = t.id)",
+]
+
+
+@st.composite
+def cte_case(draw):
+    """A generated WHERE in a CTE ``c`` over t, ``d`` built on ``c``, and a main query
+    reading them (joins, a CTE used twice, subqueries, aggregates, compounds)."""
+    gen = Gen(draw, T_COLS)
+    body = "SELECT id, a, b, s FROM t"
+    if draw(st.booleans()):
+        body += f" WHERE {where_clause(gen, T_COLS)}"
+    d = draw(st.sampled_from(["SELECT k, x FROM c WHERE x > y", "SELECT k, x + 1 FROM c"]))
+    return f"WITH c(k, x, y, z) AS ({body}), d AS ({d}) {draw(st.sampled_from(MAIN_QUERIES))}"
+
+
+@SETTINGS
+@given(t_table(max_size=8), u_table(), cte_case())
+def test_generated_ctes_same_as_sqlite(t, u, sql):
+    with Pair(t, u) as p:
+        p.check(sql)
+
+
+@st.composite
+def walk_case(draw):
+    """Graph walks over t's (a -> b) edges from a generated start set: UNION (cycles end
+    because seen rows are dropped) or UNION ALL bounded by depth."""
+    gen = Gen(draw, T_COLS)
+    start = f"SELECT a FROM t WHERE {where_clause(gen, T_COLS)}"
+    if draw(st.booleans()):
+        cte = f"r(n) AS ({start} UNION SELECT t.b FROM t JOIN r ON t.a = r.n)"
+        main = draw(st.sampled_from(["SELECT n FROM r", "SELECT count(*) FROM r"]))
+    else:
+        depth = draw(st.integers(0, 3))
+        cte = (
+            f"r(n, d) AS (SELECT a, 0 FROM ({start}) UNION ALL "
+            f"SELECT t.b, d + 1 FROM r, t WHERE t.a = r.n AND d < {depth})"
+        )
+        main = draw(st.sampled_from(["SELECT n, d FROM r", "SELECT d, count(*) FROM r GROUP BY d"]))
+    return f"WITH RECURSIVE {cte} {main}"
+
+
+@SETTINGS
+@given(t_table(max_size=8), walk_case())
+def test_generated_walks_same_as_sqlite(t, sql):
+    with Pair(t) as p:
+        p.check(sql)
 
 
 @pytest.mark.parametrize(
