@@ -274,3 +274,12 @@ def test_explain_shows_the_recursive_cte(conn):
     text = "\n".join(r[0] for r in rows)
     assert "RECURSIVE CTE a (UNION ALL)" in text
     assert "RECURSIVE REFERENCE" in text
+
+
+def test_order_by_inside_a_recursive_cte_is_not_supported(conn):
+    """SQLite reads it as the queue's priority order; memtables says so instead of guessing."""
+    with pytest.raises(memtables.NotSupportedError, match="ORDER BY in recursive CTE a"):
+        conn.execute(
+            "WITH RECURSIVE a(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM a WHERE x < 3 "
+            "ORDER BY 1) SELECT * FROM a"
+        )
