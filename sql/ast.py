@@ -337,3 +337,25 @@ class Copy:
     path: str
     to_file: bool
     options: dict = field(default_factory=dict, hash=False)
+
+
+# ---------------------------------------------------------------- savepoints
+@_node
+class Savepoint:
+    """SAVEPOINT name."""
+
+    name: str
+
+
+@_node
+class Release:
+    """RELEASE [SAVEPOINT] name."""
+
+    name: str
+
+
+@_node
+class RollbackTo:
+    """ROLLBACK [TRANSACTION] TO [SAVEPOINT] name."""
+
+    name: str
