@@ -309,7 +309,9 @@ _STEPS = st.one_of(
     st.tuples(st.just("update"), st.integers(1, 6), st.integers(0, 9)),
     st.tuples(st.just("delete"), st.integers(1, 6), st.just(0)),
     st.tuples(st.just("autoinsert"), st.just(0), st.integers(0, 9)),
-    st.tuples(st.sampled_from(["savepoint", "release", "rollback_to"]), st.integers(0, 2), st.just(0)),
+    st.tuples(
+        st.sampled_from(["savepoint", "release", "rollback_to"]), st.integers(0, 2), st.just(0)
+    ),
     st.tuples(st.sampled_from(["commit", "rollback"]), st.just(0), st.just(0)),
 )
 
@@ -366,3 +368,24 @@ def test_same_contents_as_sqlite_after_each_step(steps):
     mine.execute("COMMIT")
     lite.close()
     mine.close()
+
+
+# ---------------------------------------------------------------- the shell
+def test_shell_runs_savepoints_and_completes_them():
+    import io
+
+    from memtables.repl.completion import Metadata, complete
+    from memtables.repl.session import Session
+
+    out = io.StringIO()
+    s = Session(memtables.connect(), out=out)
+    s.run_input("CREATE TABLE t (id INTEGER PRIMARY KEY);\nSAVEPOINT a;\nINSERT INTO t VALUES (1);")
+    assert s.prompt() == "memtables*> "  # autocommit waits for RELEASE
+    s.run_input("ROLLBACK TO a; RELEASE a; SELECT count(*) FROM t;")
+    assert s.prompt() == "memtables> "
+    assert "no such savepoint" not in out.getvalue()
+    s.run_input("RELEASE a;")
+    assert "no such savepoint: a" in out.getvalue()
+    assert "SAVEPOINT" in [c.text for c in complete("SAV", Metadata(), None, True)[1]]
+    assert "RELEASE" in [c.text for c in complete("REL", Metadata(), None, True)[1]]
+    s.conn.close()
