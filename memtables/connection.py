@@ -318,7 +318,8 @@ class Connection:
     def _control(self, stmt) -> None:
         kind = stmt.kind
         if kind == "begin":
-            if self._begin_explicit(_isolation(stmt.isolation) if stmt.isolation else None):
+            level = _isolation(stmt.isolation) if stmt.isolation else None
+            if self._begin_explicit(level) is not None:
                 raise OperationalError("cannot start a transaction within a transaction")
         elif kind in ("savepoint", "release", "rollback_to"):
             self._savepoint(kind, stmt.name)
