@@ -62,4 +62,3 @@ def _expand(items, table, alias: str) -> list[tuple[A.Expr, str]]:
         else:
             out.append((it.expr, to_sql(it.expr)))
     return out
-

@@ -80,7 +80,9 @@ def test_insert_or_replace_and_ignore_return_written_rows(items):
     items.execute("INSERT INTO items (id, name) VALUES (1, 'pen')")
     cur = items.execute("INSERT OR REPLACE INTO items (id, name) VALUES (1, 'ink') RETURNING *")
     assert cur.fetchall() == [(1, "ink", 1, None)]
-    cur = items.execute("INSERT OR IGNORE INTO items (id, name) VALUES (1, 'x'), (2, 'y') RETURNING id")
+    cur = items.execute(
+        "INSERT OR IGNORE INTO items (id, name) VALUES (1, 'x'), (2, 'y') RETURNING id"
+    )
     assert cur.fetchall() == [(2,)]
 
 
