@@ -214,3 +214,16 @@ def test_returning_is_a_keyword_and_a_quoted_name_still_works(conn):
     conn.execute('CREATE TABLE "returning" ("returning" INTEGER)')
     cur = conn.execute('INSERT INTO "returning" VALUES (1) RETURNING "returning"')
     assert names(cur) == ["returning"] and cur.fetchall() == [(1,)]
+
+
+def test_the_shell_shows_returned_rows_as_a_table(items):
+    import io
+
+    from memtables.repl.session import Session
+
+    out = io.StringIO()
+    s = Session(items, None, out)
+    s.settings.timer = False
+    s.run_input("INSERT INTO items (name) VALUES ('pen') RETURNING id, name;")
+    assert "pen" in out.getvalue() and "name" in out.getvalue()
+    assert "OK" not in out.getvalue()
