@@ -26,10 +26,17 @@ def compile_returning(binder: Binder, comp: Compiler, table, alias: str | None, 
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in table.columns]
-    source = SourceInfo(alias or table.name, cols, slot, table)
-    scope.add(source)
+    scope.add(SourceInfo(table.name, cols, slot, table))
+    names_ok = {table.name.lower()}
+    if alias is not None and alias.lower() != table.name.lower():
+        # SQLite accepts only the table's name here, PostgreSQL only the alias: take both.
+        # The alias is a second name for the same row, seen only qualified (as excluded is).
+        other = SourceInfo(alias, cols, slot, table)
+        other.hidden = {c.name.lower() for c in table.columns}
+        scope.add(other)
+        names_ok.add(alias.lower())
     exprs, names, types = [], [], []
-    for e, name in _expand(items, table, source.alias):
+    for e, name in _expand(items, table, names_ok):
         if contains_aggregate(e):
             raise ProgrammingError("aggregate functions are not allowed in RETURNING")
         b = binder.bind(e, scope)
@@ -46,15 +53,15 @@ def compile_returning(binder: Binder, comp: Compiler, table, alias: str | None, 
     return names, types
 
 
-def _expand(items, table, alias: str) -> list[tuple[A.Expr, str]]:
+def _expand(items, table, names_ok: set[str]) -> list[tuple[A.Expr, str]]:
     """(expression, column name) for each item, ``*`` and ``t.*`` expanded to the columns
-    a SELECT * shows (a cache table's expiry column stays hidden)."""
+    a SELECT * shows (a cache table's expiry column stays hidden); ``t`` is in ``names_ok``."""
     out = []
     for it in items:
         if isinstance(it, A.Star):
-            if it.table is not None and it.table.lower() != alias.lower():
+            if it.table is not None and it.table.lower() not in names_ok:
                 raise UndefinedTable(f"no such table: {it.table}")
-            out += [(A.Column(c.name, alias), c.name) for c in table.columns if not c.hidden]
+            out += [(A.Column(c.name, table.name), c.name) for c in table.columns if not c.hidden]
         elif it.alias is not None:
             out.append((it.expr, it.alias))
         elif isinstance(it.expr, A.Column):

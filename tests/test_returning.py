@@ -95,6 +95,9 @@ def test_update_returning_new_values(items):
     cur = items.execute("UPDATE items AS i SET qty = ? WHERE id = ? RETURNING i.id, i.*", (7, 1))
     assert names(cur) == ["id", "id", "name", "qty", "price"]
     assert cur.fetchall() == [(1, 1, "a", 7, None)]
+    # the table's own name works too (SQLite takes only that one, PostgreSQL the alias)
+    cur = items.execute("UPDATE items AS i SET qty = 8 WHERE id = 1 RETURNING items.qty, qty")
+    assert cur.fetchall() == [(8, 8)]
     assert items.execute("UPDATE items SET qty = 0 WHERE id = 99 RETURNING *").fetchall() == []
 
 
