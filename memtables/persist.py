@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import wal as W
+from .catalog import View
 from .errors import DatabaseError, Error, OperationalError
 from .gcpause import gc_paused
 from .snapshot import (
@@ -162,17 +163,15 @@ class Durability:
         """Create a view as it was defined, without binding its query again: the tables it
         reads may have been dropped since (it then fails when used, as in SQLite) or come
         later in the manifest."""
-        from .catalog import View
-
-        tx = self.engine.begin()
+        txn = self.engine.begin()
         try:
             self.engine.create_view(
-                tx, View(name, sql, None if columns is None else tuple(columns))
+                txn, View(name, sql, None if columns is None else tuple(columns))
             )
         except BaseException:
-            tx.rollback()
+            txn.rollback()
             raise
-        tx.commit()
+        txn.commit()
 
     def _replay(self, conn, records: list) -> None:
         """Apply logged transactions in order.  The row path is inlined: replay speed is
