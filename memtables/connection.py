@@ -161,6 +161,21 @@ class Connection:
         self.state.row_factory = _check_row_factory(factory)
 
     @property
+    def max_recursive_rows(self) -> int:
+        """Rows a recursive CTE may produce before its statement fails with
+        ``OperationalError`` (a guard against a missing stop condition); shared by every
+        connection of the database. Default 1,000,000."""
+        self.check_open()
+        return self._txns.max_recursive_rows
+
+    @max_recursive_rows.setter
+    def max_recursive_rows(self, value: int) -> None:
+        self.check_open()
+        if type(value) is not int or value < 0:
+            raise ProgrammingError("max_recursive_rows must be a non-negative integer")
+        self._txns.max_recursive_rows = value
+
+    @property
     def in_transaction(self) -> bool:
         """True while a transaction is open on this connection."""
         return self.state.txn is not None

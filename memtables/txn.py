@@ -194,6 +194,8 @@ class TransactionManager:
         self.commits = 0
         self.aborts = 0
         self.conflicts = 0
+        # rows a recursive CTE may make before its statement fails (Connection.max_recursive_rows)
+        self.max_recursive_rows = 1_000_000
 
     def begin(self, isolation: str = SNAPSHOT) -> Transaction:
         """Start a transaction reading the newest published snapshot."""

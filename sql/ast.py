@@ -197,6 +197,7 @@ class Select:
     order_by: tuple[OrderTerm, ...] = ()
     limit: Expr | None = None
     offset: Expr | None = None
+    with_: With | None = None  # WITH clause whose names the whole statement sees
 
 
 # ---------------------------------------------------------------- DML
@@ -340,3 +341,21 @@ class Copy:
     path: str
     to_file: bool
     options: dict = field(default_factory=dict, hash=False)
+
+
+# ---------------------------------------------------------------- common table expressions
+@_node
+class CTE:
+    """``name [(columns)] AS (select)``: one common table expression of a WITH clause."""
+
+    name: str
+    columns: tuple[str, ...] | None
+    select: Select
+
+
+@_node
+class With:
+    """``WITH [RECURSIVE] cte, ...``; ``recursive`` records only that the keyword was written."""
+
+    ctes: tuple[CTE, ...]
+    recursive: bool = False

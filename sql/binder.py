@@ -21,11 +21,13 @@ from .bound_query import (
     BoundCompound,
     BoundOutput,
     BoundQuery,
+    BoundRecursive,
     BoundRows,
     BoundSelect,
     BoundSystem,
     BoundTable,
     BoundValues,
+    BoundWork,
 )
 from .parser import parse_one
 from .plan import SubPlan
@@ -56,6 +58,8 @@ class Binder:
         self.subplans: list[SubPlan] = []  # subqueries in expressions, innermost first
         self.tables: set = set()  # tables the statement reads or writes
         self._view_depth = 0
+        self._binding_ctes: set[int] = set()  # ids of the WITH scopes' CTEs being bound now
+        self._work: dict[int, list] = {}  # recursive CTEs' arms being bound: [slot, cols, refs]
 
     def new_slot(self) -> int:
         """A fresh row slot (``r<slot>`` in generated code)."""
@@ -69,6 +73,8 @@ class Binder:
     # ------------------------------------------------------------ queries
     def bind_query(self, sel: A.Select, outer: Scope | None = None) -> BoundQuery:
         """Bind a full SELECT (compound, ORDER BY, LIMIT) inside the scope ``outer``."""
+        if sel.with_ is not None:
+            outer = self._with_scope(sel.with_, outer)
         body = sel.body
         if isinstance(body, A.SelectCore):
             return self._bind_block(body, sel.order_by, sel.limit, sel.offset, outer)
@@ -82,7 +88,7 @@ class Binder:
     def bind_subquery(self, sel: A.Select, scope: Scope, kind: str) -> SubPlan:
         """Bind a subquery used in an expression of ``scope``'s block (the planner plans it)."""
         if kind == "exists" and sel.limit is None and not sel.order_by:
-            sel = A.Select(sel.body, (), A.Literal(1), None)
+            sel = A.Select(sel.body, (), A.Literal(1), None, sel.with_)
         q = self.bind_query(sel, scope)
         sub = SubPlan(len(self.subplans), q, kind)
         self.subplans.append(sub)
@@ -329,6 +335,13 @@ class Binder:
                 return self._system_source(ref, alias, scope)
             if ref.schema.lower() not in ("main",):
                 raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+        else:
+            found = scope.find_cte(ref.name)
+            if found is not None:
+                work = self._work.get(id(found[0]))
+                if work is not None:
+                    return self._work_source(work, found, alias, scope)
+                return self._cte_source(found[0], found[1], alias, scope)
         cat = self.catalog
         table = cat.tables.get(ref.name.lower())
         if table is None:
@@ -359,6 +372,96 @@ class Binder:
             q.names = list(view.columns)
         return self._rows_source(q, alias, scope, "VIEW")
 
+    # ------------------------------------------------------------ WITH
+    def _with_scope(self, with_: A.With, outer: Scope | None) -> Scope:
+        """A scope that names the WITH clause's CTEs; as in SQLite, each CTE sees all of
+        them, and a CTE that reaches itself again while being bound is circular."""
+        scope = Scope(outer)
+        for cte in with_.ctes:
+            low = cte.name.lower()
+            if low in scope.ctes:
+                raise ProgrammingError(f"duplicate WITH table name: {cte.name}")
+            scope.ctes[low] = cte
+        return scope
+
+    def _cte_source(self, cte: A.CTE, home: Scope, alias: str, scope: Scope) -> BoundRows:
+        """A reference to ``cte`` (defined in ``home``): its query, bound afresh per use like
+        a view's, in the scope the WITH clause was written in."""
+        key = id(cte)
+        if key in self._binding_ctes:
+            raise ProgrammingError(f"circular reference: {cte.name}")
+        arms, ops = _compound_arms(cte.select.body)
+        first = next((i for i, a in enumerate(arms) if _reads(a, cte.name)), None)
+        self._binding_ctes.add(key)
+        try:
+            if first is None:
+                q = self.bind_query(cte.select, home)
+            else:
+                init = arms[0]
+                for op, arm in zip(ops[: first - 1], arms[1:first]):
+                    init = A.CompoundCore(op, init, arm)
+                q = self.bind_query(A.Select(init), home)
+        finally:
+            self._binding_ctes.discard(key)
+        if cte.columns is not None:
+            if len(cte.columns) != len(q.names):
+                raise ProgrammingError(
+                    f"table {cte.name} has {len(q.names)} values for {len(cte.columns)} columns"
+                )
+            q.names = list(cte.columns)
+        if first is None:
+            _mark_outer(scope, home, q.outer_slots)
+            return self._rows_source(q, alias, scope, "CTE")
+        return self._recursive_source(cte, home, q, arms[first:], ops[first - 1 :], alias, scope)
+
+    def _recursive_source(self, cte, home, q, arms, ops, alias, scope) -> BoundRecursive:
+        """``cte`` as initial rows ``q`` plus recursive ``arms``, each reading the CTE
+        once (as SQLite requires) and joined to the rest by one UNION [ALL]."""
+        if len(set(ops)) != 1 or ops[0] not in ("UNION", "UNION ALL"):
+            raise ProgrammingError(
+                f"recursive CTE {cte.name}: the recursive SELECTs must follow the initial ones "
+                "after UNION or UNION ALL, all the same"
+            )
+        if cte.select.order_by:
+            raise NotSupportedError(f"ORDER BY in recursive CTE {cte.name}")
+        work_slot = self.new_slot()
+        cols = [(n, t, True) for n, t in zip(q.names, q.types)]
+        bound = []
+        for arm in arms:
+            work = self._work[id(cte)] = [work_slot, cols, 0]
+            try:
+                b = self.bind_query(A.Select(arm), home)
+            finally:
+                del self._work[id(cte)]
+            if work[2] != 1:
+                what = "multiple references to recursive table" if work[2] else "circular reference"
+                raise ProgrammingError(f"{what}: {cte.name}")
+            if isinstance(b, BoundBlock) and b.agg is not None:
+                raise ProgrammingError("recursive aggregate queries not supported")
+            if len(b.names) != len(q.names):
+                raise ProgrammingError(
+                    f"SELECTs to the left and right of {ops[0]} do not have the same number "
+                    "of result columns"
+                )
+            q.types = [a if a is t else None for a, t in zip(q.types, b.types)]
+            bound.append(b)
+        src = BoundRecursive(q, bound, ops[0] == "UNION", work_slot, self.new_slot(), alias)
+        src.limit, src.offset = self._bind_limit(cte.select, Scope(home))
+        outer = set(q.outer_slots)
+        for b in bound:
+            outer |= set(b.outer_slots)
+        _mark_outer(scope, home, outer - {work_slot})
+        scope.add(SourceInfo(alias, [(n, t, True) for n, t in zip(q.names, q.types)], src.slot))
+        return src
+
+    def _work_source(self, work: list, found, alias: str, scope: Scope) -> BoundWork:
+        """The recursive arm's reference to its own CTE: the row the arm runs on."""
+        work[2] += 1
+        slot = self.new_slot()
+        scope.add(SourceInfo(alias, work[1], slot))
+        _mark_outer(scope, found[1], {work[0]})
+        return BoundWork(slot, work[0], len(work[1]))
+
     def _rows_source(self, q: BoundQuery, alias: str, scope: Scope, kind: str) -> BoundRows:
         slot = self.new_slot()
         cols = [(n, t, True) for n, t in zip(q.names, q.types)]
@@ -373,6 +476,40 @@ class Binder:
         slot = self.new_slot()
         scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
         return BoundSystem(f"sys.{ref.name.lower()}", rows_fn, slot)
+
+
+def _compound_arms(body) -> tuple[list, list]:
+    """The arms of a (left-nested) compound in order, and the operators between them."""
+    arms, ops = [], []
+    while isinstance(body, A.CompoundCore):
+        ops.append(body.op)
+        arms.append(body.right)
+        body = body.left
+    arms.append(body)
+    return arms[::-1], ops[::-1]
+
+
+def _reads(core, name: str) -> bool:
+    """Whether the FROM clause of a SELECT core names table ``name`` (unqualified)."""
+    stack = [getattr(core, "from_", None)]
+    low = name.lower()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, A.Join):
+            stack += [node.left, node.right]
+        elif isinstance(node, A.TableRef):
+            if node.schema is None and node.name.lower() == low:
+                return True
+    return False
+
+
+def _mark_outer(scope: Scope, home: Scope, slots: set[int]) -> None:
+    """Record that the blocks from ``scope`` up to ``home`` use the outer ``slots`` (a CTE's
+    query is bound where it is defined, so name resolution did not cross these blocks)."""
+    s: Scope | None = scope
+    while s is not None and s is not home:
+        s.outer_refs |= slots - s.slots()
+        s = s.parent
 
 
 def _balanced_compound(op: str, arms: list[BoundQuery]) -> BoundQuery:

@@ -102,6 +102,27 @@ class BoundRows:
         self.kind = kind  # "SUBQUERY" or "VIEW", as EXPLAIN shows it
 
 
+class BoundRecursive(BoundRows):
+    """A recursive CTE in FROM: ``query`` gives the first rows, then each of ``arms`` runs
+    on every new row (bound as work slot ``work_slot``); ``distinct`` for UNION."""
+
+    def __init__(self, query, arms: list, distinct: bool, work_slot: int, slot: int, alias: str):
+        super().__init__(query, slot, alias, "RECURSIVE CTE")
+        self.arms = arms
+        self.distinct = distinct
+        self.work_slot = work_slot
+        self.limit = self.offset = None  # the CTE's own LIMIT / OFFSET (bound expressions)
+
+
+class BoundWork:
+    """The recursive CTE's reference to itself: one row at a time, read from ``work_slot``."""
+
+    def __init__(self, slot: int, work_slot: int, width: int):
+        self.slot = slot
+        self.work_slot = work_slot
+        self.width = width
+
+
 class BoundSystem:
     """A system table (``sys.name``): rows made by ``rows_fn`` when read."""
 

@@ -29,13 +29,15 @@ from .plan import (
     Lookup,
     Project,
     Query,
+    RecursiveSource,
     RowsSource,
     Scan,
     Single,
     Sort,
     VirtualScan,
+    WorkScan,
 )
-from .plan_runtime import combined_key, index_extreme, sort_key_function
+from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
 
 
 class PlanEmitter:
@@ -265,6 +267,36 @@ class PlanEmitter:
         self._filters(w, node.filters, consume)
         w.depth -= 1
 
+    def _p_RecursiveSource(self, w, node: RecursiveSource, consume) -> None:
+        s = node.slot
+        init = self.sub_function(node.query, f"src{s}")
+        init_args = ", ".join(["p", "tx"] + [f"r{x}" for x in node.query.outer_slots])
+        work = f"r{node.work_slot}"
+        arms = []
+        for i, arm in enumerate(node.arms):
+            fn = self.sub_function(arm, f"rec{s}_{i}")
+            args = ", ".join(["p", "tx"] + [f"r{x}" for x in arm.outer_slots])
+            arms.append(f"lambda {work}: {fn}({args}), ")
+        run = self.prog.const(recursive_rows)
+        name = self.prog.const(node.alias)
+        lim = "-1" if node.limit is None else f"R.limit_value({self.expr(node.limit)})"
+        off = "0" if node.offset is None else f"R.limit_value({self.expr(node.offset)})"
+        w.prelude.append(
+            f"rows{s} = {run}(tx, {name}, {node.distinct}, {init}({init_args}), "
+            f"({''.join(arms)}), {lim}, {off})"
+        )
+        w.emit(f"for r{s} in rows{s}:")
+        w.depth += 1
+        self._filters(w, node.filters, consume)
+        w.depth -= 1
+
+    def _p_WorkScan(self, w, node: WorkScan, consume) -> None:
+        s = node.slot
+        w.emit(f"for r{s} in r{node.work_slot}:")
+        w.depth += 1
+        self._filters(w, node.filters, consume)
+        w.depth -= 1
+
     def _p_VirtualScan(self, w, node: VirtualScan, consume) -> None:
         s = node.slot
         fn = self.prog.const(node.rows_fn)
@@ -481,7 +513,8 @@ class PlanEmitter:
 def _source_of(node, slot: int):
     """The source node binding ``slot`` under ``node`` (None if it is not a plain source)."""
     if isinstance(
-        node, (Scan, Lookup, RowsSource, VirtualScan, IndexLookup, IndexRange, Aggregate)
+        node,
+        (Scan, Lookup, RowsSource, VirtualScan, WorkScan, IndexLookup, IndexRange, Aggregate),
     ):
         return node if node.slot == slot else None
     for child in node.children():
@@ -497,6 +530,8 @@ def _width(src) -> int:
         return len(src.table.columns)
     if isinstance(src, RowsSource):
         return len(src.query.names)
+    if isinstance(src, WorkScan):
+        return src.width
     if isinstance(src, Aggregate):
         return len(src.groups) + len(src.extras)
     return -1

@@ -16,6 +16,7 @@ from .. import errors as E
 from ..errors import Error, SQLSyntaxError
 from ..types import valid_text
 from . import ast as A
+from .cte_push import push_with
 from .lexer import SQLLexer
 from .render import to_sql
 
@@ -383,9 +384,21 @@ class _Builder(Transformer):
         return (cond, result)
 
     # ------------------------------------------------------------ SELECT
-    def select_stmt(self, body, order_by, limit):
+    def select_stmt(self, with_, body, order_by, limit):
         lim, off = limit if limit is not None else (None, None)
-        return A.Select(body, order_by or (), lim, off)
+        return A.Select(body, order_by or (), lim, off, with_)
+
+    def with_clause(self, recursive, *ctes):
+        return A.With(tuple(ctes), recursive is not None)
+
+    def with_dml(self, with_, stmt):
+        return push_with(stmt, with_)
+
+    def cte_recursive(self):
+        return True
+
+    def cte(self, name, columns, select):
+        return A.CTE(name, columns, select)
 
     def compound_select(self, left, op, right):
         return A.CompoundCore(op, left, right)

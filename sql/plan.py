@@ -186,6 +186,49 @@ class RowsSource(Source):
         return [self.query.root]
 
 
+class RecursiveSource(RowsSource):
+    """A recursive CTE: the rows of ``query``, then of ``arms`` run on each new row in turn
+    (SQLite's queue), duplicates dropped as they come when ``distinct`` (UNION)."""
+
+    def __init__(self, query, arms: list, distinct: bool, work_slot: int, slot: int, alias: str):
+        super().__init__(query, slot, alias, "RECURSIVE CTE")
+        self.arms = arms
+        self.distinct = distinct
+        self.work_slot = work_slot
+        outer = set(query.outer_slots)
+        for a in arms:
+            outer |= set(a.outer_slots)
+        self.outer_slots = outer - {work_slot}
+        self.limit = self.offset = None  # the CTE's own LIMIT / OFFSET: stop the recursion
+
+    def label(self) -> str:
+        return f"RECURSIVE CTE {self.alias} ({'UNION' if self.distinct else 'UNION ALL'})"
+
+    def details(self) -> list[str]:
+        out = super().details()
+        if self.limit is not None:
+            out.append(f"limit: {self.limit}")
+        if self.offset is not None:
+            out.append(f"offset: {self.offset}")
+        return out
+
+    def children(self) -> list[Node]:
+        return [self.query.root] + [a.root for a in self.arms]
+
+
+class WorkScan(Source):
+    """The row a recursive CTE's arm runs on (its reference to itself)."""
+
+    def __init__(self, slot: int, work_slot: int, width: int):
+        self.slot = slot
+        self.work_slot = work_slot
+        self.width = width
+        self.filters: list = []
+
+    def label(self) -> str:
+        return "RECURSIVE REFERENCE"
+
+
 class VirtualScan(Source):
     """A system table computed from the catalog when read."""
 

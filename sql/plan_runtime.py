@@ -7,6 +7,9 @@ buffers with. They run when a statement executes, not when it compiles.
 
 from __future__ import annotations
 
+from collections import deque
+
+from ..errors import OperationalError
 from ..indexes import NOT_NULL
 from ..versions import visible
 from . import runtime as R
@@ -46,3 +49,45 @@ def combined_key(keys: list):
     if len(keys) == 1:
         return keys[0]
     return lambda e: tuple(k(e) for k in keys)
+
+
+def recursive_rows(
+    tx, name: str, distinct: bool, first: list, arms: tuple, lim: int = -1, off: int = 0
+) -> list:
+    """The rows of a recursive CTE, as SQLite makes them: a queue starts with ``first``;
+    each row taken from it is output and handed (as a one-row table) to every arm, whose
+    rows join the queue. With ``distinct`` (UNION) a row seen before is dropped, so a
+    cycle ends. The CTE's own LIMIT ``lim`` (after ``off`` rows) stops the recursion.
+    More rows than the database's ``max_recursive_rows`` raise ``OperationalError``
+    instead of running on.  O(rows × arm cost)."""
+    limit = tx.manager.max_recursive_rows
+    if lim == 0:
+        return []
+    stop = off + lim if lim > 0 else -1
+    out: list = []
+    seen: set = set()
+    queue: deque = deque()
+    for row in _chain(first, queue, arms):
+        if distinct:
+            if row in seen:
+                continue
+            seen.add(row)
+        if len(out) >= limit:
+            raise OperationalError(
+                f"recursive query {name} passed {limit} rows (max_recursive_rows); "
+                "add a stop condition, or raise the limit if the rows are intended"
+            )
+        out.append(row)
+        queue.append(row)
+        if len(out) == stop:
+            break
+    return out[off:] if off > 0 else out
+
+
+def _chain(first: list, queue: deque, arms: tuple):
+    """The initial rows, then the arms' rows for each queued row, as the queue grows."""
+    yield from first
+    while queue:
+        work = (queue.popleft(),)
+        for arm in arms:
+            yield from arm(work)

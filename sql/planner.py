@@ -16,11 +16,13 @@ from .bound_query import (
     BoundCompound,
     BoundOutput,
     BoundQuery,
+    BoundRecursive,
     BoundRows,
     BoundSelect,
     BoundSystem,
     BoundTable,
     BoundValues,
+    BoundWork,
 )
 from .plan import (
     AggCall,
@@ -37,6 +39,7 @@ from .plan import (
     Node,
     Project,
     Query,
+    RecursiveSource,
     RowsSource,
     Scan,
     SelectPlan,
@@ -45,6 +48,7 @@ from .plan import (
     SubPlan,
     Values,
     VirtualScan,
+    WorkScan,
 )
 
 
@@ -147,6 +151,14 @@ def _source(src) -> Node:
     """The plan node that reads a bound FROM item."""
     if isinstance(src, BoundTable):
         return Scan(src.table, src.slot, src.alias)
+    if isinstance(src, BoundRecursive):
+        arms = [plan_query(a) for a in src.arms]
+        query = plan_query(src.query)
+        node = RecursiveSource(query, arms, src.distinct, src.work_slot, src.slot, src.alias)
+        node.limit, node.offset = src.limit, src.offset
+        return node
+    if isinstance(src, BoundWork):
+        return WorkScan(src.slot, src.work_slot, src.width)
     if isinstance(src, BoundRows):
         return RowsSource(plan_query(src.query), src.slot, src.alias, src.kind)
     assert isinstance(src, BoundSystem)

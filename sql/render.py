@@ -194,6 +194,8 @@ def _call(c: A.Call) -> str:
 
 def _select(s: A.Select) -> str:
     out = _body(s.body)
+    if s.with_ is not None:
+        out = _with(s.with_) + out
     if s.order_by:
         terms = []
         for t in s.order_by:
@@ -207,6 +209,14 @@ def _select(s: A.Select) -> str:
     if s.offset is not None:
         out += " OFFSET " + to_sql(s.offset)
     return out
+
+
+def _with(w: A.With) -> str:
+    parts = []
+    for c in w.ctes:
+        cols = "(" + ", ".join(name(n) for n in c.columns) + ")" if c.columns else ""
+        parts.append(f"{name(c.name)}{cols} AS ({_select(c.select)})")
+    return "WITH " + ("RECURSIVE " if w.recursive else "") + ", ".join(parts) + " "
 
 
 def _body(b: Any) -> str:

@@ -78,6 +78,18 @@ class Scope:
         self.agg: AggContext | None = None
         self.aliases: dict[str, A.Expr] = {}  # select-list aliases: names when no column is
         self.expanding: set[str] = set()  # aliases being bound now (stops alias loops)
+        self.ctes: dict[str, A.CTE] = {}  # WITH names this scope introduces (lower case)
+
+    def find_cte(self, name: str) -> tuple[A.CTE, Scope] | None:
+        """The nearest common table expression called ``name`` and the scope holding it."""
+        scope: Scope | None = self
+        low = name.lower()
+        while scope is not None:
+            cte = scope.ctes.get(low)
+            if cte is not None:
+                return cte, scope
+            scope = scope.parent
+        return None
 
     def slots(self) -> set[int]:
         """The slots of this block's own sources."""
