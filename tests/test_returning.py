@@ -230,3 +230,16 @@ def test_the_shell_shows_returned_rows_as_a_table(items):
     s.run_input("INSERT INTO items (name) VALUES ('pen') RETURNING id, name;")
     assert "pen" in out.getvalue() and "name" in out.getvalue()
     assert "OK" not in out.getvalue()
+
+
+def test_returning_after_with_sees_the_common_table_expressions(items):
+    cur = items.execute(
+        "WITH n(name) AS (SELECT 'a' UNION ALL SELECT 'b') "
+        "INSERT INTO items (name) SELECT name FROM n RETURNING id, name"
+    )
+    assert cur.fetchall() == [(1, "a"), (2, "b")]
+    cur = items.execute(
+        "WITH k(q) AS (SELECT 5) DELETE FROM items WHERE id = 1 "
+        "RETURNING name, (SELECT q FROM k) AS q"
+    )
+    assert cur.fetchall() == [("a", 5)]
