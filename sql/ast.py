@@ -359,3 +359,25 @@ class With:
 
     ctes: tuple[CTE, ...]
     recursive: bool = False
+
+
+# ---------------------------------------------------------------- savepoints
+@_node
+class Savepoint:
+    """SAVEPOINT name."""
+
+    name: str
+
+
+@_node
+class Release:
+    """RELEASE [SAVEPOINT] name."""
+
+    name: str
+
+
+@_node
+class RollbackTo:
+    """ROLLBACK [TRANSACTION] TO [SAVEPOINT] name."""
+
+    name: str

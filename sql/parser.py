@@ -749,6 +749,17 @@ class _Builder(Transformer):
     def rollback_stmt(self, _t=None):
         return A.Rollback()
 
+    def savepoint(self, name):
+        return A.Savepoint(name)
+
+    # savepoint names compare case-insensitively (as SQLite's), quoted or not
+
+    def release(self, *items):
+        return A.Release(items[-1])
+
+    def rollback_to(self, *items):
+        return A.RollbackTo(items[-1])
+
     def set_isolation(self, iso):
         return A.SetIsolation(iso)
 
