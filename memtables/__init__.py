@@ -120,7 +120,8 @@ def connect(
     autocommit: bool = False,
     **options,
 ) -> Connection:
-    """A connection to a new private in-memory database, or to the durable one at ``path``."""
+    """A connection to a new private in-memory database (no ``path``, or ``":memory:"``), or
+    to the durable one at ``path``."""
     return connect_owning(path, isolation_level, autocommit, **options)
 
 

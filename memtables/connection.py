@@ -41,7 +41,9 @@ def _serialised(method):
     return run
 
 
-_CONTROL = frozenset({"begin", "commit", "rollback", "set_isolation"})
+_CONTROL = frozenset(
+    {"begin", "commit", "rollback", "set_isolation", "savepoint", "release", "rollback_to"}
+)
 _NO_RESULT = (None, -1, None)  # (rows, rowcount, lastrowid) of a statement that returns nothing
 
 
@@ -331,14 +333,11 @@ class Connection:
     def _control(self, stmt) -> None:
         kind = stmt.kind
         if kind == "begin":
-            txn = self.state.txn
-            if txn is not None:
-                if self._explicit or txn.log or txn.ddl:
-                    raise OperationalError("cannot start a transaction within a transaction")
-                self.state.txn = None
-                _commit(txn)
-            self._begin(_isolation(stmt.isolation) if stmt.isolation else None)
-            self._explicit = True
+            level = _isolation(stmt.isolation) if stmt.isolation else None
+            if self._begin_explicit(level) is not None:
+                raise OperationalError("cannot start a transaction within a transaction")
+        elif kind in ("savepoint", "release", "rollback_to"):
+            self._savepoint(kind, stmt.name)
         elif kind == "commit":
             self.commit()
         elif kind == "rollback":
@@ -350,6 +349,41 @@ class Connection:
                 txn.set_isolation(level)
             else:
                 self._isolation_level = level
+
+    def _begin_explicit(self, isolation: str | None = None):
+        """Begin a transaction as BEGIN does, unless one is already under way: an explicit
+        one, or an implicit one that wrote something (that one is returned). An implicit
+        transaction that wrote nothing is committed and replaced (sqlite3 would not have
+        begun it yet). Returns None when it began one."""
+        txn = self.state.txn
+        if txn is not None:
+            if self._explicit or txn.log or txn.ddl:
+                return txn
+            self.state.txn = None
+            _commit(txn)
+        self._begin(isolation)
+        self._explicit = True
+        return None
+
+    def _savepoint(self, kind: str, name: str) -> None:
+        """SAVEPOINT, RELEASE or ROLLBACK TO ``name``, as SQLite's: a SAVEPOINT outside a
+        transaction begins one, which RELEASE of that savepoint commits."""
+        if kind == "savepoint":
+            txn = self._begin_explicit()
+            if txn is None:
+                self.state.txn.add_savepoint(name, True)
+            else:
+                txn.add_savepoint(name, False)
+            return
+        txn = self.state.txn
+        if txn is None:
+            raise OperationalError(f"no such savepoint: {name}")
+        if kind == "release":
+            if txn.release(name):
+                self.commit()
+        else:
+            with self._txns.lock:
+                txn.rollback_to_savepoint(name)
 
     # ------------------------------------------------------------ for cursors and kv.py
     # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is

@@ -151,6 +151,9 @@ class Cursor:
     def executemany(self, sql: str, seq_of_parameters: Iterable) -> Cursor:
         """Run one statement once per parameter set; ``rowcount`` is the total.
 
+        Rows a RETURNING clause produces are not kept (sqlite3 drops them too): fetching
+        gives no rows.
+
         Parameter sets are drawn outside the engine's lock: a generator may take its time,
         or wait for another thread that writes.
         """
@@ -204,6 +207,10 @@ class Cursor:
             total, result = conn.run_statement(run_all)
             self._rows = None
             self.description = None
+            if stmt.names is not None:  # RETURNING: its rows are dropped, as sqlite3 does
+                self._rows = []
+                self._pos = 0
+                self.description = stmt.description
             self.rowcount = total
             if total and stmt.inserts:
                 self.lastrowid = result[2]

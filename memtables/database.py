@@ -30,9 +30,14 @@ def _registry_key(path: str) -> str:
     return os.path.realpath(path)
 
 
+# what sqlite3 calls an in-memory database; as a directory name it would surprise everyone
+IN_MEMORY = ":memory:"
+
+
 def open_database(path=None, **options) -> Database:
-    """The Database at ``path`` (the one already open in this process, if any)."""
-    if path is None:
+    """The Database at ``path`` (the one already open in this process, if any).  No path, or
+    ``":memory:"`` as sqlite3 users write it, is a new private in-memory database."""
+    if path is None or path == IN_MEMORY:
         return Database(None, **options)
     key = _registry_key(path)
     with _OPEN_LOCK:

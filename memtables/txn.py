@@ -59,6 +59,7 @@ class Transaction:
         "reads",
         "started",
         "rowids",
+        "named",
         "_rowid_floor",
         "__weakref__",
     )
@@ -78,6 +79,9 @@ class Transaction:
         # like ``log``, so that a long transaction adds no objects for the collector
         self.rowids: list = []
         self._rowid_floor = 0  # a run never extends back across a savepoint
+        # SQL's named savepoints, oldest first: (lower-case name, mark, opened the
+        # transaction); None until the first, so a one-statement transaction builds no list
+        self.named: list | None = None
 
     @property
     def active(self) -> bool:
@@ -92,6 +96,37 @@ class Transaction:
         """A mark to roll back to if the current statement fails."""
         self._rowid_floor = len(self.log)
         return len(self.log), len(self.ddl)
+
+    def add_savepoint(self, name: str, opens: bool) -> None:
+        """SAVEPOINT ``name``: a mark kept until released or the transaction ends.
+        ``opens``: the savepoint began the transaction, so releasing it commits."""
+        if self.named is None:
+            self.named = []
+        self.named.append((name.lower(), self.savepoint(), opens))
+
+    def release(self, name: str) -> bool:
+        """RELEASE ``name``: forget it and every newer savepoint, keeping their changes.
+        True when it began the transaction: the caller then commits."""
+        i = self._find_savepoint(name)
+        opens = self.named[i][2]
+        del self.named[i:]
+        return opens
+
+    def rollback_to_savepoint(self, name: str) -> None:
+        """ROLLBACK TO ``name``: undo everything since it, forget newer savepoints and keep
+        this one (it can be rolled back to again). Call under the manager's lock."""
+        i = self._find_savepoint(name)
+        del self.named[i + 1 :]
+        self.rollback_to(self.named[i][1])
+
+    def _find_savepoint(self, name: str) -> int:
+        """Position of the newest savepoint called ``name`` (case-insensitive)."""
+        low = name.lower()
+        named = self.named or ()
+        for i in range(len(named) - 1, -1, -1):
+            if named[i][0] == low:
+                return i
+        raise OperationalError(f"no such savepoint: {name}")
 
     def add_ddl(self, undo: Callable[[], None], record: tuple) -> None:
         """Note a schema change made now: how to undo it and what to log.  The rows written
@@ -114,8 +149,19 @@ class Transaction:
         r += (len(self.log) - 5, table, before, after)
 
     def rollback_to(self, mark: tuple[int, int]) -> None:
-        """Undo every write made after ``mark`` (statement-level atomicity)."""
+        """Undo every write and schema change made after ``mark`` (a failed statement, or
+        ROLLBACK TO), newest first: rows and schema changes are undone in the reverse of the
+        order they were made, so a row written while an index existed is taken out of that
+        index before a later DROP INDEX is undone."""
         n, d = mark
+        ddl = self.ddl
+        while len(ddl) > d:
+            self._undo_writes(max(ddl[-1].pos, n))
+            ddl.pop().undo()
+        self._undo_writes(n)
+
+    def _undo_writes(self, n: int) -> None:
+        """Undo the row writes from write-log position ``n`` on, and their rowid moves."""
         log = self.log
         while len(log) > n:
             table, key, before, after, touched = log[-5:]
@@ -127,9 +173,6 @@ class Transaction:
             del r[-4:]
             if table.next_rowid == after:  # nobody has taken a number since
                 table.next_rowid = before
-        ddl = self.ddl
-        while len(ddl) > d:
-            ddl.pop().undo()
 
     def commit(self) -> int:
         """Make the changes visible and durable; return the commit timestamp."""

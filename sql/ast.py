@@ -216,6 +216,7 @@ class Insert:
     on_conflict: str = "abort"  # 'abort', 'replace', 'ignore'
     upsert: Upsert | None = None
     ttl: Expr | None = None
+    returning: tuple | None = None  # RETURNING's items (SelectItem, Star), None without it
 
 
 @_node
@@ -224,12 +225,14 @@ class Update:
     assignments: tuple[tuple[str, Expr], ...]
     where: Expr | None
     ttl: Expr | None = None
+    returning: tuple | None = None
 
 
 @_node
 class Delete:
     table: TableRef
     where: Expr | None
+    returning: tuple | None = None
 
 
 # ---------------------------------------------------------------- DDL
@@ -356,3 +359,25 @@ class With:
 
     ctes: tuple[CTE, ...]
     recursive: bool = False
+
+
+# ---------------------------------------------------------------- savepoints
+@_node
+class Savepoint:
+    """SAVEPOINT name."""
+
+    name: str
+
+
+@_node
+class Release:
+    """RELEASE [SAVEPOINT] name."""
+
+    name: str
+
+
+@_node
+class RollbackTo:
+    """ROLLBACK [TRANSACTION] TO [SAVEPOINT] name."""
+
+    name: str

@@ -18,6 +18,7 @@ from .binder import Binder
 from .compiler import Compiler, FunctionWriter
 from .plan import Lookup, Scan
 from .planner import access_path, plan_query, plan_subqueries
+from .returning import compile_returning
 from .scope import Scope, SourceInfo
 from .statements import Statement
 
@@ -64,12 +65,21 @@ class _Writer(Statement):
     """Shared compilation of the write statements."""
 
     kind = "dml"
+    returning = None  # RETURNING's compiled function ``(p, tx, row) -> tuple``, if any
 
     def _compile(self, binder: Binder, comp: Compiler) -> dict:
         ns = comp.prog.build()
         self.take_params(binder)
         self.source = ns["__source__"]
+        if "returning" in ns:
+            self.returning = ns["returning"]
         return ns
+
+    def _compile_returning(self, binder: Binder, comp: Compiler, node, alias) -> None:
+        """RETURNING's select list, when the statement has one: rows and their names."""
+        if node.returning is not None:
+            items = node.returning
+            self.names, self.types = compile_returning(binder, comp, self.table, alias, items)
 
     def _targets(self, binder: Binder, comp: Compiler, scope: Scope, slot: int, where):
         """Compile ``targets(p, tx)``: (key, row) of every row the WHERE clause selects."""
@@ -132,10 +142,12 @@ class InsertStatement(_Writer):
         self.upsert = None
         if node.upsert is not None:
             self._compile_upsert(binder, comp, node.upsert)
+        self._compile_returning(binder, comp, node, None)
         ns = self._compile(binder, comp)
         self.rows = ns["rows"]
         one = ns.get("insert_one")
-        if one is not None and self.mode == "abort" and self.upsert is None and not self.cache:
+        simple = self.mode == "abort" and self.upsert is None and not self.cache
+        if one is not None and simple and self.returning is None:
             self._one = one
             self.execute = self._execute_one
         self._rowid_kind = table.schema.has_rowid or table.schema.integer_key
@@ -253,6 +265,8 @@ class InsertStatement(_Writer):
         return self._execute_rows(txn, rows, params)
 
     def _execute_rows(self, txn, rows, params) -> tuple:
+        if self.returning is not None:
+            return self._execute_returning(txn, rows, params)
         insert = self.table.insert
         count = 0
         key = None
@@ -267,6 +281,24 @@ class InsertStatement(_Writer):
                     count += 1
                     key = k
         return (None, count, self._rowid(key))
+
+    def _execute_returning(self, txn, rows, params) -> tuple:
+        """The write loop with RETURNING: each row written is reported as stored, at once."""
+        table = self.table
+        get = table.get
+        returning = self.returning
+        plain = self.mode == "abort" and self.upsert is None
+        out = []
+        key = None
+        for row in rows:
+            if plain:
+                done, k = True, table.insert(txn, row)
+            else:
+                done, k = self._insert_resolving(txn, row, params)
+            if done:
+                key = k
+                out.append(returning(params, txn, get(txn, k)))
+        return (out, len(out), self._rowid(key))
 
     def _rowid(self, key: Any) -> Any:
         schema = self.table.schema
@@ -375,7 +407,9 @@ class UpdateStatement(_Writer):
         w.emit("return (" + "".join(x + ", " for x in parts) + ")")
         w.finish()
         comp.w = None
+        self._compile_returning(binder, comp, node, node.table.alias)
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
+        fused = fused and node.returning is None
         if fused:
             self._fuse(comp, slot, parts, new)
         ns = self._compile(binder, comp)
@@ -440,11 +474,21 @@ class UpdateStatement(_Writer):
         targets = self.targets(params, txn)
         update = table.update
         keys = set()
-        for key, row in targets:
-            keys.add(update(txn, key, newrow(params, txn, row)))
+        returning = self.returning
+        out = None
+        if returning is None:
+            for key, row in targets:
+                keys.add(update(txn, key, newrow(params, txn, row)))
+        else:
+            out = []
+            get = table.get
+            for key, row in targets:
+                k = update(txn, key, newrow(params, txn, row))
+                keys.add(k)
+                out.append(returning(params, txn, get(txn, k)))
         if table.cache is not None:
             enforce(table, txn, keys)
-        return (None, len(targets), None)
+        return (out, len(targets), None)
 
 
 class DeleteStatement(_Writer):
@@ -456,15 +500,23 @@ class DeleteStatement(_Writer):
         scope, slot = _table_scope(binder, table, node.table.alias)
         comp = Compiler()
         self._targets(binder, comp, scope, slot, node.where)
+        self._compile_returning(binder, comp, node, node.table.alias)
         ns = self._compile(binder, comp)
         self.targets = ns["targets"]
 
     def execute(self, conn, txn, params) -> tuple:
         delete = self.table.delete
         targets = self.targets(params, txn)
-        for key, _row in targets:
+        returning = self.returning
+        if returning is None:
+            for key, _row in targets:
+                delete(txn, key)
+            return (None, len(targets), None)
+        out = []
+        for key, row in targets:  # the row as it was: RETURNING reports what went
             delete(txn, key)
-        return (None, len(targets), None)
+            out.append(returning(params, txn, row))
+        return (out, len(out), None)
 
 
 __all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]

@@ -525,8 +525,9 @@ class _Builder(Transformer):
         return (lim, off)
 
     # ------------------------------------------------------------ DML
-    def insert_stmt(self, verb, qname, _alias, columns, source, upsert, ttl):
-        return A.Insert(A.TableRef(qname[1], qname[0]), columns, source, verb, upsert, ttl)
+    def insert_stmt(self, verb, qname, _alias, columns, source, upsert, ttl, returning):
+        table = A.TableRef(qname[1], qname[0])
+        return A.Insert(table, columns, source, verb, upsert, ttl, returning)
 
     def verb_insert(self):
         return "abort"
@@ -556,10 +557,11 @@ class _Builder(Transformer):
     def ttl_clause(self, e):
         return e
 
-    def update_stmt(self, qname, alias, assignments, where, ttl):
+    def update_stmt(self, qname, alias, assignments, where, ttl, returning):
         if isinstance(alias, Token):
             alias = _unquote_string(str(alias))
-        return A.Update(A.TableRef(qname[1], qname[0], alias), assignments, where, ttl)
+        table = A.TableRef(qname[1], qname[0], alias)
+        return A.Update(table, assignments, where, ttl, returning)
 
     def assignments(self, *items):
         return tuple(items)
@@ -567,10 +569,13 @@ class _Builder(Transformer):
     def assignment(self, name, _eq, e):
         return (name, e)
 
-    def delete_stmt(self, qname, alias, where):
+    def delete_stmt(self, qname, alias, where, returning):
         if isinstance(alias, Token):
             alias = _unquote_string(str(alias))
-        return A.Delete(A.TableRef(qname[1], qname[0], alias), where)
+        return A.Delete(A.TableRef(qname[1], qname[0], alias), where, returning)
+
+    def returning(self, items):
+        return items
 
     # ------------------------------------------------------------ DDL
     def create_table(self, cache, ine, qname, *rest):
@@ -743,6 +748,17 @@ class _Builder(Transformer):
 
     def rollback_stmt(self, _t=None):
         return A.Rollback()
+
+    def savepoint(self, name):
+        return A.Savepoint(name)
+
+    # savepoint names compare case-insensitively (as SQLite's), quoted or not
+
+    def release(self, *items):
+        return A.Release(items[-1])
+
+    def rollback_to(self, *items):
+        return A.RollbackTo(items[-1])
 
     def set_isolation(self, iso):
         return A.SetIsolation(iso)

@@ -88,7 +88,7 @@ def _delete(node: A.Delete, engine, systables) -> Statement:
 
 def _control(node: Any, engine, systables) -> Statement:
     kind = _CONTROL[type(node)]
-    return ControlStatement(kind, getattr(node, "isolation", None))
+    return ControlStatement(kind, getattr(node, "isolation", None), getattr(node, "name", None))
 
 
 def _checkpoint(node: A.Checkpoint, engine, systables) -> Statement:
@@ -100,6 +100,9 @@ _CONTROL = {
     A.Commit: "commit",
     A.Rollback: "rollback",
     A.SetIsolation: "set_isolation",
+    A.Savepoint: "savepoint",
+    A.Release: "release",
+    A.RollbackTo: "rollback_to",
 }
 
 _BUILDERS = {
@@ -119,5 +122,8 @@ _BUILDERS = {
     A.Commit: _control,
     A.Rollback: _control,
     A.SetIsolation: _control,
+    A.Savepoint: _control,
+    A.Release: _control,
+    A.RollbackTo: _control,
     A.Checkpoint: _checkpoint,
 }

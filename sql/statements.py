@@ -92,14 +92,18 @@ def query_statement(select: A.Select, catalog, systables) -> QueryStatement:
 
 
 class ControlStatement(Statement):
-    """BEGIN, COMMIT, ROLLBACK, SET TRANSACTION: carried out by the connection."""
+    """BEGIN, COMMIT, ROLLBACK, SET TRANSACTION, SAVEPOINT, RELEASE, ROLLBACK TO: carried
+    out by the connection. ``name`` is a savepoint's name as written (the transaction
+    compares them case-insensitively, as SQLite does)."""
 
-    def __init__(self, kind: str, isolation: str | None = None):
+    def __init__(self, kind: str, isolation: str | None = None, name: str | None = None):
         self.kind = kind
         self.isolation = isolation
+        self.name = name
 
     def explain(self) -> list[str]:
-        return [self.kind.upper()]
+        head = self.kind.replace("_", " ").upper()
+        return [head if self.name is None else f"{head} {self.name}"]
 
 
 class CheckpointStatement(Statement):

@@ -447,3 +447,19 @@ def test_row_module_examples():
 
     result = doctest.testmod(memtables.row)
     assert result.attempted and not result.failed
+
+
+def test_memory_path_is_an_in_memory_database_as_in_sqlite3(tmp_path, monkeypatch):
+    """``connect(":memory:")`` is what sqlite3 users write; it must not make a directory."""
+    monkeypatch.chdir(tmp_path)
+    a = memtables.connect(":memory:")
+    b = memtables.connect(":memory:")
+    a.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(memtables.ProgrammingError):
+        b.execute("SELECT * FROM t")  # each is its own private database
+    db = memtables.open(":memory:")
+    assert db.path is None
+    a.close()
+    b.close()
+    db.close()
+    assert list(tmp_path.iterdir()) == []

@@ -47,7 +47,7 @@ def statements(draw) -> str:
     if kind == "unique":
         return f"CREATE UNIQUE INDEX {t}_u ON {t} (v)"
     if kind == "index":
-        return f"CREATE INDEX {t}_s ON {t} (w) USING SORTED"
+        return f"CREATE INDEX {t}_s ON {t} USING SORTED (w)"
     if kind == "drop_index":
         return f"DROP INDEX {t}_{draw(st.sampled_from(['u', 's']))}"
     return f"DROP TABLE {t}; CREATE TABLE {t} (id INTEGER PRIMARY KEY, v INTEGER, w INTEGER)"
