@@ -92,7 +92,6 @@ class Table:
             run_checks(self._checks, row)
         return row
 
-
     def insert(self, txn, row: tuple) -> Any:
         """Insert a full row (values in column order) on behalf of ``txn``; return its key.
 
@@ -210,7 +209,6 @@ class Table:
         if self._checks:
             run_checks(self._checks, row)
         self._update_committed(txn, key, head, row)
-
 
     def _update_committed(self, txn, key: Any, head: tuple, row: tuple) -> None:
         """Write ``row`` beside the committed row of ``head``, which snapshots still read."""
