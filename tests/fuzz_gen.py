@@ -340,7 +340,16 @@ class Gen(Doors):
         if t in self.model.cache_tables and self.chance(0.4):
             ttl = self.pick(["1e9", "1e400", "-1", "NULL", "'x'", "(0.0/0.0)"])
             sql += f" TTL {ttl}"
-        return sql
+        return self.returning(sql, cols)
+
+    def returning(self, sql: str, cols: list[str]) -> str:
+        """Sometimes a RETURNING list on a write."""
+        if not self.chance(0.15):
+            return sql
+        if self.chance(0.3):
+            return sql + " RETURNING *"
+        items = ", ".join(self.expr(cols, 2) for _ in range(self.count(1, 2)))
+        return sql + f" RETURNING {items}"
 
     def update(self) -> str:
         t = self.table() or self.name()
@@ -351,14 +360,30 @@ class Gen(Doors):
         sql = f"UPDATE {self.ident(t)} SET {sets}"
         if self.chance(0.6):
             sql += f" WHERE {self.expr(cols, 1)}"
-        return sql
+        return self.returning(sql, cols)
 
     def delete(self) -> str:
         t = self.table() or self.name()
         sql = f"DELETE FROM {self.ident(t)}"
         if self.chance(0.7):
             sql += f" WHERE {self.expr(self.columns_of(t), 1)}"
-        return sql
+        return self.returning(sql, self.columns_of(t))
+
+    def with_query(self) -> str:
+        """A query over a common table expression, plain or recursive."""
+        if self.chance(0.5):
+            return f"WITH c AS ({self.select(depth=1)}) SELECT * FROM c"
+        stop = self.expr([], 3) if self.chance(0.3) else str(self.count(0, 50))
+        step = self.pick(["UNION ALL", "UNION"])
+        return (
+            f"WITH RECURSIVE r(n) AS (SELECT 1 {step} SELECT n + 1 FROM r WHERE n < {stop}) "
+            f"SELECT {self.pick(['n', 'count(*)', 'sum(n)', '*'])} FROM r"
+        )
+
+    def savepoint(self) -> str:
+        """SAVEPOINT, RELEASE or ROLLBACK TO one of a few names (unknown ones fail cleanly)."""
+        verb = self.pick(["SAVEPOINT", "SAVEPOINT", "RELEASE", "ROLLBACK TO"])
+        return f"{verb} s{self.count(0, 2)}"
 
     def create_index(self) -> str:
         t = self.table() or self.name()
@@ -425,6 +450,8 @@ class Gen(Doors):
             (self.copy, 3),
             (lambda: self.pick(["BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION"]), 3),
             (lambda: "EXPLAIN " + self.select(), 1),
+            (self.with_query, 3),
+            (self.savepoint, 3),
         ]
         total = sum(w for _, w in makers)
         r = self.count(0, total - 1)
