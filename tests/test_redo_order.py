@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import memtables
+from tests.reopen import assert_reopens_equal
 
 EXAMPLES = int(os.environ.get("MEMTABLES_REDO_ORDER_EXAMPLES", "150"))
 TABLES = ["a", "b"]
@@ -98,11 +99,7 @@ def test_interleaved_schema_and_row_changes_reopen_equal(txns):
         _run(conn, txns)
         before = _state(conn)
         conn.close()
-        for when in ("reopened from the log", "reopened from a snapshot"):
-            conn = memtables.connect(path)
-            assert _state(conn) == before, when
-            conn.execute("CHECKPOINT")
-            conn.close()
+        assert_reopens_equal(path, _state, before)
 
 
 def test_delete_duplicates_then_unique_index_in_one_transaction_reopens():

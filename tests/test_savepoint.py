@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import memtables
 from memtables import OperationalError
+from tests.reopen import assert_reopens_equal
 
 
 def rows(conn, sql="SELECT * FROM t ORDER BY 1"):
@@ -443,11 +444,7 @@ def test_rollback_to_over_schema_changes_reopens_equal(txns):
             conn.commit()
         before = _state(conn)
         conn.close()
-        for when in ("reopened from the log", "reopened from a snapshot"):
-            conn = memtables.connect(path)
-            assert _state(conn) == before, when
-            conn.execute("CHECKPOINT")
-            conn.close()
+        assert_reopens_equal(path, _state, before)
 
 
 # ---------------------------------------------------------------- the shell
