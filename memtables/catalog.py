@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import ChainMap, OrderedDict
 from typing import Any, Callable
 
 from .errors import ProgrammingError, UndefinedTable
@@ -115,23 +116,61 @@ class Schema:
 class View:
     """A named SELECT kept as text; the query layer binds it where it is used."""
 
-    __slots__ = ("name", "sql", "columns")
+    __slots__ = ("name", "sql", "columns", "temporary")
 
-    def __init__(self, name: str, sql: str, columns: tuple[str, ...] | None = None):
+    def __init__(
+        self,
+        name: str,
+        sql: str,
+        columns: tuple[str, ...] | None = None,
+        temporary: bool = False,
+    ):
         self.name = name
         self.sql = sql
         self.columns = columns
+        # a TEMP view reads the connection's temporary objects first; any other view sees
+        # only the main schema, since it outlives the connection (and may be logged)
+        self.temporary = temporary
 
 
 class Catalog:
-    """Tables, views and indexes by lower-cased name; ``version`` counts schema changes."""
+    """Tables, views and indexes by lower-cased name; ``version`` counts schema changes.
 
-    def __init__(self) -> None:
+    The database has one main catalog; each connection may have a ``temporary`` one of its
+    own (CREATE TEMP TABLE), whose objects are never logged nor written to snapshots.
+    """
+
+    def __init__(self, temporary: bool = False) -> None:
         self.tables: dict[str, Any] = {}
         self.views: dict[str, View] = {}
         self.indexes: dict[str, Any] = {}
         self.version = 0
+        self.temporary = temporary
         self._listeners: list[Callable[[], None]] = []
+
+    @property
+    def main(self) -> Catalog:
+        """The catalog the database's own (non-temporary) names live in: this one."""
+        return self
+
+    @property
+    def temp(self) -> Catalog | None:
+        """The temporary objects in reach: none, on its own."""
+        return None
+
+    def scoped(self, schema: str | None) -> Catalog | None:
+        """The catalog a ``schema.name`` qualifier means (None: unknown schema)."""
+        if schema is None or schema.lower() == "main":
+            return self
+        return None
+
+    def owner(self, name: str, kind: str) -> Catalog | None:
+        """This catalog if it holds the ``kind`` ("tables", "views", "indexes") ``name``."""
+        return self if name.lower() in getattr(self, kind) else None
+
+    def has_objects(self) -> bool:
+        """True when any table, view or index is defined here."""
+        return bool(self.tables or self.views or self.indexes)
 
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after every schema change (statement caches clear themselves)."""
@@ -159,4 +198,52 @@ class Catalog:
             return "view"
         if low in self.indexes:
             return "index"
+        return None
+
+
+class SessionCatalog:
+    """A connection's view of the names: its temporary catalog over the database's main one.
+
+    As in SQLite an unqualified name finds a temporary object first, and ``main.x`` and
+    ``temp.x`` pick one side. It reads like a ``Catalog`` (``tables``, ``views``, ``indexes``,
+    ``table``, ``name_taken``); changes go to one side through the engine. ``statements``
+    is the connection's own statement cache, used while it has temporary objects (compiled
+    statements may then mean something else than the same text on another connection).
+    """
+
+    def __init__(self, main: Catalog) -> None:
+        self.main = main
+        self.temp = Catalog(temporary=True)
+        self.tables = ChainMap(self.temp.tables, main.tables)
+        self.views = ChainMap(self.temp.views, main.views)
+        self.indexes = ChainMap(self.temp.indexes, main.indexes)
+        self.statements: OrderedDict = OrderedDict()
+        self.statements_version = -1  # the main schema version the statements were made at
+        self.temp.on_change(self.statements.clear)
+
+    def table(self, name: str) -> Any:
+        """The table called ``name`` (a temporary one first) or UndefinedTable."""
+        t = self.tables.get(name.lower())
+        if t is None:
+            raise UndefinedTable(f"no such table: {name}")
+        return t
+
+    def name_taken(self, name: str) -> str | None:
+        """What kind of object already uses ``name`` on either side, if any."""
+        return self.temp.name_taken(name) or self.main.name_taken(name)
+
+    def scoped(self, schema: str | None) -> Catalog | SessionCatalog | None:
+        """The catalog a ``schema.name`` qualifier means: both sides when there is none."""
+        if schema is None:
+            return self
+        low = schema.lower()
+        return self.main if low == "main" else self.temp if low == "temp" else None
+
+    def owner(self, name: str, kind: str) -> Catalog | None:
+        """The side that holds the ``kind`` ("tables", "views", "indexes") called ``name``:
+        the temporary one first, as name resolution goes."""
+        low = name.lower()
+        for cat in (self.temp, self.main):
+            if low in getattr(cat, kind):
+                return cat
         return None

@@ -18,6 +18,7 @@ import threading
 from typing import Any, Callable, Iterable, Sequence
 
 from . import errors as E
+from .catalog import SessionCatalog
 from .cursor import Cursor, internal_error
 from .errors import (
     Error,
@@ -53,17 +54,19 @@ class ConnectionState:
     ``lock`` serialises the connection's calls (re-entrant; first in the lock order, see
     ARCHITECTURE.md). ``txn`` is the open transaction, or None. ``closed`` turns true once,
     in ``close()``. ``row_factory`` is the one new cursors start with. ``prepare(sql)`` gives
-    the compiled statement from the database's cache. Only the connection writes them.
+    the compiled statement from the database's cache. ``catalog`` is the connection's view
+    of the names (its TEMP objects over the database's). Only the connection writes them.
     """
 
-    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare")
+    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare", "catalog")
 
-    def __init__(self, prepare: Callable[[str], Any]):
+    def __init__(self, db):
         self.lock = threading.RLock()
         self.txn = None
         self.closed = False
         self.row_factory = None
-        self.prepare = prepare
+        self.catalog = SessionCatalog(db.engine.catalog)
+        self.prepare: Callable[[str], Any] = functools.partial(db.prepare, catalog=self.catalog)
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -108,7 +111,7 @@ class Connection:
 
     def __init__(self, db, isolation_level: str, autocommit: bool, owns_db=False):
         # Lock order (ARCHITECTURE.md): state.lock first; one connection's lock at a time.
-        self.state = ConnectionState(db.prepare)
+        self.state = ConnectionState(db)
         self._db = db
         self._engine = db.engine
         self._txns = db.engine.txns

@@ -233,7 +233,7 @@ class Cursor:
         conn.end_implicit_transaction()
         engine = conn.database.engine
         for node in nodes:
-            stmt = sql.prepare_node(node, engine)
+            stmt = sql.prepare_node(node, engine, conn.state.catalog)
             stmt.description = describe(stmt)
             self._run(conn, stmt, ())
         return self

@@ -148,11 +148,18 @@ class Database:
         return None if self._durable is None else self._durable.checkpoint_error
 
     # ------------------------------------------------------------ statements
-    def prepare(self, text: str):
-        """The compiled statement for ``text``, from the cache when it is there."""
+    def prepare(self, text: str, catalog=None):
+        """The compiled statement for ``text``, from the cache when it is there.
+
+        ``catalog`` is the preparing connection's ``SessionCatalog``. While it holds
+        temporary objects, the same text may mean other tables than on another connection,
+        so its statements are cached apart, in the session itself.
+        """
         cache = self._cache
         if type(text) is not str:  # first: a list or dict is not even a cache key
             raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        if catalog is not None and catalog.temp.has_objects():
+            return self._prepare_in_session(text, catalog)
         stmt = cache.get(text)
         if stmt is not None:
             try:
@@ -161,9 +168,7 @@ class Database:
                 pass
             return stmt
         version = self._schema_version
-        stmt = self._sql.prepare(text, self.engine)
-        self.statements_compiled += 1
-        stmt.description = describe(stmt)  # what cursors report, computed once
+        stmt = self._compile(text, catalog)
         if stmt.kind in ("query", "dml"):
             with self._cache_lock:
                 # compiled against a catalog another thread changed since: use it once,
@@ -172,6 +177,31 @@ class Database:
                     cache[text] = stmt
                     if len(cache) > STATEMENT_CACHE_SIZE:
                         cache.popitem(last=False)
+        return stmt
+
+    def _prepare_in_session(self, text: str, session):
+        """``prepare`` for a connection with temporary objects: its own cache, emptied when
+        its temporary objects change (by the session) or the main schema does (here)."""
+        cache = session.statements
+        version = self._schema_version
+        if session.statements_version != version:
+            cache.clear()
+            session.statements_version = version
+        stmt = cache.get(text)
+        if stmt is not None:
+            cache.move_to_end(text)
+            return stmt
+        stmt = self._compile(text, session)
+        if stmt.kind in ("query", "dml") and version == self._schema_version:
+            cache[text] = stmt
+            if len(cache) > STATEMENT_CACHE_SIZE:
+                cache.popitem(last=False)
+        return stmt
+
+    def _compile(self, text: str, catalog):
+        stmt = self._sql.prepare(text, self.engine, catalog)
+        self.statements_compiled += 1
+        stmt.description = describe(stmt)  # what cursors report, computed once
         return stmt
 
     def _schema_changed(self) -> None:

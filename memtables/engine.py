@@ -76,10 +76,16 @@ class Engine:
             table.next_rowid = max(table.next_rowid, max(keys) + 1)
 
     # ------------------------------------------------------------ DDL
-    def create_table(self, txn: Transaction, schema: Schema) -> Table:
-        """Create a table (undone if ``txn`` rolls back)."""
-        self._claim_name(schema.name)
+    def create_table(
+        self, txn: Transaction, schema: Schema, catalog: Catalog | None = None
+    ) -> Table:
+        """Create a table (undone if ``txn`` rolls back) in ``catalog``: the main one, or a
+        connection's temporary catalog, whose tables are never logged nor snapshotted."""
+        cat = catalog or self.catalog
+        self._claim_name(schema.name, cat)
         table = Table(schema)
+        if cat.temporary:
+            table.durable = False
         opts = schema.options
         if opts.get("cache"):
             table.cache = Cache(
@@ -91,7 +97,6 @@ class Engine:
                 lfu_decay=opts.get("lfu_decay", 60.0),
             )
         low = schema.name.lower()
-        cat = self.catalog
         with self.txns.lock:
             cat.tables[low] = table
             for n, cols in enumerate(schema.uniques):
@@ -103,13 +108,13 @@ class Engine:
                 cat.tables.pop(low, None)
                 cat.changed()
 
-            txn.add_ddl(undo, ("create_table", schema))
+            txn.add_ddl(undo, _record(cat, "create_table", schema))
             cat.changed()
         return table
 
-    def drop_table(self, txn: Transaction, name: str) -> None:
+    def drop_table(self, txn: Transaction, name: str, catalog: Catalog | None = None) -> None:
         """Drop a table and its indexes (restored if ``txn`` rolls back)."""
-        cat = self.catalog
+        cat = catalog or self.catalog
         low = name.lower()
         table = cat.table(name)
         with self.txns.lock:
@@ -124,13 +129,13 @@ class Engine:
                 cat.indexes.update(dropped)
                 cat.changed()
 
-            txn.add_ddl(undo, ("drop_table", table.name))
+            txn.add_ddl(undo, _record(cat, "drop_table", table.name))
             cat.changed()
 
-    def create_view(self, txn: Transaction, view: View) -> None:
+    def create_view(self, txn: Transaction, view: View, catalog: Catalog | None = None) -> None:
         """Create a view."""
-        self._claim_name(view.name)
-        cat = self.catalog
+        cat = catalog or self.catalog
+        self._claim_name(view.name, cat)
         low = view.name.lower()
         cat.views[low] = view
 
@@ -138,12 +143,12 @@ class Engine:
             cat.views.pop(low, None)
             cat.changed()
 
-        txn.add_ddl(undo, ("create_view", view.name, view.sql, view.columns))
+        txn.add_ddl(undo, _record(cat, "create_view", view.name, view.sql, view.columns))
         cat.changed()
 
-    def drop_view(self, txn: Transaction, name: str) -> None:
+    def drop_view(self, txn: Transaction, name: str, catalog: Catalog | None = None) -> None:
         """Drop a view."""
-        cat = self.catalog
+        cat = catalog or self.catalog
         low = name.lower()
         view = cat.views.get(low)
         if view is None:
@@ -154,13 +159,13 @@ class Engine:
             cat.views[low] = view
             cat.changed()
 
-        txn.add_ddl(undo, ("drop_view", view.name))
+        txn.add_ddl(undo, _record(cat, "drop_view", view.name))
         cat.changed()
 
-    def create_index(self, txn: Transaction, index: Any) -> None:
-        """Attach ``index`` to its table, built from the rows already there."""
-        self._claim_name(index.name)
-        cat = self.catalog
+    def create_index(self, txn: Transaction, index: Any, catalog: Catalog | None = None) -> None:
+        """Attach ``index`` to its table (in ``catalog``), built from the rows already there."""
+        cat = catalog or self.catalog
+        self._claim_name(index.name, cat)
         table = cat.table(index.table_name)
         low = index.name.lower()
         with self.txns.lock:
@@ -174,12 +179,12 @@ class Engine:
                 table.remove_index(index)
                 cat.changed()
 
-            txn.add_ddl(undo, ("create_index", index, table))
+            txn.add_ddl(undo, _record(cat, "create_index", index, table))
             cat.changed()
 
-    def drop_index(self, txn: Transaction, name: str) -> None:
+    def drop_index(self, txn: Transaction, name: str, catalog: Catalog | None = None) -> None:
         """Drop an index."""
-        cat = self.catalog
+        cat = catalog or self.catalog
         low = name.lower()
         index = cat.indexes.get(low)
         if index is None:
@@ -196,11 +201,12 @@ class Engine:
                     table.add_index(index)
                 cat.changed()
 
-            txn.add_ddl(undo, ("drop_index", index.name))
+            txn.add_ddl(undo, _record(cat, "drop_index", index.name))
             cat.changed()
 
-    def _claim_name(self, name: str) -> None:
-        kind = self.catalog.name_taken(name)
+    @staticmethod
+    def _claim_name(name: str, cat: Catalog) -> None:
+        kind = cat.name_taken(name)
         if kind is not None:
             raise ProgrammingError(f"{kind} {name} already exists")
 
@@ -212,3 +218,8 @@ class Engine:
                     f"cannot {verb} table {table.name}: a concurrent transaction has "
                     "uncommitted changes in it"
                 )
+
+
+def _record(cat: Catalog, *change) -> tuple:
+    """What the redo log is told of a schema change: nothing, for a temporary object."""
+    return ("temporary",) if cat.temporary else change

@@ -24,23 +24,26 @@ from .systables import system_tables
 TOO_DEEP = "statement too deeply nested"
 
 
-def prepare(text: str, engine) -> Statement:
-    """Compile one SQL statement for ``engine``."""
+def prepare(text: str, engine, catalog=None) -> Statement:
+    """Compile one SQL statement for ``engine``, its names looked up in ``catalog`` (a
+    connection's ``SessionCatalog``, temporary objects first; default: the main catalog)."""
     with _preparing():
         node = parse_one(text)  # text → AST: the Lark LALR grammar, immutable nodes
         systables = _systables(engine)
-        bound = bind_statement(node, engine.catalog, systables)  # names → slots, types
+        cat = catalog or engine.catalog
+        bound = bind_statement(node, cat, systables)  # names → slots, types
         planned = plan_statement(bound)  # access paths, join methods, aggregation, order
-        return compile_statement(planned, engine, systables)  # plan → Python → Statement
+        return compile_statement(planned, engine, systables, cat)  # plan → Python → Statement
 
 
-def prepare_node(node, engine) -> Statement:
+def prepare_node(node, engine, catalog=None) -> Statement:
     """``prepare`` for an already parsed statement (a script parses all of its statements
     first, then compiles each just before it runs)."""
     with _preparing():
         systables = _systables(engine)
-        bound = bind_statement(node, engine.catalog, systables)
-        return compile_statement(plan_statement(bound), engine, systables)
+        cat = catalog or engine.catalog
+        bound = bind_statement(node, cat, systables)
+        return compile_statement(plan_statement(bound), engine, systables, cat)
 
 
 def parse(text: str) -> list:

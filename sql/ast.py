@@ -263,6 +263,7 @@ class CreateTable:
     options: dict = field(default_factory=dict, hash=False)
     as_select: Select | None = None
     schema: str | None = None
+    temporary: bool = False
 
 
 @_node
@@ -281,6 +282,7 @@ class CreateIndex:
     method: str = "sorted"
     if_not_exists: bool = False
     descending: tuple[bool, ...] = ()
+    table_schema: str | None = None
 
 
 @_node
@@ -296,12 +298,15 @@ class CreateView:
     sql: str
     columns: tuple[str, ...] | None = None
     if_not_exists: bool = False
+    schema: str | None = None
+    temporary: bool = False
 
 
 @_node
 class DropView:
     name: str
     if_exists: bool = False
+    schema: str | None = None
 
 
 # ---------------------------------------------------------------- control

@@ -330,10 +330,12 @@ class Binder:
 
     def _table_source(self, ref: A.TableRef, scope: Scope):
         alias = ref.alias or ref.name
+        cat = self.catalog
         if ref.schema is not None:
             if ref.schema.lower() == "sys":
                 return self._system_source(ref, alias, scope)
-            if ref.schema.lower() not in ("main",):
+            cat = cat.scoped(ref.schema)
+            if cat is None:
                 raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
         else:
             found = scope.find_cte(ref.name)
@@ -342,7 +344,6 @@ class Binder:
                 if work is not None:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
-        cat = self.catalog
         table = cat.tables.get(ref.name.lower())
         if table is None:
             view = cat.views.get(ref.name.lower())
@@ -359,10 +360,14 @@ class Binder:
         if self._view_depth > 32:
             raise ProgrammingError(f"view {view.name} is defined in terms of itself")
         self._view_depth += 1
+        outer_catalog = self.catalog
+        if not view.temporary:  # a main view means main objects, whatever a connection adds
+            self.catalog = outer_catalog.main
         try:
             q = self.bind_query(parse_one(view.sql), None)
         finally:
             self._view_depth -= 1
+            self.catalog = outer_catalog
         if view.columns:
             if len(view.columns) != len(q.names):
                 raise ProgrammingError(

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from ..arrow import ARROW_TYPES, load, rows_to_table
 from ..cache import enforce
-from ..errors import DataError, OperationalError, ProgrammingError
+from ..errors import DataError, OperationalError, ProgrammingError, UndefinedTable
 from . import ast as A
 from .statements import QueryStatement, Result, Statement, query_statement
 
@@ -44,7 +44,7 @@ class CopyStatement(Statement):
     kind = "dml"
     engine_lock = False  # file I/O: the engine's lock is taken only to load the rows
 
-    def __init__(self, node: A.Copy, engine, systables):
+    def __init__(self, node: A.Copy, engine, systables, catalog):
         self._write_lock = engine.txns.lock
         self.path = node.path
         opts = {k.lower(): v for k, v in node.options.items()}
@@ -65,10 +65,10 @@ class CopyStatement(Statement):
             select = node.target
             if isinstance(select, A.TableRef):
                 select = A.Select(A.SelectCore((A.Star(),), select))
-            self.query = query_statement(select, engine.catalog, systables)
+            self.query = query_statement(select, catalog, systables)
             self._take_counts(self.query)
         else:
-            self.table = engine.catalog.table(node.target.name)
+            self.table = _copy_target(catalog, node.target)
             self.n_params = 0
 
     def _take_counts(self, q: QueryStatement) -> None:
@@ -97,6 +97,14 @@ class CopyStatement(Statement):
 
 
 _FLAGS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+
+
+def _copy_target(catalog, ref: A.TableRef):
+    """The table COPY ... FROM loads: ``temp.t`` and ``main.t`` pick a side."""
+    cat = catalog.scoped(ref.schema)
+    if cat is None:
+        raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+    return cat.table(ref.name)
 
 
 def _flag(option: str, value) -> bool:

@@ -7,13 +7,20 @@ from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
 from ..catalog import Check, Column, Schema, View
-from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
+from ..errors import (
+    Error,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    UndefinedTable,
+)
 from ..indexes import RAW_TYPES, HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
 from .binder import Binder, bind_select
 from .compiler import Compiler
-from .parser import parse_one
+from .parser import find_nodes, parse_one
 from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
@@ -37,11 +44,12 @@ class DDLStatement(Statement):
     kind = "ddl"
     ddl = True
 
-    def __init__(self, node: Any, engine, systables, action):
+    def __init__(self, node: Any, engine, systables, action, catalog):
         self.node = node
         self.engine = engine
         self.systables = systables
         self.action = action
+        self.catalog = catalog  # where names resolve: a connection's SessionCatalog
 
     def execute(self, conn, txn, params) -> tuple:
         self.action(self, txn, params)
@@ -51,29 +59,64 @@ class DDLStatement(Statement):
         return [type(self.node).__name__.upper()]
 
 
-def build_ddl(node: Any, engine, systables) -> Statement | None:
+def build_ddl(node: Any, engine, systables, catalog) -> Statement | None:
     """A DDLStatement for ``node``, or None if it is not DDL."""
     action = _ACTIONS.get(type(node))
     if action is None:
         return None
-    if isinstance(node, (A.CreateTable, A.DropTable, A.CreateView, A.DropView)):
-        if node.__class__ in (A.CreateTable, A.DropTable) and node.schema is not None:
-            if node.schema.lower() not in ("main",):
-                raise ProgrammingError(f"unknown database {node.schema}")
-    stmt = DDLStatement(node, engine, systables, action)
+    schema = getattr(node, "schema", None) or getattr(node, "table_schema", None)
+    if schema is not None and schema.lower() not in ("main", "temp"):
+        raise ProgrammingError(f"unknown database {schema}")
+    if getattr(node, "temporary", False):
+        _check_temporary(node, catalog)
+    stmt = DDLStatement(node, engine, systables, action, catalog)
     if isinstance(node, A.CreateTable) and node.as_select is not None:
         # planned now, so that its parameters are counted and checked like a query's
-        stmt.query = query_statement(node.as_select, engine.catalog, systables)
+        stmt.query = query_statement(node.as_select, catalog, systables)
         stmt.n_params = stmt.query.n_params
         stmt.param_names = stmt.query.param_names
     return stmt
+
+
+def _check_temporary(node: Any, catalog) -> None:
+    """Refuse what a TEMP object cannot be, before anything runs."""
+    kind = "view" if isinstance(node, A.CreateView) else "table"
+    if node.schema is not None and node.schema.lower() != "temp":
+        raise OperationalError(f"temporary {kind} name must be unqualified")
+    if getattr(node, "cache", False) or getattr(node, "options", {}).get("cache"):
+        raise NotSupportedError(
+            f"cache table {node.name} cannot be TEMPORARY: cache tables belong to the database"
+        )
+    if getattr(node, "options", None):
+        raise ProgrammingError(
+            f"temporary table {node.name} takes no WITH options (it is never durable)"
+        )
+    if catalog.temp is None:
+        raise NotSupportedError("temporary objects need a connection")
+
+
+def _target(stmt: DDLStatement) -> Any:
+    """The catalog a CREATE TABLE or CREATE VIEW puts its object in: the connection's
+    temporary one for TEMP (or a ``temp.`` name), else the main one."""
+    node = stmt.node
+    temporary = node.temporary or (node.schema is not None and node.schema.lower() == "temp")
+    if temporary and stmt.catalog.temp is None:
+        raise NotSupportedError("temporary objects need a connection")
+    return stmt.catalog.temp if temporary else stmt.catalog.main
+
+
+def _holder(stmt: DDLStatement, schema: str | None, name: str, kind: str) -> Any:
+    """The catalog holding the ``kind`` called ``name`` (temporary first, as a name is
+    looked up), within ``schema`` when it is given; None when there is none."""
+    cat = stmt.catalog.scoped(schema)
+    return None if cat is None else cat.owner(name, kind)
 
 
 # ---------------------------------------------------------------- tables
 def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
-    cat = engine.catalog
+    cat = _target(stmt)
     if cat.name_taken(node.name):
         if node.if_not_exists and node.name.lower() in cat.tables:
             return
@@ -84,9 +127,9 @@ def _create_table(stmt: DDLStatement, txn, params) -> None:
             extra = "" if node.cache else " (cache options need CREATE CACHE TABLE)"
             raise ProgrammingError(f"unknown table option {key!r}{extra}")
     if node.as_select is not None:
-        _create_table_as(stmt, txn, params)
+        _create_table_as(stmt, txn, params, cat)
         return
-    engine.create_table(txn, schema_from_ast(node))
+    engine.create_table(txn, schema_from_ast(node), cat)
 
 
 def schema_from_ast(node: A.CreateTable) -> Schema:
@@ -189,31 +232,36 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
     return Check(to_sql(e), comp.prog.build()["check"])
 
 
-def _create_table_as(stmt: DDLStatement, txn, params) -> None:
+def _create_table_as(stmt: DDLStatement, txn, params, cat) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
     cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
-    table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
+    schema = Schema(node.name, cols, (), (), (), dict(node.options))
+    table = stmt.engine.create_table(txn, schema, cat)
     for row in q.run(params, txn):
         table.insert(txn, row)
 
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
     node: A.DropTable = stmt.node
-    cat = stmt.engine.catalog
-    if node.name.lower() not in cat.tables:
+    cat = _holder(stmt, node.schema, node.name, "tables")
+    if cat is None:
         if node.if_exists:
             return
-        if node.name.lower() in cat.views:
+        if _holder(stmt, node.schema, node.name, "views") is not None:
             raise ProgrammingError(f"use DROP VIEW to delete view {node.name}")
-        raise UndefinedTable(f"no such table: {node.name}")
-    stmt.engine.drop_table(txn, node.name)
+        raise UndefinedTable(f"no such table: {_shown(node)}")
+    stmt.engine.drop_table(txn, node.name, cat)
 
 
 # ---------------------------------------------------------------- indexes
 def _create_index(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateIndex = stmt.node
-    cat = stmt.engine.catalog
+    # an index lives beside its table: on a temporary table, in the temporary catalog
+    cat = _holder(stmt, node.table_schema, node.table, "tables")
+    if cat is None:
+        qualified = f"{node.table_schema}.{node.table}" if node.table_schema else node.table
+        raise UndefinedTable(f"no such table: {qualified}")
     if node.name.lower() in cat.indexes and node.if_not_exists:
         return
     table = cat.table(node.table)
@@ -231,47 +279,60 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         mixed = any(t not in RAW_TYPES for t in key_types)
         index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
         index.descending = tuple(node.descending)
-    stmt.engine.create_index(txn, index)
+    stmt.engine.create_index(txn, index, cat)
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:
     node: A.DropIndex = stmt.node
-    cat = stmt.engine.catalog
-    index = cat.indexes.get(node.name.lower())
-    if index is None:
+    cat = _holder(stmt, None, node.name, "indexes")
+    if cat is None:
         if node.if_exists:
             return
         raise ProgrammingError(f"no such index: {node.name}")
-    stmt.engine.drop_index(txn, node.name)
+    stmt.engine.drop_index(txn, node.name, cat)
 
 
 # ---------------------------------------------------------------- views
 def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
-    cat = stmt.engine.catalog
+    cat = _target(stmt)
     if cat.name_taken(node.name):
         if node.if_not_exists and node.name.lower() in cat.views:
             return
         raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
-    q = bind_select(node.select, cat, stmt.systables).query  # validates names now
+    if not cat.temporary:
+        # it outlives the connection, so it may name only main objects (as in SQLite)
+        for ref in find_nodes(node.select, A.TableRef):
+            if ref.schema is not None and ref.schema.lower() == "temp":
+                raise OperationalError(
+                    f"view {node.name} cannot reference objects in database temp"
+                )
+    # validates names now, as they will be looked up when the view is used
+    reach = stmt.catalog if cat.temporary else stmt.catalog.main
+    q = bind_select(node.select, reach, stmt.systables).query
     if node.columns and len(node.columns) != len(q.names):
         raise ProgrammingError(
             f"view {node.name} has {len(node.columns)} column names but its query returns "
             f"{len(q.names)} columns"
         )
-    stmt.engine.create_view(txn, View(node.name, node.sql, node.columns))
+    view = View(node.name, node.sql, node.columns, cat.temporary)
+    stmt.engine.create_view(txn, view, cat)
 
 
 def _drop_view(stmt: DDLStatement, txn, params) -> None:
     node: A.DropView = stmt.node
-    cat = stmt.engine.catalog
-    if node.name.lower() not in cat.views:
+    cat = _holder(stmt, node.schema, node.name, "views")
+    if cat is None:
         if node.if_exists:
             return
-        if node.name.lower() in cat.tables:
+        if _holder(stmt, node.schema, node.name, "tables") is not None:
             raise ProgrammingError(f"use DROP TABLE to delete table {node.name}")
-        raise UndefinedTable(f"no such view: {node.name}")
-    stmt.engine.drop_view(txn, node.name)
+        raise UndefinedTable(f"no such view: {_shown(node)}")
+    stmt.engine.drop_view(txn, node.name, cat)
+
+
+def _shown(node: Any) -> str:
+    return f"{node.schema}.{node.name}" if node.schema else node.name
 
 
 _ACTIONS = {

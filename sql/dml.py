@@ -9,7 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..cache import enforce
-from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
+from ..errors import (
+    IntegrityError,
+    ProgrammingError,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+)
 from ..rowcheck import needs_check
 from ..versions import read_visible_code, stable_code
 from . import ast as A
@@ -26,7 +32,9 @@ from .statements import Statement
 def _target_table(binder: Binder, ref: A.TableRef):
     if ref.schema is not None and ref.schema.lower() == "sys":
         raise ProgrammingError(f"table sys.{ref.name} may not be modified")
-    cat = binder.catalog
+    cat = binder.catalog.scoped(ref.schema)
+    if cat is None:
+        raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
     table = cat.tables.get(ref.name.lower())
     if table is None:
         if ref.name.lower() in cat.views:

@@ -100,6 +100,11 @@ def _walk(node, kinds):
 _SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
 
 
+def find_nodes(node, kinds):
+    """Every node of one of ``kinds`` inside ``node``, outermost first."""
+    return _walk(node, kinds)
+
+
 def find_node(node, kinds):
     """The first node of one of ``kinds`` inside ``node``, or None."""
     return next(_walk(node, kinds), None)
@@ -578,7 +583,7 @@ class _Builder(Transformer):
         return items
 
     # ------------------------------------------------------------ DDL
-    def create_table(self, cache, ine, qname, *rest):
+    def create_table(self, temp, cache, ine, qname, *rest):
         *elements, options = rest
         cols, pk, uniques, checks = [], (), [], []
         for el in elements:
@@ -601,14 +606,28 @@ class _Builder(Transformer):
             options or {},
             None,
             qname[0],
+            bool(temp),
         )
 
-    def create_table_as(self, cache, ine, qname, options, sel):
+    def create_table_as(self, temp, cache, ine, qname, options, sel):
         return A.CreateTable(
-            qname[1], (), (), (), (), bool(ine), bool(cache), options or {}, sel, qname[0]
+            qname[1],
+            (),
+            (),
+            (),
+            (),
+            bool(ine),
+            bool(cache),
+            options or {},
+            sel,
+            qname[0],
+            bool(temp),
         )
 
     def cache_kw(self):
+        return True
+
+    def temp_kw(self, _word):
         return True
 
     def if_not_exists(self):
@@ -706,6 +725,7 @@ class _Builder(Transformer):
             method or "sorted",
             bool(ine),
             tuple(c[1] for c in cols),
+            qname[0],
         )
 
     def unique_kw(self):
@@ -720,13 +740,13 @@ class _Builder(Transformer):
     def drop_index(self, ie, name):
         return A.DropIndex(name, bool(ie))
 
-    def create_view(self, ine, qname, columns, sel):
+    def create_view(self, temp, ine, qname, columns, sel):
         if find_node(sel, A.Param) is not None:
             raise E.ProgrammingError("parameters are not allowed in views")
-        return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
+        return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine), qname[0], bool(temp))
 
     def drop_view(self, ie, qname):
-        return A.DropView(qname[1], bool(ie))
+        return A.DropView(qname[1], bool(ie), qname[0])
 
     # ------------------------------------------------------------ control
     def begin_stmt(self, *items):

@@ -58,40 +58,41 @@ def plan_statement(bound: Any) -> Any:
 
 
 # ---------------------------------------------------------------- stage 4: compile
-def compile_statement(planned: Any, engine, systables: dict) -> Statement:
-    """Generate and compile the Python that runs a statement: a prepared ``Statement``."""
+def compile_statement(planned: Any, engine, systables: dict, catalog=None) -> Statement:
+    """Generate and compile the Python that runs a statement: a prepared ``Statement``.
+    Names resolve in ``catalog`` (by default the engine's main catalog)."""
     build = _BUILDERS.get(type(planned))
     if build is None:
         raise NotSupportedError(f"{type(planned).__name__.upper()} is not supported yet")
-    return build(planned, engine, systables)
+    return build(planned, engine, systables, catalog or engine.catalog)
 
 
-def _query(plan: SelectPlan, engine, systables) -> Statement:
+def _query(plan: SelectPlan, engine, systables, catalog) -> Statement:
     return QueryStatement(plan)
 
 
-def _explain(planned: Explained, engine, systables) -> Statement:
-    return ExplainStatement(compile_statement(planned.inner, engine, systables))
+def _explain(planned: Explained, engine, systables, catalog) -> Statement:
+    return ExplainStatement(compile_statement(planned.inner, engine, systables, catalog))
 
 
-def _insert(node: A.Insert, engine, systables) -> Statement:
-    return dml.InsertStatement(node, engine.catalog, systables)
+def _insert(node: A.Insert, engine, systables, catalog) -> Statement:
+    return dml.InsertStatement(node, catalog, systables)
 
 
-def _update(node: A.Update, engine, systables) -> Statement:
-    return dml.UpdateStatement(node, engine.catalog, systables)
+def _update(node: A.Update, engine, systables, catalog) -> Statement:
+    return dml.UpdateStatement(node, catalog, systables)
 
 
-def _delete(node: A.Delete, engine, systables) -> Statement:
-    return dml.DeleteStatement(node, engine.catalog, systables)
+def _delete(node: A.Delete, engine, systables, catalog) -> Statement:
+    return dml.DeleteStatement(node, catalog, systables)
 
 
-def _control(node: Any, engine, systables) -> Statement:
+def _control(node: Any, engine, systables, catalog) -> Statement:
     kind = _CONTROL[type(node)]
     return ControlStatement(kind, getattr(node, "isolation", None), getattr(node, "name", None))
 
 
-def _checkpoint(node: A.Checkpoint, engine, systables) -> Statement:
+def _checkpoint(node: A.Checkpoint, engine, systables, catalog) -> Statement:
     return CheckpointStatement()
 
 
