@@ -243,7 +243,10 @@ class Cursor:
         rows = self._rows
         if rows is None or self._conn.state.closed:
             self._refuse_if_closed()  # PEP 249: a closed connection's cursors are unusable
-            raise ProgrammingError("no results to fetch: the last statement returned no rows")
+            raise ProgrammingError(
+                "no results to fetch: the last statement produced no result set "
+                "(its cursor.description is None)"
+            )
         return rows
 
     def _made(self, rows: list) -> list:

@@ -19,7 +19,7 @@ from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
-from .systables import system_tables
+from .systables import session_tables, system_tables
 
 TOO_DEEP = "statement too deeply nested"
 
@@ -29,8 +29,8 @@ def prepare(text: str, engine, catalog=None) -> Statement:
     connection's ``SessionCatalog``, temporary objects first; default: the main catalog)."""
     with _preparing():
         node = parse_one(text)  # text → AST: the Lark LALR grammar, immutable nodes
-        systables = _systables(engine)
         cat = catalog or engine.catalog
+        systables = session_tables(_systables(engine), cat)
         bound = bind_statement(node, cat, systables)  # names → slots, types
         planned = plan_statement(bound)  # access paths, join methods, aggregation, order
         return compile_statement(planned, engine, systables, cat)  # plan → Python → Statement
@@ -40,8 +40,8 @@ def prepare_node(node, engine, catalog=None) -> Statement:
     """``prepare`` for an already parsed statement (a script parses all of its statements
     first, then compiles each just before it runs)."""
     with _preparing():
-        systables = _systables(engine)
         cat = catalog or engine.catalog
+        systables = session_tables(_systables(engine), cat)
         bound = bind_statement(node, cat, systables)
         return compile_statement(plan_statement(bound), engine, systables, cat)
 

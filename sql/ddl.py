@@ -105,6 +105,22 @@ def _target(stmt: DDLStatement) -> Any:
     return stmt.catalog.temp if temporary else stmt.catalog.main
 
 
+def _claimed(stmt: DDLStatement, cat) -> Any:
+    """The catalog already using the name a CREATE TABLE or VIEW claims in ``cat``, or None.
+
+    Besides ``cat`` itself: an unqualified CREATE of a main object may not take the name of
+    a temporary table of the connection, which the bare name finds first (SQLite's rule;
+    ``main.x`` may).
+    """
+    node = stmt.node
+    if cat.name_taken(node.name):
+        return cat
+    temp = stmt.catalog.temp
+    if not cat.temporary and node.schema is None and temp is not None:
+        return temp.owner(node.name, "tables")
+    return None
+
+
 def _holder(stmt: DDLStatement, schema: str | None, name: str, kind: str) -> Any:
     """The catalog holding the ``kind`` called ``name`` (temporary first, as a name is
     looked up), within ``schema`` when it is given; None when there is none."""
@@ -117,10 +133,11 @@ def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
     cat = _target(stmt)
-    if cat.name_taken(node.name):
-        if node.if_not_exists and node.name.lower() in cat.tables:
+    held = _claimed(stmt, cat)
+    if held is not None:
+        if node.if_not_exists and node.name.lower() in held.tables:
             return
-        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
+        raise ProgrammingError(f"{held.name_taken(node.name)} {node.name} already exists")
     allowed = _CACHE_OPTIONS if node.cache or node.options.get("cache") else _TABLE_OPTIONS
     for key in node.options:
         if key not in allowed:
@@ -296,10 +313,11 @@ def _drop_index(stmt: DDLStatement, txn, params) -> None:
 def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
     cat = _target(stmt)
-    if cat.name_taken(node.name):
-        if node.if_not_exists and node.name.lower() in cat.views:
+    held = _claimed(stmt, cat)
+    if held is not None:
+        if node.if_not_exists and node.name.lower() in held.views:
             return
-        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
+        raise ProgrammingError(f"{held.name_taken(node.name)} {node.name} already exists")
     if not cat.temporary:
         # it outlives the connection, so it may name only main objects (as in SQLite)
         for ref in find_nodes(node.select, A.TableRef):
