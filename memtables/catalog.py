@@ -168,6 +168,17 @@ class Catalog:
         """This catalog if it holds the ``kind`` ("tables", "views", "indexes") ``name``."""
         return self if name.lower() in getattr(self, kind) else None
 
+    def home(self, name: str) -> Catalog | None:
+        """This catalog if it has a table or view called ``name``."""
+        low = name.lower()
+        return self if low in self.tables or low in self.views else None
+
+    def relation(self, name: str) -> Any:
+        """The table or ``View`` called ``name``, or None."""
+        low = name.lower()
+        table = self.tables.get(low)  # not ``or``: an empty table has no truth value to test
+        return self.views.get(low) if table is None else table
+
     def has_objects(self) -> bool:
         """True when any table, view or index is defined here."""
         return bool(self.tables or self.views or self.indexes)
@@ -242,8 +253,15 @@ class SessionCatalog:
     def owner(self, name: str, kind: str) -> Catalog | None:
         """The side that holds the ``kind`` ("tables", "views", "indexes") called ``name``:
         the temporary one first, as name resolution goes."""
-        low = name.lower()
-        for cat in (self.temp, self.main):
-            if low in getattr(cat, kind):
-                return cat
-        return None
+        return self.temp.owner(name, kind) or self.main.owner(name, kind)
+
+    def home(self, name: str) -> Catalog | None:
+        """The side a bare ``name`` of a table or view resolves to: the temporary one first
+        (tables and views share one namespace per side, so a temporary table hides a main
+        view of the same name)."""
+        return self.temp.home(name) or self.main.home(name)
+
+    def relation(self, name: str) -> Any:
+        """The table or ``View`` a bare ``name`` means, or None."""
+        home = self.home(name)
+        return None if home is None else home.relation(name)

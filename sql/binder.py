@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..catalog import View
 from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, UndefinedTable
 from . import ast as A
 from . import bound as B
@@ -344,12 +345,12 @@ class Binder:
                 if work is not None:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
-        table = cat.tables.get(ref.name.lower())
+        table = cat.relation(ref.name)
+        if type(table) is View:
+            return self._view_source(table, alias, scope)
         if table is None:
-            view = cat.views.get(ref.name.lower())
-            if view is not None:
-                return self._view_source(view, alias, scope)
-            raise UndefinedTable(f"no such table: {ref.name}")
+            shown = f"{ref.schema}.{ref.name}" if ref.schema is not None else ref.name
+            raise UndefinedTable(f"no such table: {shown}")
         self.tables.add(table)
         slot = self.new_slot()
         cols = [(c.name, c.type, not c.not_null) for c in table.columns]

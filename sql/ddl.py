@@ -105,27 +105,17 @@ def _target(stmt: DDLStatement) -> Any:
     return stmt.catalog.temp if temporary else stmt.catalog.main
 
 
-def _claimed(stmt: DDLStatement, cat) -> Any:
-    """The catalog already using the name a CREATE TABLE or VIEW claims in ``cat``, or None.
-
-    Besides ``cat`` itself: an unqualified CREATE of a main object may not take the name of
-    a temporary table of the connection, which the bare name finds first (SQLite's rule;
-    ``main.x`` may).
-    """
-    node = stmt.node
-    if cat.name_taken(node.name):
-        return cat
-    temp = stmt.catalog.temp
-    if not cat.temporary and node.schema is None and temp is not None:
-        return temp.owner(node.name, "tables")
-    return None
-
-
 def _holder(stmt: DDLStatement, schema: str | None, name: str, kind: str) -> Any:
-    """The catalog holding the ``kind`` called ``name`` (temporary first, as a name is
-    looked up), within ``schema`` when it is given; None when there is none."""
+    """The catalog whose ``kind`` ("tables", "views", "indexes") ``name`` means, within
+    ``schema`` when it is given; None when there is none. A bare table or view name means
+    what it means in a query: the first side with a table or view of that name."""
     cat = stmt.catalog.scoped(schema)
-    return None if cat is None else cat.owner(name, kind)
+    if cat is None:
+        return None
+    if kind == "indexes":
+        return cat.owner(name, kind)
+    home = cat.home(name)
+    return None if home is None else home.owner(name, kind)
 
 
 # ---------------------------------------------------------------- tables
@@ -133,11 +123,10 @@ def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
     cat = _target(stmt)
-    held = _claimed(stmt, cat)
-    if held is not None:
-        if node.if_not_exists and node.name.lower() in held.tables:
+    if cat.name_taken(node.name):  # each schema has its own names, as in SQLite
+        if node.if_not_exists and node.name.lower() in cat.tables:
             return
-        raise ProgrammingError(f"{held.name_taken(node.name)} {node.name} already exists")
+        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
     allowed = _CACHE_OPTIONS if node.cache or node.options.get("cache") else _TABLE_OPTIONS
     for key in node.options:
         if key not in allowed:
@@ -313,11 +302,10 @@ def _drop_index(stmt: DDLStatement, txn, params) -> None:
 def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
     cat = _target(stmt)
-    held = _claimed(stmt, cat)
-    if held is not None:
-        if node.if_not_exists and node.name.lower() in held.views:
+    if cat.name_taken(node.name):
+        if node.if_not_exists and node.name.lower() in cat.views:
             return
-        raise ProgrammingError(f"{held.name_taken(node.name)} {node.name} already exists")
+        raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
     if not cat.temporary:
         # it outlives the connection, so it may name only main objects (as in SQLite)
         for ref in find_nodes(node.select, A.TableRef):

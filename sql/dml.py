@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..cache import enforce
+from ..catalog import View
 from ..errors import (
     IntegrityError,
     ProgrammingError,
@@ -35,11 +36,12 @@ def _target_table(binder: Binder, ref: A.TableRef):
     cat = binder.catalog.scoped(ref.schema)
     if cat is None:
         raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
-    table = cat.tables.get(ref.name.lower())
+    table = cat.relation(ref.name)
+    if type(table) is View:
+        raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
     if table is None:
-        if ref.name.lower() in cat.views:
-            raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
-        cat.table(ref.name)
+        shown = f"{ref.schema}.{ref.name}" if ref.schema is not None else ref.name
+        raise UndefinedTable(f"no such table: {shown}")
     binder.tables.add(table)
     return table
 
