@@ -230,7 +230,22 @@ class SessionCatalog:
         self.indexes = ChainMap(self.temp.indexes, main.indexes)
         self.statements: OrderedDict = OrderedDict()
         self.statements_version = -1  # the main schema version the statements were made at
-        self.temp.on_change(self.statements.clear)
+        #: whether ``temp`` holds anything: read on every statement a connection prepares
+        self.has_temporary = False
+        self.temp.on_change(self._temp_changed)
+
+    def _temp_changed(self) -> None:
+        self.statements.clear()
+        self.has_temporary = self.temp.has_objects()
+
+    def forget_temporary(self) -> None:
+        """Let go of every temporary object (the connection closed; its transaction, the
+        only one that could still use them, is rolled back)."""
+        temp = self.temp
+        temp.tables.clear()
+        temp.views.clear()
+        temp.indexes.clear()
+        self._temp_changed()
 
     def table(self, name: str) -> Any:
         """The table called ``name`` (a temporary one first) or UndefinedTable."""

@@ -148,18 +148,24 @@ class Database:
         return None if self._durable is None else self._durable.checkpoint_error
 
     # ------------------------------------------------------------ statements
-    def prepare(self, text: str, catalog=None):
-        """The compiled statement for ``text``, from the cache when it is there.
+    def prepare(self, text: str):
+        """The compiled statement for ``text`` (main objects only), cached when it can be."""
+        return self.prepare_for(None, text)
 
-        ``catalog`` is the preparing connection's ``SessionCatalog``. While it holds
-        temporary objects, the same text may mean other tables than on another connection,
-        so its statements are cached apart, in the session itself.
+    def prepare_for(self, session, text: str):
+        """The compiled statement for ``text`` as connection ``session`` (its
+        ``SessionCatalog``) means it, from the cache when it is there.
+
+        While the session holds temporary objects the same text may mean other tables than
+        on another connection, so its statements are then cached apart, in the session.
+        Cursors call this on every execute (through ``ConnectionState.prepare``): keep the
+        common path, a cache hit, short.
         """
         cache = self._cache
         if type(text) is not str:  # first: a list or dict is not even a cache key
             raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
-        if catalog is not None and catalog.temp.has_objects():
-            return self._prepare_in_session(text, catalog)
+        if session is not None and session.has_temporary:
+            return self._prepare_in_session(text, session)
         stmt = cache.get(text)
         if stmt is not None:
             try:
@@ -168,7 +174,7 @@ class Database:
                 pass
             return stmt
         version = self._schema_version
-        stmt = self._compile(text, catalog)
+        stmt = self._compile(text, session)
         if stmt.kind in ("query", "dml"):
             with self._cache_lock:
                 # compiled against a catalog another thread changed since: use it once,
