@@ -86,6 +86,7 @@ class Engine:
         table = Table(schema)
         if cat.temporary:
             table.durable = False
+            table.temporary = True
         opts = schema.options
         if opts.get("cache"):
             table.cache = Cache(

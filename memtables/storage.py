@@ -42,6 +42,7 @@ class Table:
         self.indexes: list[Any] = []
         self.next_rowid = 1
         self.durable = bool(schema.options.get("durable", True))
+        self.temporary = False  # a connection's TEMP table (never logged): see Engine
         pk = schema.primary_key
         self.key_of = itemgetter(*pk) if pk else None
         self._int_key_pos = pk[0] if schema.integer_key else None

@@ -226,11 +226,14 @@ class Binder:
                 if not srcs:
                     raise ProgrammingError("SELECT * with no tables specified is not valid")
                 for s in srcs:
+                    qualifier = s.alias
+                    if sum(x.alias.lower() == s.alias.lower() for x in scope.sources) > 1:
+                        qualifier = f"{s.schema}.{s.alias}"  # main.t beside temp.t
                     for name, _t, _n in s.columns:
                         low = name.lower()
                         if (it.table is None and low in s.hidden) or low in s.unlisted:
                             continue
-                        out.append((A.Column(name, s.alias), name))
+                        out.append((A.Column(name, qualifier), name))
             else:
                 out.append((it.expr, it.alias))
         return out

@@ -77,6 +77,23 @@ def test_unqualified_names_find_the_temporary_table_first(two):
     assert rows(a, "SELECT count(*) FROM t") == [(0,)]
 
 
+def test_schema_qualified_columns_tell_main_t_from_temp_t(two):
+    _, a, _ = two
+    a.execute("CREATE TEMP TABLE t (k INTEGER, w TEXT)")
+    a.execute("INSERT INTO t VALUES (1, 'temp')")
+    q = "SELECT main.t.v, temp.t.w FROM main.t JOIN temp.t ON main.t.k = temp.t.k"
+    assert rows(a, q) == [("main", "temp")]
+    cur = a.execute("SELECT * FROM main.t, temp.t")
+    assert cur.fetchall() == [(1, "main", 1, "temp")]
+    assert [d[0] for d in cur.description] == ["k", "v", "k", "w"]
+    with pytest.raises(ProgrammingError, match="ambiguous column name"):
+        a.execute("SELECT t.k FROM main.t, temp.t")
+    with pytest.raises(ProgrammingError, match="no such column: main.t.k"):
+        a.execute("SELECT main.t.k FROM t")  # t is the temporary table here
+    with pytest.raises(ProgrammingError, match="ambiguous table name"):
+        a.execute("SELECT * FROM t, temp.t")
+
+
 def test_drop_table_drops_the_temporary_one_first(two):
     _, a, _ = two
     a.execute("CREATE TEMP TABLE t (k INTEGER)")
@@ -442,6 +459,9 @@ _OPS = st.one_of(
     st.builds(lambda t: f"UPDATE {t} SET k = k + 1", st.sampled_from(_TARGETS)),
 )
 _READS = [f"SELECT k FROM {t} ORDER BY k" for t in _TARGETS] + [
+    "SELECT * FROM main.t, temp.t ORDER BY 1, 2",
+    "SELECT main.t.k, temp.t.k FROM main.t JOIN temp.t ON main.t.k = temp.t.k ORDER BY 1",
+    "SELECT temp.t.k FROM t ORDER BY 1",
     "SELECT k FROM v ORDER BY k",
     "SELECT k FROM mv ORDER BY k",
     "SELECT a.k, b.k FROM main.t a JOIN temp.t b ON a.k = b.k ORDER BY 1, 2",
