@@ -270,6 +270,8 @@ class Durability:
         from .sql.render import create_index_sql, create_table_sql, name
 
         kind = record[0]
+        if kind == "temporary":  # a connection's TEMP object: never logged
+            return None
         if kind == "create_table":
             sql = create_table_sql(record[1])
             verify_rendered("table", sql)
