@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sqlite3
 import sys
 from collections import Counter, defaultdict
@@ -175,108 +176,86 @@ class Expr:
     def of(self, typ: str, depth: int = 2) -> str:
         if depth <= 0 or self.rng.random() < 0.3:
             return self.leaf(typ)
-        return getattr(self, "build_" + typ.lower())(depth - 1)
+        return self.build(typ, depth - 1)
 
-    def build_int(self, d: int) -> str:
-        k = self.rng.randint(0, 13)
-        if k == 0:
-            return f"({self.of(INT, d)} + {self.of(INT, d)})"
-        if k == 1:
-            return f"({self.of(INT, d)} - {self.leaf(INT)})"
-        if k == 2:
-            return f"({self.of(INT, d)} * {self.rng.randint(-3, 3)})"
-        if k == 3:
-            return f"abs({self.of(INT, d)})"
-        if k == 4:
-            return f"length({self.of(TEXT, d)})"
-        if k == 5:
-            return f"coalesce({self.of(INT, d)}, {self.lit(INT)})"
-        if k == 6:
-            return f"CASE WHEN {self.of(BOOL, d)} THEN {self.of(INT, d)} ELSE {self.leaf(INT)} END"
-        if k == 7:
-            return f"({self.of(INT, d)} % {self.pick(['2', '3', '5', '-4'])})"
-        if k == 8:
-            return f"({self.of(INT, d)} / {self.pick(['2', '3', '-2'])})"
-        if k == 9:
-            return f"iif({self.of(BOOL, d)}, {self.leaf(INT)}, {self.leaf(INT)})"
-        if k == 10:
-            return f"instr({self.of(TEXT, d)}, {self.lit(TEXT)})"
-        if k == 11:
-            return f"max({self.of(INT, d)}, {self.leaf(INT)})"
-        if k == 12:
-            return f"sign({self.of(INT, d)})"
-        return f"unicode({self.of(TEXT, d)})"
+    #: Templates per result type. ``{I}`` ``{R}`` ``{T}`` ``{B}``: a deeper expression of that
+    #: type; ``{i}`` ``{r}`` ``{t}``: a leaf; ``{s}``: a text literal; ``{n}``: -3..3; ``{m}``:
+    #: 0..2; ``{a|b|c}``: one of the alternatives; ``{Q}``: a type picked once per template.
+    TEMPLATES = {
+        INT: [
+            "({I} + {I})",
+            "({I} - {i})",
+            "({I} * {n})",
+            "abs({I})",
+            "length({T})",
+            "coalesce({I}, {i})",
+            "CASE WHEN {B} THEN {I} ELSE {i} END",
+            "({I} % {2|3|5|-4})",
+            "({I} / {2|3|-2})",
+            "iif({B}, {i}, {i})",
+            "instr({T}, {s})",
+            "max({I}, {i})",
+            "sign({I})",
+            "unicode({T})",
+        ],
+        REAL: [
+            "({R} + {R})",
+            "({R} * {2.0|0.5|-1.5})",
+            "round({R}, {m})",
+            "CAST({I} AS REAL)",
+            "sqrt(abs({R}))",
+            "coalesce({R}, {r})",
+            "floor({R})",
+            "({R} / {2.0|4.0|-0.5})",
+        ],
+        TEXT: [
+            "upper({T})",
+            "({T} || {T})",
+            "substr({T}, {n}, {m})",
+            "replace({T}, {s}, {s})",
+            "trim({T})",
+            "printf('%d-%s', {I}, {T})",
+            "quote({I})",
+            "hex({T})",
+            "coalesce({T}, {s})",
+            "lower({T})",
+            "CAST({I} AS TEXT)",
+        ],
+        BOOL: [
+            "{Q} {=|<>|<|<=|>|>=} {Q}",
+            "{Q} {=|<|>=} {Q}",
+            "{Q} IS {|NOT }NULL",
+            "{B} {AND|OR} {B}",
+            "NOT ({B})",
+            "{I} {|NOT }BETWEEN {i} AND {i}",
+            "{Q} {|NOT }IN ({q}, {q})",
+            "{Q} {|NOT }IN ({q})",
+            "{T} LIKE {'a%'|'%b'|'_'|'%'|'A%'}",
+            "{T} LIKE 'x!_y' ESCAPE '!'",
+            "{T} GLOB {'a*'|'*b'|'?'|'[a-c]*'}",
+            "{Q} IS {|NOT }DISTINCT FROM {Q}",
+        ],
+    }
 
-    def build_real(self, d: int) -> str:
-        k = self.rng.randint(0, 7)
-        if k == 0:
-            return f"({self.of(REAL, d)} + {self.of(REAL, d)})"
-        if k == 1:
-            return f"({self.of(REAL, d)} * {self.pick(['2.0', '0.5', '-1.5'])})"
-        if k == 2:
-            return f"round({self.of(REAL, d)}, {self.rng.randint(0, 2)})"
-        if k == 3:
-            return f"CAST({self.of(INT, d)} AS REAL)"
-        if k == 4:
-            return f"sqrt(abs({self.of(REAL, d)}))"
-        if k == 5:
-            return f"coalesce({self.of(REAL, d)}, {self.lit(REAL)})"
-        if k == 6:
-            return f"floor({self.of(REAL, d)})"
-        return f"({self.of(REAL, d)} / {self.pick(['2.0', '4.0', '-0.5'])})"
+    def build(self, typ: str, depth: int) -> str:
+        """One template of ``typ``, its holes filled at ``depth``."""
+        cls = self.pick([INT, INT, REAL, TEXT])  # the {Q}/{q} type of this template
 
-    def build_text(self, d: int) -> str:
-        k = self.rng.randint(0, 10)
-        if k == 0:
-            return f"upper({self.of(TEXT, d)})"
-        if k == 1:
-            return f"({self.of(TEXT, d)} || {self.of(TEXT, d)})"
-        if k == 2:
-            return (
-                f"substr({self.of(TEXT, d)}, {self.rng.randint(-2, 3)}, {self.rng.randint(0, 3)})"
-            )
-        if k == 3:
-            return f"replace({self.of(TEXT, d)}, {self.lit(TEXT)}, {self.lit(TEXT)})"
-        if k == 4:
-            return f"trim({self.of(TEXT, d)})"
-        if k == 5:
-            return f"printf('%d-%s', {self.of(INT, d)}, {self.of(TEXT, d)})"
-        if k == 6:
-            return f"quote({self.of(INT, d)})"
-        if k == 7:
-            return f"hex({self.of(TEXT, d)})"
-        if k == 8:
-            return f"coalesce({self.of(TEXT, d)}, {self.lit(TEXT)})"
-        if k == 9:
-            return f"lower({self.of(TEXT, d)})"
-        return f"CAST({self.of(INT, d)} AS TEXT)"
+        def fill(m: re.Match) -> str:
+            tok = m.group(1)
+            if "|" in tok:
+                return self.pick(tok.split("|"))
+            kinds = {"I": INT, "R": REAL, "T": TEXT, "B": BOOL, "Q": cls}
+            if tok in kinds:
+                return self.of(kinds[tok], depth)
+            leaves = {"i": INT, "r": REAL, "t": TEXT, "q": cls}
+            if tok in leaves:
+                return self.leaf(leaves[tok])
+            if tok == "s":
+                return self.lit(TEXT)
+            return str(self.rng.randint(-3, 3) if tok == "n" else self.rng.randint(0, 2))
 
-    def build_bool(self, d: int) -> str:
-        k = self.rng.randint(0, 10)
-        typ = self.pick([INT, INT, REAL, TEXT])
-        if k <= 2:
-            op = self.pick(["=", "<>", "<", "<=", ">", ">="])
-            return f"{self.of(typ, d)} {op} {self.of(typ, d)}"
-        if k == 3:
-            return f"{self.of(typ, d)} IS {self.pick(['', 'NOT '])}NULL"
-        if k == 4:
-            return f"{self.of(BOOL, d)} {self.pick(['AND', 'OR'])} {self.of(BOOL, d)}"
-        if k == 5:
-            return f"NOT ({self.of(BOOL, d)})"
-        if k == 6:
-            lo, hi = self.leaf(INT), self.leaf(INT)
-            return f"{self.of(INT, d)} {self.pick(['', 'NOT '])}BETWEEN {lo} AND {hi}"
-        if k == 7:
-            items = ", ".join(self.leaf(typ) for _ in range(self.rng.randint(1, 4)))
-            return f"{self.of(typ, d)} {self.pick(['', 'NOT '])}IN ({items})"
-        if k == 8:
-            pat = self.pick(["'a%'", "'%b'", "'_'", "'%'", "'A%'", "'x!_y'"])
-            esc = " ESCAPE '!'" if "!" in pat else ""
-            return f"{self.of(TEXT, d)} LIKE {pat}{esc}"
-        if k == 9:
-            pat = self.pick(["'a*'", "'*b'", "'?'", "'[a-c]*'"])
-            return f"{self.of(TEXT, d)} GLOB {pat}"
-        return f"{self.of(typ, d)} IS {self.pick(['', 'NOT '])}DISTINCT FROM {self.of(typ, d)}"
+        return re.sub(r"\{([^{}]*)\}", fill, self.pick(self.TEMPLATES[typ]))
 
 
 # ------------------------------------------------------------------------------ statements
