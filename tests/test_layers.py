@@ -32,6 +32,7 @@ FACE = {
     "kv",
     "row",
     "dump",
+    "aio",
     "__init__",
     "__main__",
 }
