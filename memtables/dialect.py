@@ -183,11 +183,16 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_temp_table_names(self, connection, **kw):
-        return []
+        return self._temp_names(connection, "table")
 
     @reflection.cache
     def get_temp_view_names(self, connection, **kw):
-        return []
+        return self._temp_names(connection, "view")
+
+    def _temp_names(self, connection, kind: str) -> list:
+        # the connection's own CREATE TEMP objects, as SQLite's dialect reads sqlite_temp_master
+        sql = "SELECT name FROM sys.temp_schema WHERE type = ? ORDER BY name"
+        return [r[0] for r in self._rows(connection, sql, kind)]
 
     def has_table(self, connection, table_name, schema=None, **kw):
         if schema not in (None, "main"):

@@ -538,3 +538,17 @@ def test_name_resolution_agrees_with_sqlite(ops):
     finally:
         conn.close()
         lite.close()
+
+
+def test_sqlalchemy_reflects_temporary_names():
+    import sqlalchemy  # a test dependency, as for tests/test_sqlalchemy.py
+
+    engine = sqlalchemy.create_engine("memtables://")
+    with engine.connect() as c:
+        c.exec_driver_sql("CREATE TABLE m (k INTEGER PRIMARY KEY)")
+        c.exec_driver_sql("CREATE TEMP TABLE s (k INTEGER)")
+        c.exec_driver_sql("CREATE TEMP VIEW w AS SELECT k FROM s")
+        inspector = sqlalchemy.inspect(c)
+        assert inspector.get_temp_table_names() == ["s"]
+        assert inspector.get_temp_view_names() == ["w"]
+        assert inspector.get_table_names() == ["m"]
