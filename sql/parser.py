@@ -474,7 +474,7 @@ class _Builder(Transformer):
         return A.Join(left, right, kind, on, using)
 
     def join_comma(self):
-        return "cross"
+        return "comma"
 
     def join_inner(self):
         return "inner"
