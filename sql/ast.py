@@ -328,6 +328,7 @@ class SetIsolation:
 @_node
 class Explain:
     statement: Any
+    analyze: bool = False  # EXPLAIN ANALYZE: run the query, show rows and time per node
 
 
 @_node

@@ -766,6 +766,9 @@ class _Builder(Transformer):
     def explain_stmt(self, stmt):
         return A.Explain(stmt)
 
+    def explain_analyze(self, stmt):
+        return A.Explain(stmt, analyze=True)
+
     def checkpoint_stmt(self):
         return A.Checkpoint()
 
