@@ -92,6 +92,8 @@ class _Model:
         self.single: dict[int, float] = dict(self.total)  # rows after its own filters
         self.keyed: dict[int, bool] = {b: False for b in self.sources}  # a constant key
         self.joins: dict[int, list[_Term]] = {b: [] for b in self.sources}
+        self.linked: dict[int, int] = {b: 0 for b in self.sources}  # sources a term joins to
+        self.probes: dict[tuple, float] = {}
         for t in terms:
             slots = t.slots() & local
             mask = 0
@@ -108,6 +110,7 @@ class _Model:
                 for b in self.sources:
                     if mask & b:
                         self.joins[b].append(term)
+                        self.linked[b] |= mask & ~b
         for b in self.single:
             self.single[b] = max(self.single[b], 1.0)
 
@@ -144,9 +147,16 @@ class _Model:
             return True
         return any(ix.unique and set(ix.columns) <= set(cols) for ix in table.indexes)
 
-    def _probe(self, b: int, cols: set) -> float:
+    def _probe(self, b: int, cols: frozenset) -> float:
         """The cost of one probe when a key (1) or an index (1.5) of ``b`` answers
         equalities on ``cols``; 0 when none does."""
+        key = (b, cols)
+        cost = self.probes.get(key)
+        if cost is None:
+            cost = self.probes[key] = self._probe_cost(b, cols)
+        return cost
+
+    def _probe_cost(self, b: int, cols: frozenset) -> float:
         src = self.sources[b]
         if not isinstance(src, BoundTable) or not cols:
             return 0.0
@@ -159,18 +169,20 @@ class _Model:
     def step(self, done: int, rows: float, b: int) -> tuple[float, float]:
         """(cost, rows out) of joining source ``b`` to ``rows`` rows of sources ``done``."""
         out = rows * self.single[b]
-        eq_cols = set()
+        eq_cols = []
+        joined = done | b
         for t in self.joins[b]:
-            if t.mask & ~(done | b):
+            if t.mask & ~joined:
                 continue  # needs a source not joined yet
             out *= t.sel
             if t.eq and t.mask & done:
-                eq_cols.update(pos for bit, pos in t.eq if bit == b)
+                eq_cols += [pos for bit, pos in t.eq if bit == b]
         out = max(out, 1.0) if rows >= 1.0 else out
+        probe = self._probe(b, frozenset(eq_cols)) if eq_cols else 0.0
         if done == 0:
             read = self.single[b] if self.keyed[b] else self.total[b]
-        elif self._probe(b, eq_cols):
-            read = rows * self._probe(b, eq_cols)
+        elif probe:
+            read = rows * probe
         elif eq_cols:
             read = 2.0 * self.total[b] + rows  # hash join: build once, probe per row
         elif self.keyed[b]:
@@ -189,9 +201,7 @@ class _Model:
         for _ in range(len(members)):
             nxt: dict[int, tuple[float, float, list[int]]] = {}
             for mask, (cost, r, order) in best.items():
-                for b in members:  # FROM order: ties keep what was written
-                    if mask & b:
-                        continue
+                for b in self._candidates(done | mask, members):
                     c, out = self.step(done | mask, r, b)
                     key = mask | b
                     cand = (cost + c, out, order + [b])
@@ -202,11 +212,19 @@ class _Model:
         ((_cost, out, order),) = best.values()
         return order, out
 
+    def _candidates(self, done: int, members: list[int]) -> list[int]:
+        """The members worth joining next, in FROM order (ties keep what was written): those
+        a condition links to what is joined, or of one row; any when none is (a cross
+        product then cannot be avoided, and starting anywhere is fine)."""
+        left = [b for b in members if not done & b]
+        linked = [b for b in left if self.linked[b] & done or self.single[b] <= 1.0]
+        return linked or left
+
     def _greedy(self, done: int, rows: float, members: list[int]) -> tuple[list[int], float]:
         order: list[int] = []
         left = list(members)
         while left:
-            scored = [(self.step(done, rows, b), b) for b in left]
+            scored = [(self.step(done, rows, b), b) for b in self._candidates(done, left)]
             (_c, out), b = min(scored, key=lambda x: x[0][0])
             order.append(b)
             left.remove(b)

@@ -94,6 +94,23 @@ def test_chain_in_bad_from_order_runs_connected(conn):
     assert same_as_sqlite(conn, lite, CHAIN_SQL) == [(10, 9, 45)]
 
 
+def test_long_chain_ordered_greedily(conn):
+    """Beyond ten tables the order is built greedily: still connected, same answer."""
+    lite = sqlite3.connect(":memory:")
+    make_chain(conn, lite, n=14, rows=6)
+    order = [0, 13, 2, 11, 4, 9, 6, 7, 8, 5, 10, 3, 12, 1]
+    sql = (
+        "SELECT count(*), sum(t13.id) FROM "
+        + ", ".join(f"t{i}" for i in order)
+        + " WHERE "
+        + " AND ".join(f"t{i}.nxt = t{i + 1}.id" for i in range(13))
+    )
+    assert_connected(
+        join_order(plan(conn, sql)), {frozenset((f"t{i}", f"t{i + 1}")) for i in range(13)}
+    )
+    assert same_as_sqlite(conn, lite, sql)[0][0] == 6
+
+
 def test_chain_with_keys_uses_key_lookups(conn):
     lite = sqlite3.connect(":memory:")
     make_chain(conn, lite, pk=True)
