@@ -321,6 +321,21 @@ def test_explain_analyze_of_a_subquery_and_limit(conn):
     assert all(_ANALYZED.search(line) for line in lines if "SCAN" in line or "JOIN" in line)
 
 
+def test_explain_analyze_sees_the_transactions_own_writes(conn):
+    make_chain(conn, n=1, rows=2)
+    conn.execute("INSERT INTO t0 VALUES (7, 7, 7)")  # not committed
+    lines = analyze(conn, "SELECT * FROM t0")
+    assert lines[-1].startswith("execution: 3 rows"), lines
+    conn.rollback()
+    assert analyze(conn, "SELECT * FROM t0")[-1].startswith("execution: 2 rows")
+
+
+def test_explain_analyze_checks_its_parameters(conn):
+    make_chain(conn, n=1, rows=2)
+    with pytest.raises(memtables.ProgrammingError):
+        conn.execute("EXPLAIN ANALYZE SELECT * FROM t0 WHERE v = ?")
+
+
 def test_explain_analyze_only_for_queries(conn):
     make_chain(conn, n=1, rows=2)
     with pytest.raises(memtables.NotSupportedError, match="EXPLAIN ANALYZE"):
