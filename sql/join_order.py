@@ -213,11 +213,13 @@ class _Model:
         return order, out
 
     def _candidates(self, done: int, members: list[int]) -> list[int]:
-        """The members worth joining next, in FROM order (ties keep what was written): those
-        a condition links to what is joined, or of one row; any when none is (a cross
-        product then cannot be avoided, and starting anywhere is fine)."""
+        """The members worth joining next, in FROM order (ties keep what was written): any
+        to start with; then those a condition links to what is joined, or found by a
+        constant key (one row); any when none is (a cross product cannot be avoided)."""
         left = [b for b in members if not done & b]
-        linked = [b for b in left if self.linked[b] & done or self.single[b] <= 1.0]
+        if done == 0:
+            return left
+        linked = [b for b in left if self.linked[b] & done or self.keyed[b]]
         return linked or left
 
     def _greedy(self, done: int, rows: float, members: list[int]) -> tuple[list[int], float]:
