@@ -31,10 +31,13 @@ FACE = {
     "persist",
     "kv",
     "row",
+    "dump",
+    "aio",
+    "dialect",
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
 
 
 def imports_of(path: Path) -> set[str]:
