@@ -21,6 +21,7 @@ from .errors import OperationalError, ProgrammingError, UndefinedTable
 from .indexes import HashIndex
 from .storage import Table
 from .txn import SNAPSHOT, Transaction, TransactionManager
+from .versions import newest_row, reshaped
 
 
 class Engine:
@@ -94,10 +95,7 @@ class Engine:
         cat = self.catalog
         with self.txns.lock:
             cat.tables[low] = table
-            for n, cols in enumerate(schema.uniques):
-                index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
-                index.implicit = True
-                table.add_index(index)
+            _add_unique_indexes(table)
 
             def undo() -> None:
                 cat.tables.pop(low, None)
@@ -199,6 +197,68 @@ class Engine:
             txn.add_ddl(undo, ("drop_index", index.name))
             cat.changed()
 
+    def alter_table(
+        self, txn: Transaction, table: Table, schema: Schema, reshape, indexes, views, record
+    ) -> Table:
+        """Replace ``table`` by a new table with ``schema`` (ALTER TABLE); undone if ``txn``
+        rolls back.
+
+        Every version of every row becomes ``reshape(row)``, so snapshots older than the
+        change read their own rows in the new shape; the old table object is left as it was
+        for statements compiled against it, which its barrier stops from writing.
+        ``indexes`` are the new table's named indexes (filled here), ``views`` the views
+        whose definitions change with it, ``record`` what the redo log keeps. The rows'
+        newest versions are checked against the new schema (NOT NULL, CHECK) before
+        anything changes.  O(versions + index entries).
+        """
+        cat = self.catalog
+        with self.txns.lock:
+            self._refuse_if_busy(txn, table, "alter")
+            if table.barrier is not None:
+                table.barrier(txn)
+            new = Table(schema)
+            memo: dict = {}
+            new.rows = {k: reshaped(e, reshape, memo) for k, e in table.rows.items()}
+            for e in new.rows.values():
+                row = newest_row(e)
+                if row is not None:
+                    new.checked_row(row)
+            new.next_rowid = table.next_rowid
+            _add_unique_indexes(new)
+            for index in indexes:
+                new.add_index(index)
+            low, new_low = table.name.lower(), schema.name.lower()
+            old_indexes = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
+            old_views = {k: cat.views[k] for k in views}
+            back = {id(n): o for o, n in memo.values()}
+
+            def undo() -> None:
+                _move_writes(txn, new, table, lambda e: back.get(id(e), e))
+                del cat.tables[new_low]
+                cat.tables[low] = table
+                for k in indexes:
+                    cat.indexes.pop(k.name.lower(), None)
+                cat.indexes.update(old_indexes)
+                cat.views.update(old_views)
+                table.barrier = None
+                new.barrier = _retired(schema.name)
+                cat.changed()
+
+            txn.add_ddl(undo, record)  # first: it logs earlier rows in their old shape
+            _move_writes(txn, table, new, lambda e: reshaped(e, reshape, memo))
+            self.txns.carry_garbage(table, new)
+            del cat.tables[low]
+            cat.tables[new_low] = new
+            for k in old_indexes:
+                del cat.indexes[k]
+            for index in indexes:
+                cat.indexes[index.name.lower()] = index
+            cat.views.update(views)
+            table.barrier = _retired(table.name)
+            new.barrier = _altering(txn, new)
+            cat.changed()
+        return new
+
     def _claim_name(self, name: str) -> None:
         kind = self.catalog.name_taken(name)
         if kind is not None:
@@ -212,3 +272,53 @@ class Engine:
                     f"cannot {verb} table {table.name}: a concurrent transaction has "
                     "uncommitted changes in it"
                 )
+
+
+def _add_unique_indexes(table: Table) -> None:
+    """The hash indexes that enforce a table's UNIQUE constraints."""
+    schema = table.schema
+    for n, cols in enumerate(schema.uniques):
+        index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
+        index.implicit = True
+        table.add_index(index)
+
+
+def _move_writes(txn: Transaction, old: Table, new: Table, convert) -> None:
+    """Point ``txn``'s logged writes (and rowid moves) in ``old`` at ``new``, their entries
+    converted, so undo and commit stamping find them where they now are."""
+    log = txn.log
+    for i in range(0, len(log), 5):
+        if log[i] is old:
+            log[i] = new
+            log[i + 2] = convert(log[i + 2])
+            log[i + 3] = convert(log[i + 3])
+            log[i + 4] = convert(log[i + 4])
+    r = txn.rowids
+    for i in range(1, len(r), 4):
+        if r[i] is old:
+            r[i] = new
+
+
+def _retired(name: str):
+    def barrier(txn) -> None:
+        raise OperationalError(
+            f"table {name} was changed by ALTER TABLE after this statement was prepared; "
+            "run it again"
+        )
+
+    return barrier
+
+
+def _altering(owner: Transaction, table: Table):
+    def barrier(txn) -> None:
+        if txn is owner:
+            return
+        if owner.state == "committed":
+            table.barrier = None
+            return
+        raise OperationalError(
+            f"table {table.name} is being altered by a transaction that has not committed; "
+            "try again when it ends"
+        )
+
+    return barrier

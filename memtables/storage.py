@@ -52,6 +52,10 @@ class Table:
         self._checks = schema.checks
         self.unique_indexes: list[Any] = []  # the unique indexes among ``indexes``
         self.cache = None  # a memtables.cache.Cache for cache tables
+        #: None, or ``barrier(txn)`` that raises when ``txn`` may not write here: the table
+        #: was replaced by ALTER TABLE (a statement compiled before it), or an ALTER that has
+        #: not committed yet made it. Write statements call it once per execution.
+        self.barrier: Callable[[Any], None] | None = None
 
     # ------------------------------------------------------------ reading
     @property

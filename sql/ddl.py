@@ -223,15 +223,21 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    if node.method == "hash":
-        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
-    else:
-        types = tuple(table.columns[i].type for i in positions)
-        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
-        mixed = any(t not in RAW_TYPES for t in key_types)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
-        index.descending = tuple(node.descending)
+    index = new_index(node.name, table.schema, positions, node.unique, node.method, node.descending)
     stmt.engine.create_index(txn, index)
+
+
+def new_index(name: str, schema: Schema, positions, unique: bool, method: str, descending=()):
+    """A hash or sorted index named ``name`` on columns ``positions`` of ``schema``'s table
+    (not yet filled or attached)."""
+    if method == "hash":
+        return HashIndex(name, schema.name, tuple(positions), unique)
+    cols = schema.columns
+    types = tuple(cols[i].type for i in positions)
+    mixed = any(cols[i].type.name not in RAW_TYPES for i in schema.primary_key)
+    index = SortedIndex(name, schema.name, tuple(positions), unique, types, mixed)
+    index.descending = tuple(descending)
+    return index
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:

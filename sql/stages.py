@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import NotSupportedError
 from . import ast as A
-from . import copyio, ddl, dml
+from . import alter, copyio, ddl, dml
 from .binder import bind_select
 from .bound_query import BoundSelect
 from .plan import SelectPlan
@@ -118,6 +118,7 @@ _BUILDERS = {
     A.DropIndex: ddl.build_ddl,
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
+    A.AlterTable: alter.build_alter,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,
