@@ -230,9 +230,9 @@ class Engine:
             low, new_low = table.name.lower(), schema.name.lower()
             old_indexes = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
             old_views = {k: cat.views[k] for k in views}
-            back = {id(n): o for o, n in memo.values()}
 
             def undo() -> None:
+                back = {id(n): o for o, n in memo.values()}  # the log's entries included
                 _move_writes(txn, new, table, lambda e: back.get(id(e), e))
                 del cat.tables[new_low]
                 cat.tables[low] = table

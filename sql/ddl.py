@@ -192,10 +192,26 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
 def _create_table_as(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
-    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
+    names = _distinct_names(q.names)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(names, q.types)]
     table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
     for row in q.run(params, txn):
         table.insert(txn, row)
+
+
+def _distinct_names(names) -> list[str]:
+    """Column names for CREATE TABLE ... AS SELECT, made distinct as SQLite makes them: a
+    repeated ``a`` becomes ``a:1``, then ``a:2`` (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        base, k = n, 0
+        while n.lower() in seen:
+            k += 1
+            n = f"{base}:{k}"
+        seen.add(n.lower())
+        out.append(n)
+    return out
 
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
