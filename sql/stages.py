@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSupportedError
-from . import ast as A
 from . import alter, copyio, ddl, dml
+from . import ast as A
 from .binder import bind_select
 from .bound_query import BoundSelect
 from .plan import SelectPlan
