@@ -171,8 +171,7 @@ def _rename_column(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _
 
 
 def _rename_table(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:
-    # the same table spelled differently is no clash
-    if node.new.lower() != table.name.lower() and cat.name_taken(node.new) is not None:
+    if cat.name_taken(node.new) is not None:  # its own name too, in any spelling (SQLite)
         raise OperationalError(
             f"there is already another table or index with this name: {node.new}"
         )

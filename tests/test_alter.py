@@ -274,9 +274,10 @@ def test_rename_table_to_a_taken_name_fails(t, other):
         t.execute("ALTER TABLE t RENAME TO u")
     with pytest.raises(ProgrammingError, match="no such table: x"):
         t.execute("ALTER TABLE x RENAME TO y")
-    t.execute("ALTER TABLE t RENAME TO T")  # its own name, spelled differently
+    with pytest.raises(OperationalError, match="already another table"):
+        t.execute("ALTER TABLE t RENAME TO T")  # its own name, in any spelling, as SQLite
     t.commit()
-    assert rows(t, "SELECT * FROM T ORDER BY 1") == [(1, 10, "x"), (2, 20, "y")]
+    assert rows(t) == [(1, 10, "x"), (2, 20, "y")]
 
 
 # ---------------------------------------------------------------- transactions
