@@ -245,6 +245,11 @@ class Engine:
                 cat.changed()
 
             txn.add_ddl(undo, record)  # first: it logs earlier rows in their old shape
+            for other in list(self.txns.active.values()):
+                # what SERIALIZABLE readers of the old table read was compiled for its shape:
+                # any later change to the new table conflicts with them
+                if other.reads and any(r[0] is table for r in list(other.reads)):
+                    other.reads.add((new, None, None))
             _move_writes(txn, table, new, lambda e: reshaped(e, reshape, memo))
             self.txns.carry_garbage(table, new)
             del cat.tables[low]

@@ -495,3 +495,20 @@ def test_create_table_as_select_rolls_back(conn):
     conn.rollback()
     with pytest.raises(ProgrammingError):
         conn.execute("SELECT * FROM t2")
+
+
+def test_a_serializable_reader_of_the_old_table_conflicts_with_writes_to_the_new():
+    db = memtables.connect()
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+    db.execute("CREATE TABLE log (n INTEGER)")
+    db.execute("INSERT INTO t VALUES (1, 10)")
+    db.commit()
+    reader = db.database.connect(isolation_level="SERIALIZABLE")
+    assert rows(reader, "SELECT count(*) FROM t") == [(1,)]
+    db.execute("ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 0")
+    db.commit()
+    db.execute("INSERT INTO t VALUES (2, 20, 0)")
+    db.commit()
+    reader.execute("INSERT INTO log VALUES (1)")
+    with pytest.raises(memtables.SerializationFailure):
+        reader.commit()
