@@ -198,7 +198,15 @@ class Engine:
             cat.changed()
 
     def alter_table(
-        self, txn: Transaction, table: Table, schema: Schema, reshape, indexes, views, record
+        self,
+        txn: Transaction,
+        table: Table,
+        schema: Schema,
+        reshape,
+        indexes,
+        views,
+        record,
+        check_rows: bool = False,
     ) -> Table:
         """Replace ``table`` by a new table with ``schema`` (ALTER TABLE); undone if ``txn``
         rolls back.
@@ -207,9 +215,9 @@ class Engine:
         change read their own rows in the new shape; the old table object is left as it was
         for statements compiled against it, which its barrier stops from writing.
         ``indexes`` are the new table's named indexes (filled here), ``views`` the views
-        whose definitions change with it, ``record`` what the redo log keeps. The rows'
-        newest versions are checked against the new schema (NOT NULL, CHECK) before
-        anything changes.  O(versions + index entries).
+        whose definitions change with it, ``record`` what the redo log keeps. With
+        ``check_rows`` the rows' newest versions are checked against the new schema (types,
+        NOT NULL, CHECK) before anything changes.  O(versions + index entries).
         """
         cat = self.catalog
         with self.txns.lock:
@@ -218,15 +226,20 @@ class Engine:
                 table.barrier(txn)
             new = Table(schema)
             memo: dict = {}
-            new.rows = {k: reshaped(e, reshape, memo) for k, e in table.rows.items()}
-            for e in new.rows.values():
-                row = newest_row(e)
-                if row is not None:
-                    new.checked_row(row)
+            logged = _logged_entries(txn, table)
+            new.rows = {k: reshaped(e, reshape, memo, logged) for k, e in table.rows.items()}
+            if check_rows:
+                for e in new.rows.values():
+                    row = newest_row(e)
+                    if row is not None:
+                        new.checked_row(row)
             new.next_rowid = table.next_rowid
-            _add_unique_indexes(new)
+            # the indexes hold the same values of the same rows: their entries are copied
+            implicit = [ix for ix in table.indexes if ix.implicit]
+            _add_unique_indexes(new, implicit if len(implicit) == len(schema.uniques) else None)
+            named = {ix.name.lower(): ix for ix in table.indexes if not ix.implicit}
             for index in indexes:
-                new.add_index(index)
+                new.add_index(index, named.get(index.name.lower()))
             low, new_low = table.name.lower(), schema.name.lower()
             old_indexes = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
             old_views = {k: cat.views[k] for k in views}
@@ -250,7 +263,7 @@ class Engine:
                 # any later change to the new table conflicts with them
                 if other.reads and any(r[0] is table for r in list(other.reads)):
                     other.reads.add((new, None, None))
-            _move_writes(txn, table, new, lambda e: reshaped(e, reshape, memo))
+            _move_writes(txn, table, new, lambda e: reshaped(e, reshape, memo, logged))
             self.txns.carry_garbage(table, new)
             del cat.tables[low]
             cat.tables[new_low] = new
@@ -279,13 +292,24 @@ class Engine:
                 )
 
 
-def _add_unique_indexes(table: Table) -> None:
-    """The hash indexes that enforce a table's UNIQUE constraints."""
+def _add_unique_indexes(table: Table, like: list | None = None) -> None:
+    """The hash indexes that enforce a table's UNIQUE constraints (copied from ``like``, the
+    same constraints' indexes in the table this one replaces)."""
     schema = table.schema
     for n, cols in enumerate(schema.uniques):
         index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
         index.implicit = True
-        table.add_index(index)
+        table.add_index(index, None if like is None else like[n])
+
+
+def _logged_entries(txn: Transaction, table: Table) -> set:
+    """The ids of the entries ``txn``'s write log holds for ``table``."""
+    log = txn.log
+    out = set()
+    for i in range(0, len(log), 5):
+        if log[i] is table:
+            out.update((id(log[i + 2]), id(log[i + 3])))
+    return out
 
 
 def _move_writes(txn: Transaction, old: Table, new: Table, convert) -> None:

@@ -69,7 +69,7 @@ def _alter(stmt: DDLStatement, txn, params) -> None:
         if sql != v.sql:
             views[v.name.lower()] = View(v.name, sql, v.columns)
     record = ("alter_table", _alter_sql(node, schema))
-    engine.alter_table(txn, table, schema, reshape, indexes, views, record)
+    engine.alter_table(txn, table, schema, reshape, indexes, views, record, change.check_rows)
     for v in affected:
         _check_view(cat.views[v.name.lower()], cat, stmt.systables, change.what)
 
@@ -88,6 +88,7 @@ class _Change:
         self.reshape: Callable[[Any], Callable[[tuple], tuple]] | None = reshape
         self.renames: dict[str, str] = renames or {}  # lower-case old name -> new name
         self.table_name: str | None = table_name
+        self.check_rows = False  # whether existing rows must pass the new schema's checks
 
 
 # ---------------------------------------------------------------- the four actions
@@ -115,7 +116,9 @@ def _add(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:
         return lambda row: row + extra
 
     new = dataclasses.replace(old, columns=old.columns + (cd,))
-    return _Change(new, "add column", reshape)
+    change = _Change(new, "add column", reshape)
+    change.check_rows = bool(cd.checks)  # the default's type is checked once, above
+    return change
 
 
 def _drop(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:

@@ -362,6 +362,7 @@ def test_a_failed_alter_leaves_nothing_behind_in_a_transaction(t):
 def test_an_older_snapshot_reads_its_own_rows_in_the_new_shape(tmp_path):
     db = memtables.connect()
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+    db.execute("CREATE INDEX ta ON t (a)")
     db.execute("INSERT INTO t VALUES (1, 10)")
     db.commit()
     reader = db.database.connect()
@@ -372,6 +373,9 @@ def test_an_older_snapshot_reads_its_own_rows_in_the_new_shape(tmp_path):
     db.execute("ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'new'")
     db.commit()
     assert rows(reader) == [(1, 10, "new")]  # its rows, never a row of the wrong width
+    assert rows(reader, "SELECT id FROM t WHERE a = 10") == [(1,)]  # through the index
+    assert rows(db, "SELECT id FROM t WHERE a = 10") == []
+    db.database.engine.catalog.table("t")._check()
     reader.commit()
     assert rows(reader) == [(1, 11, "new"), (2, 20, "new")]
     db.execute("ALTER TABLE t DROP COLUMN a")

@@ -85,6 +85,10 @@ class Both:
         return mine, lite
 
     def check(self) -> None:
+        engine = self.m.database.engine
+        for table in engine.catalog.tables.values():
+            table._check()  # rows, versions and every index entry agree
+        engine.txns._check()
         mine, lite = self.columns()
         assert [n for n, _t in mine] == lite
         self.cols = {n: t for n, t in mine}
