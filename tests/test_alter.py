@@ -378,6 +378,7 @@ def test_an_older_snapshot_reads_its_own_rows_in_the_new_shape(tmp_path):
     db.database.engine.catalog.table("t")._check()
     reader.commit()
     assert rows(reader) == [(1, 11, "new"), (2, 20, "new")]
+    db.execute("DROP INDEX ta")
     db.execute("ALTER TABLE t DROP COLUMN a")
     db.commit()
     assert rows(reader) == [(1, "new"), (2, "new")]
