@@ -65,7 +65,7 @@ def _alter(stmt: DDLStatement, txn, params) -> None:
     affected = [v for v in cat.views.values() if _mentions(v, table.name)]
     views = {}
     for v in affected:
-        sql = _rewrite_view(v.sql, table.name, change)
+        sql = _rewrite_view(v.sql, table.name, change, cat)
         if sql != v.sql:
             views[v.name.lower()] = View(v.name, sql, v.columns)
     record = ("alter_table", _alter_sql(node, schema))
@@ -246,15 +246,16 @@ def _rebuild(node, fn):
     return fn(node)
 
 
-def _rename_refs(e, aliases: set, renames: dict, table_name: str | None):
+def _rename_refs(e, aliases: set, renames: dict, table_name: str | None, unqualified=True):
     """``e`` with the columns of a table renamed (``renames``: lower-case old → new) and,
     with ``table_name``, references to the table renamed. ``aliases`` are the lower-case
-    names the table goes by in ``e``; unqualified columns are taken to be its."""
+    names the table goes by in ``e``; unqualified columns are taken to be its when
+    ``unqualified``."""
 
     def fn(n):
         if type(n) is A.Column:
             q = n.table
-            mine = q is None or q.lower() in aliases
+            mine = q.lower() in aliases if q is not None else unqualified
             if mine and n.name.lower() in renames:
                 n = dataclasses.replace(n, name=renames[n.name.lower()])
             if table_name is not None and q is not None and q.lower() in aliases:
@@ -277,22 +278,80 @@ def _mentions(view: View, table_name: str) -> bool:
     return any(r.name.lower() == low and r.schema is None for r in _nodes(sel, A.TableRef))
 
 
-def _rewrite_view(sql: str, table_name: str, change: _Change) -> str:
+def _rewrite_view(sql: str, table_name: str, change: _Change, cat) -> str:
     """A view's query after the change: column and table names follow, as SQLite does."""
     if not change.renames and change.table_name is None:
         return sql
     sel = parse_one(sql)
     low = table_name.lower()
-    aliases = set()
-    for r in _nodes(sel, A.TableRef):
-        if r.name.lower() == low and r.schema is None:
-            aliases.add(low)  # written ``t.x`` even when aliased: harmless to rename
-            if r.alias:
-                aliases.add(r.alias.lower())
-    if change.table_name is not None:
-        aliases_for_table = {low}  # an alias stays; only the table's own name changes
-        return to_sql(_rename_refs(sel, aliases_for_table, {}, change.table_name))
-    return to_sql(_rename_refs(sel, aliases, change.renames, None))
+    if change.table_name is not None:  # an alias stays; only the table's own name changes
+        return to_sql(_rename_refs(sel, {low}, {}, change.table_name))
+    return to_sql(_ViewRenamer(low, change.renames, cat).visit(sel, False))
+
+
+class _ViewRenamer:
+    """Renames a table's columns in a query, scope by scope: an unqualified name is the
+    table's in a SELECT that reads the table (or is inside one) when no other source there
+    may have a column of that name; a qualified one when it names the table or its alias."""
+
+    def __init__(self, table: str, renames: dict, cat):
+        self.table = table
+        self.renames = renames
+        self.cat = cat
+        self.aliases = {table}
+
+    def visit(self, node, mine: bool):
+        if isinstance(node, tuple):
+            return tuple(self.visit(n, mine) for n in node)
+        if type(node) is A.SelectCore:
+            mine = self._scope(node.from_, mine)
+        elif type(node) is A.Select and type(node.body) is not A.SelectCore:
+            # ORDER BY of a compound names its result columns: the first arm's (SQLite)
+            first = node.body
+            while type(first) is A.CompoundCore:
+                first = first.left
+            order = self._scope(first.from_, mine) if type(first) is A.SelectCore else False
+            return dataclasses.replace(
+                node,
+                body=self.visit(node.body, mine),
+                order_by=self.visit(node.order_by, order),
+                limit=self.visit(node.limit, False),
+                offset=self.visit(node.offset, False),
+                with_=self.visit(node.with_, mine),
+            )
+        elif type(node) is A.Select:
+            mine = self._scope(node.body.from_, mine)  # its ORDER BY sees the core's scope
+        elif type(node) is A.Column:
+            q = node.table
+            ours = q.lower() in self.aliases if q is not None else mine
+            new = self.renames.get(node.name.lower()) if ours else None
+            return node if new is None else dataclasses.replace(node, name=new)
+        elif type(node) is A.Join and node.using:
+            node = dataclasses.replace(
+                node, using=tuple(self.renames.get(n.lower(), n) for n in node.using)
+            )
+        if not hasattr(node, "__dataclass_fields__"):
+            return node
+        changes = {f: self.visit(getattr(node, f), mine) for f in node.__dataclass_fields__}
+        return dataclasses.replace(node, **changes)
+
+    def _scope(self, from_, outer: bool) -> bool:
+        """Whether unqualified column names in a SELECT with ``from_`` may be the table's."""
+        reads_table = False
+        stack = [from_]
+        while stack:
+            src = stack.pop()
+            if type(src) is A.Join:
+                stack += [src.left, src.right]
+            elif type(src) is A.TableRef and src.schema is None and src.name.lower() == self.table:
+                reads_table = True
+                if src.alias:
+                    self.aliases.add(src.alias.lower())
+            elif src is not None:  # another table, a view, a CTE or a subquery
+                other = self.cat.tables.get(src.name.lower()) if type(src) is A.TableRef else None
+                if other is None or any(other.schema.column(n) for n in self.renames):
+                    return False
+        return reads_table or outer
 
 
 def _check_view(view: View, cat, systables, what: str) -> None:

@@ -517,3 +517,51 @@ def test_a_serializable_reader_of_the_old_table_conflicts_with_writes_to_the_new
     reader.execute("INSERT INTO log VALUES (1)")
     with pytest.raises(memtables.SerializationFailure):
         reader.commit()
+
+
+VIEWS = [
+    "CREATE VIEW v AS SELECT t.a, u.a AS ua, tid FROM t JOIN u ON t.id = u.tid",
+    "CREATE VIEW w AS SELECT a, (SELECT max(a) FROM u) AS m FROM t ORDER BY a",
+    "CREATE VIEW x AS SELECT a FROM t UNION SELECT a FROM u ORDER BY a",
+    "CREATE VIEW y AS SELECT q.a FROM t AS q WHERE q.a IN (SELECT a FROM t)",
+    "CREATE VIEW j AS SELECT * FROM t JOIN u USING (id)",
+]
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_rename_column_follows_scopes_in_views_as_sqlite(conn, view):
+    lite = sqlite3.connect(":memory:")
+    for c in (conn, lite):
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+        c.execute("CREATE TABLE u (id INTEGER PRIMARY KEY, a INTEGER, tid INTEGER)")
+        c.execute("INSERT INTO t VALUES (1, 10)")
+        c.execute("INSERT INTO u VALUES (1, 50, 1)")
+        c.execute(view)
+        c.execute("ALTER TABLE t RENAME COLUMN a TO z")
+        c.execute("ALTER TABLE t RENAME TO tt")
+    conn.commit()
+    name = view.split()[2]
+    cur = conn.execute(f"SELECT * FROM {name}")
+    want = lite.execute(f"SELECT * FROM {name}")
+    assert cur.fetchall() == want.fetchall()
+    assert [d[0] for d in cur.description] == [d[0] for d in want.description]
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "CREATE VIEW z AS WITH c AS (SELECT a FROM t) SELECT a FROM c",
+        "CREATE VIEW z AS SELECT s.a FROM (SELECT a FROM t) AS s",
+    ],
+)
+def test_a_view_the_rename_would_break_fails_it_as_in_sqlite(conn, view):
+    lite = sqlite3.connect(":memory:")
+    for c in (conn, lite):
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER)")
+        c.execute(view)
+    with pytest.raises(sqlite3.OperationalError, match="error in view z after rename"):
+        lite.execute("ALTER TABLE t RENAME COLUMN a TO b")
+    with pytest.raises(OperationalError, match="error in view z after rename"):
+        conn.execute("ALTER TABLE t RENAME COLUMN a TO b")
+    assert columns(conn) == ["id", "a"]
+    conn.commit()
