@@ -7,6 +7,7 @@ snapshots never seeing a wrong row shape, and durable databases reopening equal 
 
 from __future__ import annotations
 
+import io
 import sqlite3
 
 import pytest
@@ -565,3 +566,30 @@ def test_a_view_the_rename_would_break_fails_it_as_in_sqlite(conn, view):
         conn.execute("ALTER TABLE t RENAME COLUMN a TO b")
     assert columns(conn) == ["id", "a"]
     conn.commit()
+
+
+def test_the_shell_shows_the_altered_schema_and_completes_new_names():
+    from memtables.repl.session import Session
+
+    c = memtables.connect()
+    c.autocommit = True
+    out = io.StringIO()
+    s = Session(c, None, out)
+    s.settings.timer = False
+    s.run_input("CREATE TABLE t (id INTEGER PRIMARY KEY, a INTEGER);")
+    s.run_input("CREATE INDEX ta ON t (a);")
+    s.run_input("ALTER TABLE t ADD COLUMN note TEXT DEFAULT 'none';")
+    s.run_input("ALTER TABLE t RENAME COLUMN a TO amount;")
+    s.run_input("ALTER TABLE t RENAME TO items;")
+    out.seek(0)
+    out.truncate()
+    s.run_input(".schema")
+    assert out.getvalue() == (
+        "CREATE TABLE items (id INTEGER, amount INTEGER, note TEXT DEFAULT ('none'), "
+        "PRIMARY KEY (id));\n"
+        "CREATE INDEX ta ON items USING SORTED (amount);\n"
+    )
+    assert s.metadata_stale  # ALTER marks what completion knows as out of date
+    s.refresh_metadata()
+    assert "items" in s.metadata.tables and "t" not in s.metadata.tables
+    assert s.metadata.tables["items"] == ["id", "amount", "note"]
