@@ -593,3 +593,20 @@ def test_the_shell_shows_the_altered_schema_and_completes_new_names():
     s.refresh_metadata()
     assert "items" in s.metadata.tables and "t" not in s.metadata.tables
     assert s.metadata.tables["items"] == ["id", "amount", "note"]
+
+
+def test_rowid_tables_keep_counting_and_non_durable_tables_keep_their_option(conn):
+    conn.execute("CREATE TABLE r (a INTEGER, b TEXT)")  # rows keyed by a hidden rowid
+    conn.execute("INSERT INTO r VALUES (1, 'x'), (2, 'y')")
+    conn.execute("CREATE TABLE scratch (k INTEGER PRIMARY KEY, v TEXT) WITH (durable = false)")
+    conn.execute("INSERT INTO scratch VALUES (1, 'kept in memory only')")
+    conn.commit()
+    conn.execute("DELETE FROM r WHERE a = 2")
+    conn.execute("ALTER TABLE r DROP COLUMN a")
+    conn.execute("ALTER TABLE r ADD COLUMN c INTEGER DEFAULT 0")
+    conn.execute("INSERT INTO r (b) VALUES ('z')")
+    conn.execute("ALTER TABLE scratch ADD COLUMN n INTEGER DEFAULT 1")
+    conn.commit()
+    assert rows(conn, "SELECT * FROM r") == [("x", 0), ("z", 0)]
+    assert "durable = false" in schema_sql(conn, "scratch").lower()
+    assert rows(conn, "SELECT * FROM scratch") == [(1, "kept in memory only", 1)]
