@@ -219,43 +219,23 @@ class Engine:
         ``check_rows`` the rows' newest versions are checked against the new schema (types,
         NOT NULL, CHECK) before anything changes.  O(versions + index entries).
         """
-        cat = self.catalog
         with self.txns.lock:
             self._refuse_if_busy(txn, table, "alter")
             if table.barrier is not None:
                 table.barrier(txn)
-            new = Table(schema)
             memo: dict = {}
             logged = _logged_entries(txn, table)
-            new.rows = {k: reshaped(e, reshape, memo, logged) for k, e in table.rows.items()}
-            if check_rows:
-                for e in new.rows.values():
-                    row = newest_row(e)
-                    if row is not None:
-                        new.checked_row(row)
-            new.next_rowid = table.next_rowid
-            # the indexes hold the same values of the same rows: their entries are copied
-            implicit = [ix for ix in table.indexes if ix.implicit]
-            _add_unique_indexes(new, implicit if len(implicit) == len(schema.uniques) else None)
-            named = {ix.name.lower(): ix for ix in table.indexes if not ix.implicit}
-            for index in indexes:
-                new.add_index(index, named.get(index.name.lower()))
-            low, new_low = table.name.lower(), schema.name.lower()
-            old_indexes = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
-            old_views = {k: cat.views[k] for k in views}
+
+            def convert(e):
+                return reshaped(e, reshape, memo, logged)
+
+            new = _rebuilt(table, schema, convert, indexes, check_rows)
+            swap = _CatalogSwap(self.catalog, table, new, indexes, views)
 
             def undo() -> None:
                 back = {id(n): o for o, n in memo.values()}  # the log's entries included
                 _move_writes(txn, new, table, lambda e: back.get(id(e), e))
-                del cat.tables[new_low]
-                cat.tables[low] = table
-                for k in indexes:
-                    cat.indexes.pop(k.name.lower(), None)
-                cat.indexes.update(old_indexes)
-                cat.views.update(old_views)
-                table.barrier = None
-                new.barrier = _retired(schema.name)
-                cat.changed()
+                swap.undo()
 
             txn.add_ddl(undo, record)  # first: it logs earlier rows in their old shape
             for other in list(self.txns.active.values()):
@@ -263,18 +243,12 @@ class Engine:
                 # any later change to the new table conflicts with them
                 if other.reads and any(r[0] is table for r in list(other.reads)):
                     other.reads.add((new, None, None))
-            _move_writes(txn, table, new, lambda e: reshaped(e, reshape, memo, logged))
+            _move_writes(txn, table, new, convert)
             self.txns.carry_garbage(table, new)
-            del cat.tables[low]
-            cat.tables[new_low] = new
-            for k in old_indexes:
-                del cat.indexes[k]
-            for index in indexes:
-                cat.indexes[index.name.lower()] = index
-            cat.views.update(views)
+            swap.apply()
             table.barrier = _retired(table.name)
             new.barrier = _altering(txn, new)
-            cat.changed()
+            self.catalog.changed()
         return new
 
     def _claim_name(self, name: str) -> None:
@@ -300,6 +274,60 @@ def _add_unique_indexes(table: Table, like: list | None = None) -> None:
         index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
         index.implicit = True
         table.add_index(index, None if like is None else like[n])
+
+
+def _rebuilt(table: Table, schema: Schema, convert, indexes, check_rows: bool) -> Table:
+    """A new table with ``schema`` holding ``table``'s entries, each ``convert``-ed, and its
+    indexes (``indexes``: the named ones, new objects)."""
+    new = Table(schema)
+    new.rows = {k: convert(e) for k, e in table.rows.items()}
+    if check_rows:
+        for e in new.rows.values():
+            row = newest_row(e)
+            if row is not None:
+                new.checked_row(row)
+    new.next_rowid = table.next_rowid
+    # the indexes hold the same values of the same rows: their entries are copied
+    implicit = [ix for ix in table.indexes if ix.implicit]
+    _add_unique_indexes(new, implicit if len(implicit) == len(schema.uniques) else None)
+    named = {ix.name.lower(): ix for ix in table.indexes if not ix.implicit}
+    for index in indexes:
+        new.add_index(index, named.get(index.name.lower()))
+    return new
+
+
+class _CatalogSwap:
+    """The catalog's side of ALTER TABLE: the new table, its indexes and rewritten views in
+    place of the old ones (``apply``), and back (``undo``)."""
+
+    def __init__(self, cat: Catalog, old: Table, new: Table, indexes, views: dict):
+        self.cat, self.old, self.new = cat, old, new
+        low = old.name.lower()
+        self.old_indexes = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
+        self.new_indexes = {ix.name.lower(): ix for ix in indexes}
+        self.old_views = {k: cat.views[k] for k in views}
+        self.new_views = views
+
+    def apply(self) -> None:
+        cat = self.cat
+        del cat.tables[self.old.name.lower()]
+        cat.tables[self.new.name.lower()] = self.new
+        for k in self.old_indexes:
+            del cat.indexes[k]
+        cat.indexes.update(self.new_indexes)
+        cat.views.update(self.new_views)
+
+    def undo(self) -> None:
+        cat = self.cat
+        del cat.tables[self.new.name.lower()]
+        cat.tables[self.old.name.lower()] = self.old
+        for k in self.new_indexes:
+            cat.indexes.pop(k, None)
+        cat.indexes.update(self.old_indexes)
+        cat.views.update(self.old_views)
+        self.old.barrier = None
+        self.new.barrier = _retired(self.new.name)
+        cat.changed()
 
 
 def _logged_entries(txn: Transaction, table: Table) -> set:
