@@ -25,6 +25,7 @@ from ..errors import (
     UndefinedTable,
 )
 from ..rowcheck import value_check
+from ..versions import newest_row
 from . import ast as A
 from .binder import bind_select
 from .ddl import DDLStatement, new_index, schema_from_ast
@@ -100,18 +101,25 @@ def _add(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:
         raise OperationalError("Cannot add a PRIMARY KEY column")
     if cd.unique:
         raise OperationalError("Cannot add a UNIQUE column")
-    has_rows = next(iter(table.scan(txn)), None) is not None
+    # rows committed after this transaction's snapshot count too: they get the value
+    has_rows = any(newest_row(e) is not None for e in table.rows.values())
     if has_rows and cd.default is not None and _volatile(cd.default):
         # existing rows would each need a value of their own, and replaying the redo log
         # would compute different ones
         raise OperationalError("Cannot add a column with non-constant default")
-    if has_rows and cd.not_null and (cd.default is None or _is_null(cd.default)):
-        raise OperationalError("Cannot add a NOT NULL column with default value NULL")
 
     def reshape(schema) -> Callable[[tuple], tuple]:
         pos = schema.column(cd.name).position
         col = schema.columns[pos]
-        value = None if col.default is None else value_check(schema, pos)(col.default())
+        value = None if col.default is None else col.default()
+        if has_rows and value is None and col.not_null:
+            raise OperationalError("Cannot add a NOT NULL column with default value NULL")
+        try:
+            value = value_check(schema, pos)(value)
+        except Error:
+            if has_rows:  # it becomes their value: it must fit (with none, only new rows
+                raise  # use it, and fail as they would with CREATE TABLE)
+            value = None
         extra = (value,)
         return lambda row: row + extra
 
@@ -201,10 +209,6 @@ def _volatile(e: A.Expr) -> bool:
         if fn is not None and not fn.deterministic:
             return True
     return False
-
-
-def _is_null(e: A.Expr) -> bool:
-    return isinstance(e, A.Literal) and e.value is None
 
 
 def _nodes(node, kinds) -> list:

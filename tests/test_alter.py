@@ -118,6 +118,16 @@ def test_add_column_refusals_match_sqlite(t, ddl, message):
     t.commit()
 
 
+def test_the_default_existing_rows_get_must_fit_the_column(t):
+    with pytest.raises(OperationalError, match="NOT NULL column with default value NULL"):
+        t.execute("ALTER TABLE t ADD COLUMN c INTEGER NOT NULL DEFAULT (NULL + 1)")
+    with pytest.raises(DataError, match="does not fit type INTEGER"):  # strict types
+        t.execute("ALTER TABLE t ADD COLUMN c INTEGER DEFAULT 'abc'")
+    t.execute("ALTER TABLE t ADD COLUMN c REAL DEFAULT 2")
+    t.commit()
+    assert rows(t, "SELECT c FROM t") == [(2.0,), (2.0,)]
+
+
 def test_not_null_and_non_constant_defaults_are_fine_on_an_empty_table(conn):
     conn.execute("CREATE TABLE e (id INTEGER PRIMARY KEY)")
     conn.execute("ALTER TABLE e ADD COLUMN n INTEGER NOT NULL")
