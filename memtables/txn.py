@@ -554,6 +554,14 @@ class TransactionManager:
                 n += 1
         return n
 
+    def carry_garbage(self, old, new) -> None:
+        """Queue for table ``new`` the keys queued for ``old``, which ALTER TABLE rebuilt
+        into it with every version; call under the lock."""
+        for when, table, key in list(self._garbage):
+            if table is old and (new, key) not in self._queued:
+                self._queued.add((new, key))
+                self._garbage.append((when, new, key))
+
     @property
     def pending_garbage(self) -> int:
         """Rows whose superseded versions wait for old snapshots to end."""

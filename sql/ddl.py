@@ -192,10 +192,26 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
 def _create_table_as(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
-    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
+    names = _distinct_names(q.names)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(names, q.types)]
     table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
     for row in q.run(params, txn):
         table.insert(txn, row)
+
+
+def _distinct_names(names) -> list[str]:
+    """Column names for CREATE TABLE ... AS SELECT, made distinct as SQLite makes them: a
+    repeated ``a`` becomes ``a:1``, then ``a:2`` (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        base, k = n, 0
+        while n.lower() in seen:
+            k += 1
+            n = f"{base}:{k}"
+        seen.add(n.lower())
+        out.append(n)
+    return out
 
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
@@ -223,15 +239,21 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    if node.method == "hash":
-        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
-    else:
-        types = tuple(table.columns[i].type for i in positions)
-        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
-        mixed = any(t not in RAW_TYPES for t in key_types)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
-        index.descending = tuple(node.descending)
+    index = new_index(node.name, table.schema, positions, node.unique, node.method, node.descending)
     stmt.engine.create_index(txn, index)
+
+
+def new_index(name: str, schema: Schema, positions, unique: bool, method: str, descending=()):
+    """A hash or sorted index named ``name`` on columns ``positions`` of ``schema``'s table
+    (not yet filled or attached)."""
+    if method == "hash":
+        return HashIndex(name, schema.name, tuple(positions), unique)
+    cols = schema.columns
+    types = tuple(cols[i].type for i in positions)
+    mixed = any(cols[i].type.name not in RAW_TYPES for i in schema.primary_key)
+    index = SortedIndex(name, schema.name, tuple(positions), unique, types, mixed)
+    index.descending = tuple(descending)
+    return index
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:

@@ -251,10 +251,14 @@ class InsertStatement(_Writer):
 
     # ------------------------------------------------------------ execution
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         key = self._one(params, txn)
         return (None, 1, key if self._rowid_kind else None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         table = self.table
         rows = self.rows(params, txn)
         if self.cache is not None:
@@ -466,9 +470,13 @@ class UpdateStatement(_Writer):
         comp.w = None
 
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         return (None, self._one(params, txn), None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, txn)
@@ -505,6 +513,8 @@ class DeleteStatement(_Writer):
         self.targets = ns["targets"]
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         delete = self.table.delete
         targets = self.targets(params, txn)
         returning = self.returning
