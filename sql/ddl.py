@@ -162,7 +162,7 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     b = binder.bind(e, Scope())
     if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
@@ -174,7 +174,7 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
