@@ -279,9 +279,7 @@ class Connection:
             change(functions)  # checks its arguments first: a refused one changes nothing
             if self.state.functions is None:
                 self.state.functions = functions
-                self.state.prepare = functools.partial(
-                    self._db.prepare_with, functions=functions
-                )
+                self.state.prepare = functools.partial(self._db.prepare_with, functions=functions)
 
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""

@@ -35,7 +35,7 @@ def is_aggregate_call(e: A.Expr) -> bool:
         if user is not None:
             return user.aggregate
     if e.name not in AGGREGATES:
-        return False
+        return e.star and udf.defined(e.name)  # f(*) of the user's f: its arity is wrong
     if e.name in ("min", "max") and len(e.args) != 1:
         return False
     return True
@@ -111,10 +111,12 @@ class ExprBinder:
         n = len(e.args)
         user = None if e.star else udf.lookup(e.name, n)
         if user is not None:
-            self._connection_only(e.name)
+            self._connection_only(f"user-defined aggregate {e.name}()")
             lo = hi = n
-        else:
+        elif e.name in AGGREGATES:
             lo, hi = AGGREGATES[e.name]
+        else:
+            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
         if e.star:
             if e.name != "count":
                 raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
@@ -312,6 +314,8 @@ class ExprBinder:
             return self._special(name, args)
         f = FUNCTIONS.get(name)
         if f is None:
+            if udf.defined(name):  # by the user, for other argument counts
+                raise ProgrammingError(f"wrong number of arguments to function {name}()")
             raise ProgrammingError(f"no such function: {name}")
         if not f.min_args <= len(args) <= f.max_args:
             raise ProgrammingError(f"wrong number of arguments to function {name}()")

@@ -18,6 +18,7 @@ from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
 from .statements import Result, Statement, query_statement
+from .udf import current_functions, preparing
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -42,9 +43,13 @@ class DDLStatement(Statement):
         self.engine = engine
         self.systables = systables
         self.action = action
+        self.functions = current_functions()  # the preparing connection's (udf.py)
 
     def execute(self, conn, txn, params) -> tuple:
-        self.action(self, txn, params)
+        # names bind as when the statement was prepared: a view checked now may call the
+        # preparing connection's functions; a CHECK or DEFAULT is refused them clearly
+        with preparing(self.functions):
+            self.action(self, txn, params)
         return Result()
 
     def explain(self) -> list[str]:

@@ -349,6 +349,12 @@ def preparing(functions: Functions | None):
         _current.reset(token)
 
 
+def current_functions() -> Functions | None:
+    """The registry of the statement being prepared now, if any."""
+    prep = _current.get()
+    return None if prep is None else prep.functions
+
+
 def lookup(name: str, n: int) -> UserFunction | UserAggregate | None:
     """The user definition ``name`` with ``n`` arguments resolves to now, or None."""
     prep = _current.get()
@@ -358,6 +364,12 @@ def lookup(name: str, n: int) -> UserFunction | UserAggregate | None:
     if entry is not None:
         prep.used = True
     return entry
+
+
+def defined(name: str) -> bool:
+    """True when the connection defines ``name`` for some argument count."""
+    prep = _current.get()
+    return prep is not None and prep.functions is not None and name in prep.functions.names
 
 
 def collation(name: str) -> UserCollation | None:
