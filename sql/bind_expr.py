@@ -188,8 +188,10 @@ class ExprBinder:
 
     def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
         op = e.op
-        left = self.bind(e.left, scope)
-        right = self.bind(e.right, scope)
+        if op in _COMPARE:  # where a COLLATE on either side counts
+            left, right = self._operand(e.left, scope), self._operand(e.right, scope)
+        else:
+            left, right = self.bind(e.left, scope), self.bind(e.right, scope)
         if op in ("AND", "OR"):
             return B.Logic(op, left, right)
         if op in _COMPARE:
@@ -264,10 +266,24 @@ class ExprBinder:
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
-        # a collation matters only where values are compared or sorted (``_Binary``, the
-        # binder's ORDER BY); elsewhere the value passes unchanged, as in SQLite
-        self.collation(e.collation)
+        # A user collation works in a comparison (``_Binary`` unwraps it through
+        # ``_operand``) and in ORDER BY (the binder unwraps it); anywhere else SQLite would
+        # carry it along (GROUP BY, DISTINCT, min(), a subquery's column), and ignoring it
+        # there would give wrong answers quietly.
+        coll = self.collation(e.collation)
+        if coll is not None:
+            raise NotSupportedError(
+                f"COLLATE {coll.name} is supported in comparisons (a = b COLLATE "
+                f"{coll.name}) and in ORDER BY only"
+            )
         return self.bind(e.expr, scope)
+
+    def _operand(self, e: A.Expr, scope: Scope) -> B.BExpr:
+        """A comparison's operand; its own COLLATE is read by ``_compare_collated``."""
+        if isinstance(e, A.Collate):
+            self.collation(e.collation)
+            return self.bind(e.expr, scope)
+        return self.bind(e, scope)
 
     def collation(self, name: str) -> udf.UserCollation | None:
         """The user collation called ``name``; None for BINARY; an error if there is none."""

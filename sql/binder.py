@@ -140,7 +140,14 @@ class Binder:
         """ORDER BY / LIMIT over a compound or VALUES result (by output column)."""
         keys, positions = [], []
         for term in sel.order_by:
-            pos = _output_position(term.expr, q.names)
+            e = term.expr
+            if isinstance(e, A.Collate):
+                if self.exprs.collation(e.collation):
+                    raise NotSupportedError(
+                        "COLLATE in the ORDER BY of a compound SELECT or VALUES is not supported"
+                    )
+                e = e.expr  # BINARY: the order anyway
+            pos = _output_position(e, q.names)
             if pos is None:
                 raise ProgrammingError(
                     f"ORDER BY term does not match any column in the result set: "
