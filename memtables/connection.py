@@ -225,6 +225,14 @@ class Connection:
         """Run several ``;``-separated statements (after committing any open transaction)."""
         return self.cursor().executescript(script)
 
+    def iterdump(self, table: str | None = None) -> Iterator[str]:
+        """The SQL statements that rebuild this database (or one table), as sqlite3's
+        ``iterdump``: see ``memtables.dump``."""
+        from .dump import iterdump
+
+        self.check_open()
+        return iterdump(self, table)
+
     def commit(self) -> None:
         """Commit the open transaction, if any."""
         self._end(_commit)

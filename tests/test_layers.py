@@ -31,6 +31,7 @@ FACE = {
     "persist",
     "kv",
     "row",
+    "dump",
     "__init__",
     "__main__",
 }
