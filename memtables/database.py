@@ -190,7 +190,9 @@ class Database:
         self.statements_compiled += 1
         stmt.description = describe(stmt)  # what cursors report, computed once
         if stmt.kind in ("query", "dml"):
-            if stmt.uses_udf:  # only the preparing connection may run it
+            # only the preparing connection may run it; and one whose definitions hide
+            # built-ins finds its statements nowhere else (see prepare_with)
+            if functions is not None and (stmt.uses_udf or functions.shadows):
                 own = functions.statements
                 own[text] = ((version, functions.version), stmt)
                 own.move_to_end(text)

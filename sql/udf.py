@@ -255,8 +255,7 @@ class Functions:
             self.names[name] = n
         else:
             del self.names[name]
-        if d > 0 and name in builtin_names():
-            self.shadows = True
+        self.shadows = any(n in _BUILTINS for n in self.names)
 
     def collate(self, name: str, fn: Callable | None) -> None:
         """Add, replace or (``fn`` None) remove a collation."""

@@ -158,6 +158,26 @@ def test_hiding_a_builtin_does_not_leak_through_the_shared_statement_cache():
     db.close()
 
 
+def test_statements_are_compiled_once_on_a_connection_with_functions():
+    db = memtables.Database()
+    conn = db.connect()
+    conn.execute("CREATE TABLE t (v INTEGER)")
+    conn.create_function("lower", 1, lambda x: "mine")  # hides a built-in
+    conn.create_function("f", 1, lambda x: x)
+    for sql in ("SELECT f(v) FROM t", "SELECT lower(v) FROM t", "SELECT v + ? FROM t"):
+        before = db.statements_compiled
+        for _ in range(3):
+            conn.execute(sql, (1,) if "?" in sql else ()).fetchall()
+        assert db.statements_compiled == before + 1, sql
+    conn.create_function("lower", 1, None)  # nothing hidden now: the shared cache again
+    other = db.connect()
+    other.execute("SELECT v * 2 FROM t")
+    before = db.statements_compiled
+    conn.execute("SELECT v * 2 FROM t")
+    assert db.statements_compiled == before
+    db.close()
+
+
 def test_functions_belong_to_their_connection():
     db = memtables.Database()
     a, b = db.connect(), db.connect()
