@@ -35,7 +35,7 @@ FACE = {
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
 
 
 def imports_of(path: Path) -> set[str]:

@@ -503,7 +503,9 @@ def test_dot_commands(conn, tmp_path):
     assert "x = 5\n(1 row)" in text
     assert "Error: unknown command .nope; '.help' lists the commands" in text
     assert "mode is line" in text
-    assert "Error: unknown mode xml; modes: table, box, csv, json, markdown, line, list, tabs" in text
+    assert (
+        "Error: unknown mode xml; modes: table, box, csv, json, markdown, line, list, tabs" in text
+    )
     assert "Error: usage: .import FILE TABLE" in text
     assert "name = commits" in text
     assert "checkpoint done" in text
