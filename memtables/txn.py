@@ -61,6 +61,7 @@ class Transaction:
         "rowids",
         "named",
         "_rowid_floor",
+        "session",
         "__weakref__",
     )
 
@@ -82,6 +83,9 @@ class Transaction:
         # SQL's named savepoints, oldest first: (lower-case name, mark, opened the
         # transaction); None until the first, so a one-statement transaction builds no list
         self.named: list | None = None
+        # whatever the connection running this transaction hands its compiled statements
+        # (its counters, for changes() and last_insert_rowid()); opaque to the engine
+        self.session: Any = None
 
     @property
     def active(self) -> bool:

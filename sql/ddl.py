@@ -18,6 +18,7 @@ from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
 from .statements import Result, Statement, query_statement
+from .udf import current_functions, preparing
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -42,9 +43,13 @@ class DDLStatement(Statement):
         self.engine = engine
         self.systables = systables
         self.action = action
+        self.functions = current_functions()  # the preparing connection's (udf.py)
 
     def execute(self, conn, txn, params) -> tuple:
-        self.action(self, txn, params)
+        # names bind as when the statement was prepared: a view checked now may call the
+        # preparing connection's functions; a CHECK or DEFAULT is refused them clearly
+        with preparing(self.functions):
+            self.action(self, txn, params)
         return Result()
 
     def explain(self) -> list[str]:
@@ -162,7 +167,7 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     b = binder.bind(e, Scope())
     if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
@@ -174,7 +179,7 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
