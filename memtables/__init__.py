@@ -47,6 +47,7 @@ from .errors import (
     ProgrammingError,
     SerializationFailure,
     SQLSyntaxError,
+    TriggerRaised,
     UndefinedColumn,
     UndefinedTable,
     UniqueViolation,
@@ -167,5 +168,6 @@ __all__ = [
     "UniqueViolation",
     "NotNullViolation",
     "CheckViolation",
+    "TriggerRaised",
     "SerializationFailure",
 ]

@@ -21,6 +21,7 @@ from .planner import access_path, plan_query, plan_subqueries
 from .returning import compile_returning
 from .scope import Scope, SourceInfo
 from .statements import Statement
+from .trigger import Firing
 
 
 def _target_table(binder: Binder, ref: A.TableRef):
@@ -145,8 +146,16 @@ class InsertStatement(_Writer):
         self._compile_returning(binder, comp, node, None)
         ns = self._compile(binder, comp)
         self.rows = ns["rows"]
+        self.firing = Firing(catalog, systables, table, "insert", _build_write)
+        self.update_firing = None
+        if node.upsert is not None and node.upsert.assignments is not None:
+            assigned = {name.lower() for name, _e in node.upsert.assignments}
+            fires = Firing(catalog, systables, table, "update", _build_write, assigned)
+            self.update_firing = fires if fires.any else None
+        self.triggered = self.firing.any or self.update_firing is not None
         one = ns.get("insert_one")
         simple = self.mode == "abort" and self.upsert is None and not self.cache
+        simple = simple and not self.triggered
         if one is not None and simple and self.returning is None:
             self._one = one
             self.execute = self._execute_one
@@ -236,6 +245,7 @@ class InsertStatement(_Writer):
         for name, e in up.assignments:
             pos = _column_positions(table, [name])[0]
             new[pos] = comp.expr(_bind(binder, e, scope))
+        self.upsert_assigned = frozenset(new)
         parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
         comp.prog.sources.append(
             f"def upsert(p, tx, r{slot}, r{ex_slot}):\n"
@@ -257,6 +267,8 @@ class InsertStatement(_Writer):
     def execute(self, conn, txn, params) -> tuple:
         table = self.table
         rows = self.rows(params, txn)
+        if self.triggered:  # never a cache table: those take no triggers
+            return self._execute_triggered(conn, txn, rows, params)
         if self.cache is not None:
             mark = len(txn.log)
             result = self._execute_rows(txn, rows, params)
@@ -276,7 +288,7 @@ class InsertStatement(_Writer):
             count = len(rows)
         else:
             for row in rows:
-                done, k = self._insert_resolving(txn, row, params)
+                done, k, _how = self._insert_resolving(None, txn, row, params)
                 if done:
                     count += 1
                     key = k
@@ -294,7 +306,7 @@ class InsertStatement(_Writer):
             if plain:
                 done, k = True, table.insert(txn, row)
             else:
-                done, k = self._insert_resolving(txn, row, params)
+                done, k, _how = self._insert_resolving(None, txn, row, params)
             if done:
                 key = k
                 out.append(returning(params, txn, get(txn, k)))
@@ -306,21 +318,54 @@ class InsertStatement(_Writer):
             return key
         return None
 
-    def _insert_resolving(self, txn, row: tuple, params) -> tuple[bool, Any]:
+    def _execute_triggered(self, conn, txn, rows: list, params) -> tuple:
+        """The write loop of a table with triggers: per row, BEFORE INSERT triggers, the
+        write (an upsert's update fires the UPDATE triggers instead), RETURNING, AFTER
+        INSERT triggers. RETURNING sees the row as the statement wrote it."""
+        table = self.table
+        get = table.get
+        fires = self.firing
+        returning = self.returning
+        out = [] if returning is not None else None
+        ikey = table.schema.primary_key[0] if table.schema.integer_key else None
+        count = 0
+        key = None
+        for row in rows:
+            if fires.before:
+                seen = row
+                if ikey is not None and row[ikey] is None:
+                    seen = row[:ikey] + (-1,) + row[ikey + 1 :]  # not numbered yet: SQLite's -1
+                if not fires.fire(fires.before, conn, txn, None, seen):
+                    continue
+            done, k, how = self._insert_resolving(conn, txn, row, params)
+            if not done:
+                continue
+            count += 1
+            key = k
+            if out is not None:
+                out.append(returning(params, txn, get(txn, k)))
+            if how == "insert" and fires.after:
+                fires.fire(fires.after, conn, txn, None, get(txn, k))
+        return (out, count, self._rowid(key))
+
+    def _insert_resolving(self, conn, txn, row: tuple, params) -> tuple[bool, Any, str]:
+        """Insert ``row`` as the statement's conflict clause says: (written?, key, "insert"
+        or "update"). ``conn`` is the connection when an upsert's update fires triggers."""
         table = self.table
         if self.mode == "ignore":
             try:
-                return True, table.insert(txn, row)
+                return True, table.insert(txn, row), "insert"
             except IntegrityError:
-                return False, None
+                return False, None, "insert"
         try:
-            return True, table.insert(txn, row)
+            return True, table.insert(txn, row), "insert"
         except UniqueViolation:
             if self.mode == "replace":
+                # the rows replaced fire no DELETE triggers: SQLite's recursive_triggers is off
                 prepared = table.checked_row(row)
                 for key in _conflicting_keys(table, txn, prepared):
                     table.delete(txn, key)
-                return True, table.insert(txn, row)
+                return True, table.insert(txn, row), "insert"
             if self.upsert is None:
                 raise
         prepared = table.checked_row(row)
@@ -331,13 +376,46 @@ class InsertStatement(_Writer):
                 "ON CONFLICT target"
             )
         if self.upsert_fn is None:
-            return False, None
+            return False, None, "update"
         key = conflicts[0]
         old = table.get(txn, key)
         if self.upsert_where is not None and not self.upsert_where(params, txn, old, prepared):
-            return False, None
+            return False, None, "update"
         new = self.upsert_fn(params, txn, old, prepared)
-        return True, table.update(txn, key, new)
+        fires = self.update_firing
+        if fires is None:
+            return True, table.update(txn, key, new), "update"
+        k = _update_fired(fires, conn, txn, table, key, old, new, self.upsert_assigned)
+        return k is not None, k, "update"
+
+
+def _build_write(node, catalog, systables) -> Statement:
+    """A write statement of a trigger's body (``Firing`` prepares them with this)."""
+    kinds = {A.Insert: InsertStatement, A.Update: UpdateStatement, A.Delete: DeleteStatement}
+    return kinds[type(node)](node, catalog, systables)
+
+
+def _update_fired(fires, conn, txn, table, key, old, new, assigned, written=None):
+    """Update one row with its triggers: BEFORE, the write, ``written(row)``, AFTER; the
+    row's key, or None when a BEFORE trigger skipped it or deleted the row.
+
+    A BEFORE trigger may have changed the row: the columns the statement does not set are
+    read again after it, as SQLite does."""
+    if fires.before:
+        if not fires.fire(fires.before, conn, txn, old, new):
+            return None
+        now = table.get(txn, key)
+        if now is None:
+            return None
+        if now != old:
+            new = tuple(v if i in assigned else now[i] for i, v in enumerate(new))
+    k = table.update(txn, key, new)
+    stored = table.get(txn, k)
+    if written is not None:
+        written(stored)
+    if fires.after:
+        fires.fire(fires.after, conn, txn, old, stored)
+    return k
 
 
 def _expiry_code(binder: Binder, comp: Compiler, table, ttl) -> str:
@@ -408,8 +486,11 @@ class UpdateStatement(_Writer):
         w.finish()
         comp.w = None
         self._compile_returning(binder, comp, node, node.table.alias)
+        assigned_names = {name.lower() for name, _e in node.assignments}
+        self.firing = Firing(catalog, systables, table, "update", _build_write, assigned_names)
+        self.assigned = frozenset(new)
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
-        fused = fused and node.returning is None
+        fused = fused and node.returning is None and not self.firing.any
         if fused:
             self._fuse(comp, slot, parts, new)
         ns = self._compile(binder, comp)
@@ -469,6 +550,8 @@ class UpdateStatement(_Writer):
         return (None, self._one(params, txn), None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.firing.any:
+            return self._execute_triggered(conn, txn, params)
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, txn)
@@ -490,6 +573,26 @@ class UpdateStatement(_Writer):
             enforce(table, txn, keys)
         return (out, len(targets), None)
 
+    def _execute_triggered(self, conn, txn, params) -> tuple:
+        """UPDATE of a table with triggers. Each target is read again when its turn comes
+        (a trigger fired by an earlier one may have changed or deleted it), as in SQLite."""
+        table = self.table
+        get = table.get
+        newrow = self.newrow
+        returning = self.returning
+        out = [] if returning is not None else None
+        written = None if out is None else (lambda row: out.append(returning(params, txn, row)))
+        count = 0
+        for key, _row in self.targets(params, txn):
+            old = get(txn, key)
+            if old is None:
+                continue
+            new = newrow(params, txn, old)
+            k = _update_fired(self.firing, conn, txn, table, key, old, new, self.assigned, written)
+            if k is not None:
+                count += 1
+        return (out, count, None)
+
 
 class DeleteStatement(_Writer):
     """DELETE FROM t [WHERE ...]."""
@@ -503,8 +606,11 @@ class DeleteStatement(_Writer):
         self._compile_returning(binder, comp, node, node.table.alias)
         ns = self._compile(binder, comp)
         self.targets = ns["targets"]
+        self.firing = Firing(catalog, systables, table, "delete", _build_write)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.firing.any:
+            return self._execute_triggered(conn, txn, params)
         delete = self.table.delete
         targets = self.targets(params, txn)
         returning = self.returning
@@ -517,6 +623,33 @@ class DeleteStatement(_Writer):
             delete(txn, key)
             out.append(returning(params, txn, row))
         return (out, len(out), None)
+
+
+    def _execute_triggered(self, conn, txn, params) -> tuple:
+        """DELETE from a table with triggers: per row, BEFORE triggers, the delete (unless
+        one of them skipped or already deleted the row), RETURNING, AFTER triggers."""
+        table = self.table
+        get = table.get
+        fires = self.firing
+        returning = self.returning
+        out = [] if returning is not None else None
+        count = 0
+        for key, _row in self.targets(params, txn):
+            old = get(txn, key)
+            if old is None:
+                continue
+            if fires.before:
+                if not fires.fire(fires.before, conn, txn, old, None):
+                    continue
+                if get(txn, key) is None:
+                    continue
+            table.delete(txn, key)
+            count += 1
+            if out is not None:
+                out.append(returning(params, txn, old))
+            if fires.after:
+                fires.fire(fires.after, conn, txn, old, None)
+        return (out, count, None)
 
 
 __all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]

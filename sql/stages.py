@@ -118,6 +118,8 @@ _BUILDERS = {
     A.DropIndex: ddl.build_ddl,
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
+    A.CreateTrigger: ddl.build_ddl,
+    A.DropTrigger: ddl.build_ddl,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,
