@@ -624,7 +624,6 @@ class DeleteStatement(_Writer):
             out.append(returning(params, txn, row))
         return (out, len(out), None)
 
-
     def _execute_triggered(self, conn, txn, params) -> tuple:
         """DELETE from a table with triggers: per row, BEFORE triggers, the delete (unless
         one of them skipped or already deleted the row), RETURNING, AFTER triggers."""

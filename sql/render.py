@@ -284,9 +284,9 @@ _RENDER = {
     A.Call: _call,
     A.Collate: lambda n: f"{_e(n.expr)} COLLATE {name(n.collation)}",
     A.Default: lambda n: "DEFAULT",
-    A.Raise: lambda n: "RAISE(IGNORE)"
-    if n.message is None
-    else f"RAISE({n.kind.upper()}, {literal(n.message)})",
+    A.Raise: lambda n: (
+        "RAISE(IGNORE)" if n.message is None else f"RAISE({n.kind.upper()}, {literal(n.message)})"
+    ),
     A.Select: _select,
 }
 
