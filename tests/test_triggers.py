@@ -9,10 +9,10 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from memtables.repl.metadata import schema as shell_schema
+from memtables.repl.splitter import split_script
 
 import memtables
-from memtables.repl.splitter import split_script
-from memtables.repl.metadata import schema as shell_schema
 from tests.reopen import assert_reopens_equal
 
 # --------------------------------------------------------------------------- helpers
