@@ -146,11 +146,11 @@ class InsertStatement(_Writer):
         self._compile_returning(binder, comp, node, None)
         ns = self._compile(binder, comp)
         self.rows = ns["rows"]
-        self.firing = Firing(catalog, systables, table, "insert", _build_write)
+        self.firing = Firing(catalog, systables, table, "insert", build_write)
         self.update_firing = None
         if node.upsert is not None and node.upsert.assignments is not None:
             assigned = {name.lower() for name, _e in node.upsert.assignments}
-            fires = Firing(catalog, systables, table, "update", _build_write, assigned)
+            fires = Firing(catalog, systables, table, "update", build_write, assigned)
             self.update_firing = fires if fires.any else None
         self.triggered = self.firing.any or self.update_firing is not None
         one = ns.get("insert_one")
@@ -389,7 +389,7 @@ class InsertStatement(_Writer):
         return k is not None, k, "update"
 
 
-def _build_write(node, catalog, systables) -> Statement:
+def build_write(node, catalog, systables) -> Statement:
     """A write statement of a trigger's body (``Firing`` prepares them with this)."""
     kinds = {A.Insert: InsertStatement, A.Update: UpdateStatement, A.Delete: DeleteStatement}
     return kinds[type(node)](node, catalog, systables)
@@ -487,7 +487,7 @@ class UpdateStatement(_Writer):
         comp.w = None
         self._compile_returning(binder, comp, node, node.table.alias)
         assigned_names = {name.lower() for name, _e in node.assignments}
-        self.firing = Firing(catalog, systables, table, "update", _build_write, assigned_names)
+        self.firing = Firing(catalog, systables, table, "update", build_write, assigned_names)
         self.assigned = frozenset(new)
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
         fused = fused and node.returning is None and not self.firing.any
@@ -606,7 +606,7 @@ class DeleteStatement(_Writer):
         self._compile_returning(binder, comp, node, node.table.alias)
         ns = self._compile(binder, comp)
         self.targets = ns["targets"]
-        self.firing = Firing(catalog, systables, table, "delete", _build_write)
+        self.firing = Firing(catalog, systables, table, "delete", build_write)
 
     def execute(self, conn, txn, params) -> tuple:
         if self.firing.any:
@@ -651,4 +651,4 @@ class DeleteStatement(_Writer):
         return (out, count, None)
 
 
-__all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]
+__all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup", "build_write"]

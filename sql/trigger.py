@@ -94,6 +94,31 @@ class Firing:
         return program
 
 
+def row_inserter(table, conn, catalog, systables, build: Callable) -> Callable | None:
+    """For the bulk loads (COPY FROM, ``from_arrow``): ``insert(txn, row)`` that fires the
+    table's INSERT triggers around each row, as an INSERT would, and returns the row's key
+    (None for a row a BEFORE trigger skipped); None when the table has no such trigger."""
+    fires = Firing(catalog, systables, table, "insert", build)
+    if not fires.any:
+        return None
+    schema = table.schema
+    ikey = schema.primary_key[0] if schema.integer_key else None
+
+    def insert(txn, row: tuple):
+        if fires.before:
+            seen = row
+            if ikey is not None and row[ikey] is None:
+                seen = row[:ikey] + (-1,) + row[ikey + 1 :]  # not numbered yet: SQLite's -1
+            if not fires.fire(fires.before, conn, txn, None, seen):
+                return None
+        key = table.insert(txn, row)
+        if fires.after:
+            fires.fire(fires.after, conn, txn, None, table.get(txn, key))
+        return key
+
+    return insert
+
+
 class _Program:
     """A trigger's WHEN and body, compiled: statements whose parameters are NEW/OLD."""
 
@@ -175,4 +200,4 @@ def _rewrite(node, fn: Callable[[Any], Any]):
     return node
 
 
-__all__ = ["Firing", "MAX_DEPTH"]
+__all__ = ["Firing", "MAX_DEPTH", "row_inserter"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pyarrow as pa
 import pytest
 from memtables.repl.metadata import schema as shell_schema
 from memtables.repl.splitter import split_script
@@ -633,3 +634,30 @@ def test_schema_and_shell_show_triggers():
     assert split_script(body_with_case + ";")[0] == [("sql", body_with_case)]
     conn.executescript("DROP TRIGGER x; " + body_with_case + "; INSERT INTO t VALUES (1);")
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+# --------------------------------------------------------------------------- bulk loads
+
+
+def test_copy_from_and_from_arrow_fire_insert_triggers(tmp_path):
+    conn = memtables.connect(autocommit=True)
+    for sql in AUDIT:
+        conn.execute(sql)
+    conn.execute(
+        "CREATE TRIGGER no_neg BEFORE INSERT ON account WHEN NEW.balance < 0 BEGIN "
+        "SELECT RAISE(IGNORE); END"
+    )
+    path = tmp_path / "rows.csv"
+    path.write_text("owner,balance\nada,10\nbad,-1\nbob,20\n")
+    assert conn.execute(f"COPY account FROM '{path}'").rowcount == 2  # one row skipped
+    data = pa.table({"owner": ["cy", "dee"], "balance": [30, -5]})
+    assert conn.from_arrow("account", data, mode="append") == 1
+    rows = conn.execute("SELECT action, id, after FROM audit ORDER BY n").fetchall()
+    assert rows == [("insert", 1, 10), ("insert", 2, 20), ("insert", 3, 30)]
+    conn.execute(
+        "CREATE TRIGGER stop BEFORE INSERT ON account WHEN NEW.owner = 'eve' BEGIN "
+        "SELECT RAISE(ABORT, 'no eve'); END"
+    )
+    with pytest.raises(memtables.TriggerRaised, match="no eve"):
+        conn.from_arrow("account", pa.table({"owner": ["fay", "eve"]}), mode="append")
+    assert conn.execute("SELECT count(*) FROM account").fetchone() == (3,)  # all undone
