@@ -177,7 +177,8 @@ class Catalog:
         """The triggers of ``table`` for ``event``, newest first (the order SQLite fires
         them in)."""
         low = table.lower()
-        found = [t for t in self.triggers.values() if t.table.lower() == low and t.event == event]
+        triggers = list(self.triggers.values())  # one atomic copy: DDL may run meanwhile
+        found = [t for t in triggers if t.table.lower() == low and t.event == event]
         found.reverse()
         return found
 

@@ -327,16 +327,11 @@ class InsertStatement(_Writer):
         fires = self.firing
         returning = self.returning
         out = [] if returning is not None else None
-        ikey = table.schema.primary_key[0] if table.schema.integer_key else None
         count = 0
         key = None
         for row in rows:
-            if fires.before:
-                seen = row
-                if ikey is not None and row[ikey] is None:
-                    seen = row[:ikey] + (-1,) + row[ikey + 1 :]  # not numbered yet: SQLite's -1
-                if not fires.fire(fires.before, conn, txn, None, seen):
-                    continue
+            if fires.before and not fires.fire(fires.before, conn, txn, None, fires.proposed(row)):
+                continue
             done, k, how = self._insert_resolving(conn, txn, row, params)
             if not done:
                 continue

@@ -19,7 +19,7 @@ import dataclasses
 import threading
 from typing import Any, Callable
 
-from ..errors import OperationalError, UndefinedColumn
+from ..errors import Error, OperationalError, UndefinedColumn
 from . import ast as A
 from .statements import query_statement
 from .trigger_raise import IgnoreRow
@@ -57,10 +57,31 @@ class Firing:
         self.before = [t for t in found if t.timing == "before"]
         self.after = [t for t in found if t.timing == "after"]
         self.any = bool(found)
+        self._checks = None  # the columns' value checks, for ``proposed``
         self._catalog = catalog
         self._systables = systables
         self._build = build
         self._table = table
+
+    def proposed(self, row: tuple) -> tuple:
+        """NEW for a BEFORE INSERT trigger: ``row`` converted as it will be stored (a DATE
+        column's text becomes a date), value by value; a value that will not fit stays as
+        given (the write refuses it after the trigger, as in SQLite), and an INTEGER PRIMARY
+        KEY not numbered yet reads -1, SQLite's placeholder."""
+        table = self._table
+        checks = self._checks
+        if checks is None:
+            checks = self._checks = [table.value_check(i) for i in range(len(table.columns))]
+        out = []
+        for check, v in zip(checks, row):
+            try:
+                out.append(check(v))
+            except Error:
+                out.append(v)
+        schema = table.schema
+        if schema.integer_key and row[schema.primary_key[0]] is None:
+            out[schema.primary_key[0]] = -1
+        return tuple(out)
 
     def fire(self, triggers: list, conn, txn, old: tuple | None, new: tuple | None) -> bool:
         """Run ``triggers`` (``before`` or ``after``) for one row; False when one of them
@@ -101,16 +122,10 @@ def row_inserter(table, conn, catalog, systables, build: Callable) -> Callable |
     fires = Firing(catalog, systables, table, "insert", build)
     if not fires.any:
         return None
-    schema = table.schema
-    ikey = schema.primary_key[0] if schema.integer_key else None
 
     def insert(txn, row: tuple):
-        if fires.before:
-            seen = row
-            if ikey is not None and row[ikey] is None:
-                seen = row[:ikey] + (-1,) + row[ikey + 1 :]  # not numbered yet: SQLite's -1
-            if not fires.fire(fires.before, conn, txn, None, seen):
-                return None
+        if fires.before and not fires.fire(fires.before, conn, txn, None, fires.proposed(row)):
+            return None
         key = table.insert(txn, row)
         if fires.after:
             fires.fire(fires.after, conn, txn, None, table.get(txn, key))

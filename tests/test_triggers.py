@@ -6,6 +6,7 @@ wherever it has the same feature (it fires the same triggers in the same order).
 
 from __future__ import annotations
 
+import datetime
 import sqlite3
 
 import pyarrow as pa
@@ -169,6 +170,20 @@ def test_new_in_before_insert_of_an_integer_key_not_yet_numbered():
         ],
         ["t", "log"],
     )
+
+
+def test_new_in_before_insert_holds_values_as_they_will_be_stored(conn):
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, d DATE, r REAL, n INTEGER NOT NULL)")
+    conn.execute("CREATE TABLE log (id ANY, d ANY, r ANY, n ANY)")
+    conn.execute(
+        "CREATE TRIGGER b BEFORE INSERT ON t BEGIN "
+        "INSERT INTO log VALUES (NEW.id, NEW.d, NEW.r, NEW.n); END"
+    )
+    conn.execute("INSERT INTO t (d, r, n) VALUES ('2024-01-02', 3, 1)")
+    with pytest.raises(memtables.NotNullViolation):  # refused after the trigger ran, undone
+        conn.execute("INSERT INTO t (d, r, n) VALUES ('2024-01-03', 4, NULL)")
+    conn.commit()
+    assert conn.execute("SELECT * FROM log").fetchall() == [(-1, datetime.date(2024, 1, 2), 3.0, 1)]
 
 
 def test_upsert_replace_and_ignore_fire_as_in_sqlite():
@@ -627,6 +642,7 @@ def test_schema_and_shell_show_triggers():
         ("trigger", "x", "t", sql)
     ]
     assert sql + ";" in shell_schema(conn)
+    assert shell_schema(conn, "t").splitlines()[1] == sql + ";"  # .schema t: with its triggers
     # the shell and scripts keep a trigger's body in one statement
     items, rest = split_script(sql + "; SELECT 1; CREATE TABLE end_ (a)")
     assert [text for _kind, text in items] == [sql, "SELECT 1"] and rest == "CREATE TABLE end_ (a)"
