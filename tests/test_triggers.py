@@ -677,3 +677,25 @@ def test_copy_from_and_from_arrow_fire_insert_triggers(tmp_path):
     with pytest.raises(memtables.TriggerRaised, match="no eve"):
         conn.from_arrow("account", pa.table({"owner": ["fay", "eve"]}), mode="append")
     assert conn.execute("SELECT count(*) FROM account").fetchone() == (3,)  # all undone
+
+
+def test_dump_rebuilds_triggers_without_firing_them():
+    conn = memtables.connect(autocommit=True)
+    for sql in AUDIT:
+        conn.execute(sql)
+    conn.execute("INSERT INTO account (owner, balance) VALUES ('ada', 1)")
+    script = "\n".join(conn.iterdump())
+    assert script.index("CREATE TRIGGER account_ins") > script.index("INSERT INTO audit")
+    again = memtables.connect(autocommit=True)
+    again.executescript(script)
+    for table in ("account", "audit"):
+        assert _tables(again, [table]) == _tables(conn, [table])  # the audit row once
+    assert (
+        again.execute("SELECT * FROM sys.schema").fetchall()
+        == conn.execute("SELECT * FROM sys.schema").fetchall()
+    )
+    lite = sqlite3.connect(":memory:")
+    lite.executescript(script)  # sqlite3 reads the dump too, triggers included
+    assert lite.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (
+        3,
+    )
