@@ -1,7 +1,8 @@
 """INSERT, UPDATE and DELETE: compiled row producers and the write loop over the engine API.
 
 UPDATE and DELETE first collect their targets (key, row) through a compiled plan, then
-write, so a statement never sees its own changes while it runs.
+write, so a statement never sees its own changes while it runs. A table with triggers is
+written by the row-by-row loops of ``dml_fired.py`` instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from . import ast as A
 from . import bound as B
 from .binder import Binder
 from .compiler import Compiler, FunctionWriter
+from .dml_fired import delete_rows, insert_rows, update_row, update_rows
 from .plan import Lookup, Scan
 from .planner import access_path, plan_query, plan_subqueries
 from .returning import compile_returning
@@ -268,7 +270,7 @@ class InsertStatement(_Writer):
         table = self.table
         rows = self.rows(params, txn)
         if self.triggered:  # never a cache table: those take no triggers
-            return self._execute_triggered(conn, txn, rows, params)
+            return insert_rows(self, conn, txn, rows, params)
         if self.cache is not None:
             mark = len(txn.log)
             result = self._execute_rows(txn, rows, params)
@@ -288,11 +290,11 @@ class InsertStatement(_Writer):
             count = len(rows)
         else:
             for row in rows:
-                done, k, _how = self._insert_resolving(None, txn, row, params)
+                done, k, _how = self.insert_resolving(None, txn, row, params)
                 if done:
                     count += 1
                     key = k
-        return (None, count, self._rowid(key))
+        return (None, count, self.rowid_of(key))
 
     def _execute_returning(self, txn, rows, params) -> tuple:
         """The write loop with RETURNING: each row written is reported as stored, at once."""
@@ -306,44 +308,20 @@ class InsertStatement(_Writer):
             if plain:
                 done, k = True, table.insert(txn, row)
             else:
-                done, k, _how = self._insert_resolving(None, txn, row, params)
+                done, k, _how = self.insert_resolving(None, txn, row, params)
             if done:
                 key = k
                 out.append(returning(params, txn, get(txn, k)))
-        return (out, len(out), self._rowid(key))
+        return (out, len(out), self.rowid_of(key))
 
-    def _rowid(self, key: Any) -> Any:
+    def rowid_of(self, key: Any) -> Any:
+        """``key`` as the cursor's lastrowid: None unless the table is keyed by a rowid."""
         schema = self.table.schema
         if schema.has_rowid or schema.integer_key:
             return key
         return None
 
-    def _execute_triggered(self, conn, txn, rows: list, params) -> tuple:
-        """The write loop of a table with triggers: per row, BEFORE INSERT triggers, the
-        write (an upsert's update fires the UPDATE triggers instead), RETURNING, AFTER
-        INSERT triggers. RETURNING sees the row as the statement wrote it."""
-        table = self.table
-        get = table.get
-        fires = self.firing
-        returning = self.returning
-        out = [] if returning is not None else None
-        count = 0
-        key = None
-        for row in rows:
-            if fires.before and not fires.fire(fires.before, conn, txn, None, fires.proposed(row)):
-                continue
-            done, k, how = self._insert_resolving(conn, txn, row, params)
-            if not done:
-                continue
-            count += 1
-            key = k
-            if out is not None:
-                out.append(returning(params, txn, get(txn, k)))
-            if how == "insert" and fires.after:
-                fires.fire(fires.after, conn, txn, None, get(txn, k))
-        return (out, count, self._rowid(key))
-
-    def _insert_resolving(self, conn, txn, row: tuple, params) -> tuple[bool, Any, str]:
+    def insert_resolving(self, conn, txn, row: tuple, params) -> tuple[bool, Any, str]:
         """Insert ``row`` as the statement's conflict clause says: (written?, key, "insert"
         or "update"). ``conn`` is the connection when an upsert's update fires triggers."""
         table = self.table
@@ -380,7 +358,7 @@ class InsertStatement(_Writer):
         fires = self.update_firing
         if fires is None:
             return True, table.update(txn, key, new), "update"
-        k = _update_fired(fires, conn, txn, table, key, old, new, self.upsert_assigned)
+        k = update_row(fires, conn, txn, table, key, old, new, self.upsert_assigned)
         return k is not None, k, "update"
 
 
@@ -388,29 +366,6 @@ def build_write(node, catalog, systables) -> Statement:
     """A write statement of a trigger's body (``Firing`` prepares them with this)."""
     kinds = {A.Insert: InsertStatement, A.Update: UpdateStatement, A.Delete: DeleteStatement}
     return kinds[type(node)](node, catalog, systables)
-
-
-def _update_fired(fires, conn, txn, table, key, old, new, assigned, written=None):
-    """Update one row with its triggers: BEFORE, the write, ``written(row)``, AFTER; the
-    row's key, or None when a BEFORE trigger skipped it or deleted the row.
-
-    A BEFORE trigger may have changed the row: the columns the statement does not set are
-    read again after it, as SQLite does."""
-    if fires.before:
-        if not fires.fire(fires.before, conn, txn, old, new):
-            return None
-        now = table.get(txn, key)
-        if now is None:
-            return None
-        if now != old:
-            new = tuple(v if i in assigned else now[i] for i, v in enumerate(new))
-    k = table.update(txn, key, new)
-    stored = table.get(txn, k)
-    if written is not None:
-        written(stored)
-    if fires.after:
-        fires.fire(fires.after, conn, txn, old, stored)
-    return k
 
 
 def _expiry_code(binder: Binder, comp: Compiler, table, ttl) -> str:
@@ -546,7 +501,7 @@ class UpdateStatement(_Writer):
 
     def execute(self, conn, txn, params) -> tuple:
         if self.firing.any:
-            return self._execute_triggered(conn, txn, params)
+            return update_rows(self, conn, txn, params)
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, txn)
@@ -568,26 +523,6 @@ class UpdateStatement(_Writer):
             enforce(table, txn, keys)
         return (out, len(targets), None)
 
-    def _execute_triggered(self, conn, txn, params) -> tuple:
-        """UPDATE of a table with triggers. Each target is read again when its turn comes
-        (a trigger fired by an earlier one may have changed or deleted it), as in SQLite."""
-        table = self.table
-        get = table.get
-        newrow = self.newrow
-        returning = self.returning
-        out = [] if returning is not None else None
-        written = None if out is None else (lambda row: out.append(returning(params, txn, row)))
-        count = 0
-        for key, _row in self.targets(params, txn):
-            old = get(txn, key)
-            if old is None:
-                continue
-            new = newrow(params, txn, old)
-            k = _update_fired(self.firing, conn, txn, table, key, old, new, self.assigned, written)
-            if k is not None:
-                count += 1
-        return (out, count, None)
-
 
 class DeleteStatement(_Writer):
     """DELETE FROM t [WHERE ...]."""
@@ -605,7 +540,7 @@ class DeleteStatement(_Writer):
 
     def execute(self, conn, txn, params) -> tuple:
         if self.firing.any:
-            return self._execute_triggered(conn, txn, params)
+            return delete_rows(self, conn, txn, params)
         delete = self.table.delete
         targets = self.targets(params, txn)
         returning = self.returning
@@ -618,32 +553,6 @@ class DeleteStatement(_Writer):
             delete(txn, key)
             out.append(returning(params, txn, row))
         return (out, len(out), None)
-
-    def _execute_triggered(self, conn, txn, params) -> tuple:
-        """DELETE from a table with triggers: per row, BEFORE triggers, the delete (unless
-        one of them skipped or already deleted the row), RETURNING, AFTER triggers."""
-        table = self.table
-        get = table.get
-        fires = self.firing
-        returning = self.returning
-        out = [] if returning is not None else None
-        count = 0
-        for key, _row in self.targets(params, txn):
-            old = get(txn, key)
-            if old is None:
-                continue
-            if fires.before:
-                if not fires.fire(fires.before, conn, txn, old, None):
-                    continue
-                if get(txn, key) is None:
-                    continue
-            table.delete(txn, key)
-            count += 1
-            if out is not None:
-                out.append(returning(params, txn, old))
-            if fires.after:
-                fires.fire(fires.after, conn, txn, old, None)
-        return (out, count, None)
 
 
 __all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup", "build_write"]
