@@ -123,13 +123,36 @@ class View:
         self.columns = columns
 
 
+class Trigger:
+    """A row trigger on a table, kept as its CREATE TRIGGER text and parsed definition.
+
+    The catalog only stores it: the query layer binds and runs the body where the trigger
+    fires (``node`` is its parsed statement, ``program`` the query layer's compiled form,
+    rebuilt whenever ``version`` no longer matches the catalog's).
+    """
+
+    __slots__ = ("name", "table", "timing", "event", "columns", "sql", "node", "program")
+
+    def __init__(self, name: str, table: str, timing: str, event: str, columns, sql: str, node):
+        self.name = name
+        self.table = table
+        self.timing = timing  # 'before' or 'after'
+        self.event = event  # 'insert', 'update' or 'delete'
+        self.columns = columns  # UPDATE OF columns (lower-cased), or None
+        self.sql = sql
+        self.node = node
+        self.program: Any = None  # (catalog version, compiled body), filled on first firing
+
+
 class Catalog:
-    """Tables, views and indexes by lower-cased name; ``version`` counts schema changes."""
+    """Tables, views, indexes and triggers by lower-cased name; ``version`` counts schema
+    changes."""
 
     def __init__(self) -> None:
         self.tables: dict[str, Any] = {}
         self.views: dict[str, View] = {}
         self.indexes: dict[str, Any] = {}
+        self.triggers: dict[str, Trigger] = {}  # their own namespace, as in SQLite
         self.version = 0
         self._listeners: list[Callable[[], None]] = []
 
@@ -149,6 +172,15 @@ class Catalog:
         if t is None:
             raise UndefinedTable(f"no such table: {name}")
         return t
+
+    def triggers_on(self, table: str, event: str) -> list[Trigger]:
+        """The triggers of ``table`` for ``event``, newest first (the order SQLite fires
+        them in)."""
+        low = table.lower()
+        triggers = list(self.triggers.values())  # one atomic copy: DDL may run meanwhile
+        found = [t for t in triggers if t.table.lower() == low and t.event == event]
+        found.reverse()
+        return found
 
     def name_taken(self, name: str) -> str | None:
         """What kind of object already uses ``name``, if any."""

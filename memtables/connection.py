@@ -25,6 +25,7 @@ from .errors import (
     OperationalError,
     ProgrammingError,
     SerializationFailure,
+    TriggerRaised,
 )
 from .txn import SERIALIZABLE, SNAPSHOT
 
@@ -565,14 +566,23 @@ class Connection:
         return result
 
     def _fail(self, txn, mark, exc: BaseException, own: bool) -> None:
-        """Undo a failed statement; a conflict or a statement on its own ends the txn."""
+        """Undo a failed statement; a conflict or a statement on its own ends the txn.
+
+        A trigger's RAISE says otherwise (``TriggerRaised.resolution``): FAIL undoes
+        nothing (a statement on its own commits what it did), ROLLBACK ends the
+        transaction."""
         if txn.state != "active":
             return
-        if (
-            own
-            or isinstance(exc, SerializationFailure)
-            or (self._autocommit and not self._explicit)
-        ):
+        alone = own or (self._autocommit and not self._explicit)
+        resolution = getattr(exc, "resolution", None) if isinstance(exc, TriggerRaised) else None
+        if resolution == "fail":
+            if alone:
+                if self.state.txn is txn:
+                    self.state.txn = None
+                    self._explicit = False
+                _commit(txn)
+            return
+        if alone or isinstance(exc, SerializationFailure) or resolution == "rollback":
             if self.state.txn is txn:
                 self.state.txn = None
                 self._explicit = False

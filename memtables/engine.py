@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from .cache import Cache
-from .catalog import Catalog, Schema, View
+from .catalog import Catalog, Schema, Trigger, View
 from .conflicts import refuse_duplicates
 from .errors import OperationalError, ProgrammingError, UndefinedTable
 from .indexes import HashIndex
@@ -116,10 +116,16 @@ class Engine:
             dropped = {k: v for k, v in cat.indexes.items() if v.table_name.lower() == low}
             for k in dropped:
                 del cat.indexes[k]
+            triggers = dict(cat.triggers)  # a table's triggers go with it, as in SQLite
+            for k, trig in triggers.items():
+                if trig.table.lower() == low:
+                    del cat.triggers[k]
 
             def undo() -> None:
                 cat.tables[low] = table
                 cat.indexes.update(dropped)
+                cat.triggers.clear()
+                cat.triggers.update(triggers)  # in their order of creation, as before
                 cat.changed()
 
             txn.add_ddl(undo, ("drop_table", table.name))
@@ -154,6 +160,41 @@ class Engine:
 
         txn.add_ddl(undo, ("drop_view", view.name))
         cat.changed()
+
+    def create_trigger(self, txn: Transaction, trigger: Trigger) -> None:
+        """Add a trigger to its table (removed if ``txn`` rolls back)."""
+        cat = self.catalog
+        low = trigger.name.lower()
+        if low in cat.triggers:
+            raise ProgrammingError(f"trigger {trigger.name} already exists")
+        cat.table(trigger.table)
+        with self.txns.lock:
+            cat.triggers[low] = trigger
+
+            def undo() -> None:
+                cat.triggers.pop(low, None)
+                cat.changed()
+
+            txn.add_ddl(undo, ("create_trigger", trigger))
+            cat.changed()
+
+    def drop_trigger(self, txn: Transaction, name: str) -> None:
+        """Drop a trigger (restored, in its place among the others, if ``txn`` rolls back)."""
+        cat = self.catalog
+        low = name.lower()
+        if low not in cat.triggers:
+            raise ProgrammingError(f"no such trigger: {name}")
+        with self.txns.lock:
+            before = dict(cat.triggers)
+            trigger = cat.triggers.pop(low)
+
+            def undo() -> None:
+                cat.triggers.clear()
+                cat.triggers.update(before)
+                cat.changed()
+
+            txn.add_ddl(undo, ("drop_trigger", trigger.name))
+            cat.changed()
 
     def create_index(self, txn: Transaction, index: Any) -> None:
         """Attach ``index`` to its table, built from the rows already there."""

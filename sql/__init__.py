@@ -15,12 +15,14 @@ from contextlib import contextmanager
 from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
+from .dml import build_write
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
 from .systables import system_tables
 from .udf import Functions, Session, preparing
+from .trigger import row_inserter
 
 TOO_DEEP = "statement too deeply nested"
 
@@ -82,6 +84,12 @@ def _preparing():
         raise InternalError(f"cannot prepare statement: {type(e).__name__}: {e}") from e
 
 
+def bulk_inserter(engine, table, conn):
+    """``insert(txn, row)`` firing ``table``'s INSERT triggers, for a bulk load through the
+    engine (``from_arrow``); None when it has none."""
+    return row_inserter(table, conn, engine.catalog, _systables(engine), build_write)
+
+
 def _systables(engine):
     """The engine's system tables, built on first use and kept in its public slot."""
     st = engine.system_tables
@@ -96,6 +104,7 @@ __all__ = [
     "parse",
     "parse_one",
     "uses_parameters",
+    "bulk_inserter",
     "keywords",
     "grammar_keywords",
     "Result",

@@ -18,6 +18,7 @@ from . import udf
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
+from .trigger_raise import raiser
 
 _COMPARE = {"=", "!=", "<", "<=", ">", ">="}
 _ARITH = {"+", "-", "*", "/", "%"}
@@ -143,6 +144,10 @@ class ExprBinder:
         if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
             v = _int_literal_as_real(v)
         return B.Const(v, type_of_value(v))
+
+    def _Raise(self, e: A.Raise, scope: Scope) -> B.BExpr:
+        # the parser lets RAISE through only inside CREATE TRIGGER
+        return B.Func("raise", raiser(e.kind, e.message), (), None)
 
     def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
         return B.ParamRef(self.params.index(e))

@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
-from ..catalog import Check, Column, Schema, View
-from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
+from ..catalog import Check, Column, Schema, Trigger, View
+from ..errors import Error, InternalError, NotSupportedError, ProgrammingError, UndefinedTable
 from ..indexes import RAW_TYPES, HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
@@ -301,7 +301,43 @@ def _drop_view(stmt: DDLStatement, txn, params) -> None:
     stmt.engine.drop_view(txn, node.name)
 
 
+# ---------------------------------------------------------------- triggers
+def _create_trigger(stmt: DDLStatement, txn, params) -> None:
+    """Store a trigger; its body is bound where it fires (so it may name tables created
+    later, and fails there, as in SQLite, if they do not exist)."""
+    node: A.CreateTrigger = stmt.node
+    cat = stmt.engine.catalog
+    if node.name.lower() in cat.triggers:
+        if node.if_not_exists:
+            return
+        raise ProgrammingError(f"trigger {node.name} already exists")
+    low = node.table.lower()
+    if low in cat.views:
+        if node.timing == "instead of":
+            raise NotSupportedError("INSTEAD OF triggers on views are not supported")
+        raise ProgrammingError(f"cannot create {node.timing.upper()} trigger on view: {node.table}")
+    table = cat.table(node.table)
+    if node.timing == "instead of":
+        raise ProgrammingError(f"cannot create INSTEAD OF trigger on table: {node.table}")
+    if table.cache is not None:
+        raise NotSupportedError(f"triggers on cache tables are not supported ({table.name})")
+    columns = None if node.columns is None else tuple(c.lower() for c in node.columns)
+    trigger = Trigger(node.name, table.name, node.timing, node.event, columns, node.sql, node)
+    stmt.engine.create_trigger(txn, trigger)
+
+
+def _drop_trigger(stmt: DDLStatement, txn, params) -> None:
+    node: A.DropTrigger = stmt.node
+    if node.name.lower() not in stmt.engine.catalog.triggers:
+        if node.if_exists:
+            return
+        raise ProgrammingError(f"no such trigger: {node.name}")
+    stmt.engine.drop_trigger(txn, node.name)
+
+
 _ACTIONS = {
+    A.CreateTrigger: _create_trigger,
+    A.DropTrigger: _drop_trigger,
     A.CreateTable: _create_table,
     A.DropTable: _drop_table,
     A.CreateIndex: _create_index,
@@ -327,6 +363,8 @@ def verify_rendered(kind: str, sql: str, *expected) -> None:
         elif kind == "index":
             index, table = expected
             again = sql if _same_index(node, index, table) else None
+        elif kind == "trigger":
+            again = node.sql if isinstance(node, A.CreateTrigger) else None
         else:
             again = to_sql(node)
     except Error as e:

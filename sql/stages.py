@@ -126,6 +126,8 @@ _BUILDERS = {
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
     A.AlterTable: alter.build_alter,
+    A.CreateTrigger: ddl.build_ddl,
+    A.DropTrigger: ddl.build_ddl,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,

@@ -1,6 +1,6 @@
 """System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
 
-``sys.schema`` is memtables' ``sqlite_master``: one row per table, index and view with the
+``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger with the
 CREATE statement that recreates it, rendered exactly as the redo log stores it.
 """
 
@@ -66,6 +66,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
                     out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
         for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
             out.append(("view", v.name, v.name, create_view_sql(v)))
+        for trig in cat.triggers.values():  # last, in order of creation: they name tables
+            out.append(("trigger", trig.name, trig.table, trig.sql))
         return out
 
     def cache_stats(txn) -> list:
