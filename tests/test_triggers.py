@@ -699,3 +699,27 @@ def test_dump_rebuilds_triggers_without_firing_them():
     assert lite.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'").fetchone() == (
         3,
     )
+
+
+def test_alter_table_under_a_trigger_is_refused_and_changes_nothing(conn):
+    # SQLite rewrites trigger bodies on ALTER; memtables refuses instead of leaving a trigger
+    # that names an old table or column.
+    conn.execute("CREATE TABLE t (a INTEGER, b TEXT)")
+    conn.execute("CREATE TABLE log (x INTEGER)")
+    conn.execute(
+        "CREATE TRIGGER tr AFTER INSERT ON log BEGIN INSERT INTO t (a) VALUES (NEW.x); END"
+    )
+    conn.commit()
+    for sql in (
+        "ALTER TABLE t RENAME TO u",
+        "ALTER TABLE t RENAME COLUMN a TO c",
+        "ALTER TABLE t DROP COLUMN b",
+        "ALTER TABLE log ADD COLUMN y INTEGER",
+    ):
+        with pytest.raises(memtables.NotSupportedError, match="trigger tr uses the table"):
+            conn.execute(sql)
+    conn.execute("INSERT INTO log VALUES (7)")
+    assert conn.execute("SELECT a FROM t").fetchall() == [(7,)]
+    conn.execute("DROP TRIGGER tr")
+    conn.execute("ALTER TABLE t RENAME COLUMN a TO c")
+    assert conn.execute("SELECT c FROM t").fetchall() == [(7,)]
