@@ -133,8 +133,30 @@ class View:
         self.temporary = temporary
 
 
+class Trigger:
+    """A row trigger on a table, kept as its CREATE TRIGGER text and parsed definition.
+
+    The catalog only stores it: the query layer binds and runs the body where the trigger
+    fires (``node`` is its parsed statement, ``program`` the query layer's compiled form,
+    rebuilt whenever ``version`` no longer matches the catalog's).
+    """
+
+    __slots__ = ("name", "table", "timing", "event", "columns", "sql", "node", "program")
+
+    def __init__(self, name: str, table: str, timing: str, event: str, columns, sql: str, node):
+        self.name = name
+        self.table = table
+        self.timing = timing  # 'before' or 'after'
+        self.event = event  # 'insert', 'update' or 'delete'
+        self.columns = columns  # UPDATE OF columns (lower-cased), or None
+        self.sql = sql
+        self.node = node
+        self.program: Any = None  # (catalog version, compiled body), filled on first firing
+
+
 class Catalog:
-    """Tables, views and indexes by lower-cased name; ``version`` counts schema changes.
+    """Tables, views, indexes and triggers by lower-cased name; ``version`` counts schema
+    changes.
 
     The database has one main catalog; each connection may have a ``temporary`` one of its
     own (CREATE TEMP TABLE), whose objects are never logged nor written to snapshots.
@@ -144,6 +166,7 @@ class Catalog:
         self.tables: dict[str, Any] = {}
         self.views: dict[str, View] = {}
         self.indexes: dict[str, Any] = {}
+        self.triggers: dict[str, Trigger] = {}  # their own namespace, as in SQLite
         self.version = 0
         self.temporary = temporary
         self._listeners: list[Callable[[], None]] = []
@@ -200,6 +223,15 @@ class Catalog:
             raise UndefinedTable(f"no such table: {name}")
         return t
 
+    def triggers_on(self, table: str, event: str) -> list[Trigger]:
+        """The triggers of ``table`` for ``event``, newest first (the order SQLite fires
+        them in)."""
+        low = table.lower()
+        triggers = list(self.triggers.values())  # one atomic copy: DDL may run meanwhile
+        found = [t for t in triggers if t.table.lower() == low and t.event == event]
+        found.reverse()
+        return found
+
     def name_taken(self, name: str) -> str | None:
         """What kind of object already uses ``name``, if any."""
         low = name.lower()
@@ -229,7 +261,7 @@ class SessionCatalog:
         self.views = ChainMap(self.temp.views, main.views)
         self.indexes = ChainMap(self.temp.indexes, main.indexes)
         self.statements: OrderedDict = OrderedDict()
-        self.statements_version = -1  # the main schema version the statements were made at
+        self.statements_stamp: tuple = ()  # (main schema version, functions version) of them
         #: whether ``temp`` holds anything: read on every statement a connection prepares
         self.has_temporary = False
         self.temp.on_change(self._temp_changed)

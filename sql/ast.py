@@ -128,6 +128,14 @@ class Default(Expr):
     """The DEFAULT keyword inside INSERT ... VALUES."""
 
 
+@_node
+class Raise(Expr):
+    """``RAISE(IGNORE)`` or ``RAISE(ROLLBACK|ABORT|FAIL, 'message')``, inside a trigger."""
+
+    kind: str  # 'ignore', 'rollback', 'abort', 'fail'
+    message: str | None = None
+
+
 # ---------------------------------------------------------------- SELECT
 @_node
 class SelectItem:
@@ -307,6 +315,40 @@ class DropView:
     name: str
     if_exists: bool = False
     schema: str | None = None
+
+
+@_node
+class AlterTable:
+    """ALTER TABLE: ``action`` is "add" (``column``), "drop" (``old``), "rename_column"
+    (``old`` to ``new``) or "rename_table" (to ``new``)."""
+
+    name: str
+    action: str
+    column: ColumnDef | None = None
+    old: str | None = None
+    new: str | None = None
+    schema: str | None = None
+
+
+@_node
+class CreateTrigger:
+    """CREATE TRIGGER: a row trigger on a table; ``sql`` is its canonical text."""
+
+    name: str
+    table: str
+    timing: str  # 'before', 'after', 'instead of'
+    event: str  # 'insert', 'update', 'delete'
+    columns: tuple[str, ...] | None  # UPDATE OF columns
+    when: Expr | None
+    body: tuple  # Insert | Update | Delete | Select
+    if_not_exists: bool = False
+    sql: str = field(default="", compare=False)
+
+
+@_node
+class DropTrigger:
+    name: str
+    if_exists: bool = False
 
 
 # ---------------------------------------------------------------- control

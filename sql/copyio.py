@@ -26,7 +26,9 @@ from ..arrow import ARROW_TYPES, load, rows_to_table
 from ..cache import enforce
 from ..errors import DataError, OperationalError, ProgrammingError, UndefinedTable
 from . import ast as A
+from .dml import build_write
 from .statements import QueryStatement, Result, Statement, query_statement
+from .trigger import row_inserter
 
 _EXTENSIONS = {
     ".parquet": "parquet",
@@ -70,6 +72,7 @@ class CopyStatement(Statement):
         else:
             self.table = _copy_target(catalog, node.target)
             self.n_params = 0
+            self._catalog, self._systables = engine.catalog, systables
 
     def _take_counts(self, q: QueryStatement) -> None:
         self.n_params = q.n_params
@@ -84,7 +87,8 @@ class CopyStatement(Statement):
         reader = _read(self.path, self.format, self.header, self.table)  # all read here
         with self._write_lock:
             try:
-                n = load(self.table, txn, reader)
+                insert = row_inserter(self.table, conn, self._catalog, self._systables, build_write)
+                n = load(self.table, txn, reader, insert)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
                 raise DataError(f"{self.path}: {e}") from None
             if self.table.cache is not None:

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
-from ..catalog import Check, Column, Schema, View
+from ..catalog import Check, Column, Schema, Trigger, View
 from ..errors import (
     Error,
     InternalError,
@@ -25,6 +25,7 @@ from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
 from .statements import Result, Statement, query_statement
+from .udf import current_functions, preparing
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -50,9 +51,13 @@ class DDLStatement(Statement):
         self.systables = systables
         self.action = action
         self.catalog = catalog  # where names resolve: a connection's SessionCatalog
+        self.functions = current_functions()  # the preparing connection's (udf.py)
 
     def execute(self, conn, txn, params) -> tuple:
-        self.action(self, txn, params)
+        # names bind as when the statement was prepared: a view checked now may call the
+        # preparing connection's functions; a CHECK or DEFAULT is refused them clearly
+        with preparing(self.functions):
+            self.action(self, txn, params)
         return Result()
 
     def explain(self) -> list[str]:
@@ -211,7 +216,7 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     b = binder.bind(e, Scope())
     if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
@@ -223,7 +228,7 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
@@ -241,11 +246,27 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
 def _create_table_as(stmt: DDLStatement, txn, params, cat) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
-    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
+    names = _distinct_names(q.names)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(names, q.types)]
     schema = Schema(node.name, cols, (), (), (), dict(node.options))
     table = stmt.engine.create_table(txn, schema, cat)
     for row in q.run(params, txn):
         table.insert(txn, row)
+
+
+def _distinct_names(names) -> list[str]:
+    """Column names for CREATE TABLE ... AS SELECT, made distinct as SQLite makes them: a
+    repeated ``a`` becomes ``a:1``, then ``a:2`` (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        base, k = n, 0
+        while n.lower() in seen:
+            k += 1
+            n = f"{base}:{k}"
+        seen.add(n.lower())
+        out.append(n)
+    return out
 
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
@@ -277,15 +298,21 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    if node.method == "hash":
-        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
-    else:
-        types = tuple(table.columns[i].type for i in positions)
-        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
-        mixed = any(t not in RAW_TYPES for t in key_types)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
-        index.descending = tuple(node.descending)
+    index = new_index(node.name, table.schema, positions, node.unique, node.method, node.descending)
     stmt.engine.create_index(txn, index, cat)
+
+
+def new_index(name: str, schema: Schema, positions, unique: bool, method: str, descending=()):
+    """A hash or sorted index named ``name`` on columns ``positions`` of ``schema``'s table
+    (not yet filled or attached)."""
+    if method == "hash":
+        return HashIndex(name, schema.name, tuple(positions), unique)
+    cols = schema.columns
+    types = tuple(cols[i].type for i in positions)
+    mixed = any(cols[i].type.name not in RAW_TYPES for i in schema.primary_key)
+    index = SortedIndex(name, schema.name, tuple(positions), unique, types, mixed)
+    index.descending = tuple(descending)
+    return index
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:
@@ -341,7 +368,48 @@ def _shown(node: Any) -> str:
     return f"{node.schema}.{node.name}" if node.schema else node.name
 
 
+# ---------------------------------------------------------------- triggers
+def _create_trigger(stmt: DDLStatement, txn, params) -> None:
+    """Store a trigger; its body is bound where it fires (so it may name tables created
+    later, and fails there, as in SQLite, if they do not exist)."""
+    node: A.CreateTrigger = stmt.node
+    cat = stmt.engine.catalog
+    home = stmt.catalog.home(node.table)
+    if home is not None and home.temporary:
+        raise NotSupportedError(
+            f"triggers on temporary tables and views are not supported ({node.table})"
+        )
+    if node.name.lower() in cat.triggers:
+        if node.if_not_exists:
+            return
+        raise ProgrammingError(f"trigger {node.name} already exists")
+    low = node.table.lower()
+    if low in cat.views:
+        if node.timing == "instead of":
+            raise NotSupportedError("INSTEAD OF triggers on views are not supported")
+        raise ProgrammingError(f"cannot create {node.timing.upper()} trigger on view: {node.table}")
+    table = cat.table(node.table)
+    if node.timing == "instead of":
+        raise ProgrammingError(f"cannot create INSTEAD OF trigger on table: {node.table}")
+    if table.cache is not None:
+        raise NotSupportedError(f"triggers on cache tables are not supported ({table.name})")
+    columns = None if node.columns is None else tuple(c.lower() for c in node.columns)
+    trigger = Trigger(node.name, table.name, node.timing, node.event, columns, node.sql, node)
+    stmt.engine.create_trigger(txn, trigger)
+
+
+def _drop_trigger(stmt: DDLStatement, txn, params) -> None:
+    node: A.DropTrigger = stmt.node
+    if node.name.lower() not in stmt.engine.catalog.triggers:
+        if node.if_exists:
+            return
+        raise ProgrammingError(f"no such trigger: {node.name}")
+    stmt.engine.drop_trigger(txn, node.name)
+
+
 _ACTIONS = {
+    A.CreateTrigger: _create_trigger,
+    A.DropTrigger: _drop_trigger,
     A.CreateTable: _create_table,
     A.DropTable: _drop_table,
     A.CreateIndex: _create_index,
@@ -367,6 +435,8 @@ def verify_rendered(kind: str, sql: str, *expected) -> None:
         elif kind == "index":
             index, table = expected
             again = sql if _same_index(node, index, table) else None
+        elif kind == "trigger":
+            again = node.sql if isinstance(node, A.CreateTrigger) else None
         else:
             again = to_sql(node)
     except Error as e:

@@ -6,6 +6,7 @@ excerpt of the line.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..types import valid_text
 from . import ast as A
 from .cte_push import push_with
 from .lexer import SQLLexer
-from .render import to_sql
+from .render import create_trigger_sql, to_sql
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 _lock = threading.Lock()
@@ -56,6 +57,10 @@ def parse(text: str) -> list:
     if "?" in text:
         for stmt in stmts:
             _number_params(stmt)
+    if "raise" in text.lower():
+        for stmt in stmts:
+            if not isinstance(stmt, A.CreateTrigger) and find_node(stmt, A.Raise) is not None:
+                raise E.ProgrammingError("RAISE() may only be used within a trigger program")
     return stmts
 
 
@@ -747,6 +752,93 @@ class _Builder(Transformer):
 
     def drop_view(self, ie, qname):
         return A.DropView(qname[1], bool(ie), qname[0])
+
+    def alter_table(self, qname, action):
+        kind, column, old, new = action
+        return A.AlterTable(qname[1], kind, column, old, new, qname[0])
+
+    # the optional COLUMN keyword leaves a placeholder or nothing: the names come last
+    def alter_add(self, *items):
+        return ("add", items[-1], None, None)
+
+    def alter_drop(self, *items):
+        return ("drop", None, items[-1], None)
+
+    def alter_rename_table(self, new):
+        return ("rename_table", None, None, new)
+
+    def alter_rename_column(self, *items):
+        return ("rename_column", None, items[-2], items[-1])
+
+    # ------------------------------------------------------------ triggers
+    def create_trigger(self, ine, qname, timing, event, table, _each, when, body):
+        if qname[0] is not None and qname[0].lower() != "main":
+            raise E.ProgrammingError(f"unknown database {qname[0]}")
+        if table[0] is not None:
+            raise E.ProgrammingError(
+                "the table of a trigger must be named without a schema (it is in main)"
+            )
+        kind, columns = event
+        node = A.CreateTrigger(
+            qname[1], table[1], timing or "before", kind, columns, when, body, bool(ine)
+        )
+        for part in (when, body):
+            if find_node(part, A.Param) is not None:
+                raise E.ProgrammingError("parameters are not allowed in triggers")
+        for stmt in body:
+            if getattr(stmt, "returning", None) is not None:
+                raise E.ProgrammingError("cannot use RETURNING in a trigger")
+            if not isinstance(stmt, A.Select) and stmt.table.schema is not None:
+                raise E.ProgrammingError(
+                    "qualified table names are not allowed on INSERT, UPDATE, and DELETE "
+                    "statements within triggers"
+                )
+        return dataclasses.replace(node, sql=create_trigger_sql(node))
+
+    def t_before(self):
+        return "before"
+
+    def t_after(self):
+        return "after"
+
+    def t_instead_of(self):
+        return "instead of"
+
+    def ev_insert(self):
+        return ("insert", None)
+
+    def ev_delete(self):
+        return ("delete", None)
+
+    def ev_update(self, columns):
+        return ("update", columns)
+
+    def for_each_row(self):
+        return True
+
+    def trigger_when(self, e):
+        return e
+
+    def trigger_body(self, *stmts):
+        return tuple(stmts)
+
+    def drop_trigger(self, ie, qname):
+        return A.DropTrigger(qname[1], bool(ie))
+
+    def raise_ignore(self):
+        return A.Raise("ignore")
+
+    def raise_error(self, kind, message):
+        return A.Raise(kind, _unquote_string(str(message)))
+
+    def rk_rollback(self):
+        return "rollback"
+
+    def rk_abort(self):
+        return "abort"
+
+    def rk_fail(self):
+        return "fail"
 
     # ------------------------------------------------------------ control
     def begin_stmt(self, *items):

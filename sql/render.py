@@ -284,8 +284,69 @@ _RENDER = {
     A.Call: _call,
     A.Collate: lambda n: f"{_e(n.expr)} COLLATE {name(n.collation)}",
     A.Default: lambda n: "DEFAULT",
+    A.Raise: lambda n: (
+        "RAISE(IGNORE)" if n.message is None else f"RAISE({n.kind.upper()}, {literal(n.message)})"
+    ),
     A.Select: _select,
 }
+
+
+# ---------------------------------------------------------------- trigger bodies
+_VERBS = {"abort": "INSERT", "replace": "INSERT OR REPLACE", "ignore": "INSERT OR IGNORE"}
+
+
+def _assignments(items) -> str:
+    return ", ".join(f"{name(col)} = {to_sql(e)}" for col, e in items)
+
+
+def _target(t: A.TableRef) -> str:
+    return name(t.name) + (f" AS {name(t.alias)}" if t.alias else "")
+
+
+def write_sql(node: Any) -> str:
+    """Render one statement of a trigger's body: INSERT, UPDATE, DELETE or SELECT."""
+    if isinstance(node, A.Select):
+        return _select(node)
+    if isinstance(node, A.Insert):
+        out = f"{_VERBS[node.on_conflict]} INTO {name(node.table.name)}"
+        if node.columns:
+            out += " (" + ", ".join(name(c) for c in node.columns) + ")"
+        out += " DEFAULT VALUES" if node.source is None else " " + _select(node.source)
+        up = node.upsert
+        if up is not None:
+            out += " ON CONFLICT"
+            if up.columns:
+                out += " (" + ", ".join(name(c) for c in up.columns) + ")"
+            if up.assignments is None:
+                out += " DO NOTHING"
+            else:
+                out += " DO UPDATE SET " + _assignments(up.assignments)
+                if up.where is not None:
+                    out += " WHERE " + to_sql(up.where)
+    elif isinstance(node, A.Update):
+        out = f"UPDATE {_target(node.table)} SET {_assignments(node.assignments)}"
+        if node.where is not None:
+            out += " WHERE " + to_sql(node.where)
+    else:
+        out = f"DELETE FROM {_target(node.table)}"
+        if node.where is not None:
+            out += " WHERE " + to_sql(node.where)
+    if getattr(node, "ttl", None) is not None:
+        out += " TTL " + to_sql(node.ttl)
+    return out
+
+
+def create_trigger_sql(node: A.CreateTrigger) -> str:
+    """CREATE TRIGGER in canonical form: what the catalog, the redo log and snapshots keep."""
+    event = node.event.upper()
+    if node.columns:
+        event += " OF " + ", ".join(name(c) for c in node.columns)
+    out = f"CREATE TRIGGER {name(node.name)} {node.timing.upper()} {event} ON {name(node.table)}"
+    out += " FOR EACH ROW"
+    if node.when is not None:
+        out += " WHEN " + to_sql(node.when)
+    body = " ".join(write_sql(s) + ";" for s in node.body)
+    return f"{out} BEGIN {body} END"
 
 
 # ---------------------------------------------------------------- catalog objects as DDL

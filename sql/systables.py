@@ -1,7 +1,7 @@
 """System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
 
-``sys.schema`` is memtables' ``sqlite_master``: one row per table, index and view with the
-CREATE statement that recreates it, rendered exactly as the redo log stores it.
+``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger
+with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
 ``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
 TEMP objects (the other system tables describe the database's own objects only).
 """
@@ -18,7 +18,8 @@ SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", 
 
 
 def schema_rows(cat) -> list:
-    """One row per table, index and view of catalog ``cat``, with its CREATE statement.
+    """One row per table, index, view and trigger of catalog ``cat``, with its CREATE
+    statement.
 
     Each table is followed by its indexes, so the rows read as a script that rebuilds the
     catalog; an implicit index is part of its table's CREATE TABLE already.
@@ -31,6 +32,8 @@ def schema_rows(cat) -> list:
                 out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
     for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
         out.append(("view", v.name, v.name, create_view_sql(v)))
+    for trig in cat.triggers.values():  # last, in order of creation: they name tables
+        out.append(("trigger", trig.name, trig.table, trig.sql))
     return out
 
 

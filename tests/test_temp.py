@@ -552,3 +552,84 @@ def test_sqlalchemy_reflects_temporary_names():
         assert inspector.get_temp_table_names() == ["s"]
         assert inspector.get_temp_view_names() == ["w"]
         assert inspector.get_table_names() == ["m"]
+
+
+# ---------------------------------------------------------------- beside functions, triggers, ALTER
+def test_temporary_objects_and_functions_share_one_connection_cache():
+    """A connection with both temporary tables and its own functions: its statements are
+    cached in its own cache, compiled once, and recompiled when either changes."""
+    db = memtables.Database()
+    a, b = db.connect(), db.connect()
+    a.execute("CREATE TABLE t (v INTEGER)")
+    a.execute("INSERT INTO t VALUES (1)")
+    a.commit()
+    a.create_function("f", 1, lambda x: x * 10)
+    a.execute("CREATE TEMP TABLE t (v INTEGER)")
+    a.execute("INSERT INTO t VALUES (2)")
+    for sql in ("SELECT f(v) FROM t", "SELECT v FROM t", "SELECT f(v) FROM main.t"):
+        before = db.statements_compiled
+        for _ in range(3):
+            a.execute(sql).fetchall()
+        assert db.statements_compiled == before + 1, sql
+    assert rows(a, "SELECT f(v) FROM t") == [(20,)]
+    assert rows(a, "SELECT f(v) FROM main.t") == [(10,)]
+    assert rows(b, "SELECT v FROM t") == [(1,)]  # not a's statement, nor a's table
+    with pytest.raises(ProgrammingError, match="no such function: f"):
+        b.execute("SELECT f(v) FROM t")
+    a.create_function("f", 1, lambda x: x * 100)  # a redefinition recompiles
+    assert rows(a, "SELECT f(v) FROM t") == [(200,)]
+    a.execute("DROP TABLE temp.t")  # a temporary change too
+    assert rows(a, "SELECT f(v) FROM t") == [(100,)]
+    a.execute("ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 5")  # and a main one
+    assert rows(a, "SELECT f(w) FROM t") == [(500,)]
+    db.close()
+
+
+def test_a_statement_using_no_function_is_shared_while_no_temporary_object_exists():
+    db = memtables.Database()
+    a, b = db.connect(), db.connect()
+    a.execute("CREATE TABLE t (v INTEGER)")
+    a.create_function("f", 1, lambda x: x)
+    b.execute("SELECT v + 1 FROM t")
+    before = db.statements_compiled
+    a.execute("SELECT v + 1 FROM t")
+    assert db.statements_compiled == before  # from the shared cache
+    a.execute("CREATE TEMP TABLE x (v INTEGER)")
+    before = db.statements_compiled
+    a.execute("SELECT v + 1 FROM t")
+    a.execute("SELECT v + 1 FROM t")
+    assert db.statements_compiled == before + 1  # now the connection's own
+    db.close()
+
+
+def test_triggers_on_temporary_tables_are_refused(conn):
+    conn.execute("CREATE TEMP TABLE x (v INTEGER)")
+    with pytest.raises(NotSupportedError, match="temporary tables"):
+        conn.execute("CREATE TRIGGER tr AFTER INSERT ON x BEGIN SELECT 1; END")
+
+
+def test_main_triggers_do_not_fire_on_a_temporary_table_of_the_same_name(conn):
+    conn.execute("CREATE TABLE t (v INTEGER)")
+    conn.execute("CREATE TABLE log (v INTEGER)")
+    conn.execute("CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.v); END")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.execute("CREATE TEMP TABLE t (v INTEGER)")
+    conn.execute("INSERT INTO t VALUES (2)")  # the temporary one: no trigger
+    conn.execute("INSERT INTO main.t VALUES (3)")
+    assert rows(conn, "SELECT v FROM log ORDER BY v") == [(1,), (3,)]
+    kinds = rows(conn, "SELECT type, name FROM sys.schema ORDER BY type, name")
+    assert ("trigger", "tr") in kinds
+    assert rows(conn, "SELECT type, name FROM sys.temp_schema") == [("table", "t")]
+
+
+def test_alter_table_of_a_temporary_table_is_refused(conn):
+    conn.execute("CREATE TABLE t (v INTEGER)")
+    conn.execute("CREATE TEMP TABLE t (v INTEGER)")
+    for sql in ("ALTER TABLE t ADD COLUMN w INTEGER", "ALTER TABLE temp.t RENAME TO u"):
+        with pytest.raises(NotSupportedError, match="temporary table t"):
+            conn.execute(sql)
+    conn.execute("ALTER TABLE main.t ADD COLUMN w INTEGER")
+    assert [d[0] for d in conn.execute("SELECT * FROM main.t").description] == ["v", "w"]
+    assert [d[0] for d in conn.execute("SELECT * FROM t").description] == ["v"]
+    with pytest.raises(memtables.DatabaseError, match="no such table: temp.u"):
+        conn.execute("ALTER TABLE temp.u ADD COLUMN w INTEGER")
