@@ -49,12 +49,14 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         d = i
         i += 1
         guard = f"v not in a[{d}] and not a[{d}].add(v) and "
+    # FILTER (WHERE c): a row failing c counts as a NULL argument, which every aggregate skips
+    cond = exprs.truth(agg.filter) if agg.filter is not None else None
     if f == "count" and agg.star:
         inits.append("0")
-        updates.append(f"a[{i}] += 1")
+        updates.append(f"a[{i}] += 1" if cond is None else f"if {cond}: a[{i}] += 1")
         finals.append(f"a[{i}]")
         return
-    updates.append(f"v = {x}")
+    updates.append(f"v = {x}" if cond is None else f"v = ({x}) if {cond} else None")
     if f == "count":
         inits.append("0")
         updates.append(f"if v is not None and {guard}True: a[{i}] += 1")

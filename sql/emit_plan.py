@@ -35,8 +35,10 @@ from .plan import (
     Single,
     Sort,
     VirtualScan,
+    Window,
     WorkScan,
 )
+from .emit_window import produce_window
 from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
 
 
@@ -403,6 +405,9 @@ class PlanEmitter:
         w.emit(f"r{s} = ({keypart}{''.join(f + ', ' for f in finals)})")
         consume()
         w.depth -= 1
+
+    def _p_Window(self, w, node: Window, consume) -> None:
+        produce_window(self, w, node, consume)
 
     def _p_Project(self, w, node: Project, consume) -> None:
         def project() -> None:

@@ -484,9 +484,7 @@ class _Builder(Transformer):
         return "INTERSECT"
 
     def select_core(self, quant, items, from_, where, group_by, having, windows):
-        return A.SelectCore(
-            items, from_, where, group_by or (), having, bool(quant), windows or ()
-        )
+        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant), windows or ())
 
     def values_core(self, *rows):
         return A.ValuesCore(tuple(rows))
