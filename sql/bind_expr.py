@@ -14,8 +14,8 @@ from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
 from . import ast as A
 from . import bound as B
 from . import runtime as R
-from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .bind_window import bind_window_call
+from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
 from .window import WINDOW_FUNCTIONS

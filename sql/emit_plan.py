@@ -16,6 +16,7 @@ from . import bound as B
 from .codegen import FunctionWriter, Program
 from .emit_agg import aggregate_parts, slots_of
 from .emit_expr import ExprEmitter
+from .emit_window import produce_window
 from .plan import (
     Aggregate,
     BareColumn,
@@ -38,7 +39,6 @@ from .plan import (
     Window,
     WorkScan,
 )
-from .emit_window import produce_window
 from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
 
 
