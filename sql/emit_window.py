@@ -33,9 +33,9 @@ class _Inputs:
 
 
 def window_groups(node: Window) -> tuple[tuple, list, list]:
-    """The ``groups`` argument of ``run_windows`` for ``node`` (functions sharing a
-    PARTITION BY and ORDER BY share one sort), with the per-row input expressions and the
-    frame offset expressions it indexes into."""
+    """The ``groups`` argument of ``run_windows`` for ``node`` (functions over the same
+    window, in the order the windows are first written), with the per-row input
+    expressions and the frame offset expressions it indexes into."""
     inputs = _Inputs()
     offsets: list = []
     groups: dict = {}
@@ -53,15 +53,9 @@ def window_groups(node: Window) -> tuple[tuple, list, list]:
         spec = (part, order, w.units, bounds[0], bounds[1], w.exclude)
         args = tuple(inputs.add(a) for a in f.args)
         filt = inputs.add(f.filter, truth=True) if f.filter is not None else None
-        groups.setdefault((part, order), []).append((spec, (pos, f.func, args, filt, f.agg_class)))
-    out = []
-    for members in groups.values():
-        # one sort per (partition, order); frames may still differ between functions
-        by_spec: dict = {}
-        for spec, fn in members:
-            by_spec.setdefault(spec, []).append(fn)
-        out.extend((spec, tuple(fns)) for spec, fns in by_spec.items())
-    return tuple(out), inputs.exprs, offsets
+        groups.setdefault(spec, []).append((pos, f.func, args, filt, f.agg_class))
+    out = tuple((spec, tuple(fns)) for spec, fns in groups.items())
+    return out, inputs.exprs, offsets
 
 
 def produce_window(pe, w: FunctionWriter, node: Window, consume: Callable[[], None]) -> None:

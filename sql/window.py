@@ -39,23 +39,22 @@ def run_windows(buf: list, groups: tuple, offsets: tuple, width: int) -> list:
     """The buffered rows ``buf`` — ``(slots, inputs)`` pairs — each paired with its window
     values: ``(slots, values)``, in the order of the first window's sort.
 
-    ``groups`` holds one ``(spec, funcs)`` per distinct window; ``offsets`` the frame
-    offsets, evaluated once per execution.  O(n log n) per window to sort, then O(n) per
-    function for ranking functions and invertible aggregates."""
+    ``groups`` holds one ``(spec, funcs)`` per distinct window, in the order written;
+    ``offsets`` the frame offsets, evaluated once per execution.  O(n log n) per window to
+    sort, then O(n) per function for ranking functions and invertible aggregates."""
     n = len(buf)
     out = [[None] * width for _ in range(n)]
-    first_order = None
-    for spec, funcs in groups:
-        order = _sorted(buf, spec)
-        if first_order is None:
-            first_order = order
+    order = list(range(n))
+    # SQLite runs its windows last written first, each sorting the rows the previous one
+    # left (stably): ties reach a window in that order, and leave in the first one's
+    for spec, funcs in reversed(groups):
+        order = _sorted(buf, spec, order)
         for part in _partitions(buf, order, spec[0]):
             frames = _Frames(buf, part, spec, offsets)
             for pos, name, args, filt, cls in funcs:
                 vals = _compute(buf, part, frames, name, args, filt, cls)
                 for i, v in zip(part, vals):
                     out[i][pos] = v
-    order = first_order if first_order is not None else range(n)
     return [(buf[i][0], tuple(out[i])) for i in order]
 
 
@@ -69,10 +68,10 @@ def _term_key(idx: int, desc: bool, nulls_first):
     return lambda e: (e[1][idx] is None, _sort_key(e[1][idx]))
 
 
-def _sorted(buf: list, spec) -> list[int]:
-    """Row indices ordered by partition, then by the window's ORDER BY (stable)."""
+def _sorted(buf: list, spec, ix: list[int]) -> list[int]:
+    """Row indices ``ix`` ordered by partition, then by the window's ORDER BY (stable)."""
     part_idx, order = spec[0], spec[1]
-    ix = list(range(len(buf)))
+    ix = list(ix)
     for idx, desc, nulls_first in reversed(order):
         key = _term_key(idx, desc, nulls_first)
         ix.sort(key=lambda i: key(buf[i]), reverse=desc)
@@ -383,11 +382,15 @@ def _aggregate(buf, part, frames: _Frames, args, filt, cls) -> list:
                 empty = (cls().value(),)
             out.append(empty[0])
             continue
-        if cs <= s < ce and e >= ce and (s == cs or invertible):
-            inv = acc.inverse if s > cs else None
-            for j in range(cs, s):
+        if invertible and cs <= s and ce <= e:
+            # as SQLite: rows leave by inverse even when none stay (a REAL once summed
+            # keeps the sum REAL for the rest of the partition there too)
+            inv = acc.inverse
+            for j in range(cs, min(s, ce)):
                 if keep is None or keep[j]:
                     inv(*rows[j])
+            _step(acc, rows, keep, max(s, ce), e)
+        elif s == cs and ce <= e:
             _step(acc, rows, keep, ce, e)
         else:
             acc.finalize()
