@@ -32,6 +32,24 @@ class _Inputs:
         return pos
 
 
+def _fixed(units: str, start: str, end: str):
+    return lambda spec: spec[:2] + (units, (start, None), (end, None), "NO OTHERS")
+
+
+# Functions that ignore the frame get a frame of their own, as SQLite gives them
+# (sqlite3WindowUpdate): so they share a window, and its order of ties, as they do there.
+_FIXED_FRAMES = {
+    "row_number": _fixed("ROWS", "unbounded preceding", "current row"),
+    "dense_rank": _fixed("RANGE", "unbounded preceding", "current row"),
+    "rank": _fixed("RANGE", "unbounded preceding", "current row"),
+    "percent_rank": _fixed("GROUPS", "current row", "unbounded following"),
+    "cume_dist": _fixed("GROUPS", "following", "unbounded following"),
+    "ntile": _fixed("ROWS", "current row", "unbounded following"),
+    "lead": _fixed("ROWS", "unbounded preceding", "unbounded following"),
+    "lag": _fixed("ROWS", "unbounded preceding", "current row"),
+}
+
+
 def window_groups(node: Window) -> tuple[tuple, list, list]:
     """The ``groups`` argument of ``run_windows`` for ``node`` (functions over the same
     window, in the order the windows are first written), with the per-row input
@@ -51,6 +69,7 @@ def window_groups(node: Window) -> tuple[tuple, list, list]:
             else:
                 bounds.append((kind, None))
         spec = (part, order, w.units, bounds[0], bounds[1], w.exclude)
+        spec = _FIXED_FRAMES.get(f.func, lambda s: s)(spec)
         args = tuple(inputs.add(a) for a in f.args)
         filt = inputs.add(f.filter, truth=True) if f.filter is not None else None
         groups.setdefault(spec, []).append((pos, f.func, args, filt, f.agg_class))

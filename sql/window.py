@@ -361,13 +361,12 @@ def _aggregate(buf, part, frames: _Frames, args, filt, cls) -> list:
     else:
         keep = None
     out = []
-    if frames.exclude != "NO OTHERS":
+    if frames.exclude != "NO OTHERS":  # each frame on its own, to its final value
         for k in range(frames.n):
             acc = cls()
             for s, e in frames.segments(k):
                 _step(acc, rows, keep, s, e + 1)
-            out.append(acc.value())
-            acc.finalize()
+            out.append(acc.finalize())
         return out
     invertible = getattr(cls, "inverse", None) is not None
     acc = cls()

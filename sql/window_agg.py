@@ -120,9 +120,11 @@ class GroupConcat:
             self.parts.append(R.to_text(v))
 
     def value(self):
-        return "".join(self.parts) if self.parts else None
+        # SQLite's quirk: the running value of empty text is NULL, the final one ''
+        return "".join(self.parts) or None
 
-    finalize = value
+    def finalize(self):
+        return "".join(self.parts) if self.parts else None
 
 
 AGGREGATE_CLASSES = {

