@@ -21,8 +21,8 @@ from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
 from .systables import system_tables
-from .udf import Functions, Session, preparing
 from .trigger import row_inserter
+from .udf import Functions, Session, preparing
 
 TOO_DEEP = "statement too deeply nested"
 
