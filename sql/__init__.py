@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
+from .fn_date import end_statement_clock, statement_clock
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
@@ -93,4 +94,6 @@ __all__ = [
     "Result",
     "Statement",
     "TOO_DEEP",
+    "statement_clock",
+    "end_statement_clock",
 ]
