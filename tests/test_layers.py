@@ -31,10 +31,11 @@ FACE = {
     "persist",
     "kv",
     "row",
+    "dump",
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
 
 
 def imports_of(path: Path) -> set[str]:
