@@ -263,7 +263,7 @@ def _parse_ymd(z: str, p: Moment) -> bool:
 
 def _parse_text(z: str, p: Moment, now: Callable[[], int]) -> None:
     """A time value given as text: ISO date/time, 'now', or a number."""
-    if not _parse_ymd(z, p) or not _parse_hms(z, 0, p):
+    if not _parse_ymd(z, p) or not _parse_hms(z, 0, p):  # each is True when z is not its form
         return
     if z.translate(_ASCII_LOWER) == "now":
         p.jd = now()
