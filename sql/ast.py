@@ -157,7 +157,7 @@ class SubqueryRef:
 class Join:
     left: Any  # TableRef | SubqueryRef | Join
     right: Any
-    kind: str  # 'inner', 'left', 'cross'
+    kind: str  # 'inner', 'left', 'cross' (CROSS JOIN), 'comma'
     on: Expr | None = None
     using: tuple[str, ...] | None = None
 
@@ -328,6 +328,7 @@ class SetIsolation:
 @_node
 class Explain:
     statement: Any
+    analyze: bool = False  # EXPLAIN ANALYZE: run the query, show rows and time per node
 
 
 @_node

@@ -294,7 +294,7 @@ class Binder:
             if kind == "left":  # beyond its ON clause, the right side may be all NULL
                 info = scope.sources[-1]
                 info.columns = [(n, t, True) for n, t, _nullable in info.columns]
-            if kind == "cross" and on is not None:
+            if kind == "comma":  # an inner join; unlike CROSS JOIN, not an order hint
                 kind = "inner"
             steps.append((right[0][0], kind, on))
             return steps

@@ -474,7 +474,7 @@ class _Builder(Transformer):
         return A.Join(left, right, kind, on, using)
 
     def join_comma(self):
-        return "cross"
+        return "comma"
 
     def join_inner(self):
         return "inner"
@@ -765,6 +765,9 @@ class _Builder(Transformer):
 
     def explain_stmt(self, stmt):
         return A.Explain(stmt)
+
+    def explain_analyze(self, stmt):
+        return A.Explain(stmt, analyze=True)
 
     def checkpoint_stmt(self):
         return A.Checkpoint()

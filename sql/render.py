@@ -254,11 +254,11 @@ def _from(f: Any) -> str:
         return s + (f" AS {name(f.alias)}" if f.alias else "")
     if isinstance(f, A.SubqueryRef):
         return f"({to_sql(f.select)})" + (f" AS {name(f.alias)}" if f.alias else "")
-    kind = {"inner": "JOIN", "left": "LEFT JOIN", "cross": "CROSS JOIN"}[f.kind]
+    kind = {"inner": " JOIN", "left": " LEFT JOIN", "cross": " CROSS JOIN", "comma": ","}[f.kind]
     right = _from(f.right)
     if isinstance(f.right, A.Join):
         right = "(" + right + ")"
-    s = f"{_from(f.left)} {kind} {right}"
+    s = f"{_from(f.left)}{kind} {right}"
     if f.on is not None:
         s += " ON " + to_sql(f.on)
     if f.using:

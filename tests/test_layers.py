@@ -32,6 +32,8 @@ FACE = {
     "kv",
     "row",
     "dump",
+    "aio",
+    "dialect",
     "__init__",
     "__main__",
 }
