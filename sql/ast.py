@@ -304,6 +304,19 @@ class DropView:
     if_exists: bool = False
 
 
+@_node
+class AlterTable:
+    """ALTER TABLE: ``action`` is "add" (``column``), "drop" (``old``), "rename_column"
+    (``old`` to ``new``) or "rename_table" (to ``new``)."""
+
+    name: str
+    action: str
+    column: ColumnDef | None = None
+    old: str | None = None
+    new: str | None = None
+    schema: str | None = None
+
+
 # ---------------------------------------------------------------- control
 @_node
 class Begin:

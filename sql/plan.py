@@ -287,13 +287,15 @@ class Filter(Node):
 
 
 class AggCall:
-    """One aggregate: function name, bound arguments, DISTINCT flag."""
+    """One aggregate: function name, bound arguments, DISTINCT flag; ``user`` is the
+    connection's ``udf.UserAggregate`` for a user-defined one."""
 
-    def __init__(self, func: str, args: list, distinct: bool, star: bool):
+    def __init__(self, func: str, args: list, distinct: bool, star: bool, user=None):
         self.func = func
         self.args = args
         self.distinct = distinct
         self.star = star
+        self.user = user
 
     def __str__(self) -> str:
         if self.star:

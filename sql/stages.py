@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSupportedError
+from . import alter, copyio, ddl, dml
 from . import ast as A
-from . import copyio, ddl, dml
 from .analyze import AnalyzeStatement
 from .binder import bind_select
 from .bound_query import BoundSelect
@@ -125,6 +125,7 @@ _BUILDERS = {
     A.DropIndex: ddl.build_ddl,
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
+    A.AlterTable: alter.build_alter,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,
