@@ -472,7 +472,24 @@ def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
         return left, _param_affinity(right, left.type)
     if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
         return _param_affinity(left, right.type), right
+    if isinstance(left, B.ColRef) and _iso_call(right):
+        return left, _iso_affinity(right, left.type)
+    if isinstance(right, B.ColRef) and _iso_call(left):
+        return _iso_affinity(left, right.type), right
     return left, right
+
+
+def _iso_call(e: B.BExpr) -> bool:
+    return isinstance(e, B.Func) and e.name in ("date", "datetime")
+
+
+def _iso_affinity(call: B.Func, target) -> B.BExpr:
+    """date()/datetime() compared with a DATE or TIMESTAMP column: their ISO text read as the
+    column's type, as a literal's is (a datetime() against a DATE column as a TIMESTAMP, so
+    its time of day counts)."""
+    if call.name == "datetime" and target is not None and target.name == "DATE":
+        return B.Cast(call, "TIMESTAMP", R.timestamp_affinity, None)
+    return _param_affinity(call, target)
 
 
 def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
