@@ -28,6 +28,7 @@ from .errors import (
     SerializationFailure,
     TriggerRaised,
 )
+from .sql import end_statement_clock, statement_clock
 from .txn import SERIALIZABLE, SNAPSHOT
 
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
@@ -475,6 +476,7 @@ class Connection:
         autocommit connection, reads in a transaction of its own. Errors other than PEP 249
         ones come out wrapped in one. The caller holds ``state.lock``.
         """
+        clock = statement_clock()  # one 'now' for the whole query
         try:
             txn = self.state.txn
             if txn is None:
@@ -486,6 +488,8 @@ class Connection:
             raise
         except Exception as e:
             raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
 
     def execute_prepared(self, stmt, params: tuple) -> tuple:
         """Run the prepared statement ``stmt`` (not a query) through the statement wrapper.
@@ -568,6 +572,7 @@ class Connection:
             txn = self._begin()
             own = solo
         mark = txn.savepoint()
+        clock = statement_clock()  # one 'now' for the whole statement
         try:
             if engine_lock:
                 with self._txns.lock:
@@ -579,6 +584,8 @@ class Connection:
             if isinstance(e, Error) or not isinstance(e, Exception):
                 raise
             raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
         if own or (not solo and self._autocommit and not self._explicit):
             self.state.txn = None
             _commit(txn)

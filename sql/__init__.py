@@ -16,6 +16,7 @@ from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
 from .dml import build_write
+from .fn_date import end_statement_clock, statement_clock
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
@@ -114,6 +115,8 @@ __all__ = [
     "Result",
     "Statement",
     "TOO_DEEP",
+    "statement_clock",
+    "end_statement_clock",
     "Functions",
     "Session",
 ]

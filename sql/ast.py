@@ -115,6 +115,34 @@ class Call(Expr):
     args: tuple[Expr, ...]
     distinct: bool = False
     star: bool = False
+    filter: Expr | None = None  # FILTER (WHERE ...) of an aggregate
+    over: WindowSpec | str | None = None  # OVER (...) or OVER name: a window function
+
+
+@_node
+class FrameBound:
+    """One end of a window frame: ``kind`` is 'unbounded preceding', 'preceding',
+    'current row', 'following' or 'unbounded following'; ``offset`` the n of n PRECEDING."""
+
+    kind: str
+    offset: Expr | None = None
+
+
+@_node
+class WindowSpec:
+    """``(base PARTITION BY ... ORDER BY ... frame)`` of an OVER clause or WINDOW definition.
+
+    ``units`` is 'ROWS', 'RANGE', 'GROUPS' or None (no frame written); ``exclude`` is
+    'NO OTHERS', 'CURRENT ROW', 'GROUP' or 'TIES'.
+    """
+
+    base: str | None = None
+    partition: tuple[Expr, ...] = ()
+    order: tuple[OrderTerm, ...] = ()
+    units: str | None = None
+    start: FrameBound | None = None
+    end: FrameBound | None = None
+    exclude: str = "NO OTHERS"
 
 
 @_node
@@ -185,6 +213,7 @@ class SelectCore:
     group_by: tuple[Expr, ...] = ()
     having: Expr | None = None
     distinct: bool = False
+    windows: tuple[tuple[str, WindowSpec], ...] = ()  # WINDOW name AS (...), ...
 
 
 @_node

@@ -15,10 +15,12 @@ from . import ast as A
 from . import bound as B
 from . import runtime as R
 from . import udf
+from .bind_window import bind_window_call
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
 from .trigger_raise import raiser
+from .window import WINDOW_FUNCTIONS
 
 _COMPARE = {"=", "!=", "<", "<=", ">", ">="}
 _ARITH = {"+", "-", "*", "/", "%"}
@@ -28,8 +30,9 @@ _NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
 
 def is_aggregate_call(e: A.Expr) -> bool:
     """True for a call of an aggregate function (min/max with one argument), a user-defined
-    one included (a user's scalar function of an aggregate's name hides the aggregate)."""
-    if not isinstance(e, A.Call):
+    one included (a user's scalar function of an aggregate's name hides the aggregate); a
+    call with OVER is a window function, not an aggregate of the query."""
+    if not isinstance(e, A.Call) or e.over is not None:
         return False
     if not e.star:
         user = udf.lookup(e.name, len(e.args))
@@ -50,6 +53,11 @@ def contains_aggregate(e: Any) -> bool:
         if isinstance(e, A.InSelect):
             return contains_aggregate(e.expr)
         return False
+    if isinstance(e, A.Call) and isinstance(e.over, A.WindowSpec):
+        # sum(x) OVER (ORDER BY count(*)): the window's expressions are the query's too
+        over = e.over
+        if any(contains_aggregate(x) for x in over.partition + tuple(t.expr for t in over.order)):
+            return True
     if isinstance(e, A.Expr):
         for f in e.__dataclass_fields__:
             v = getattr(e, f)
@@ -130,8 +138,15 @@ class ExprBinder:
             if contains_aggregate(a):
                 raise ProgrammingError(f"misuse of aggregate function {e.name}()")
             args.append(self.bind(a, agg.row_scope))
-        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
-        idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star, user))
+        filt = None
+        if e.filter is not None:
+            if contains_aggregate(e.filter):
+                raise ProgrammingError(f"misuse of aggregate function {e.name}()")
+            filt = self.bind(e.filter, agg.row_scope)
+        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args), str(filt))
+        idx = agg.position(
+            key, lambda: AggCall(e.name, args, e.distinct, e.star, user, filter_=filt)
+        )
         call = agg.extras[idx - len(agg.groups)]
         if user is not None:
             return agg.ref(idx, str(call), None, True)
@@ -321,8 +336,14 @@ class ExprBinder:
 
     def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
         name = e.name
+        if e.over is not None:
+            return bind_window_call(e, scope, self.bind, _agg_type)
         if is_aggregate_call(e):
             raise ProgrammingError(f"misuse of aggregate function {name}()")
+        if name in WINDOW_FUNCTIONS:
+            raise ProgrammingError(f"misuse of window function {name}()")
+        if e.filter is not None:
+            raise ProgrammingError(f"FILTER may not be used with non-aggregate {name}()")
         if e.star or e.distinct:
             raise ProgrammingError(f"{name}() is not an aggregate function")
         args = tuple(self.bind(a, scope) for a in e.args)
@@ -451,7 +472,24 @@ def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
         return left, _param_affinity(right, left.type)
     if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
         return _param_affinity(left, right.type), right
+    if isinstance(left, B.ColRef) and _iso_call(right):
+        return left, _iso_affinity(right, left.type)
+    if isinstance(right, B.ColRef) and _iso_call(left):
+        return _iso_affinity(left, right.type), right
     return left, right
+
+
+def _iso_call(e: B.BExpr) -> bool:
+    return isinstance(e, B.Func) and e.name in ("date", "datetime")
+
+
+def _iso_affinity(call: B.Func, target) -> B.BExpr:
+    """date()/datetime() compared with a DATE or TIMESTAMP column: their ISO text read as the
+    column's type, as a literal's is (a datetime() against a DATE column as a TIMESTAMP, so
+    its time of day counts)."""
+    if call.name == "datetime" and target is not None and target.name == "DATE":
+        return B.Cast(call, "TIMESTAMP", R.timestamp_affinity, None)
+    return _param_affinity(call, target)
 
 
 def _param_affinity(p: B.ParamRef, target) -> B.BExpr:

@@ -17,6 +17,7 @@ from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, Undef
 from . import ast as A
 from . import bound as B
 from .bind_expr import ExprBinder, contains_aggregate
+from .bind_window import named_windows
 from .bound_query import (
     BoundBlock,
     BoundCompound,
@@ -33,7 +34,7 @@ from .bound_query import (
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
-from .scope import AggContext, ParamTable, Scope, SourceInfo
+from .scope import AggContext, ParamTable, Scope, SourceInfo, WindowContext
 
 # EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
 _ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
@@ -201,9 +202,12 @@ class Binder:
             out_scope.agg = AggContext(scope, group_asts, groups, slot)
         elif core.having is not None:
             raise ProgrammingError("a GROUP BY clause is required before HAVING")
-        exprs = [self.bind(e, out_scope) for e, _ in items]
         having = self.bind(core.having, out_scope) if core.having is not None else None
+        # window functions may appear in the select list and ORDER BY only
+        win = out_scope.win = WindowContext(self.new_slot(), named_windows(core.windows))
+        exprs = [self.bind(e, out_scope) for e, _ in items]
         order, sort_keys = self._order_terms(order_by, items, exprs, out_scope)
+        out_scope.win = None
         lim, off = self._bind_limit(A.Select(core, (), limit, offset), out_scope)
         scope.outer_refs |= out_scope.outer_refs
         return BoundBlock(
@@ -213,6 +217,8 @@ class Binder:
             exprs=exprs,
             agg=out_scope.agg,
             having=having,
+            windows=win.funcs,
+            window_slot=win.slot,
             order=order,
             sort_keys=sort_keys,
             distinct=core.distinct,

@@ -37,6 +37,8 @@ class BoundBlock(BoundQuery):
     exprs: list
     agg: Any
     having: Any
+    windows: list  # plan.WindowFunc per position of the window slot (none: no Window node)
+    window_slot: int
     order: list
     sort_keys: list
     distinct: bool

@@ -52,12 +52,14 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         d = i
         i += 1
         guard = f"v not in a[{d}] and not a[{d}].add(v) and "
+    # FILTER (WHERE c): a row failing c counts as a NULL argument, which every aggregate skips
+    cond = exprs.truth(agg.filter) if agg.filter is not None else None
     if f == "count" and agg.star:
         inits.append("0")
-        updates.append(f"a[{i}] += 1")
+        updates.append(f"a[{i}] += 1" if cond is None else f"if {cond}: a[{i}] += 1")
         finals.append(f"a[{i}]")
         return
-    updates.append(f"v = {x}")
+    updates.append(f"v = {x}" if cond is None else f"v = ({x}) if {cond} else None")
     if f == "count":
         inits.append("0")
         updates.append(f"if v is not None and {guard}True: a[{i}] += 1")
@@ -98,12 +100,18 @@ def _user_aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, update
     row's arguments handed to ``step`` (NULLs too, as sqlite3 does)."""
     u = exprs.prog.const(agg.user)
     args = [exprs.expr(a) for a in agg.args]
+    # FILTER (WHERE c): a row failing c is not handed to step() at all
+    cond = exprs.truth(agg.filter) if agg.filter is not None else None
+    when = f"if {cond}: " if cond is not None else ""
     if agg.distinct:  # one argument: a set of the values seen, then the instance
         inits += ["set()", "None"]
         updates.append(f"v = {args[0]}")
-        updates.append(f"if v not in a[{i}]: a[{i}].add(v); a[{i + 1}] = {u}.step(a[{i + 1}], v)")
+        also = f"({cond}) and " if cond is not None else ""
+        updates.append(
+            f"if {also}v not in a[{i}]: a[{i}].add(v); a[{i + 1}] = {u}.step(a[{i + 1}], v)"
+        )
         finals.append(f"{u}.finish(a[{i + 1}])")
         return
     inits.append("None")
-    updates.append(f"a[{i}] = {u}.step(a[{i}]{''.join(', ' + x for x in args)})")
+    updates.append(f"{when}a[{i}] = {u}.step(a[{i}]{''.join(', ' + x for x in args)})")
     finals.append(f"{u}.finish(a[{i}])")

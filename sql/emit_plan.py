@@ -16,6 +16,7 @@ from . import bound as B
 from .codegen import FunctionWriter, Program
 from .emit_agg import aggregate_parts, slots_of
 from .emit_expr import ExprEmitter
+from .emit_window import produce_window
 from .plan import (
     Aggregate,
     BareColumn,
@@ -35,6 +36,7 @@ from .plan import (
     Single,
     Sort,
     VirtualScan,
+    Window,
     WorkScan,
 )
 from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
@@ -408,6 +410,9 @@ class PlanEmitter:
         w.emit(f"r{s} = ({keypart}{''.join(f + ', ' for f in finals)})")
         consume()
         w.depth -= 1
+
+    def _p_Window(self, w, node: Window, consume) -> None:
+        produce_window(self, w, node, consume)
 
     def _p_Project(self, w, node: Project, consume) -> None:
         def project() -> None:

@@ -366,14 +366,82 @@ class _Builder(Transformer):
     def expr_list(self, *items):
         return tuple(items)
 
-    def call(self, name, args):
-        return A.Call(name.lower(), tuple(args or ()))
+    def call(self, name, args, filter_, over):
+        return A.Call(name.lower(), tuple(args or ()), filter=filter_, over=over)
 
-    def call_distinct(self, name, args):
-        return A.Call(name.lower(), tuple(args), distinct=True)
+    def call_distinct(self, name, args, filter_, over):
+        return A.Call(name.lower(), tuple(args), True, filter=filter_, over=over)
 
-    def call_star(self, name, _star):
-        return A.Call(name.lower(), (), star=True)
+    def call_star(self, name, _star, filter_, over):
+        return A.Call(name.lower(), (), star=True, filter=filter_, over=over)
+
+    # ------------------------------------------------------------ window functions
+    def filter_clause(self, e):
+        return e
+
+    def over_name(self, name):
+        return name
+
+    def over_clause(self, spec):
+        return spec
+
+    def window_clause(self, *defs):
+        return tuple(defs)
+
+    def window_def(self, name, spec):
+        return (name, spec)
+
+    def window_spec(self, base, partition, order, frame):
+        units, start, end, exclude = frame if frame is not None else (None, None, None, None)
+        return A.WindowSpec(
+            base, partition or (), order or (), units, start, end, exclude or "NO OTHERS"
+        )
+
+    def partition_by(self, *es):
+        return tuple(es)
+
+    def frame_single(self, units, start, exclude):
+        # a lone bound is the start; the frame ends at the current row
+        return (units, start, A.FrameBound("current row"), exclude)
+
+    def frame_between(self, units, start, end, exclude):
+        return (units, start, end, exclude)
+
+    def units_rows(self):
+        return "ROWS"
+
+    def units_range(self):
+        return "RANGE"
+
+    def units_groups(self):
+        return "GROUPS"
+
+    def bound_unbounded_preceding(self):
+        return A.FrameBound("unbounded preceding")
+
+    def bound_unbounded_following(self):
+        return A.FrameBound("unbounded following")
+
+    def bound_current_row(self):
+        return A.FrameBound("current row")
+
+    def bound_preceding(self, e):
+        return A.FrameBound("preceding", e)
+
+    def bound_following(self, e):
+        return A.FrameBound("following", e)
+
+    def exclude_no_others(self):
+        return "NO OTHERS"
+
+    def exclude_current_row(self):
+        return "CURRENT ROW"
+
+    def exclude_group(self):
+        return "GROUP"
+
+    def exclude_ties(self):
+        return "TIES"
 
     def cast(self, e, type_name):
         return A.Cast(e, type_name)
@@ -425,8 +493,8 @@ class _Builder(Transformer):
     def op_intersect(self):
         return "INTERSECT"
 
-    def select_core(self, quant, items, from_, where, group_by, having):
-        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant))
+    def select_core(self, quant, items, from_, where, group_by, having, windows):
+        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant), windows or ())
 
     def values_core(self, *rows):
         return A.ValuesCore(tuple(rows))

@@ -49,6 +49,7 @@ from .plan import (
     SubPlan,
     Values,
     VirtualScan,
+    Window,
     WorkScan,
 )
 
@@ -99,12 +100,15 @@ def _plan_block(q: BoundBlock) -> Query:
     agg = q.agg
     if agg is not None:
         root = _index_min_max(root, agg) or Aggregate(root, agg.groups, agg.extras, agg.slot)
-    elif order:
+    elif order and not q.windows:  # a Window node reorders its rows
         in_order = access.ordered(root, order)
         if in_order is not None:
             root, order = in_order, []
     if q.having is not None:
         root = Filter(root, B.conjuncts(q.having))
+    if q.windows:
+        keep = [agg.slot] if agg is not None else sorted(q.local_slots)
+        root = Window(root, q.windows, q.window_slot, keep)
     root = Project(root, q.exprs, [b for b, _desc, _nulls in order])
     if q.distinct:
         root = Distinct(root)

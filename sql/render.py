@@ -187,9 +187,53 @@ def _call(c: A.Call) -> str:
     if c.name in _KEYWORD_CALLS and not c.args:
         return c.name.upper()
     if c.star:
-        return f"{c.name}(*)"
+        return f"{c.name}(*)" + _window_suffix(c)
     args = ", ".join(to_sql(a) for a in c.args)
-    return f"{c.name}({'DISTINCT ' if c.distinct else ''}{args})"
+    out = f"{c.name}({'DISTINCT ' if c.distinct else ''}{args})"
+    return out + _window_suffix(c)
+
+
+def _window_suffix(c: A.Call) -> str:
+    out = ""
+    if c.filter is not None:
+        out += f" FILTER (WHERE {to_sql(c.filter)})"
+    if isinstance(c.over, str):
+        out += f" OVER {name(c.over)}"
+    elif c.over is not None:
+        out += f" OVER ({window_spec(c.over)})"
+    return out
+
+
+def _order_terms(terms) -> str:
+    out = []
+    for t in terms:
+        term = to_sql(t.expr) + (" DESC" if t.desc else "")
+        if t.nulls_first is not None:
+            term += " NULLS FIRST" if t.nulls_first else " NULLS LAST"
+        out.append(term)
+    return ", ".join(out)
+
+
+def window_spec(w: A.WindowSpec) -> str:
+    """The text inside the parentheses of ``OVER (...)`` or ``WINDOW name AS (...)``."""
+    parts = []
+    if w.base is not None:
+        parts.append(name(w.base))
+    if w.partition:
+        parts.append("PARTITION BY " + ", ".join(to_sql(e) for e in w.partition))
+    if w.order:
+        parts.append("ORDER BY " + _order_terms(w.order))
+    if w.units is not None:
+        parts.append(f"{w.units} BETWEEN {_bound(w.start)} AND {_bound(w.end)}")
+        if w.exclude != "NO OTHERS":
+            parts.append("EXCLUDE " + w.exclude)
+    return " ".join(parts)
+
+
+def _bound(b: A.FrameBound) -> str:
+    if b.offset is None:
+        return b.kind.upper()
+    return f"{to_sql(b.offset)} {b.kind.upper()}"
 
 
 def _select(s: A.Select) -> str:
@@ -197,13 +241,7 @@ def _select(s: A.Select) -> str:
     if s.with_ is not None:
         out = _with(s.with_) + out
     if s.order_by:
-        terms = []
-        for t in s.order_by:
-            term = to_sql(t.expr) + (" DESC" if t.desc else "")
-            if t.nulls_first is not None:
-                term += " NULLS FIRST" if t.nulls_first else " NULLS LAST"
-            terms.append(term)
-        out += " ORDER BY " + ", ".join(terms)
+        out += " ORDER BY " + _order_terms(s.order_by)
     if s.limit is not None:
         out += " LIMIT " + to_sql(s.limit)
     if s.offset is not None:
@@ -245,6 +283,9 @@ def _body(b: Any) -> str:
         parts.append("GROUP BY " + ", ".join(to_sql(g) for g in b.group_by))
     if b.having is not None:
         parts.append("HAVING " + to_sql(b.having))
+    if b.windows:
+        defs = ", ".join(f"{name(n)} AS ({window_spec(w)})" for n, w in b.windows)
+        parts.append("WINDOW " + defs)
     return " ".join(parts)
 
 

@@ -82,6 +82,26 @@ class AggContext:
         return self.ref(idx, b.name, b.type, True)
 
 
+class WindowContext:
+    """Binding state of a query block's window functions: the named windows of its WINDOW
+    clause and the calls found so far, each a position in the window output slot."""
+
+    def __init__(self, slot: int, named: dict):
+        self.slot = slot
+        self.named = named  # lower-case name → ast.WindowSpec
+        self.funcs: list = []  # plan.WindowFunc per position
+        self._calls: dict = {}
+
+    def position(self, key: Any, make: Callable[[], Any]) -> int:
+        """The position of the window call ``key``; ``make()`` builds its ``WindowFunc``
+        the first time, so equal calls are computed once."""
+        idx = self._calls.get(key)
+        if idx is None:
+            idx = self._calls[key] = len(self.funcs)
+            self.funcs.append(make())
+        return idx
+
+
 class Scope:
     """Sources visible to one query block, and the enclosing block's scope."""
 
@@ -90,6 +110,7 @@ class Scope:
         self.sources: list[SourceInfo] = []
         self.outer_refs: set[int] = set()
         self.agg: AggContext | None = None
+        self.win: WindowContext | None = None  # set where window functions may appear
         self.aliases: dict[str, A.Expr] = {}  # select-list aliases: names when no column is
         self.expanding: set[str] = set()  # aliases being bound now (stops alias loops)
         self.ctes: dict[str, A.CTE] = {}  # WITH names this scope introduces (lower case)

@@ -740,3 +740,25 @@ def test_counters_in_a_durable_transaction_and_after_reopen(conn):
     assert conn.execute("SELECT v FROM t ORDER BY id").fetchall() == [(1,), (2,), (20,)]
     assert conn.execute(COUNTERS).fetchone() == (1, 3, 3)
     assert conn.execute("SELECT v FROM t WHERE id = last_insert_rowid()").fetchone() == (20,)
+
+
+def test_filter_on_a_user_aggregate_skips_the_rows_that_fail_it():
+    conn = memtables.connect()
+
+    class Total:
+        def __init__(self):
+            self.t = 0
+
+        def step(self, x):
+            self.t += x
+
+        def finalize(self):
+            return self.t
+
+    conn.create_aggregate("mysum", 1, Total)
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.execute("INSERT INTO t VALUES (1), (2), (2), (3)")
+    got = conn.execute(
+        "SELECT mysum(x) FILTER (WHERE x > 1), mysum(DISTINCT x) FILTER (WHERE x < 3) FROM t"
+    ).fetchall()
+    assert got == [(7, 3)]
