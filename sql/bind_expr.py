@@ -14,6 +14,15 @@ from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
 from . import ast as A
 from . import bound as B
 from . import runtime as R
+from .fn_json import (
+    JSON_AGGREGATES,
+    JSON_FUNCTIONS,
+    JSON_VALUED,
+    arrow,
+    arrow2,
+    extract_marked,
+    mark,
+)
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
@@ -107,10 +116,11 @@ class ExprBinder:
         if e.distinct and n != 1:
             raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
         args = []
+        bind = self._json_arg if e.name in JSON_AGGREGATES else self.bind
         for a in e.args:
             if contains_aggregate(a):
                 raise ProgrammingError(f"misuse of aggregate function {e.name}()")
-            args.append(self.bind(a, agg.row_scope))
+            args.append(bind(a, agg.row_scope))
         key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
         idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star))
         call = agg.extras[idx - len(agg.groups)]
@@ -181,6 +191,10 @@ class ExprBinder:
             return B.Op(op, left, right, TEXT)
         if op in _BITS:
             return B.Op(op, left, right, INTEGER)
+        if op == "->":
+            return B.Func(op, arrow, (left, right), TEXT)
+        if op == "->>":
+            return B.Func(op, arrow2, (left, right), None)
         raise NotSupportedError(f"operator {op} is not supported")
 
     def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
@@ -251,7 +265,8 @@ class ExprBinder:
             raise ProgrammingError(f"misuse of aggregate function {name}()")
         if e.star or e.distinct:
             raise ProgrammingError(f"{name}() is not an aggregate function")
-        args = tuple(self.bind(a, scope) for a in e.args)
+        bind = self._json_arg if name in JSON_FUNCTIONS else self.bind
+        args = tuple(bind(a, scope) for a in e.args)
         if name in SPECIAL:
             return self._special(name, args)
         f = FUNCTIONS.get(name)
@@ -269,6 +284,24 @@ class ExprBinder:
             if v is not _DEFER:
                 return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
+
+    def _json_arg(self, a: A.Expr, scope: Scope) -> B.BExpr:
+        """An argument of a JSON function: a JSON-valued call in it stays JSON (SQLite's
+        JSON subtype), so ``json_array(json('[1]'))`` nests an array, not a string."""
+        if isinstance(a, A.Call) and a.name == "json_extract" and a.args and not a.star:
+            if a.distinct:
+                raise ProgrammingError("json_extract() is not an aggregate function")
+            args = tuple(self.bind(x, scope) for x in a.args)
+            return B.Func("json_extract", extract_marked, args, None)
+        b = self.bind(a, scope)
+        if (
+            isinstance(a, A.Call)
+            and a.name in JSON_VALUED
+            or isinstance(a, A.Binary)
+            and a.op == "->"
+        ):
+            return B.Func("json", mark, (b,), TEXT)
+        return b
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
         if name in ("coalesce", "ifnull"):
@@ -321,7 +354,7 @@ def _agg_type(name: str, args: list):
         return INTEGER
     if name in ("avg", "total"):
         return REAL
-    if name in ("group_concat", "string_agg"):
+    if name in ("group_concat", "string_agg") or name in JSON_AGGREGATES:
         return TEXT
     t = args[0].type if args else None
     if name == "sum":
