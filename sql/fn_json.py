@@ -210,6 +210,7 @@ def _editor(name: str, create: bool, replace: bool):
         if x is None:
             return None
         new: dict = {}
+        whole = _apply  # what replaced the whole document, if anything did
         for i in range(0, len(pairs), 2):
             p = _path(pairs[i])
             if p is None:
@@ -217,6 +218,10 @@ def _editor(name: str, create: bool, replace: bool):
             hit = walk(doc, p, create)
             if hit is not None and (hit.created or replace):
                 new[(id(hit.parent), hit.key)] = node_of(pairs[i + 1])
+                if hit.parent is None:
+                    whole = pairs[i + 1]
+        if whole is not _apply:  # SQLite 3.40 returns that value itself (5 stays INTEGER)
+            return str(whole) if type(whole) is Json else whole
         return render(_apply(doc, None, None, new))
 
     edit.__name__ = f"f_{name}"
@@ -333,8 +338,10 @@ def tree_rows(x: Any, p: Any = "$") -> Iterator[tuple]:
     node = hit.node
     labelled = type(hit.key) is str and type(node) in (list, dict)
     key = sql_value(hit.key) if labelled else None
-    up = path_text(hit.steps[:-1])
-    yield from _tree(node, key, hit.id, None, hit.steps, up)
+    steps = hit.steps
+    if steps and type(steps[-1]) is int:
+        steps = steps[:-1] + [0]  # SQLite 3.40 writes a root array element as [0]
+    yield from _tree(node, key, hit.id, None, steps, path_text(steps[:-1]))
 
 
 def _tree(node, key, id_, parent, steps, up) -> Iterator[tuple]:

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from ..errors import DataError
-from .json_doc import size
+from .json_doc import escape, size
 
 _PLAIN_KEY = re.compile(r"[^.\[]*")
 _INDEX = re.compile(r"\[([0-9]+)\]")
@@ -132,7 +132,7 @@ def _append(hit: Hit, key, path: str, i: int) -> Hit | None:
     if type(container) is list:
         container.append(value)
     else:
-        container[key] = value
+        container[escape(key)] = value  # a path key is plain text; object keys are JSON text
     return end
 
 
