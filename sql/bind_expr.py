@@ -223,15 +223,16 @@ class ExprBinder:
         esc = self.bind(e.escape, scope) if e.escape is not None else None
         return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
 
-    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
+    def _Case(self, e: A.Case, scope: Scope, bind_result=None) -> B.BExpr:
+        bind_result = bind_result or self.bind
         operand = self.bind(e.operand, scope) if e.operand is not None else None
         whens = []
         for cond, result in e.whens:
             c = self.bind(cond, scope)
             if operand is not None:
                 _, c = _apply_affinity(operand, c)
-            whens.append((c, self.bind(result, scope)))
-        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
+            whens.append((c, bind_result(result, scope)))
+        else_ = bind_result(e.else_, scope) if e.else_ is not None else None
         results = [r for _, r in whens] + ([else_] if else_ is not None else [])
         types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
         return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
@@ -287,7 +288,19 @@ class ExprBinder:
 
     def _json_arg(self, a: A.Expr, scope: Scope) -> B.BExpr:
         """An argument of a JSON function: a JSON-valued call in it stays JSON (SQLite's
-        JSON subtype), so ``json_array(json('[1]'))`` nests an array, not a string."""
+        JSON subtype), so ``json_array(json('[1]'))`` nests an array, not a string. As in
+        SQLite, the mark passes through CASE, coalesce, ifnull, iif and COLLATE."""
+        if isinstance(a, A.Case):
+            return self._Case(a, scope, self._json_arg)
+        if isinstance(a, A.Collate):
+            return self._json_arg(a.expr, scope) if a.collation == "BINARY" else self.bind(a, scope)
+        if isinstance(a, A.Call) and a.name in ("coalesce", "ifnull", "iif") and not a.star:
+            if a.distinct:
+                raise ProgrammingError(f"{a.name}() is not an aggregate function")
+            args = [self._json_arg(x, scope) for x in a.args]
+            if a.name == "iif" and args:
+                args[0] = self.bind(a.args[0], scope)
+            return self._special(a.name, tuple(args))
         if isinstance(a, A.Call) and a.name == "json_extract" and a.args and not a.star:
             if a.distinct:
                 raise ProgrammingError("json_extract() is not an aggregate function")

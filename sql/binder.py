@@ -31,7 +31,7 @@ from .bound_query import (
     BoundValues,
     BoundWork,
 )
-from .fn_json import TABLE_COLUMNS, TABLE_FUNCTIONS
+from .fn_json import HIDDEN_COLUMNS, TABLE_COLUMNS, TABLE_FUNCTIONS
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
@@ -43,6 +43,7 @@ _TABLE_COLUMN_TYPES = {
     "parent": INTEGER,
     "fullkey": TEXT,
     "path": TEXT,
+    "root": TEXT,
 }
 # EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
 _ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
@@ -385,7 +386,9 @@ class Binder:
         alias = ref.alias or ref.name
         slot = self.new_slot()
         cols = [(n, _TABLE_COLUMN_TYPES.get(n), True) for n in TABLE_COLUMNS]
-        scope.add(SourceInfo(alias, cols, slot))
+        info = SourceInfo(alias, cols, slot)
+        info.unlisted = set(HIDDEN_COLUMNS)
+        scope.add(info)
         return BoundFunction(ref.name, rows_fn, args, len(cols), slot, alias)
 
     def _view_source(self, view, alias: str, scope: Scope) -> BoundRows:

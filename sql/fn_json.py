@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..errors import DataError, ProgrammingError
-from .json_doc import Malformed, Num, escape, parse, render, size, sql_value, type_name
-from .json_path import Hit, arrow_path, path_text, walk
+from .json_doc import Malformed, Num, escape, parse, render, size, sql_value, type_name, unescape
+from .json_path import arrow_path, path_text, walk
 from .runtime import real_text, to_text
 
 
@@ -292,70 +292,74 @@ def group_object(members: list) -> str:
 
 
 # ---------------------------------------------------------------- json_each, json_tree
-#: The columns of json_each and json_tree rows.
-TABLE_COLUMNS = ("key", "value", "type", "atom", "id", "parent", "fullkey", "path")
+#: The columns of json_each and json_tree rows; the last two (the arguments) are hidden, as
+#: in SQLite: named, they can be read, but ``SELECT *`` leaves them out.
+TABLE_COLUMNS = ("key", "value", "type", "atom", "id", "parent", "fullkey", "path", "json", "root")
+HIDDEN_COLUMNS = ("json", "root")
 
 
-def _row(node, key, id_, parent, fullkey, path) -> tuple:
-    value = sql_value(node)
-    atom = None if type(node) in (list, dict) else value
-    return (key, value, type_name(node), atom, id_, parent, fullkey, path)
-
-
-def _start(x: Any, p: Any) -> tuple[Hit | None, str]:
+def _start(x: Any, p: Any):
+    """The node the rows start from, the root path, and the row maker."""
     if x is None or p is None:
-        return None, ""
+        return None, "", None
     root = to_text(p)
-    return walk(_doc(x), root), root
+    hit = walk(_doc(x), root)
+    doc = str(x) if isinstance(x, str) else x
+
+    def row(node, key, id_, parent, fullkey, path) -> tuple:
+        value = sql_value(node)
+        atom = None if type(node) in (list, dict) else value
+        return (key, value, type_name(node), atom, id_, parent, fullkey, path, doc, root)
+
+    return hit, root, row
 
 
 def each_rows(x: Any, p: Any = "$") -> Iterator[tuple]:
     """json_each(X[, P]): a row per element of the array or object at P, or one row for
     a scalar there."""
-    hit, root = _start(x, p)
+    hit, root, row = _start(x, p)
     if hit is None:
         return
     node = hit.node
     if type(node) is list:
         base = hit.id + 1
         for i, v in enumerate(node):
-            yield _row(v, i, base, None, f"{root}[{i}]", root)
+            yield row(v, i, base, None, f"{root}[{i}]", root)
             base += size(v)
     elif type(node) is dict:
         base = hit.id + 1
         for k, v in node.items():
-            yield _row(v, sql_value(k), base + 1, None, path_text([k]).replace("$", root, 1), root)
+            yield row(v, unescape(k), base + 1, None, path_text([k]).replace("$", root, 1), root)
             base += 1 + size(v)
     else:
-        yield _row(node, None, hit.id, None, root, root)
+        yield row(node, None, hit.id, None, root, root)
 
 
 def tree_rows(x: Any, p: Any = "$") -> Iterator[tuple]:
     """json_tree(X[, P]): the node at P and everything below it, parents first."""
-    hit, _root = _start(x, p)
+    hit, _root, row = _start(x, p)
     if hit is None:
         return
     node = hit.node
     labelled = type(hit.key) is str and type(node) in (list, dict)
-    key = sql_value(hit.key) if labelled else None
-    steps = hit.steps
-    if steps and type(steps[-1]) is int:
-        steps = steps[:-1] + [0]  # SQLite 3.40 writes a root array element as [0]
-    yield from _tree(node, key, hit.id, None, steps, path_text(steps[:-1]))
+    key = unescape(hit.key) if labelled else None
+    # SQLite 3.40 writes every array index on the way to the start as [0]
+    steps = [0 if type(s) is int else s for s in hit.steps]
+    yield from _tree(row, node, key, hit.id, None, steps, path_text(steps[:-1]))
 
 
-def _tree(node, key, id_, parent, steps, up) -> Iterator[tuple]:
+def _tree(row, node, key, id_, parent, steps, up) -> Iterator[tuple]:
     here = path_text(steps)
-    yield _row(node, key, id_, parent, here, up)
+    yield row(node, key, id_, parent, here, up)
     if type(node) is list:
         base = id_ + 1
         for i, v in enumerate(node):
-            yield from _tree(v, i, base, id_, steps + [i], here)
+            yield from _tree(row, v, i, base, id_, steps + [i], here)
             base += size(v)
     elif type(node) is dict:
         base = id_ + 1
         for k, v in node.items():
-            yield from _tree(v, sql_value(k), base + 1, id_, steps + [k], here)
+            yield from _tree(row, v, unescape(k), base + 1, id_, steps + [k], here)
             base += 1 + size(v)
 
 
@@ -392,6 +396,7 @@ __all__ = [
     "JSON_AGGREGATES",
     "JSON_FUNCTIONS",
     "JSON_VALUED",
+    "HIDDEN_COLUMNS",
     "TABLE_COLUMNS",
     "TABLE_FUNCTIONS",
     "Json",

@@ -9,7 +9,8 @@ key by that text. Nodes are plain Python values:
 * ``str`` for a string: the text between the quotes, escapes left as written;
 * ``list`` for an array and ``dict`` (key text → node) for an object.
 
-A key written twice in one object keeps its last value (SQLite keeps both).
+A key written twice in one object is kept twice, as SQLite keeps it: the second one is a
+``DupKey``, which no path matches (a path finds the first, as in SQLite).
 """
 
 from __future__ import annotations
@@ -51,6 +52,16 @@ class Num:
             if _INT_MIN <= n <= _INT_MAX:
                 return n
         return float(self.raw)
+
+
+class DupKey(str):
+    """An object key seen before in the same object: equal only to itself, so it stays a
+    separate member and path lookups find the first one."""
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
 
 
 class Malformed(DataError):
@@ -131,7 +142,10 @@ def _object(s: str, pos: int, depth: int) -> tuple[dict, int]:
         if s[pos : pos + 1] != ":":
             raise Malformed()
         pos = _WS.match(s, pos + 1).end()
-        out[m.group(1)], pos = _value(s, pos, depth)
+        key = m.group(1)
+        if key in out:
+            key = DupKey(key)
+        out[key], pos = _value(s, pos, depth)
         pos = _WS.match(s, pos).end()
         c = s[pos : pos + 1]
         if c == "}":
@@ -152,7 +166,7 @@ def escape(text: str) -> str:
 def unescape(raw: str) -> str:
     """The text a JSON string stands for (a lone surrogate becomes U+FFFD)."""
     if "\\" not in raw:
-        return raw
+        return str(raw)  # a DupKey's text is plain text
     return _ESCAPE.sub(_unescape_one, raw)
 
 
@@ -243,6 +257,7 @@ def size(node: Any) -> int:
 
 __all__ = [
     "MAX_DEPTH",
+    "DupKey",
     "Malformed",
     "Num",
     "escape",

@@ -19,6 +19,7 @@ Deliberate differences, not generated here and tested on their own below:
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sqlite3
@@ -138,7 +139,9 @@ def doc_and_path(draw):
 sql_values = st.one_of(
     st.none(),
     st.integers(-(2**63), 2**63 - 1),
-    st.floats(allow_nan=False, allow_infinity=False).map(lambda f: float("%.15g" % f)),
+    st.floats(allow_nan=False, allow_infinity=False)
+    .map(lambda f: float("%.15g" % f))
+    .filter(math.isfinite),
     st.text(_KEY_CHARS, max_size=6),
 )
 
