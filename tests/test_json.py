@@ -10,10 +10,10 @@ Deliberate differences, not generated here and tested on their own below:
 
 - A BOOLEAN value becomes JSON ``true``/``false`` (sqlite3 has no BOOLEAN: 1/0).
 - A REAL infinity is written ``9.0e+999`` (valid JSON, as newer SQLite does; 3.40: ``Inf``).
-- A key written twice in one document keeps its last value only (SQLite keeps both).
 - JSON nested deeper than 500 levels is malformed (SQLite allows 2000).
-- The JSON subtype reaches a JSON function only from a JSON function called directly in its
-  argument (``json_array(json(x))``), not through CASE, COALESCE or a subquery as in SQLite.
+- The JSON subtype reaches a JSON function from a JSON function in its argument, also
+  through CASE, coalesce, ifnull, iif and COLLATE, but not through a scalar subquery, nullif
+  or min/max as in SQLite.
 """
 
 from __future__ import annotations
@@ -362,3 +362,61 @@ def test_explain_shows_the_table_function(conn):
     conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, doc TEXT)")
     plan = [r[0] for r in conn.execute("EXPLAIN SELECT j.key FROM t, json_each(t.doc) j")]
     assert any("TABLE FUNCTION json_each" in line for line in plan)
+
+
+def test_subtype_passes_through_case_and_coalesce(conn):
+    assert one(
+        conn,
+        "SELECT json_array(CASE WHEN 1 THEN json('[1]') END, coalesce(NULL, json('[2]')), "
+        "ifnull(NULL, json_array(3)), iif(0, 'x', json('{}')), CASE WHEN 1 THEN '[4]' END)",
+    ) == ('[[1],[2],[3],{},"[4]"]',)
+
+
+def test_duplicate_keys_are_kept_and_the_first_is_found(conn):
+    doc = '{"a":1,"a":{"b":2}}'
+    assert one(
+        conn, "SELECT json(?), json_extract(?, '$.a'), json_set(?, '$.a', 0)", (doc,) * 3
+    ) == (
+        doc,
+        1,
+        '{"a":0,"a":{"b":2}}',
+    )
+    rows = conn.execute("SELECT key, fullkey FROM json_each(?)", (doc,)).fetchall()
+    assert rows == [("a", "$.a"), ("a", "$.a")]
+    assert all(type(k) is str for k, _ in rows)
+
+
+def test_hidden_columns_and_parameters(conn):
+    rows = conn.execute("SELECT * FROM json_each(?, ?)", ('{"a":[5,6]}', "$.a")).fetchall()
+    assert rows == [
+        (0, 5, "integer", 5, 3, None, "$.a[0]", "$.a"),
+        (1, 6, "integer", 6, 4, None, "$.a[1]", "$.a"),
+    ]
+    assert one(conn, "SELECT json, root FROM json_each('[1]', '$')") == ("[1]", "$")
+
+
+def test_lateral_and_correlated_uses(conn):
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, tags TEXT)")
+    conn.execute("""INSERT INTO t VALUES (1, '["a","b"]'), (2, '["b"]'), (3, '[]')""")
+    conn.commit()
+    assert conn.execute(
+        "SELECT j.value, count(*) FROM t, json_each(t.tags) j GROUP BY j.value ORDER BY 1"
+    ).fetchall() == [("a", 1), ("b", 2)]
+    assert conn.execute(
+        "SELECT id FROM t WHERE EXISTS (SELECT 1 FROM json_each(t.tags) WHERE value = 'b') "
+        "ORDER BY id"
+    ).fetchall() == [(1,), (2,)]
+    assert conn.execute(
+        "WITH x AS (SELECT t.id, j.value FROM t JOIN json_each(t.tags) j) "
+        "SELECT id, json_group_array(value) FROM x GROUP BY id ORDER BY id"
+    ).fetchall() == [(1, '["a","b"]'), (2, '["b"]')]
+    conn.execute(
+        "UPDATE t SET tags = json_insert(tags, '$[#]', 'c') "
+        "WHERE id IN (SELECT t2.id FROM t AS t2, json_each(t2.tags) WHERE value = 'a')"
+    )
+    conn.execute("DELETE FROM t WHERE json_array_length(tags) = 0")
+    conn.commit()
+    assert conn.execute("SELECT id, tags FROM t ORDER BY id").fetchall() == [
+        (1, '["a","b","c"]'),
+        (2, '["b"]'),
+    ]
