@@ -20,8 +20,9 @@ from typing import Any
 
 from ..errors import DataError
 
-#: Deeper documents are malformed here (SQLite allows 2000): parsing and rendering recurse.
-MAX_DEPTH = 500
+#: Deeper documents are malformed here (SQLite allows 2000): parsing, rendering and the
+#: functions walk documents recursively, within Python's recursion limit.
+MAX_DEPTH = 200
 
 _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"((?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*)"')

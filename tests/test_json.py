@@ -10,7 +10,7 @@ Deliberate differences, not generated here and tested on their own below:
 
 - A BOOLEAN value becomes JSON ``true``/``false`` (sqlite3 has no BOOLEAN: 1/0).
 - A REAL infinity is written ``9.0e+999`` (valid JSON, as newer SQLite does; 3.40: ``Inf``).
-- JSON nested deeper than 500 levels is malformed (SQLite allows 2000).
+- JSON nested deeper than 200 levels is malformed (SQLite allows 2000).
 - The JSON subtype reaches a JSON function from a JSON function in its argument, also
   through CASE, coalesce, ifnull, iif and COLLATE, but not through a scalar subquery, nullif
   or min/max as in SQLite.
@@ -420,3 +420,11 @@ def test_lateral_and_correlated_uses(conn):
         (1, '["a","b","c"]'),
         (2, '["b"]'),
     ]
+
+
+def test_deep_documents_are_malformed_past_the_limit(conn):
+    ok, deep = "[" * 200 + "]" * 200, "[" * 201 + "]" * 201
+    assert one(conn, "SELECT json_valid(?), json_valid(?)", (ok, deep)) == (1, 0)
+    assert one(conn, "SELECT count(*) FROM json_tree(?)", (ok,)) == (200,)
+    with pytest.raises(DataError, match="malformed JSON"):
+        conn.execute("SELECT json(?)", ("[" * 5000 + "]" * 5000,))
