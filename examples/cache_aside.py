@@ -25,7 +25,7 @@ def slow_database_lookup(user_id: int) -> str:
 
 def get_user_email(user_id: int) -> str:
     key = f"user:{user_id}:email"
-    value = cache.get(key)
+    value: str | None = cache.get(key)
     if value is None:
         value = slow_database_lookup(user_id)
         cache.set(key, value)  # default TTL: 5 minutes
@@ -44,7 +44,7 @@ print(f"hits={stats['hits']} misses={stats['misses']} hit rate={stats['hit_rate'
 
 # The same in one line with the decorator:
 @memtables.cached(conn, ttl=300)
-def user_profile(user_id: int) -> dict:
+def user_profile(user_id: int) -> dict[str, object]:
     time.sleep(0.2)
     return {"id": user_id, "email": f"user-{user_id}@example.com"}
 

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .cache import ManualClock
 from .connection import Connection
 from .cursor import Cursor
@@ -54,6 +56,11 @@ from .errors import (
 )
 from .row import Row
 
+if TYPE_CHECKING:
+    from typing import Callable
+
+    from .kv import P, R
+
 __version__ = "0.1.0"
 
 
@@ -92,7 +99,9 @@ def keywords(*, reserved: bool = False) -> frozenset[str]:
     return frozenset(w.upper() for w in words)
 
 
-def cached(conn, table: str = "memtables_cache", ttl: float | None = None):
+def cached(
+    conn, table: str = "memtables_cache", ttl: float | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Cache-aside decorator: ``@memtables.cached(conn, ttl=60)`` (see ``memtables.kv``)."""
     from .kv import cached as _cached
 

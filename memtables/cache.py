@@ -19,6 +19,7 @@ a row keeps alive, measured the same way for every row.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import sys
 import time
@@ -29,6 +30,8 @@ from sortedcontainers import SortedList
 from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
 from .eviction import IGNORED, POLICIES, make_policy
 from .versions import newest_row
+
+_log = logging.getLogger("memtables")
 
 ROW_OVERHEAD = 120  # the entry tuple, the dict slot, the key's hash entry
 EXPIRES = "_expires_at"
@@ -371,6 +374,7 @@ def enforce(table, txn, protect=()) -> None:
             except SerializationFailure:
                 continue
             cache.evictions += 1
+            _log.debug("cache table %s: evicted %r (%s)", table.name, key, cache.policy)
             break
         else:
             bound = []
@@ -378,7 +382,9 @@ def enforce(table, txn, protect=()) -> None:
                 bound.append(f"max_rows={cache.max_rows}")
             if cache.max_memory is not None:
                 bound.append(f"max_memory={cache.max_memory}")
-            raise OperationalError(
+            message = (
                 f"cache table {table.name} is full ({', '.join(bound)}) and eviction policy "
                 f"{cache.policy} finds nothing to evict: the write was refused"
             )
+            _log.debug("%s", message)  # the caller gets the error; no need to shout
+            raise OperationalError(message)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import errors as E
 from .cursor import Cursor, internal_error
@@ -212,6 +212,14 @@ class Connection:
     def executescript(self, script: str) -> Cursor:
         """Run several ``;``-separated statements (after committing any open transaction)."""
         return self.cursor().executescript(script)
+
+    def iterdump(self, table: str | None = None) -> Iterator[str]:
+        """The SQL statements that rebuild this database (or one table), as sqlite3's
+        ``iterdump``: see ``memtables.dump``."""
+        from .dump import iterdump
+
+        self.check_open()
+        return iterdump(self, table)
 
     def commit(self) -> None:
         """Commit the open transaction, if any."""

@@ -254,7 +254,9 @@ class Cursor:
         make = _row_maker(factory)
         return [make(self, r) for r in rows]
 
-    def fetchone(self) -> tuple | None:
+    # Rows are tuples, or whatever ``row_factory`` makes of them: typed ``Any``, as
+    # typeshed types sqlite3's, so ``count, = cur.fetchone()`` type-checks.
+    def fetchone(self) -> Any:
         """The next row, or None when the result is exhausted."""
         rows = self._rows
         if rows is None or self._conn.state.closed:
@@ -267,7 +269,7 @@ class Cursor:
             return _row_maker(self.row_factory)(self, rows[i])
         return None
 
-    def fetchmany(self, size: int | None = None) -> list[tuple]:
+    def fetchmany(self, size: int | None = None) -> list[Any]:
         """Up to ``size`` (default ``arraysize``) further rows."""
         rows = self._result()
         n = self.arraysize if size is None else size
@@ -278,17 +280,17 @@ class Cursor:
         self._pos = i + len(out)
         return self._made(out)
 
-    def fetchall(self) -> list[tuple]:
+    def fetchall(self) -> list[Any]:
         """All remaining rows."""
         rows = self._result()
         i = self._pos
         self._pos = len(rows)
         return self._made(rows[i:] if i else list(rows))
 
-    def __iter__(self) -> Iterator[tuple]:
+    def __iter__(self) -> Iterator[Any]:
         return self
 
-    def __next__(self) -> tuple:
+    def __next__(self) -> Any:
         row = self.fetchone()
         if row is None:
             raise StopIteration

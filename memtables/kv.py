@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import json
 import math
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 
 from .cache import enforce, is_expired
 from .errors import DataError, ProgrammingError
@@ -335,7 +335,13 @@ class KeyValue:
         return f"<memtables cache {self.name} ({self.cache.policy})>"
 
 
-def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Callable:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def cached(
+    conn, table: str = "memtables_cache", ttl: float | None = None
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Cache-aside in one line: ``@memtables.cached(conn, ttl=60)`` above a slow function.
 
     The key is the function's qualified name and its arguments as JSON; results must be
@@ -343,16 +349,16 @@ def cached(conn, table: str = "memtables_cache", ttl: float | None = None) -> Ca
     value TEXT``) is created when it does not exist.
     """
 
-    def decorate(fn: Callable) -> Callable:
+    def decorate(fn: Callable[P, R]) -> Callable[P, R]:
         name = f"{fn.__module__}.{fn.__qualname__}"
 
         @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             kv = _cache_table(conn, table)
             key = name + ":" + json.dumps([args, kwargs], sort_keys=True, default=repr)
             hit = kv.get(key, _MISSING)
             if hit is not _MISSING:
-                return json.loads(hit)
+                return json.loads(hit)  # type: ignore[no-any-return]  # R, as JSON keeps it
             result = fn(*args, **kwargs)
             try:
                 text = json.dumps(result)

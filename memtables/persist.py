@@ -9,7 +9,6 @@ it covers. This is part of the public face: it replays schema changes as SQL.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from typing import Any, Callable
 from . import wal as W
 from .catalog import View
 from .errors import DatabaseError, Error, OperationalError
+from .filelock import try_lock, unlock
 from .gcpause import gc_paused
 from .snapshot import (
     arrow_to_rows,
@@ -77,9 +77,7 @@ class Durability:
         except OSError as e:
             raise OperationalError(f"cannot create database directory {self.root}: {e}") from None
         self._lock_file = open(self.root / "LOCK", "a+")
-        try:
-            fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not try_lock(self._lock_file):
             self._lock_file.close()
             raise OperationalError(
                 f"database {self.root} is in use by another process (its lock is held)"
@@ -115,6 +113,13 @@ class Durability:
                 read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
                 for path, offset in read.torn:
                     self.stats["torn_records"] += 1
+                    _log.warning(
+                        "%s: torn redo log record at %s offset %d (a write cut short by a crash): "
+                        "dropped, it was never acknowledged",
+                        self.root,
+                        path.name,
+                        offset,
+                    )
                     if read.corrupt is None:
                         os.truncate(path, max(offset, len(W.HEADER)))
                 if read.corrupt is not None:
@@ -123,6 +128,7 @@ class Durability:
                         f"opened read-only: corrupt redo log record at {path} offset {offset} "
                         f"({problem}); later records were not applied"
                     )
+                    _log.error("%s: %s", self.root, self.read_only)
                 records = [r for r in read.records if r.commit_ts > snap_ts]
                 _named(self.root / "wal", self._replay, conn, records)
                 engine.txns.clock = max(
@@ -136,6 +142,13 @@ class Durability:
             engine.txns.commit_log = self.wal
         engine.extra_stats = self.stats_rows
         self.stats["recovery_seconds"] = time.perf_counter() - t0
+        _log.info(
+            "%s: opened in %.3f s (%s, %d redo log records replayed)",
+            self.root,
+            self.stats["recovery_seconds"],
+            f"snapshot at timestamp {snap_ts}" if found is not None else "no snapshot",
+            len(records),
+        )
 
     def _load_snapshot(self, conn, path: Path, manifest: dict) -> None:
         engine = self.engine
@@ -374,6 +387,13 @@ class Durability:
             self.stats["last_checkpoint_seconds"] = time.perf_counter() - t0
             self.stats["last_checkpoint_bytes"] = size
             self._failures, self.checkpoint_error = 0, None
+            _log.info(
+                "%s: checkpoint at timestamp %d written in %.3f s (%d bytes)",
+                self.root,
+                ts,
+                self.stats["last_checkpoint_seconds"],
+                size,
+            )
             return final
 
     # ------------------------------------------------------------ the rest
@@ -400,7 +420,7 @@ class Durability:
             self._closed = True
             self.wal.close()
             try:
-                fcntl.flock(self._lock_file.fileno(), fcntl.LOCK_UN)
+                unlock(self._lock_file)
             finally:
                 self._lock_file.close()
 

@@ -367,6 +367,8 @@ class WriteAheadLog:
 
 def fsync_path(path: Path) -> None:
     """Make a file's contents durable or, for a directory, a rename or new file in it."""
+    if os.name == "nt" and path.is_dir():
+        return  # Windows cannot open a directory to fsync it; NTFS journals its metadata
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

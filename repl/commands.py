@@ -25,7 +25,7 @@ def _on_off(s: Session, args: list[str], attr: str, label: str) -> None:
         if value not in ("on", "off"):
             raise CommandError(f"usage: .{attr} on|off")
         setattr(s.settings, attr, value == "on")
-    s.write(f"{label} is {'on' if getattr(s.settings, attr) else 'off'}")
+    (s.say if args else s.write)(f"{label} is {'on' if getattr(s.settings, attr) else 'off'}")
 
 
 def _query(s: Session, sql: str, params: Sequence = ()) -> None:
@@ -76,7 +76,7 @@ def cmd_mode(s: Session, args: list[str]) -> None:
         if args[0].lower() not in MODES:
             raise CommandError(f"unknown mode {args[0]}; modes: {', '.join(MODES)}")
         s.settings.mode = args[0].lower()
-    s.write(f"mode is {s.settings.mode}")
+    (s.say if args else s.write)(f"mode is {s.settings.mode}")
 
 
 @command(".maxrows", "Show at most N rows of a result (0: all)", "[N]", (), (0, 1))
@@ -86,7 +86,48 @@ def cmd_maxrows(s: Session, args: list[str]) -> None:
             raise CommandError("usage: .maxrows N (a whole number; 0 shows every row)")
         s.settings.maxrows = int(args[0])
     n = s.settings.maxrows
-    s.write(f"maxrows is {n}" + (" (no limit)" if n == 0 else ""))
+    (s.say if args else s.write)(f"maxrows is {n}" + (" (no limit)" if n == 0 else ""))
+
+
+@command(
+    ".headers",
+    "Column names above csv, list and tabs output",
+    "[on|off]",
+    ("onoff",),
+    (0, 1),
+)
+def cmd_headers(s: Session, args: list[str]) -> None:
+    _on_off(s, args, "headers", "headers")
+
+
+@command(".bail", "Stop a script at the first error", "[on|off]", ("onoff",), (0, 1))
+def cmd_bail(s: Session, args: list[str]) -> None:
+    _on_off(s, args, "bail", "bail")
+
+
+@command(".echo", "Print each statement before running it", "[on|off]", ("onoff",), (0, 1))
+def cmd_echo(s: Session, args: list[str]) -> None:
+    _on_off(s, args, "echo", "echo")
+
+
+@command(".nullvalue", "Text shown for NULL (no argument: each mode's own)", "[TEXT]", (), (0, 1))
+def cmd_nullvalue(s: Session, args: list[str]) -> None:
+    s.settings.nullvalue = args[0] if args else None
+
+
+@command(".separator", "Column separator of list mode", "SEP", (), (1, 1))
+def cmd_separator(s: Session, args: list[str]) -> None:
+    s.settings.separator = _unescape(args[0])
+
+
+def _unescape(text: str) -> str:
+    """``\\t`` and ``\\n`` as a tab and a newline, as sqlite3 reads its separators."""
+    return text.replace("\\t", "\t").replace("\\n", "\n")
+
+
+@command(".print", "Print the arguments", "[TEXT ...]", (), (0, 64))
+def cmd_print(s: Session, args: list[str]) -> None:
+    s.write(" ".join(args))
 
 
 @command(".show", "Show the current settings", "", (), (0, 0))
@@ -95,6 +136,9 @@ def cmd_show(s: Session, args: list[str]) -> None:
     s.write(f"database: {s.where()}")
     s.write(f"mode: {st.mode}\ntimer: {'on' if st.timer else 'off'}")
     s.write(f"explain: {'on' if st.explain else 'off'}\nmaxrows: {st.maxrows}")
+    s.write(f"headers: {'on' if st.headers else 'off'}\nseparator: {st.separator!r}")
+    s.write(f"nullvalue: {'(mode default)' if st.nullvalue is None else repr(st.nullvalue)}")
+    s.write(f"bail: {'on' if st.bail else 'off'}\necho: {'on' if st.echo else 'off'}")
 
 
 # ---------------------------------------------------------------- the catalog
@@ -178,11 +222,39 @@ def cmd_export(s: Session, args: list[str]) -> None:
     s.write(s.timed(f"exported {plural(n)} to {args[1]}", time.perf_counter() - start))
 
 
+@command(
+    ".output",
+    "Send results to FILE from now on (no FILE: back to the screen)",
+    "[FILE]",
+    ("path",),
+    (0, 1),
+)
+def cmd_output(s: Session, args: list[str]) -> None:
+    s.send_output_to(os.path.expanduser(args[0]) if args else None)
+
+
+@command(".once", "Send only the next result to FILE", "FILE", ("path",), (1, 1))
+def cmd_once(s: Session, args: list[str]) -> None:
+    s.send_output_to(os.path.expanduser(args[0]), once=True)
+
+
+@command(
+    ".dump",
+    "Print SQL that rebuilds the database (or one table): tables, rows, indexes, views",
+    "[TABLE]",
+    ("table",),
+    (0, 1),
+)
+def cmd_dump(s: Session, args: list[str]) -> None:
+    for line in s.conn.iterdump(args[0] if args else None):
+        s.write(line)
+
+
 @command(".checkpoint", "Write a snapshot of the durable tables now", "", (), (0, 0))
 def cmd_checkpoint(s: Session, args: list[str]) -> None:
     start = time.perf_counter()
     s.conn.database.checkpoint()
-    s.write(s.timed("checkpoint done", time.perf_counter() - start))
+    s.say(s.timed("checkpoint done", time.perf_counter() - start))
 
 
 @command(
@@ -206,7 +278,7 @@ def cmd_open(s: Session, args: list[str]) -> None:
     else:
         s.switch(memtables.connect(path), path)  # on failure the old one stays
         old.close()
-    s.write(f"opened {s.where()}")
+    s.say(f"opened {s.where()}")
 
 
 @command(".quit .exit", "Leave the shell (Ctrl-D does too)", "", (), (0, 0))

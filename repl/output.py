@@ -1,7 +1,8 @@
-"""Output modes of the shell: table, csv, json, markdown and line.
+"""Output modes of the shell: table, box, csv, json, markdown, line, list and tabs.
 
-Every renderer takes column names and rows and returns text without a trailing newline; the
-shell adds the row count, timing and the note about rows left out.
+Every renderer takes column names, rows and a ``Style`` (headers on or off, the list
+separator, the text for NULL) and returns text without a trailing newline; the shell adds the
+row count, timing and the note about rows left out.
 """
 
 from __future__ import annotations
@@ -10,19 +11,39 @@ import csv
 import datetime as _dt
 import io
 import json
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import memtables
 
-from .format import is_numeric, render_value, table_lines
-
-Renderer = Callable[[Sequence[str], Sequence[Sequence[Any]]], str]
+from .format import BOX, is_numeric, render_value, table_lines
 
 
-def csv_value(v: Any) -> str:
+@dataclass(frozen=True)
+class Style:
+    """What ``.headers``, ``.separator`` and ``.nullvalue`` set.
+
+    ``nullvalue`` None keeps each mode's own: ``NULL`` in the drawn modes, empty in csv, list
+    and tabs (as sqlite3). ``headers`` applies to csv, list and tabs; tables always have one.
+    """
+
+    headers: bool = True
+    separator: str = "|"
+    nullvalue: str | None = None
+
+    def null(self, default: str) -> str:
+        return default if self.nullvalue is None else self.nullvalue
+
+
+PLAIN = Style()
+
+Renderer = Callable[[Sequence[str], Sequence[Sequence[Any]], Style], str]
+
+
+def csv_value(v: Any, null: str = "") -> str:
     """A value as a CSV field: empty for NULL, hex for blobs, ISO dates."""
     if v is None:
-        return ""
+        return null
     if isinstance(v, bytes):
         return v.hex()
     return render_value(v)
@@ -39,13 +60,18 @@ def json_value(v: Any) -> Any:
     return str(v)
 
 
-def render_table(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def render_table(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
     """Bordered and aligned, numbers to the right."""
-    return "\n".join(table_lines(names, rows))
+    return "\n".join(table_lines(names, rows, style.null("NULL")))
 
 
-def render_csv(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A header line, then one line per row (RFC 4180 quoting).
+def render_box(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
+    """As ``table``, drawn with Unicode box characters (sqlite3's and DuckDB's look)."""
+    return "\n".join(table_lines(names, rows, style.null("NULL"), BOX))
+
+
+def render_csv(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
+    """A header line (unless headers are off), then one line per row (RFC 4180 quoting).
 
     >>> print(render_csv(["a", "b"], [(1, "x,y"), (None, True)]))
     a,b
@@ -54,13 +80,34 @@ def render_csv(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(names)
+    if style.headers:
+        w.writerow(names)
+    null = style.null("")
     for row in rows:
-        w.writerow([csv_value(v) for v in row])
+        w.writerow([csv_value(v, null) for v in row])
     return buf.getvalue().rstrip("\n")
 
 
-def render_json(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def render_list(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
+    """Values joined by the separator (``|`` unless ``.separator`` says otherwise), no quoting:
+    sqlite3's list mode.
+
+    >>> print(render_list(["a", "b"], [(1, None)], Style(separator=",")))
+    a,b
+    1,
+    """
+    null, sep = style.null(""), style.separator
+    lines = [sep.join(names)] if style.headers else []
+    lines += [sep.join(csv_value(v, null) for v in row) for row in rows]
+    return "\n".join(lines)
+
+
+def render_tabs(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
+    """As ``list``, separated by tabs."""
+    return render_list(names, rows, Style(style.headers, "\t", style.nullvalue))
+
+
+def render_json(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
     """A JSON array with one object per row, one row per line.
 
     >>> print(render_json(["a", "b"], [(1, None), (2, "x")]))
@@ -78,7 +125,7 @@ def _md(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def render_markdown(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
     """A GitHub-flavoured Markdown table; numeric columns are right-aligned.
 
     >>> print(render_markdown(["id", "name"], [(1, "a|b")]))
@@ -86,7 +133,8 @@ def render_markdown(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     |----:|------|
     |   1 | a\\|b |
     """
-    cells = [[_md(render_value(v)) for v in row] for row in rows]
+    null = style.null("NULL")
+    cells = [[_md(render_value(v, null)) for v in row] for row in rows]
     heads = [_md(n) for n in names]
     widths = [max(3, len(h)) for h in heads]
     for row in cells:
@@ -108,7 +156,7 @@ def render_markdown(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
-def render_line(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+def render_line(names: Sequence[str], rows: Sequence[Sequence[Any]], style=PLAIN) -> str:
     """One ``name = value`` line per column, a blank line between rows (sqlite3's line mode).
 
     >>> print(render_line(["id", "name"], [(1, "ada"), (2, None)]))
@@ -120,7 +168,9 @@ def render_line(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """
     width = max((len(n) for n in names), default=0)
     blocks = [
-        "\n".join(f"{n.rjust(width)} = {render_value(v)}" for n, v in zip(names, row))
+        "\n".join(
+            f"{n.rjust(width)} = {render_value(v, style.null('NULL'))}" for n, v in zip(names, row)
+        )
         for row in rows
     ]
     return "\n\n".join(blocks)
@@ -128,14 +178,17 @@ def render_line(names: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 MODES: dict[str, Renderer] = {
     "table": render_table,
+    "box": render_box,
     "csv": render_csv,
     "json": render_json,
     "markdown": render_markdown,
     "line": render_line,
+    "list": render_list,
+    "tabs": render_tabs,
 }
 
 #: Modes whose output is data to copy elsewhere: no row count or timing under it.
-BARE_MODES = frozenset({"csv", "json"})
+BARE_MODES = frozenset({"csv", "json", "list", "tabs"})
 
 
 def error_line(e: BaseException) -> str:
@@ -178,12 +231,13 @@ def render_result(
     mode: str = "table",
     maxrows: int = 0,
     elapsed: float | None = None,
+    style: Style = PLAIN,
 ) -> str:
     """A result set in ``mode``, cut to ``maxrows`` rows (0: all) with a note, and a footer
     with the row count and (when ``elapsed`` is given) the time taken."""
     total = len(rows)
     shown = rows[:maxrows] if maxrows and total > maxrows else rows
-    parts = [MODES[mode](names, shown)]
+    parts = [MODES[mode](names, shown, style)]
     if len(shown) < total:
         parts.append(
             f"(showing the first {plural(len(shown))} of {total}; "

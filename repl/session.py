@@ -19,7 +19,7 @@ import memtables
 from . import metadata as _metadata
 from .completion import Metadata
 from .csvio import Progress, no_progress
-from .output import MODES, error_line, format_duration, plural, render_result
+from .output import MODES, Style, error_line, format_duration, plural, render_result
 from .registry import COMMANDS, CommandError
 from .splitter import DOT, split_script
 from .sqltokens import tokenize
@@ -33,12 +33,30 @@ _VERBS = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}
 
 @dataclass
 class Settings:
-    """What the dot-commands switch: output mode, timer, EXPLAIN prefix, row limit."""
+    """What the dot-commands (and the command line's flags) switch.
+
+    A script (stdin that is no terminal, ``-c``) starts with ``script()``: no timing, no
+    ``OK`` line after a write, every row shown — only the data, as sqlite3 prints it.
+    """
 
     mode: str = "table"
     timer: bool = True
     explain: bool = False
     maxrows: int = 1000
+    headers: bool = True
+    separator: str = "|"
+    nullvalue: str | None = None
+    bail: bool = False
+    echo: bool = False
+    status: bool = True  # print "OK (n rows inserted)" after a statement without rows
+
+    @classmethod
+    def script(cls) -> Settings:
+        """The settings a non-interactive run starts with."""
+        return cls(timer=False, maxrows=0, status=False)
+
+    def style(self) -> Style:
+        return Style(self.headers, self.separator, self.nullvalue)
 
 
 def first_word(sql: str) -> str:
@@ -65,14 +83,20 @@ class Session:
         out: TextIO | None = None,
         progress: Progress = no_progress,
         color: bool = False,
+        settings: Settings | None = None,
+        err: TextIO | None = None,
     ):
         self.conn = conn
         conn.autocommit = True  # each statement commits on its own, unless BEGIN
         self.db_name = db_name
         self.out = out if out is not None else sys.stdout
+        self.err = err if err is not None else self.out  # errors never go to .output's file
+        self.redirect: TextIO | None = None  # .output / .once
+        self.once = False
         self.progress = progress
         self.color = color
-        self.settings = Settings()
+        self.settings = settings if settings is not None else Settings()
+        self.failed = False  # some statement or command failed (a script's exit status)
         self.metadata = Metadata()
         self.metadata_stale = True
         self.done = False
@@ -80,17 +104,34 @@ class Session:
 
     # ------------------------------------------------------------ output
     def write(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        target = self.redirect or self.out
+        target.write(text + "\n")
+        target.flush()
+
+    def say(self, text: str) -> None:
+        """A confirmation (``mode is csv``): shown in the shell, silent in a script."""
+        if self.settings.status:
+            self.write(text)
 
     def error(self, e: BaseException | str) -> None:
+        self.failed = True
         line = e if isinstance(e, str) else error_line(e)
-        self.write(f"\x1b[31m{line}\x1b[0m" if self.color else line)
+        self.err.write((f"\x1b[31m{line}\x1b[0m" if self.color else line) + "\n")
+        self.err.flush()
 
     def show(self, names: Sequence[str], rows: Sequence[Sequence[Any]], elapsed=None) -> None:
         """Print a result set in the current mode with its row count (and time)."""
         s = self.settings
-        self.write(render_result(names, rows, s.mode, s.maxrows, elapsed if s.timer else None))
+        elapsed = elapsed if s.timer else None
+        self.write(render_result(names, rows, s.mode, s.maxrows, elapsed, s.style()))
+
+    def send_output_to(self, path: str | None, once: bool = False) -> None:
+        """Results go to the file at ``path`` from now on (``.output``), or only the next
+        result (``.once``); None: back to the terminal or stdout."""
+        if self.redirect is not None:
+            self.redirect.close()
+        self.redirect = open(path, "w", encoding="utf-8") if path is not None else None
+        self.once = once and path is not None
 
     # ------------------------------------------------------------ input
     def prompt(self) -> str:
@@ -107,13 +148,19 @@ class Session:
             items.append(("sql", rest))
         ok = True
         for kind, item in items:
+            if self.settings.echo:
+                self.write(item if kind == DOT or item.endswith(";") else item + ";")
+            once = self.once  # set before this item: its output was the one to redirect
             try:
                 done = self.run_command(item) if kind == DOT else self.run_sql(item)
             except KeyboardInterrupt:
                 self.error("interrupted")
                 return False
+            finally:
+                if once:
+                    self.send_output_to(None)
             ok = ok and done
-            if self.done or (stop_on_error and not done):
+            if self.done or (not done and (stop_on_error or self.settings.bail)):
                 break
         return ok
 
@@ -134,7 +181,7 @@ class Session:
         elapsed = time.perf_counter() - start
         if rows is not None:
             self.show([d[0] for d in cur.description], rows, elapsed)
-        else:
+        elif self.settings.status:
             self.write(self._status(verb, cur.rowcount, elapsed))
         return True
 
@@ -187,7 +234,8 @@ class Session:
         self.metadata_stale = True
 
     def close(self) -> None:
-        """Close the connections this session opened itself."""
+        """Close the connections this session opened itself, and an ``.output`` file."""
+        self.send_output_to(None)
         for conn in self.opened:
             conn.close()
         self.opened.clear()

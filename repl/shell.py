@@ -26,7 +26,7 @@ import memtables
 
 from .completion import Metadata, complete
 from .csvio import no_progress
-from .session import Session
+from .session import Session, Settings
 from .splitter import is_complete
 
 HISTORY_ENV = "MEMTABLES_HISTORY"
@@ -131,17 +131,25 @@ def run_shell(
     output: Any = None,
     stdout: TextIO | None = None,
     history: str | None = None,
+    settings: Settings | None = None,
+    commands: Iterable[str] = (),
 ) -> int:
     """Read-eval-print loop; returns the exit status.
 
     ``input`` and ``output`` are prompt-toolkit ``Input``/``Output`` objects (a terminal when
     left out; tests pass ``create_pipe_input()`` and ``DummyOutput()``); results go to
-    ``stdout``; ``history`` is the history file (see ``history_path``).
+    ``stdout``; ``history`` is the history file (see ``history_path``); ``commands`` (``-cmd``)
+    run before the first prompt.
     """
     out = stdout if stdout is not None else sys.stdout
     terminal = input is None and output is None and out.isatty()
     session = Session(
-        conn, db_name, out, progress=terminal_progress if terminal else no_progress, color=terminal
+        conn,
+        db_name,
+        out,
+        progress=terminal_progress if terminal else no_progress,
+        color=terminal,
+        settings=settings,
     )
     prompt = PromptSession(
         history=_history(history_path(history), session.error),
@@ -160,6 +168,8 @@ def run_shell(
     )
     session.write(f"memtables {memtables.__version__} on {session.where()}")
     session.write("End SQL statements with ';'. Type .help for commands, Ctrl-D to exit.")
+    for command in commands:
+        session.run_input(command)
     try:
         while not session.done:
             if session.metadata_stale:

@@ -31,10 +31,12 @@ FACE = {
     "persist",
     "kv",
     "row",
+    "dump",
+    "aio",
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
 
 
 def imports_of(path: Path) -> set[str]:

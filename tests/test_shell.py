@@ -503,7 +503,9 @@ def test_dot_commands(conn, tmp_path):
     assert "x = 5\n(1 row)" in text
     assert "Error: unknown command .nope; '.help' lists the commands" in text
     assert "mode is line" in text
-    assert "Error: unknown mode xml; modes: table, csv, json, markdown, line" in text
+    assert (
+        "Error: unknown mode xml; modes: table, box, csv, json, markdown, line, list, tabs" in text
+    )
     assert "Error: usage: .import FILE TABLE" in text
     assert "name = commits" in text
     assert "checkpoint done" in text
@@ -640,7 +642,7 @@ def test_shell_exits_on_quit():
 def test_main_passes_the_history_option(monkeypatch):
     seen = {}
 
-    def fake_shell(conn, db, history=None):
+    def fake_shell(conn, db, history=None, **options):
         seen.update(db=db, history=history)
         return 0
 
