@@ -28,6 +28,7 @@ from .connection import Connection
 from .cursor import Cursor
 from .database import Database, connect_owning, open_database
 from .errors import ProgrammingError
+from .retrying import begin
 
 T = TypeVar("T")
 
@@ -125,20 +126,8 @@ class _Transaction:
         self._isolation = isolation
 
     async def __aenter__(self) -> AsyncConnection:
-        await self._conn.run(self._begin)
+        await self._conn.run(functools.partial(begin, isolation=self._isolation))
         return self._conn
-
-    def _begin(self, conn: Connection) -> None:
-        # As the synchronous ``conn.transaction()``: an implicit transaction with nothing in
-        # it yet is let go of; one holding changes is the caller's to finish first.
-        if conn.in_transaction:
-            if conn.has_changes:
-                raise ProgrammingError(
-                    "conn.transaction() cannot start while the connection has uncommitted "
-                    "changes; commit or roll back first"
-                )
-            conn.rollback()
-        conn.execute("BEGIN" + (f" ISOLATION LEVEL {self._isolation}" if self._isolation else ""))
 
     async def __aexit__(self, exc_type: type | None, *exc: object) -> None:
         if exc_type is None:

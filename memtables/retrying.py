@@ -57,6 +57,19 @@ class Attempt:
         return False
 
 
+def begin(conn, isolation: str | None = None) -> None:
+    """BEGIN on ``conn`` for ``conn.transaction()``: an implicit transaction with nothing in
+    it yet is let go of; one holding changes is the caller's to finish first."""
+    if conn.in_transaction:
+        if conn.has_changes:
+            raise ProgrammingError(
+                "conn.transaction() cannot start while the connection has uncommitted "
+                "changes; commit or roll back first"
+            )
+        conn.rollback()
+    conn.execute("BEGIN" + (f" ISOLATION LEVEL {isolation}" if isolation else ""))
+
+
 class TransactionRunner:
     """What ``Connection.transaction`` returns (see the module docstring)."""
 
@@ -70,16 +83,7 @@ class TransactionRunner:
         self._single: Attempt | None = None
 
     def _begin(self) -> None:
-        conn = self.conn
-        if conn.in_transaction:
-            if conn.has_changes:
-                raise ProgrammingError(
-                    "conn.transaction() cannot start while the connection has uncommitted "
-                    "changes; commit or roll back first"
-                )
-            conn.rollback()
-        level = f" ISOLATION LEVEL {self.isolation}" if self.isolation else ""
-        conn.execute("BEGIN" + level)
+        begin(self.conn, self.isolation)
 
     def _pause(self, attempt: int) -> None:
         time.sleep(self.backoff * (2**attempt) * random.uniform(0.5, 1.5))

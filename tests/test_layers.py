@@ -33,6 +33,7 @@ FACE = {
     "row",
     "dump",
     "aio",
+    "dialect",
     "__init__",
     "__main__",
 }

@@ -76,7 +76,9 @@ def test_the_logger_reports_recovery_checkpoints_torn_records_and_evictions(tmp_
     log = [p for p in W.segment_paths(path / "wal") if p.stat().st_size > len(W.HEADER)][-1]
     log.write_bytes(log.read_bytes()[:-3])  # a crash in the middle of the last record
     conn = memtables.connect(path)
-    conn.execute("CREATE CACHE TABLE c (k TEXT PRIMARY KEY, v TEXT) WITH (max_rows = 1, eviction = 'allkeys-lru')")
+    conn.execute(
+        "CREATE CACHE TABLE c (k TEXT PRIMARY KEY, v TEXT) WITH (max_rows = 1, eviction = 'allkeys-lru')"
+    )
     conn.execute("INSERT INTO c VALUES ('a', 'x')")
     conn.execute("INSERT INTO c VALUES ('b', 'y')")
     conn.close()

@@ -1,0 +1,318 @@
+"""A SQLAlchemy 2.x dialect: ``create_engine("memtables://")`` (in memory) or
+``create_engine("memtables:///path/app.mtdb")`` (durable), registered by entry point.
+
+memtables speaks SQLite's SQL with strict types, so the dialect is SQLite's compiler with a
+different driver underneath: reflection reads ``sys.*`` tables instead of PRAGMAs, dates and
+timestamps come back as Python objects (no string parsing), BOOLEAN is a real type, and
+isolation levels are memtables' (``SNAPSHOT``, ``SERIALIZABLE``, ``AUTOCOMMIT``).
+
+Deliberate gaps, each declared in ``tests/sqla_requirements.py``: foreign keys are not kept
+(the DDL leaves them out; memtables, like SQLite by default, never enforced them), there are no
+schemas besides ``main``, and no TIME type (a ``Time`` column is TEXT, as SQLite stores it).
+
+An in-memory URL gives one database per engine: every pooled connection sees the same data
+(with sqlite3, each ``:memory:`` connection would be a database of its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import types as sqltypes
+from sqlalchemy import util
+from sqlalchemy.dialects.sqlite.base import (
+    SQLiteDDLCompiler,
+    SQLiteDialect,
+    SQLiteTypeCompiler,
+)
+from sqlalchemy.engine import default, reflection
+
+import memtables
+
+#: memtables' column types (``sys.columns.type``) as SQLAlchemy types, for reflection.
+TYPES = {
+    "INTEGER": sqltypes.INTEGER,
+    "REAL": sqltypes.REAL,
+    "TEXT": sqltypes.TEXT,
+    "BOOLEAN": sqltypes.BOOLEAN,
+    "BLOB": sqltypes.BLOB,
+    "DATE": sqltypes.DATE,
+    "TIMESTAMP": sqltypes.TIMESTAMP,
+    "ANY": sqltypes.NullType,
+}
+
+ISOLATION_LEVELS = ("AUTOCOMMIT", "SNAPSHOT", "SERIALIZABLE")
+
+
+class _NativeDateTime(sqltypes.DateTime):
+    """memtables stores and returns ``datetime`` objects: nothing to convert."""
+
+    def bind_processor(self, dialect):
+        return None
+
+    def result_processor(self, dialect, coltype):
+        return None
+
+
+class _NativeDate(sqltypes.Date):
+    """memtables stores and returns ``date`` objects: nothing to convert."""
+
+    def bind_processor(self, dialect):
+        return None
+
+    def result_processor(self, dialect, coltype):
+        return None
+
+
+class MemtablesTypeCompiler(SQLiteTypeCompiler):
+    """Type names memtables reads (no TIME: SQLite keeps times as text, so do we)."""
+
+    def visit_TIME(self, type_, **kw):
+        return "TEXT"
+
+    def visit_DATETIME(self, type_, **kw):
+        return "TIMESTAMP"
+
+    def visit_TIMESTAMP(self, type_, **kw):
+        return "TIMESTAMP"
+
+
+class MemtablesDDLCompiler(SQLiteDDLCompiler):
+    """SQLite's DDL without foreign key clauses, which memtables does not keep."""
+
+    def visit_foreign_key_constraint(self, constraint, **kw):
+        return None
+
+
+class MemtablesDialect(SQLiteDialect):
+    """SQLAlchemy dialect for memtables (see the module docstring)."""
+
+    name = "memtables"
+    driver = "memtables"
+    supports_statement_cache = True
+    supports_native_boolean = True
+    supports_schemas = False
+    default_paramstyle = "qmark"
+    colspecs = util.update_copy(
+        SQLiteDialect.colspecs, {sqltypes.DateTime: _NativeDateTime, sqltypes.Date: _NativeDate}
+    )
+    type_compiler_cls = MemtablesTypeCompiler
+    ddl_compiler = MemtablesDDLCompiler
+
+    def __init__(self, json_serializer=None, json_deserializer=None, **kwargs: Any) -> None:
+        # SQLiteDialect.__init__ reads the sqlite3 library's version; there is none here.
+        default.DefaultDialect.__init__(self, **kwargs)
+        self._json_serializer = json_serializer
+        self._json_deserializer = json_deserializer
+        self.native_datetime = True
+        self._memory_db: memtables.Database | None = None
+
+    @classmethod
+    def import_dbapi(cls):
+        return memtables
+
+    @classmethod
+    def get_pool_class(cls, url):
+        from sqlalchemy import pool
+
+        return pool.QueuePool
+
+    def _get_server_version_info(self, connection):
+        return tuple(int(p) for p in memtables.__version__.split(".")[:3])
+
+    def create_connect_args(self, url):
+        path = url.database or None
+        if path == ":memory:":
+            path = None
+        return [path], dict(url.query)
+
+    def connect(self, path=None, **options):
+        """A DB-API connection; in memory, one shared database per engine."""
+        if path is not None:
+            return memtables.connect(path, **options)
+        if self._memory_db is None or self._memory_db.closed:
+            self._memory_db = memtables.open(None, **options)
+        return self._memory_db.connect()
+
+    def on_connect(self):
+        return None
+
+    # ---------------------------------------------------------------- isolation
+    def get_isolation_level_values(self, dbapi_connection):
+        return list(ISOLATION_LEVELS)
+
+    def set_isolation_level(self, dbapi_connection, level):
+        if level == "AUTOCOMMIT":
+            dbapi_connection.autocommit = True
+            return
+        dbapi_connection.autocommit = False
+        dbapi_connection.isolation_level = level
+
+    def get_isolation_level(self, dbapi_connection):
+        if dbapi_connection.autocommit:
+            return "AUTOCOMMIT"
+        return dbapi_connection.isolation_level
+
+    def get_default_isolation_level(self, dbapi_conn):
+        return "SNAPSHOT"
+
+    def detect_autocommit_setting(self, dbapi_conn):
+        return dbapi_conn.autocommit
+
+    def is_disconnect(self, e, connection, cursor):
+        return isinstance(e, memtables.ProgrammingError) and "closed" in str(e)
+
+    # ---------------------------------------------------------------- reflection
+    def _rows(self, connection, sql, *params):
+        return connection.exec_driver_sql(sql, tuple(params)).fetchall()
+
+    @reflection.cache
+    def get_schema_names(self, connection, **kw):
+        return ["main"]
+
+    def _get_default_schema_name(self, connection):
+        return "main"
+
+    @reflection.cache
+    def get_table_names(self, connection, schema=None, **kw):
+        return [r[0] for r in self._rows(connection, "SELECT name FROM sys.tables ORDER BY name")]
+
+    @reflection.cache
+    def get_view_names(self, connection, schema=None, **kw):
+        return [r[0] for r in self._rows(connection, "SELECT name FROM sys.views ORDER BY name")]
+
+    @reflection.cache
+    def get_temp_table_names(self, connection, **kw):
+        return []
+
+    @reflection.cache
+    def get_temp_view_names(self, connection, **kw):
+        return []
+
+    def has_table(self, connection, table_name, schema=None, **kw):
+        if schema not in (None, "main"):
+            return False
+        sql = (
+            "SELECT 1 FROM sys.tables WHERE lower(name) = lower(?) "
+            "UNION ALL SELECT 1 FROM sys.views WHERE lower(name) = lower(?)"
+        )
+        return bool(self._rows(connection, sql, table_name, table_name))
+
+    def _check_exists(self, connection, table_name, schema, **kw):
+        if not self.has_table(connection, table_name, schema, **kw):
+            from sqlalchemy import exc
+
+            raise exc.NoSuchTableError(table_name)
+
+    @reflection.cache
+    def get_view_definition(self, connection, view_name, schema=None, **kw):
+        rows = self._rows(
+            connection,
+            "SELECT sql FROM sys.schema WHERE type = 'view' AND lower(name) = lower(?)",
+            view_name,
+        )
+        if not rows:
+            from sqlalchemy import exc
+
+            raise exc.NoSuchTableError(view_name)
+        return rows[0][0]
+
+    @reflection.cache
+    def get_columns(self, connection, table_name, schema=None, **kw):
+        rows = self._rows(
+            connection,
+            'SELECT name, type, not_null, "default", primary_key FROM sys.columns '
+            "WHERE lower(table_name) = lower(?) ORDER BY position",
+            table_name,
+        )
+        if not rows:
+            self._check_exists(connection, table_name, schema)
+            return self._view_columns(connection, table_name)
+        pk = [r for r in rows if r[4]]
+        out = []
+        for name, type_, not_null, dflt, is_pk in rows:
+            col = {
+                "name": name,
+                "type": TYPES.get(type_, sqltypes.NullType)(),
+                "nullable": not not_null,
+                "default": dflt,
+                "primary_key": bool(is_pk),
+            }
+            if is_pk and len(pk) == 1 and type_ == "INTEGER":
+                col["autoincrement"] = "auto"
+            out.append(col)
+        return out
+
+    def _view_columns(self, connection, view_name):
+        quoted = self.identifier_preparer.quote_identifier(view_name)
+        cur = connection.exec_driver_sql(f"SELECT * FROM {quoted} LIMIT 0").cursor
+        return [
+            {
+                "name": d[0],
+                "type": TYPES.get(d[1], sqltypes.NullType)(),
+                "nullable": True,
+                "default": None,
+            }
+            for d in cur.description
+        ]
+
+    @reflection.cache
+    def get_pk_constraint(self, connection, table_name, schema=None, **kw):
+        rows = self._rows(
+            connection,
+            "SELECT primary_key FROM sys.tables WHERE lower(name) = lower(?)",
+            table_name,
+        )
+        if not rows:
+            self._check_exists(connection, table_name, schema)
+            return {"constrained_columns": [], "name": None}
+        cols = [c.strip() for c in (rows[0][0] or "").split(",") if c.strip()]
+        return {"constrained_columns": cols, "name": None}
+
+    @reflection.cache
+    def get_foreign_keys(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
+        return []
+
+    def _index_rows(self, connection, table_name):
+        return self._rows(
+            connection,
+            "SELECT name, columns, unique, implicit FROM sys.indexes "
+            "WHERE lower(table_name) = lower(?) ORDER BY name",
+            table_name,
+        )
+
+    @reflection.cache
+    def get_indexes(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
+        return [
+            {"name": name, "column_names": _columns(cols), "unique": bool(unique)}
+            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            if not implicit
+        ]
+
+    @reflection.cache
+    def get_unique_constraints(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
+        pk = self.get_pk_constraint(connection, table_name, schema)["constrained_columns"]
+        return [
+            {"name": None, "column_names": _columns(cols)}
+            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            if implicit and unique and _columns(cols) != pk
+        ]
+
+    @reflection.cache
+    def get_check_constraints(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
+        return []
+
+    @reflection.cache
+    def get_table_options(self, connection, table_name, schema=None, **kw):
+        return {}
+
+
+def _columns(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",")]
+
+
+dialect = MemtablesDialect
