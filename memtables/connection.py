@@ -18,6 +18,7 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import errors as E
+from . import sql
 from .cursor import Cursor, internal_error
 from .errors import (
     Error,
@@ -53,10 +54,12 @@ class ConnectionState:
     ``lock`` serialises the connection's calls (re-entrant; first in the lock order, see
     ARCHITECTURE.md). ``txn`` is the open transaction, or None. ``closed`` turns true once,
     in ``close()``. ``row_factory`` is the one new cursors start with. ``prepare(sql)`` gives
-    the compiled statement from the database's cache. Only the connection writes them.
+    the compiled statement from the database's cache. ``session`` holds the counters
+    ``changes()`` & co. read; ``functions`` the user-defined functions and collations (None
+    until the first). Only the connection writes them (and cursors the counters).
     """
 
-    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare")
+    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare", "session", "functions")
 
     def __init__(self, prepare: Callable[[str], Any]):
         self.lock = threading.RLock()
@@ -64,6 +67,8 @@ class ConnectionState:
         self.closed = False
         self.row_factory = None
         self.prepare = prepare
+        self.session = sql.Session()
+        self.functions = None
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -178,6 +183,13 @@ class Connection:
         self._txns.max_recursive_rows = value
 
     @property
+    def total_changes(self) -> int:
+        """Rows inserted, updated or deleted by this connection's statements since it
+        opened (sqlite3's ``total_changes``; rolled-back changes count too)."""
+        self.check_open()
+        return self.state.session.total_changes
+
+    @property
     def in_transaction(self) -> bool:
         """True while a transaction is open on this connection."""
         return self.state.txn is not None
@@ -237,6 +249,45 @@ class Connection:
                 self.state.txn = None
                 self._explicit = False
                 finish(txn)
+
+    # ------------------------------------------------------------ user-defined (udf.py)
+    def create_function(
+        self, name: str, narg: int, func: Callable | None, *, deterministic: bool = False
+    ) -> None:
+        """Make ``func`` callable from SQL as ``name`` with ``narg`` arguments (-1: any),
+        on this connection only, as sqlite3's ``create_function``.
+
+        Definitions with different ``narg`` coexist; an exact count wins over -1, and a
+        definition hides a built-in function of the same name. ``func`` None removes the
+        definition. A ``deterministic`` function with constant arguments may be computed
+        once, when the statement is prepared. Its exceptions reach the caller as
+        ``OperationalError``; it returns int, float, str, bytes or None (see ``udf.py``).
+        """
+        self._define(lambda f: f.function(name, narg, func, bool(deterministic)))
+
+    def create_aggregate(self, name: str, narg: int, aggregate_class: Callable | None) -> None:
+        """Make ``aggregate_class`` an aggregate function ``name`` of ``narg`` arguments, as
+        sqlite3's ``create_aggregate``: one instance per group, ``step(*args)`` per row,
+        ``finalize()`` for the result (a group of no rows gives NULL without one). None
+        removes it."""
+        self._define(lambda f: f.aggregate(name, narg, aggregate_class))
+
+    def create_collation(self, name: str, callable: Callable | None) -> None:
+        """Make ``callable(a, b)`` (two strings; negative, zero or positive) the collation
+        ``name``, used by ``ORDER BY x COLLATE name`` and ``a = b COLLATE name``; None
+        removes it. As sqlite3's ``create_collation``."""
+        self._define(lambda f: f.collate(name, callable))
+
+    def _define(self, change: Callable) -> None:
+        with self.state.lock:
+            self.check_open()
+            functions = self.state.functions
+            if functions is None:
+                functions = sql.Functions()
+            change(functions)  # checks its arguments first: a refused one changes nothing
+            if self.state.functions is None:
+                self.state.functions = functions
+                self.state.prepare = functools.partial(self._db.prepare_with, functions=functions)
 
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
@@ -335,6 +386,7 @@ class Connection:
 
     def _begin(self, isolation: str | None = None):
         txn = self._engine.begin(isolation or self._isolation_level)
+        txn.session = self.state.session
         self.state.txn = txn
         return txn
 
@@ -432,7 +484,10 @@ class Connection:
         elif kind == "checkpoint":  # in no transaction, and under no lock but the connection's
             self._db.checkpoint()
             return _NO_RESULT
-        return self._statement(stmt.execute, params, stmt.engine_lock, False)
+        result = self._statement(stmt.execute, params, stmt.engine_lock, False)
+        if kind == "dml":  # completed: what changes() and last_insert_rowid() report
+            self.state.session.record(result[1], result[2] if stmt.inserts else None)
+        return result
 
     def end_implicit_transaction(self) -> None:
         """Commit the transaction PEP 249 opened implicitly; one BEGIN opened stays open."""
@@ -473,6 +528,7 @@ class Connection:
     def _read_alone(self, fn: Callable, *args: Any) -> Any:
         """``fn(*args, txn)`` in a transaction of its own, committed at once."""
         txn = self._engine.begin(self._isolation_level)
+        txn.session = self.state.session
         try:
             result = fn(*args, txn)
             txn.commit()

@@ -160,15 +160,50 @@ class Database:
             except KeyError:  # a schema change emptied the cache meanwhile: still usable
                 pass
             return stmt
+        return self._compile(text, None)
+
+    def prepare_with(self, text: str, functions):
+        """``prepare`` for a connection with user-defined functions or collations
+        (``functions``, a ``sql.Functions``).
+
+        A statement that uses them is cached in ``functions.statements``, that connection's
+        own cache, so no other connection ever runs it; one that does not is shared as
+        usual, unless a user definition hides a built-in of the same name (then the shared
+        statements, bound to the built-ins, are not for this connection).
+        """
+        if type(text) is not str:
+            raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        own = functions.statements
+        hit = own.get(text)
+        if hit is not None and hit[0] == (self._schema_version, functions.version):
+            own.move_to_end(text)
+            return hit[1]
+        if not functions.shadows:
+            stmt = self._cache.get(text)
+            if stmt is not None:
+                return stmt
+        return self._compile(text, functions)
+
+    def _compile(self, text: str, functions):
         version = self._schema_version
-        stmt = self._sql.prepare(text, self.engine)
+        stmt = self._sql.prepare(text, self.engine, functions)
         self.statements_compiled += 1
         stmt.description = describe(stmt)  # what cursors report, computed once
         if stmt.kind in ("query", "dml"):
+            # only the preparing connection may run it; and one whose definitions hide
+            # built-ins finds its statements nowhere else (see prepare_with)
+            if functions is not None and (stmt.uses_udf or functions.shadows):
+                own = functions.statements
+                own[text] = ((version, functions.version), stmt)
+                own.move_to_end(text)
+                if len(own) > STATEMENT_CACHE_SIZE:
+                    own.popitem(last=False)
+                return stmt
             with self._cache_lock:
                 # compiled against a catalog another thread changed since: use it once,
                 # never cache it
                 if version == self._schema_version:
+                    cache = self._cache
                     cache[text] = stmt
                     if len(cache) > STATEMENT_CACHE_SIZE:
                         cache.popitem(last=False)

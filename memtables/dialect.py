@@ -316,3 +316,16 @@ def _columns(text: str) -> list[str]:
 
 
 dialect = MemtablesDialect
+
+try:  # Alembic finds a migration implementation by dialect name: SQLite's fits
+    from alembic.ddl.sqlite import SQLiteImpl
+except ImportError:  # Alembic is optional
+    pass
+else:
+
+    class MemtablesImpl(SQLiteImpl):
+        """Alembic's SQLite implementation for memtables (transactional DDL, ALTER TABLE
+        ADD/DROP/RENAME COLUMN natively)."""
+
+        __dialect__ = "memtables"
+        transactional_ddl = True

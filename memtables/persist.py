@@ -300,6 +300,8 @@ class Durability:
             return ["view", record[1], record[2], record[3]]
         if kind == "drop_view":
             return ["ddl", f"DROP VIEW IF EXISTS {name(record[1])}"]
+        if kind == "alter_table":  # replayed as written: it rewrites views and indexes again
+            return ["ddl", record[1]]
         return None
 
     # ------------------------------------------------------------ checkpoints

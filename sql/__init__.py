@@ -20,27 +20,35 @@ from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
 from .systables import system_tables
+from .udf import Functions, Session, preparing
 
 TOO_DEEP = "statement too deeply nested"
 
 
-def prepare(text: str, engine) -> Statement:
-    """Compile one SQL statement for ``engine``."""
-    with _preparing():
+def prepare(text: str, engine, functions: Functions | None = None) -> Statement:
+    """Compile one SQL statement for ``engine``; names of functions and collations resolve
+    through ``functions`` (a connection's, see ``udf.py``) before the built-ins."""
+    with _preparing(), preparing(functions) as prep:
         node = parse_one(text)  # text → AST: the Lark LALR grammar, immutable nodes
         systables = _systables(engine)
         bound = bind_statement(node, engine.catalog, systables)  # names → slots, types
         planned = plan_statement(bound)  # access paths, join methods, aggregation, order
-        return compile_statement(planned, engine, systables)  # plan → Python → Statement
+        stmt = compile_statement(planned, engine, systables)  # plan → Python → Statement
+        if prep.used:
+            stmt.uses_udf = True
+        return stmt
 
 
-def prepare_node(node, engine) -> Statement:
+def prepare_node(node, engine, functions: Functions | None = None) -> Statement:
     """``prepare`` for an already parsed statement (a script parses all of its statements
     first, then compiles each just before it runs)."""
-    with _preparing():
+    with _preparing(), preparing(functions) as prep:
         systables = _systables(engine)
         bound = bind_statement(node, engine.catalog, systables)
-        return compile_statement(plan_statement(bound), engine, systables)
+        stmt = compile_statement(plan_statement(bound), engine, systables)
+        if prep.used:
+            stmt.uses_udf = True
+        return stmt
 
 
 def parse(text: str) -> list:
@@ -93,4 +101,6 @@ __all__ = [
     "Result",
     "Statement",
     "TOO_DEEP",
+    "Functions",
+    "Session",
 ]

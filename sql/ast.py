@@ -166,7 +166,7 @@ class TableFunction:
 class Join:
     left: Any  # TableRef | SubqueryRef | TableFunction | Join
     right: Any
-    kind: str  # 'inner', 'left', 'cross'
+    kind: str  # 'inner', 'left', 'cross' (CROSS JOIN), 'comma'
     on: Expr | None = None
     using: tuple[str, ...] | None = None
 
@@ -313,6 +313,19 @@ class DropView:
     if_exists: bool = False
 
 
+@_node
+class AlterTable:
+    """ALTER TABLE: ``action`` is "add" (``column``), "drop" (``old``), "rename_column"
+    (``old`` to ``new``) or "rename_table" (to ``new``)."""
+
+    name: str
+    action: str
+    column: ColumnDef | None = None
+    old: str | None = None
+    new: str | None = None
+    schema: str | None = None
+
+
 # ---------------------------------------------------------------- control
 @_node
 class Begin:
@@ -337,6 +350,7 @@ class SetIsolation:
 @_node
 class Explain:
     statement: Any
+    analyze: bool = False  # EXPLAIN ANALYZE: run the query, show rows and time per node
 
 
 @_node

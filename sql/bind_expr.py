@@ -14,6 +14,7 @@ from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
 from . import ast as A
 from . import bound as B
 from . import runtime as R
+from . import udf
 from .fn_json import (
     JSON_AGGREGATES,
     JSON_FUNCTIONS,
@@ -34,9 +35,16 @@ _NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
 
 
 def is_aggregate_call(e: A.Expr) -> bool:
-    """True for a call of an aggregate function (min/max with one argument)."""
-    if not isinstance(e, A.Call) or e.name not in AGGREGATES:
+    """True for a call of an aggregate function (min/max with one argument), a user-defined
+    one included (a user's scalar function of an aggregate's name hides the aggregate)."""
+    if not isinstance(e, A.Call):
         return False
+    if not e.star:
+        user = udf.lookup(e.name, len(e.args))
+        if user is not None:
+            return user.aggregate
+    if e.name not in AGGREGATES:
+        return e.star and udf.defined(e.name)  # f(*) of the user's f: its arity is wrong
     if e.name in ("min", "max") and len(e.args) != 1:
         return False
     return True
@@ -69,9 +77,12 @@ def contains_aggregate(e: Any) -> bool:
 class ExprBinder:
     """Binds expressions; ``bind_subquery`` (the statement binder's) binds nested SELECTs."""
 
-    def __init__(self, params: ParamTable, bind_subquery):
+    def __init__(self, params: ParamTable, bind_subquery, schema: bool = False):
         self.params = params
         self.bind_subquery = bind_subquery
+        # binding a CHECK or DEFAULT: the schema outlives the connection, so neither its
+        # functions nor its counters may appear there
+        self.schema = schema
 
     def bind(self, e: A.Expr, scope: Scope) -> B.BExpr:
         agg = scope.agg
@@ -106,8 +117,15 @@ class ExprBinder:
         return None
 
     def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
-        lo, hi = AGGREGATES[e.name]
         n = len(e.args)
+        user = None if e.star else udf.lookup(e.name, n)
+        if user is not None:
+            self._connection_only(f"user-defined aggregate {e.name}()")
+            lo = hi = n
+        elif e.name in AGGREGATES:
+            lo, hi = AGGREGATES[e.name]
+        else:
+            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
         if e.star:
             if e.name != "count":
                 raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
@@ -122,8 +140,10 @@ class ExprBinder:
                 raise ProgrammingError(f"misuse of aggregate function {e.name}()")
             args.append(bind(a, agg.row_scope))
         key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
-        idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star))
+        idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star, user))
         call = agg.extras[idx - len(agg.groups)]
+        if user is not None:
+            return agg.ref(idx, str(call), None, True)
         nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
         return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
 
@@ -178,12 +198,17 @@ class ExprBinder:
 
     def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
         op = e.op
-        left = self.bind(e.left, scope)
-        right = self.bind(e.right, scope)
+        if op in _COMPARE:  # where a COLLATE on either side counts
+            left, right = self._operand(e.left, scope), self._operand(e.right, scope)
+        else:
+            left, right = self.bind(e.left, scope), self.bind(e.right, scope)
         if op in ("AND", "OR"):
             return B.Logic(op, left, right)
         if op in _COMPARE:
             left, right = _apply_affinity(left, right)
+            collated = self._compare_collated(e, left, right)
+            if collated is not None:
+                return collated
             return B.Op(op, left, right, BOOLEAN)
         if op in _ARITH:
             return B.Op(op, left, right, _arith_type(op, left.type, right.type))
@@ -256,9 +281,53 @@ class ExprBinder:
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
-        if e.collation == "BINARY":
+        # A user collation works in a comparison (``_Binary`` unwraps it through
+        # ``_operand``) and in ORDER BY (the binder unwraps it); anywhere else SQLite would
+        # carry it along (GROUP BY, DISTINCT, min(), a subquery's column), and ignoring it
+        # there would give wrong answers quietly.
+        coll = self.collation(e.collation)
+        if coll is not None:
+            raise NotSupportedError(
+                f"COLLATE {coll.name} is supported in comparisons (a = b COLLATE "
+                f"{coll.name}) and in ORDER BY only"
+            )
+        return self.bind(e.expr, scope)
+
+    def _operand(self, e: A.Expr, scope: Scope) -> B.BExpr:
+        """A comparison's operand; its own COLLATE is read by ``_compare_collated``."""
+        if isinstance(e, A.Collate):
+            self.collation(e.collation)
             return self.bind(e.expr, scope)
-        raise NotSupportedError(f"collation {e.collation} is not supported")
+        return self.bind(e, scope)
+
+    def collation(self, name: str) -> udf.UserCollation | None:
+        """The user collation called ``name``; None for BINARY; an error if there is none."""
+        if name == "BINARY":
+            return None
+        coll = udf.collation(name)
+        if coll is None:
+            raise ProgrammingError(f"no such collation sequence: {name}")
+        self._connection_only(f"collation {name}")
+        return coll
+
+    def _compare_collated(self, e: A.Binary, left: B.BExpr, right: B.BExpr):
+        """``a op b`` under the collation the left operand names, else the right's, or None
+        when neither names one (SQLite's precedence)."""
+        for side in (e.left, e.right):
+            if isinstance(side, A.Collate):
+                coll = self.collation(side.collation)
+                if coll is None:
+                    return None
+                fn = udf.comparison(coll, e.op)
+                return B.Func(f"{e.op} COLLATE {coll.name}", fn, (left, right), BOOLEAN)
+        return None
+
+    def _connection_only(self, what: str) -> None:
+        if self.schema:
+            raise NotSupportedError(
+                f"{what} belongs to one connection and cannot be used in a CHECK constraint "
+                "or DEFAULT, which outlive it"
+            )
 
     def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
         name = e.name
@@ -268,10 +337,17 @@ class ExprBinder:
             raise ProgrammingError(f"{name}() is not an aggregate function")
         bind = self._json_arg if name in JSON_FUNCTIONS else self.bind
         args = tuple(bind(a, scope) for a in e.args)
+        user = udf.lookup(name, len(args))
+        if user is not None:
+            return self._user_call(user, args)
+        if name in udf.SESSION_FUNCTIONS:
+            return self._session_call(name, args)
         if name in SPECIAL:
             return self._special(name, args)
         f = FUNCTIONS.get(name)
         if f is None:
+            if udf.defined(name):  # by the user, for other argument counts
+                raise ProgrammingError(f"wrong number of arguments to function {name}()")
             raise ProgrammingError(f"no such function: {name}")
         if not f.min_args <= len(args) <= f.max_args:
             raise ProgrammingError(f"wrong number of arguments to function {name}()")
@@ -315,6 +391,22 @@ class ExprBinder:
         ):
             return B.Func("json", mark, (b,), TEXT)
         return b
+
+    def _user_call(self, f: udf.UserFunction, args: tuple) -> B.BExpr:
+        self._connection_only(f"user-defined function {f.name}()")
+        if f.deterministic and all(isinstance(a, B.Const) for a in args):
+            v = _fold(f.call, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
+        return B.Func(f.name, f.call, args, None)
+
+    def _session_call(self, name: str, args: tuple) -> B.BExpr:
+        """changes(), total_changes(), last_insert_rowid(): read at run time from the
+        connection running the statement."""
+        if args:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        self._connection_only(f"{name}()")
+        return B.Func(name, None, (), INTEGER, False, "session")
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
         if name in ("coalesce", "ifnull"):

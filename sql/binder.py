@@ -60,11 +60,13 @@ class Binder:
     """Binds the query blocks and expressions of one statement; slots, subquery ids and
     parameter positions are unique within it."""
 
-    def __init__(self, catalog, systables: dict | None = None):
+    def __init__(self, catalog, systables: dict | None = None, schema: bool = False):
+        """``schema``: the expressions bound are a CHECK's or a DEFAULT's, kept in the schema
+        (no connection's user-defined functions or counters there)."""
         self.catalog = catalog
         self.systables = systables or {}
         self.params = ParamTable()
-        self.exprs = ExprBinder(self.params, self.bind_subquery)
+        self.exprs = ExprBinder(self.params, self.bind_subquery, schema)
         self.next_slot = 0
         self.subplans: list[SubPlan] = []  # subqueries in expressions, innermost first
         self.tables: set = set()  # tables the statement reads or writes
@@ -149,7 +151,14 @@ class Binder:
         """ORDER BY / LIMIT over a compound or VALUES result (by output column)."""
         keys, positions = [], []
         for term in sel.order_by:
-            pos = _output_position(term.expr, q.names)
+            e = term.expr
+            if isinstance(e, A.Collate):
+                if self.exprs.collation(e.collation):
+                    raise NotSupportedError(
+                        "COLLATE in the ORDER BY of a compound SELECT or VALUES is not supported"
+                    )
+                e = e.expr  # BINARY: the order anyway
+            pos = _output_position(e, q.names)
             if pos is None:
                 raise ProgrammingError(
                     f"ORDER BY term does not match any column in the result set: "
@@ -264,7 +273,10 @@ class Binder:
         order, keys = [], []
         for term in order_by:
             e = term.expr
-            b = None
+            b = coll = None
+            if isinstance(e, A.Collate):  # ORDER BY x COLLATE name: x sorted by name
+                coll = self.exprs.collation(e.collation)
+                e = e.expr
             if isinstance(e, A.Literal) and type(e.value) is int:
                 if not 1 <= e.value <= len(items):
                     raise ProgrammingError(
@@ -283,6 +295,8 @@ class Binder:
                         break
             if b is None:
                 b = self.bind(e, scope)
+            if coll is not None:
+                b = B.Func(f"{b} COLLATE {coll.name}", coll.key, (b,), None)
             order.append((b, term.desc, term.nulls_first))
             keys.append((str(b), term.desc, term.nulls_first, b.type))
         return order, keys
@@ -305,7 +319,7 @@ class Binder:
             if kind == "left":  # beyond its ON clause, the right side may be all NULL
                 info = scope.sources[-1]
                 info.columns = [(n, t, True) for n, t, _nullable in info.columns]
-            if kind == "cross" and on is not None:
+            if kind == "comma":  # an inner join; unlike CROSS JOIN, not an order hint
                 kind = "inner"
             steps.append((right[0][0], kind, on))
             return steps

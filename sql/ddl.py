@@ -18,6 +18,7 @@ from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
 from .statements import Result, Statement, query_statement
+from .udf import current_functions, preparing
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -42,9 +43,13 @@ class DDLStatement(Statement):
         self.engine = engine
         self.systables = systables
         self.action = action
+        self.functions = current_functions()  # the preparing connection's (udf.py)
 
     def execute(self, conn, txn, params) -> tuple:
-        self.action(self, txn, params)
+        # names bind as when the statement was prepared: a view checked now may call the
+        # preparing connection's functions; a CHECK or DEFAULT is refused them clearly
+        with preparing(self.functions):
+            self.action(self, txn, params)
         return Result()
 
     def explain(self) -> list[str]:
@@ -162,7 +167,7 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     b = binder.bind(e, Scope())
     if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
@@ -174,7 +179,7 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
@@ -192,10 +197,26 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
 def _create_table_as(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
-    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
+    names = _distinct_names(q.names)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(names, q.types)]
     table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
     for row in q.run(params, txn):
         table.insert(txn, row)
+
+
+def _distinct_names(names) -> list[str]:
+    """Column names for CREATE TABLE ... AS SELECT, made distinct as SQLite makes them: a
+    repeated ``a`` becomes ``a:1``, then ``a:2`` (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        base, k = n, 0
+        while n.lower() in seen:
+            k += 1
+            n = f"{base}:{k}"
+        seen.add(n.lower())
+        out.append(n)
+    return out
 
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
@@ -223,15 +244,21 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    if node.method == "hash":
-        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
-    else:
-        types = tuple(table.columns[i].type for i in positions)
-        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
-        mixed = any(t not in RAW_TYPES for t in key_types)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
-        index.descending = tuple(node.descending)
+    index = new_index(node.name, table.schema, positions, node.unique, node.method, node.descending)
     stmt.engine.create_index(txn, index)
+
+
+def new_index(name: str, schema: Schema, positions, unique: bool, method: str, descending=()):
+    """A hash or sorted index named ``name`` on columns ``positions`` of ``schema``'s table
+    (not yet filled or attached)."""
+    if method == "hash":
+        return HashIndex(name, schema.name, tuple(positions), unique)
+    cols = schema.columns
+    types = tuple(cols[i].type for i in positions)
+    mixed = any(cols[i].type.name not in RAW_TYPES for i in schema.primary_key)
+    index = SortedIndex(name, schema.name, tuple(positions), unique, types, mixed)
+    index.descending = tuple(descending)
+    return index
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:

@@ -251,10 +251,14 @@ class InsertStatement(_Writer):
 
     # ------------------------------------------------------------ execution
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         key = self._one(params, txn)
         return (None, 1, key if self._rowid_kind else None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         table = self.table
         rows = self.rows(params, txn)
         if self.cache is not None:
@@ -279,7 +283,8 @@ class InsertStatement(_Writer):
                 done, k = self._insert_resolving(txn, row, params)
                 if done:
                     count += 1
-                    key = k
+                    if done is not _UPDATED:  # an upsert's update inserts no row id
+                        key = k
         return (None, count, self._rowid(key))
 
     def _execute_returning(self, txn, rows, params) -> tuple:
@@ -296,7 +301,8 @@ class InsertStatement(_Writer):
             else:
                 done, k = self._insert_resolving(txn, row, params)
             if done:
-                key = k
+                if done is not _UPDATED:
+                    key = k
                 out.append(returning(params, txn, get(txn, k)))
         return (out, len(out), self._rowid(key))
 
@@ -306,7 +312,10 @@ class InsertStatement(_Writer):
             return key
         return None
 
-    def _insert_resolving(self, txn, row: tuple, params) -> tuple[bool, Any]:
+    def _insert_resolving(self, txn, row: tuple, params) -> tuple[Any, Any]:
+        """Insert ``row`` by the statement's conflict rule: (True, key) when inserted,
+        (``_UPDATED``, key) when an upsert updated the row it met, (False, None) when the
+        row was dropped. Only an inserted row sets ``last_insert_rowid()``, as in SQLite."""
         table = self.table
         if self.mode == "ignore":
             try:
@@ -337,7 +346,10 @@ class InsertStatement(_Writer):
         if self.upsert_where is not None and not self.upsert_where(params, txn, old, prepared):
             return False, None
         new = self.upsert_fn(params, txn, old, prepared)
-        return True, table.update(txn, key, new)
+        return _UPDATED, table.update(txn, key, new)
+
+
+_UPDATED = "updated"  # true, and not True: see ``_insert_resolving``
 
 
 def _expiry_code(binder: Binder, comp: Compiler, table, ttl) -> str:
@@ -466,9 +478,13 @@ class UpdateStatement(_Writer):
         comp.w = None
 
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         return (None, self._one(params, txn), None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, txn)
@@ -505,6 +521,8 @@ class DeleteStatement(_Writer):
         self.targets = ns["targets"]
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         delete = self.table.delete
         targets = self.targets(params, txn)
         returning = self.returning

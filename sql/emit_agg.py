@@ -43,6 +43,9 @@ def slots_of(extras: list) -> list:
 def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, finals) -> None:
     """Append the accumulator code of one aggregate call (slot ``i`` onwards)."""
     f = agg.func
+    if agg.user is not None:
+        _user_aggregate_code(exprs, agg, i, inits, updates, finals)
+        return
     x = exprs.expr(agg.args[0]) if agg.args else None
     guard = ""
     if agg.distinct:
@@ -99,3 +102,19 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         finals.append(f"{exprs.prog.const(group_object)}(a[{i}])")
     else:
         raise InternalError(f"unknown aggregate {f}")
+
+
+def _user_aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, finals):
+    """A user-defined aggregate: its instance in slot ``i`` (None until the first row), every
+    row's arguments handed to ``step`` (NULLs too, as sqlite3 does)."""
+    u = exprs.prog.const(agg.user)
+    args = [exprs.expr(a) for a in agg.args]
+    if agg.distinct:  # one argument: a set of the values seen, then the instance
+        inits += ["set()", "None"]
+        updates.append(f"v = {args[0]}")
+        updates.append(f"if v not in a[{i}]: a[{i}].add(v); a[{i + 1}] = {u}.step(a[{i + 1}], v)")
+        finals.append(f"{u}.finish(a[{i + 1}])")
+        return
+    inits.append("None")
+    updates.append(f"a[{i}] = {u}.step(a[{i}]{''.join(', ' + x for x in args)})")
+    finals.append(f"{u}.finish(a[{i}])")

@@ -51,6 +51,8 @@ class PlanEmitter:
     def __init__(self, prog: Program, exprs: ExprEmitter):
         self.prog = prog
         self.exprs = exprs
+        # EXPLAIN ANALYZE sets a profile (``analyze.Profile``): it wraps every node's code
+        self.profile = None
         # the nodes write their expressions through these two
         self.expr = exprs.expr
         self.truth = exprs.truth
@@ -77,7 +79,10 @@ class PlanEmitter:
         """Emit into ``w`` the loops producing ``node``'s rows; ``consume()`` emits what each
         row is handed to (at the indentation the loops leave)."""
         method = getattr(self, "_p_" + type(node).__name__)
-        method(w, node, consume)
+        if self.profile is None:
+            method(w, node, consume)
+        else:
+            self.profile.wrap(w, node, method, consume)
 
     # sources ------------------------------------------------------
     def _row_check(self, w: FunctionWriter, v: str, r: str, on_missing: str) -> None:

@@ -479,7 +479,7 @@ class _Builder(Transformer):
         return A.Join(left, right, kind, on, using)
 
     def join_comma(self):
-        return "cross"
+        return "comma"
 
     def join_inner(self):
         return "inner"
@@ -733,6 +733,23 @@ class _Builder(Transformer):
     def drop_view(self, ie, qname):
         return A.DropView(qname[1], bool(ie))
 
+    def alter_table(self, qname, action):
+        kind, column, old, new = action
+        return A.AlterTable(qname[1], kind, column, old, new, qname[0])
+
+    # the optional COLUMN keyword leaves a placeholder or nothing: the names come last
+    def alter_add(self, *items):
+        return ("add", items[-1], None, None)
+
+    def alter_drop(self, *items):
+        return ("drop", None, items[-1], None)
+
+    def alter_rename_table(self, new):
+        return ("rename_table", None, None, new)
+
+    def alter_rename_column(self, *items):
+        return ("rename_column", None, items[-2], items[-1])
+
     # ------------------------------------------------------------ control
     def begin_stmt(self, *items):
         # "BEGIN [kind] [TRANSACTION]" fills a placeholder for its kind; "START TRANSACTION"
@@ -770,6 +787,9 @@ class _Builder(Transformer):
 
     def explain_stmt(self, stmt):
         return A.Explain(stmt)
+
+    def explain_analyze(self, stmt):
+        return A.Explain(stmt, analyze=True)
 
     def checkpoint_stmt(self):
         return A.Checkpoint()

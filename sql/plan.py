@@ -7,7 +7,7 @@ Python function per query block.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 def _exprs(items) -> str:
@@ -23,13 +23,14 @@ class Node:
     def label(self) -> str:
         return type(self).__name__
 
-    def explain(self, depth: int = 0) -> list[str]:
-        """The subtree as indented lines."""
-        lines = ["  " * depth + self.label()]
+    def explain(self, depth: int = 0, note: Callable[[Node], str] | None = None) -> list[str]:
+        """The subtree as indented lines; ``note(node)`` is appended to each node's line
+        (EXPLAIN ANALYZE's figures)."""
+        lines = ["  " * depth + self.label() + (note(self) if note else "")]
         for extra in self.details():
             lines.append("  " * (depth + 1) + extra)
         for child in self.children():
-            lines.extend(child.explain(depth + 1))
+            lines.extend(child.explain(depth + 1, note))
         return lines
 
     def details(self) -> list[str]:
@@ -304,13 +305,15 @@ class Filter(Node):
 
 
 class AggCall:
-    """One aggregate: function name, bound arguments, DISTINCT flag."""
+    """One aggregate: function name, bound arguments, DISTINCT flag; ``user`` is the
+    connection's ``udf.UserAggregate`` for a user-defined one."""
 
-    def __init__(self, func: str, args: list, distinct: bool, star: bool):
+    def __init__(self, func: str, args: list, distinct: bool, star: bool, user=None):
         self.func = func
         self.args = args
         self.distinct = distinct
         self.star = star
+        self.user = user
 
     def __str__(self) -> str:
         if self.star:

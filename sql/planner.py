@@ -25,6 +25,7 @@ from .bound_query import (
     BoundValues,
     BoundWork,
 )
+from .join_order import order_steps
 from .plan import (
     AggCall,
     Aggregate,
@@ -174,6 +175,7 @@ def _plan_joins(steps: list, where: list, local_slots: set) -> Node:
         root = Single()
         root.filters = where
         return root
+    steps, where = order_steps(steps, where, local_slots)
     pending = list(where)
     available: set[int] = set()
     root: Node | None = None

@@ -257,11 +257,11 @@ def _from(f: Any) -> str:
     if isinstance(f, A.TableFunction):
         args = ", ".join(to_sql(a) for a in f.args)
         return f"{name(f.name)}({args})" + (f" AS {name(f.alias)}" if f.alias else "")
-    kind = {"inner": "JOIN", "left": "LEFT JOIN", "cross": "CROSS JOIN"}[f.kind]
+    kind = {"inner": " JOIN", "left": " LEFT JOIN", "cross": " CROSS JOIN", "comma": ","}[f.kind]
     right = _from(f.right)
     if isinstance(f.right, A.Join):
         right = "(" + right + ")"
-    s = f"{_from(f.left)} {kind} {right}"
+    s = f"{_from(f.left)}{kind} {right}"
     if f.on is not None:
         s += " ON " + to_sql(f.on)
     if f.using:

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSupportedError
+from . import alter, copyio, ddl, dml
 from . import ast as A
-from . import copyio, ddl, dml
+from .analyze import AnalyzeStatement
 from .binder import bind_select
 from .bound_query import BoundSelect
 from .plan import SelectPlan
@@ -29,10 +30,12 @@ from .statements import (
 
 
 class Explained:
-    """EXPLAIN's statement at any stage: its AST bound, its bound tree planned, ..."""
+    """EXPLAIN's statement at any stage: its AST bound, its bound tree planned, ...;
+    ``analyze`` for EXPLAIN ANALYZE."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, analyze: bool = False):
         self.inner = inner
+        self.analyze = analyze
 
 
 # ---------------------------------------------------------------- stage 2: bind
@@ -43,7 +46,9 @@ def bind_statement(node: Any, catalog, systables: dict) -> Any:
     if type(node) is A.Explain:
         if isinstance(node.statement, A.Explain):
             raise NotSupportedError("EXPLAIN EXPLAIN is not supported")
-        return Explained(bind_statement(node.statement, catalog, systables))
+        if node.analyze and type(node.statement) is not A.Select:
+            raise NotSupportedError("EXPLAIN ANALYZE runs SELECT statements only")
+        return Explained(bind_statement(node.statement, catalog, systables), node.analyze)
     return node  # bound by its builder (see the module docstring)
 
 
@@ -53,7 +58,7 @@ def plan_statement(bound: Any) -> Any:
     if type(bound) is BoundSelect:
         return plan_select(bound)
     if type(bound) is Explained:
-        return Explained(plan_statement(bound.inner))
+        return Explained(plan_statement(bound.inner), bound.analyze)
     return bound
 
 
@@ -71,6 +76,8 @@ def _query(plan: SelectPlan, engine, systables) -> Statement:
 
 
 def _explain(planned: Explained, engine, systables) -> Statement:
+    if planned.analyze:
+        return AnalyzeStatement(planned.inner)
     return ExplainStatement(compile_statement(planned.inner, engine, systables))
 
 
@@ -118,6 +125,7 @@ _BUILDERS = {
     A.DropIndex: ddl.build_ddl,
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
+    A.AlterTable: alter.build_alter,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,

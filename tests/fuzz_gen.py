@@ -407,6 +407,21 @@ class Gen(Doors):
         pool = self.model.indexes or [self.name()]
         return f"DROP INDEX {self.ident(self.pick(pool))}"
 
+    def alter(self) -> str:
+        """ALTER TABLE in its four forms, on tables (and names) that may or may not fit."""
+        table = self.table()
+        t = self.ident(table or self.name())
+        cols = self.columns_of(table) or [self.name()]
+        kind = self.count(0, 3)
+        if kind == 0:
+            return f"ALTER TABLE {t} ADD {'COLUMN ' if self.chance(0.5) else ''}{self.column_def()}"
+        if kind == 1:
+            return f"ALTER TABLE {t} DROP COLUMN {self.ident(self.pick(cols))}"
+        if kind == 2:
+            new = self.ident(self.name())
+            return f"ALTER TABLE {t} RENAME COLUMN {self.ident(self.pick(cols))} TO {new}"
+        return f"ALTER TABLE {t} RENAME TO {self.ident(self.name())}"
+
     def ctas(self) -> str:
         return f"CREATE TABLE {self.ident(self.name())} AS {self.select(depth=1)}"
 
@@ -446,6 +461,7 @@ class Gen(Doors):
             (self.create_view, 4),
             (self.drop, 4),
             (self.ctas, 2),
+            (self.alter, 3),
             (self.deep, 1),
             (self.copy, 3),
             (lambda: self.pick(["BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION"]), 3),
