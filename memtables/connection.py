@@ -288,6 +288,16 @@ class Connection:
         removes it."""
         self._define(lambda f: f.aggregate(name, narg, aggregate_class))
 
+    def create_window_function(
+        self, name: str, num_params: int, aggregate_class: Callable | None, /
+    ) -> None:
+        """Make ``aggregate_class`` an aggregate window function ``name`` of ``num_params``
+        arguments, as sqlite3's ``create_window_function``: one instance per frame run,
+        ``step(*args)`` adds a row, ``inverse(*args)`` removes the oldest, ``value()`` is the
+        current result and ``finalize()`` the last. Without OVER it is a plain aggregate
+        (``step``, ``finalize``). None removes it."""
+        self._define(lambda f: f.window(name, num_params, aggregate_class))
+
     def create_collation(self, name: str, callable: Callable | None) -> None:
         """Make ``callable(a, b)`` (two strings; negative, zero or positive) the collation
         ``name``, used by ``ORDER BY x COLLATE name`` and ``a = b COLLATE name``; None

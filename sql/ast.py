@@ -190,8 +190,17 @@ class SubqueryRef:
 
 
 @_node
+class TableFunction:
+    """A table-valued function in FROM (``json_each(doc, path)``)."""
+
+    name: str
+    args: tuple
+    alias: str | None = None
+
+
+@_node
 class Join:
-    left: Any  # TableRef | SubqueryRef | Join
+    left: Any  # TableRef | SubqueryRef | TableFunction | Join
     right: Any
     kind: str  # 'inner', 'left', 'cross' (CROSS JOIN), 'comma'
     on: Expr | None = None

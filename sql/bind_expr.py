@@ -16,6 +16,15 @@ from . import bound as B
 from . import runtime as R
 from . import udf
 from .bind_window import bind_window_call
+from .fn_json import (
+    JSON_AGGREGATES,
+    JSON_FUNCTIONS,
+    JSON_VALUED,
+    arrow,
+    arrow2,
+    extract_marked,
+    mark,
+)
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
@@ -134,10 +143,11 @@ class ExprBinder:
         if e.distinct and n != 1:
             raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
         args = []
+        bind = self._json_arg if e.name in JSON_AGGREGATES else self.bind
         for a in e.args:
             if contains_aggregate(a):
                 raise ProgrammingError(f"misuse of aggregate function {e.name}()")
-            args.append(self.bind(a, agg.row_scope))
+            args.append(bind(a, agg.row_scope))
         filt = None
         if e.filter is not None:
             if contains_aggregate(e.filter):
@@ -226,6 +236,10 @@ class ExprBinder:
             return B.Op(op, left, right, TEXT)
         if op in _BITS:
             return B.Op(op, left, right, INTEGER)
+        if op == "->":
+            return B.Func(op, arrow, (left, right), TEXT)
+        if op == "->>":
+            return B.Func(op, arrow2, (left, right), None)
         raise NotSupportedError(f"operator {op} is not supported")
 
     def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
@@ -254,15 +268,16 @@ class ExprBinder:
         esc = self.bind(e.escape, scope) if e.escape is not None else None
         return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
 
-    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
+    def _Case(self, e: A.Case, scope: Scope, bind_result=None) -> B.BExpr:
+        bind_result = bind_result or self.bind
         operand = self.bind(e.operand, scope) if e.operand is not None else None
         whens = []
         for cond, result in e.whens:
             c = self.bind(cond, scope)
             if operand is not None:
                 _, c = _apply_affinity(operand, c)
-            whens.append((c, self.bind(result, scope)))
-        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
+            whens.append((c, bind_result(result, scope)))
+        else_ = bind_result(e.else_, scope) if e.else_ is not None else None
         results = [r for _, r in whens] + ([else_] if else_ is not None else [])
         types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
         return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
@@ -346,7 +361,8 @@ class ExprBinder:
             raise ProgrammingError(f"FILTER may not be used with non-aggregate {name}()")
         if e.star or e.distinct:
             raise ProgrammingError(f"{name}() is not an aggregate function")
-        args = tuple(self.bind(a, scope) for a in e.args)
+        bind = self._json_arg if name in JSON_FUNCTIONS else self.bind
+        args = tuple(bind(a, scope) for a in e.args)
         user = udf.lookup(name, len(args))
         if user is not None:
             return self._user_call(user, args)
@@ -371,6 +387,36 @@ class ExprBinder:
             if v is not _DEFER:
                 return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
+
+    def _json_arg(self, a: A.Expr, scope: Scope) -> B.BExpr:
+        """An argument of a JSON function: a JSON-valued call in it stays JSON (SQLite's
+        JSON subtype), so ``json_array(json('[1]'))`` nests an array, not a string. As in
+        SQLite, the mark passes through CASE, coalesce, ifnull, iif and COLLATE."""
+        if isinstance(a, A.Case):
+            return self._Case(a, scope, self._json_arg)
+        if isinstance(a, A.Collate):
+            return self._json_arg(a.expr, scope) if a.collation == "BINARY" else self.bind(a, scope)
+        if isinstance(a, A.Call) and a.name in ("coalesce", "ifnull", "iif") and not a.star:
+            if a.distinct:
+                raise ProgrammingError(f"{a.name}() is not an aggregate function")
+            args = [self._json_arg(x, scope) for x in a.args]
+            if a.name == "iif" and args:
+                args[0] = self.bind(a.args[0], scope)
+            return self._special(a.name, tuple(args))
+        if isinstance(a, A.Call) and a.name == "json_extract" and a.args and not a.star:
+            if a.distinct:
+                raise ProgrammingError("json_extract() is not an aggregate function")
+            args = tuple(self.bind(x, scope) for x in a.args)
+            return B.Func("json_extract", extract_marked, args, None)
+        b = self.bind(a, scope)
+        if (
+            isinstance(a, A.Call)
+            and a.name in JSON_VALUED
+            or isinstance(a, A.Binary)
+            and a.op == "->"
+        ):
+            return B.Func("json", mark, (b,), TEXT)
+        return b
 
     def _user_call(self, f: udf.UserFunction, args: tuple) -> B.BExpr:
         self._connection_only(f"user-defined function {f.name}()")
@@ -439,7 +485,7 @@ def _agg_type(name: str, args: list):
         return INTEGER
     if name in ("avg", "total"):
         return REAL
-    if name in ("group_concat", "string_agg"):
+    if name in ("group_concat", "string_agg") or name in JSON_AGGREGATES:
         return TEXT
     t = args[0].type if args else None
     if name == "sum":

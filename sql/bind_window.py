@@ -16,6 +16,7 @@ from ..errors import ProgrammingError
 from ..types import INTEGER, REAL
 from . import ast as A
 from . import bound as B
+from . import udf
 from .functions import AGGREGATES, FUNCTIONS, SPECIAL
 from .plan import WindowDef, WindowFunc
 from .scope import Scope
@@ -69,6 +70,13 @@ def _check_call(e: A.Call):
     """The aggregate class of a window call (None for a window-only function), after the
     checks SQLite makes of the name, the arguments, DISTINCT and FILTER."""
     name, n = e.name, len(e.args)
+    user = None if e.star else udf.lookup(name, n)
+    if user is not None:  # the connection's definition hides a built-in of its name
+        if not isinstance(user, udf.UserWindowFunction):
+            raise ProgrammingError(f"{name}() may not be used as a window function")
+        if e.distinct:
+            raise ProgrammingError("DISTINCT is not supported for window functions")
+        return user.window_class
     if name in WINDOW_FUNCTIONS:
         lo, hi = WINDOW_FUNCTIONS[name]
         if e.star or not lo <= n <= hi:

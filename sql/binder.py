@@ -14,6 +14,7 @@ from typing import Any
 
 from ..catalog import View
 from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, UndefinedTable
+from ..types import INTEGER, TEXT
 from . import ast as A
 from . import bound as B
 from .bind_expr import ExprBinder, contains_aggregate
@@ -21,6 +22,7 @@ from .bind_window import named_windows
 from .bound_query import (
     BoundBlock,
     BoundCompound,
+    BoundFunction,
     BoundOutput,
     BoundQuery,
     BoundRecursive,
@@ -31,11 +33,20 @@ from .bound_query import (
     BoundValues,
     BoundWork,
 )
+from .fn_json import HIDDEN_COLUMNS, TABLE_COLUMNS, TABLE_FUNCTIONS
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
 from .scope import AggContext, ParamTable, Scope, SourceInfo, WindowContext
 
+_TABLE_COLUMN_TYPES = {
+    "type": TEXT,
+    "id": INTEGER,
+    "parent": INTEGER,
+    "fullkey": TEXT,
+    "path": TEXT,
+    "root": TEXT,
+}
 # EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
 _ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
 
@@ -328,6 +339,8 @@ class Binder:
             q = self.bind_query(node.select, scope.parent)
             alias = node.alias or f"subquery{self.next_slot}"
             return [(self._rows_source(q, alias, scope, "SUBQUERY"), "inner", None)]
+        if isinstance(node, A.TableFunction):
+            return [(self._function_source(node, scope), "inner", None)]
         raise NotSupportedError(f"FROM item {type(node).__name__}")
 
     def _using(self, names, scope: Scope) -> B.BExpr:
@@ -379,6 +392,29 @@ class Binder:
         cols = [(c.name, c.type, not c.not_null) for c in table.columns]
         scope.add(SourceInfo(alias, cols, slot, table))
         return BoundTable(table, slot, alias)
+
+    def _function_source(self, ref: A.TableFunction, scope: Scope) -> BoundFunction:
+        """A table-valued function; its arguments see the FROM items before it, as in
+        SQLite (``FROM t, json_each(t.doc)``)."""
+        spec = TABLE_FUNCTIONS.get(ref.name)
+        if spec is None:
+            raise UndefinedTable(f"no such table-valued function: {ref.name}")
+        rows_fn, lo, hi = spec
+        if not lo <= len(ref.args) <= hi:
+            raise ProgrammingError(
+                f"wrong number of arguments to table-valued function {ref.name}()"
+            )
+        for a in ref.args:
+            if contains_aggregate(a):
+                raise ProgrammingError(f"misuse of aggregate in the arguments of {ref.name}()")
+        args = [self.bind(a, scope) for a in ref.args]
+        alias = ref.alias or ref.name
+        slot = self.new_slot()
+        cols = [(n, _TABLE_COLUMN_TYPES.get(n), True) for n in TABLE_COLUMNS]
+        info = SourceInfo(alias, cols, slot)
+        info.unlisted = set(HIDDEN_COLUMNS)
+        scope.add(info)
+        return BoundFunction(ref.name, rows_fn, args, len(cols), slot, alias)
 
     def _view_source(self, view, alias: str, scope: Scope) -> BoundRows:
         if self._view_depth > 32:

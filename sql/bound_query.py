@@ -134,6 +134,20 @@ class BoundSystem:
         self.slot = slot
 
 
+class BoundFunction:
+    """A table-valued function in FROM (json_each, json_tree): ``rows_fn(*args)`` gives its
+    rows; ``args`` may read the FROM items before it (evaluated again for each of their
+    rows) and enclosing queries."""
+
+    def __init__(self, name: str, rows_fn, args: list, width: int, slot: int, alias: str):
+        self.name = name
+        self.rows_fn = rows_fn
+        self.args = args
+        self.width = width
+        self.slot = slot
+        self.alias = alias
+
+
 class BoundSelect:
     """A whole SELECT statement, bound: the query, every subquery of it (``SubPlan``s, in
     the order the compiler numbers them), its parameters and the tables it reads."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import InternalError
 from .emit_expr import ExprEmitter
+from .fn_json import group_array, group_item, group_member, group_object
 from .plan import AggCall, Aggregate, BareColumn
 
 
@@ -91,6 +92,18 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         updates.append(f"if v is not None and {guard}True: a[{i}].append(to_text(v))")
         # a NULL separator joins with nothing, as in SQLite
         finals.append(f"((to_text({sep}) or '').join(a[{i}]) if a[{i}] else None)")
+    elif f == "json_group_array":  # NULLs too: they become null
+        inits.append("[]")
+        item = exprs.prog.const(group_item)
+        kept = f"({cond}) and " if cond is not None else ""  # a NULL here is kept: test c
+        updates.append(f"if {kept}{guard}True: a[{i}].append({item}(v))")
+        finals.append(f"{exprs.prog.const(group_array)}(a[{i}])")
+    elif f == "json_group_object":
+        inits.append("[]")
+        member = exprs.prog.const(group_member)
+        when = f"if {cond}: " if cond is not None else ""
+        updates.append(f"{when}a[{i}].append({member}(v, {exprs.expr(agg.args[1])}))")
+        finals.append(f"{exprs.prog.const(group_object)}(a[{i}])")
     else:
         raise InternalError(f"unknown aggregate {f}")
 

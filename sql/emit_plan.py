@@ -23,6 +23,7 @@ from .plan import (
     Compound,
     Distinct,
     Filter,
+    FunctionScan,
     IndexLookup,
     IndexRange,
     Join,
@@ -312,6 +313,15 @@ class PlanEmitter:
         self._filters(w, node.filters, consume)
         w.depth -= 1
 
+    def _p_FunctionScan(self, w, node: FunctionScan, consume) -> None:
+        s = node.slot
+        fn = self.prog.const(node.rows_fn)
+        args = ", ".join(self.expr(a) for a in node.args)
+        w.emit(f"for r{s} in {fn}({args}):")
+        w.depth += 1
+        self._filters(w, node.filters, consume)
+        w.depth -= 1
+
     def _p_Values(self, w, node, consume) -> None:
         rows = ", ".join("(" + "".join(self.expr(e) + ", " for e in r) + ")" for r in node.rows)
         w.emit(f"for row in ({rows},):")
@@ -524,7 +534,17 @@ def _source_of(node, slot: int):
     """The source node binding ``slot`` under ``node`` (None if it is not a plain source)."""
     if isinstance(
         node,
-        (Scan, Lookup, RowsSource, VirtualScan, WorkScan, IndexLookup, IndexRange, Aggregate),
+        (
+            Scan,
+            Lookup,
+            RowsSource,
+            VirtualScan,
+            FunctionScan,
+            WorkScan,
+            IndexLookup,
+            IndexRange,
+            Aggregate,
+        ),
     ):
         return node if node.slot == slot else None
     for child in node.children():
@@ -540,7 +560,7 @@ def _width(src) -> int:
         return len(src.table.columns)
     if isinstance(src, RowsSource):
         return len(src.query.names)
-    if isinstance(src, WorkScan):
+    if isinstance(src, (WorkScan, FunctionScan)):
         return src.width
     if isinstance(src, Aggregate):
         return len(src.groups) + len(src.extras)

@@ -20,7 +20,7 @@ plus the rows it makes. Sizes are those when the statement is prepared.
 from __future__ import annotations
 
 from . import bound as B
-from .bound_query import BoundTable
+from .bound_query import BoundFunction, BoundTable
 
 DP_LIMIT = 10  # up to this many tables per run: exact (2^n subsets); beyond: greedy
 UNKNOWN_ROWS = 100.0  # a subquery, view or system table: size unknown when planning
@@ -39,7 +39,12 @@ def order_steps(steps: list, where: list, local: set) -> tuple[list, list]:
         kind = step[1]
         if kind == "left":
             runs.append(step)
-        elif k == 0 or kind == "cross" or not isinstance(runs[-1], list):
+        elif (
+            k == 0
+            or kind == "cross"
+            or isinstance(step[0], BoundFunction)  # its arguments may read the steps before it
+            or not isinstance(runs[-1], list)
+        ):
             runs.append([step])
         else:
             runs[-1].append(step)

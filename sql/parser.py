@@ -539,6 +539,11 @@ class _Builder(Transformer):
             alias = _unquote_string(str(alias))
         return A.SubqueryRef(sel, alias)
 
+    def table_function(self, name, args, alias):
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.TableFunction(name.lower(), tuple(args or ()), alias)
+
     def paren_join(self, j):
         return j
 
@@ -1001,6 +1006,8 @@ _BINARY_BP = {
     "/": 8,
     "%": 8,
     "||": 9,
+    "->": 9,
+    "->>": 9,
 }
 _NOT_BP = 3  # prefix NOT binds looser than comparisons, tighter than AND
 _UNARY_BP = 10

@@ -243,6 +243,24 @@ class VirtualScan(Source):
         return f"SYSTEM TABLE {self.name}"
 
 
+class FunctionScan(Source):
+    """A table-valued function's rows, computed from ``args`` each time the node is
+    reached (once per row of the FROM items its arguments read)."""
+
+    def __init__(self, name: str, rows_fn, args: list, width: int, slot: int, alias: str):
+        self.name = name
+        self.rows_fn = rows_fn
+        self.args = args
+        self.width = width
+        self.slot = slot
+        self.alias = alias
+        self.filters: list = []
+
+    def label(self) -> str:
+        args = ", ".join(str(a) for a in self.args)
+        return f"TABLE FUNCTION {self.name}({args}) AS {self.alias}"
+
+
 class Join(Node):
     """Left-deep join: ``left`` is any plan, ``right`` a source."""
 

@@ -14,6 +14,7 @@ from . import bound as B
 from .bound_query import (
     BoundBlock,
     BoundCompound,
+    BoundFunction,
     BoundOutput,
     BoundQuery,
     BoundRecursive,
@@ -31,6 +32,7 @@ from .plan import (
     Compound,
     Distinct,
     Filter,
+    FunctionScan,
     IndexLookup,
     IndexMinMax,
     IndexRange,
@@ -164,6 +166,8 @@ def _source(src) -> Node:
         return node
     if isinstance(src, BoundWork):
         return WorkScan(src.slot, src.work_slot, src.width)
+    if isinstance(src, BoundFunction):
+        return FunctionScan(src.name, src.rows_fn, src.args, src.width, src.slot, src.alias)
     if isinstance(src, BoundRows):
         return RowsSource(plan_query(src.query), src.slot, src.alias, src.kind)
     assert isinstance(src, BoundSystem)
@@ -220,7 +224,8 @@ def _plan_joins(steps: list, where: list, local_slots: set) -> Node:
 
 def _join(left: Node, right, kind: str, terms: list, available: set, local: set) -> Join:
     slot = right.slot
-    if isinstance(right, (Lookup, IndexLookup, IndexRange)):
+    # a table function is run again for each left row (its arguments may read them)
+    if isinstance(right, (Lookup, IndexLookup, IndexRange, FunctionScan)):
         j = Join(left, right, kind, "nested loop")
         j.cond = terms
         return j

@@ -295,6 +295,9 @@ def _from(f: Any) -> str:
         return s + (f" AS {name(f.alias)}" if f.alias else "")
     if isinstance(f, A.SubqueryRef):
         return f"({to_sql(f.select)})" + (f" AS {name(f.alias)}" if f.alias else "")
+    if isinstance(f, A.TableFunction):
+        args = ", ".join(to_sql(a) for a in f.args)
+        return f"{name(f.name)}({args})" + (f" AS {name(f.alias)}" if f.alias else "")
     kind = {"inner": " JOIN", "left": " LEFT JOIN", "cross": " CROSS JOIN", "comma": ","}[f.kind]
     right = _from(f.right)
     if isinstance(f.right, A.Join):

@@ -120,6 +120,55 @@ class UserAggregate:
         return sql_value(v, what)
 
 
+class UserWindowFunction(UserAggregate):
+    """A window function (sqlite3's ``create_window_function``): a class with ``step``,
+    ``inverse``, ``value`` and ``finalize``. With OVER the window runner drives
+    ``window_class``; without, it is a plain aggregate (``step`` and ``finalize``)."""
+
+    __slots__ = ("window_class",)
+
+    def __init__(self, name: str, narg: int, cls: Callable):
+        super().__init__(name, narg, cls)
+        self.window_class = _window_adapter(self)
+
+
+def _window_adapter(user: UserWindowFunction) -> type:
+    """The user's class in the window runner's shape, every call's error an
+    ``OperationalError`` naming the function and every result an SQL value."""
+
+    def calling(method: str) -> Callable:
+        def call(self, *args: Any) -> Any:
+            try:
+                return getattr(self.inner, method)(*args)
+            except Exception as e:
+                what = f"user-defined window function {user.name}() (its {method} method)"
+                raise _raised(what, e) from e
+
+        return call
+
+    class Adapter:
+        __slots__ = ("inner",)
+        step = calling("step")
+        inverse = calling("inverse")
+        _value = calling("value")
+        _finalize = calling("finalize")
+
+        def __init__(self) -> None:
+            try:
+                self.inner = user.cls()
+            except Exception as e:
+                what = f"user-defined window function {user.name}() (creating it)"
+                raise _raised(what, e) from e
+
+        def value(self) -> Any:
+            return sql_value(self._value(), f"user-defined window function {user.name}()")
+
+        def finalize(self) -> Any:
+            return sql_value(self._finalize(), f"user-defined window function {user.name}()")
+
+    return Adapter
+
+
 class UserCollation:
     """A collation: ``fn(a, b)`` on two strings, negative, zero or positive."""
 
@@ -226,6 +275,15 @@ class Functions:
                 f"aggregate_class must be a class with step() and finalize(), not {cls!r}"
             )
         self._define(name, narg, cls and UserAggregate(name, narg, cls))
+
+    def window(self, name: str, narg: int, cls: Callable | None) -> None:
+        """Add or replace the window function ``name``/``narg``; ``cls`` None removes it."""
+        if cls is not None and not callable(cls):
+            raise ProgrammingError(
+                "aggregate_class must be a class with step(), value(), inverse() and "
+                f"finalize(), not {cls!r}"
+            )
+        self._define(name, narg, cls and UserWindowFunction(name, narg, cls))
 
     def _define(self, name: str, narg: int, entry: Any) -> None:
         """Add, replace (same name and argument count) or, with ``entry`` None, remove."""

@@ -389,7 +389,6 @@ class Gen:
             f'json_patch({j}, \'{{"a":null,"z":9}}\')',
             f"json_quote({s})",
             f"char({a} + 70, 66)",
-            f"concat_ws('-', {s}, {a})",
             f"printf('%5.2f|%-4s|%x', {x}.r, {s}, abs({a}))",
             f"pow(2, {a})",
             f"ln(abs({x}.r) + 1)",

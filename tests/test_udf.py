@@ -762,3 +762,83 @@ def test_filter_on_a_user_aggregate_skips_the_rows_that_fail_it():
         "SELECT mysum(x) FILTER (WHERE x > 1), mysum(DISTINCT x) FILTER (WHERE x < 3) FROM t"
     ).fetchall()
     assert got == [(7, 3)]
+
+
+class _WinSum:
+    """A sliding sum, the shape sqlite3's create_window_function documents."""
+
+    def __init__(self):
+        self.t = 0
+
+    def step(self, x):
+        if x is not None:
+            self.t += x
+
+    def inverse(self, x):
+        if x is not None:
+            self.t -= x
+
+    def value(self):
+        return self.t
+
+    def finalize(self):
+        return self.t
+
+
+def test_window_functions_agree_with_sqlite3():
+    queries = [
+        "SELECT id, winsum(x) OVER (PARTITION BY g ORDER BY id ROWS BETWEEN 1 PRECEDING AND "
+        "CURRENT ROW) FROM t ORDER BY id",
+        "SELECT id, winsum(x) OVER (ORDER BY id) FROM t ORDER BY id",
+        "SELECT id, winsum(x) OVER () FROM t ORDER BY id",
+        "SELECT id, winsum(x) OVER (ORDER BY g GROUPS BETWEEN CURRENT ROW AND 1 FOLLOWING "
+        "EXCLUDE CURRENT ROW) FROM t ORDER BY id",
+        "SELECT id, winsum(x) OVER w FROM t WINDOW w AS (ORDER BY id ROWS 2 PRECEDING) ORDER BY id",
+        "SELECT g, winsum(x) FROM t GROUP BY g ORDER BY g",  # a plain aggregate too
+    ]
+    results = []
+    for mod in (sqlite3, memtables):
+        c = mod.connect(":memory:")
+        c.create_window_function("winsum", 1, _WinSum)
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, x INTEGER)")
+        rows = [(i, i % 3, i * i if i % 4 else None) for i in range(1, 12)]
+        c.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
+        results.append([c.execute(q).fetchall() for q in queries])
+    assert results[0] == results[1]
+
+
+def test_window_function_errors_name_it_and_removal_works():
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.execute("INSERT INTO t VALUES (1), (2)")
+
+    class Broken(_WinSum):
+        def inverse(self, x):
+            raise ValueError("no way back")
+
+    conn.create_window_function("w", 1, Broken)
+    sql = "SELECT w(x) OVER (ORDER BY x ROWS CURRENT ROW) FROM t"
+    with pytest.raises(memtables.OperationalError, match=r"w\(\).*inverse") as info:
+        conn.execute(sql)
+    assert isinstance(info.value.__cause__, ValueError)
+    conn.create_window_function("w", 1, None)
+    with pytest.raises(memtables.ProgrammingError, match="no such function: w"):
+        conn.execute(sql)
+
+    class Plain:
+        def __init__(self):
+            self.n = 0
+
+        def step(self, x):
+            self.n += 1
+
+        def finalize(self):
+            return self.n
+
+    conn.create_aggregate("plain", 1, Plain)
+    with pytest.raises(memtables.ProgrammingError, match="may not be used as a window function"):
+        conn.execute("SELECT plain(x) OVER () FROM t")
+    other = memtables.connect()  # per connection, as everything here
+    other.execute("CREATE TABLE t (x INTEGER)")
+    with pytest.raises(memtables.ProgrammingError, match="no such function"):
+        other.execute("SELECT w(x) OVER () FROM t")
