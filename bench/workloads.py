@@ -232,6 +232,58 @@ def small_transactions(engine: str) -> float:
     return t
 
 
+def _linked_tables(engine: str, fact: bool):
+    """Ten 10-row tables: a chain (t<i>.nxt = t<i+1>.id) or a star (fact.d<i> = d<i>.id)."""
+    conn = connect(engine)
+    if fact:
+        cols = ", ".join(f"d{i} INTEGER" for i in range(1, 10))
+        conn.execute(f"CREATE TABLE fact (id INTEGER, {cols}, qty INTEGER)")
+        rows = [(k, *((k * i + 1) % 10 for i in range(1, 10)), k) for k in range(10)]
+        conn.executemany(f"INSERT INTO fact VALUES ({', '.join('?' * 11)})", rows)
+        names = [f"d{i}" for i in range(1, 10)]
+    else:
+        names = [f"t{i}" for i in range(10)]
+    for i, name in enumerate(names):
+        conn.execute(f"CREATE TABLE {name} (id INTEGER, nxt INTEGER, v INTEGER)")
+        rows = [(k, (k * 3 + i) % 10, k % 3) for k in range(10)]
+        conn.executemany(f"INSERT INTO {name} VALUES (?, ?, ?)", rows)
+    conn.commit()
+    return conn
+
+
+CHAIN_JOIN = (
+    "SELECT count(*), sum(t9.v) FROM t0, t2, t4, t6, t8, t1, t3, t5, t7, t9 WHERE "
+    + " AND ".join(f"t{i}.nxt = t{i + 1}.id" for i in range(9))
+)
+STAR_JOIN = (
+    "SELECT count(*), sum(fact.qty) FROM "
+    + ", ".join(f"d{i}" for i in range(1, 10))
+    + ", fact WHERE "
+    + " AND ".join(f"fact.d{i} = d{i}.id" for i in range(1, 10))
+)
+
+
+def linked_join(fact: bool) -> Callable[[str], float]:
+    """A 10-table comma join of 10-row tables linked by WHERE equalities, written in an
+    order that joins unrelated tables first (a chain every other table; a star's fact last)."""
+
+    def run(engine: str) -> float:
+        conn = _linked_tables(engine, fact)
+        sql = STAR_JOIN if fact else CHAIN_JOIN
+
+        def go() -> int:
+            for _ in range(5):
+                rows = conn.execute(sql).fetchall()
+            assert rows[0][0] == 10, rows
+            return 5
+
+        t = best_time(go)
+        conn.close()
+        return t
+
+    return run
+
+
 WORKLOADS: dict[str, tuple[str, Callable[[str], float]]] = {
     "insert, one row per execute": ("row", insert_each),
     "insert, executemany": ("row", insert_many),
@@ -242,6 +294,8 @@ WORKLOADS: dict[str, tuple[str, Callable[[str], float]]] = {
     "UPDATE by key": ("statement", update_by_key),
     "DELETE by key": ("statement", delete_by_key),
     "committed single-UPDATE transaction": ("transaction", small_transactions),
+    "10-table chain join, comma list in bad order": ("query", linked_join(False)),
+    "10-table star join, fact table listed last": ("query", linked_join(True)),
     "point select at 10k rows": ("execute+fetchone", point_select(10_000)),
     "point select at 1M rows": ("execute+fetchone", point_select(1_000_000)),
 }

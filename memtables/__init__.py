@@ -49,6 +49,7 @@ from .errors import (
     ProgrammingError,
     SerializationFailure,
     SQLSyntaxError,
+    TriggerRaised,
     UndefinedColumn,
     UndefinedTable,
     UniqueViolation,
@@ -176,5 +177,6 @@ __all__ = [
     "UniqueViolation",
     "NotNullViolation",
     "CheckViolation",
+    "TriggerRaised",
     "SerializationFailure",
 ]

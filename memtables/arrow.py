@@ -187,8 +187,11 @@ __all__ = [
 ]
 
 
-def load(table, txn, reader: pa.RecordBatchReader) -> int:
+def load(table, txn, reader: pa.RecordBatchReader, insert=None) -> int:
     """Insert every row of ``reader`` into ``table`` within ``txn``; return the row count.
+
+    ``insert(txn, row)`` replaces ``table.insert`` (the query layer's, which fires the
+    table's triggers); a row it returns None for was skipped and is not counted.
 
     Arrow columns are matched to the table's by name; the table's other columns take their
     defaults. Values are checked like any insert, so a value that does not fit raises and
@@ -217,7 +220,7 @@ def load(table, txn, reader: pa.RecordBatchReader) -> int:
         else:
             fill.append((c.position, None))
     width = len(columns)
-    insert = table.insert
+    insert = insert or table.insert
     n = 0
     simple = positions == list(range(width)) and not fill
     with gc_paused():
@@ -242,6 +245,6 @@ def _insert_batches(reader, insert, txn, simple, positions, fill, width) -> int:
                     if f is not None:
                         full[p] = f()
                 row = tuple(full)
-            insert(txn, row)
-            n += 1
+            if insert(txn, row) is not None:
+                n += 1
     return n

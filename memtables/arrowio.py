@@ -15,6 +15,7 @@ import pyarrow as pa
 from . import arrow as AR
 from .cache import enforce
 from .errors import ProgrammingError, UndefinedTable
+from .sql import bulk_inserter
 from .sql.render import name as quote
 
 _MODES = ("create", "append", "replace")
@@ -62,7 +63,7 @@ def from_arrow(conn, name: str, data: Any, mode: str, primary_key) -> int:
                 create = _create_from_arrow(name, drained.schema, primary_key)
                 db.prepare(create).execute(conn, txn, ())
             table = engine.catalog.table(name)
-            n = AR.load(table, txn, drained)
+            n = AR.load(table, txn, drained, bulk_inserter(engine, table, conn))
             if table.cache is not None:
                 enforce(table, txn)
         return n

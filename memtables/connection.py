@@ -18,13 +18,17 @@ import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import errors as E
+from . import sql
+from .catalog import SessionCatalog
 from .cursor import Cursor, internal_error
 from .errors import (
     Error,
     OperationalError,
     ProgrammingError,
     SerializationFailure,
+    TriggerRaised,
 )
+from .sql import end_statement_clock, statement_clock
 from .txn import SERIALIZABLE, SNAPSHOT
 
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
@@ -53,17 +57,34 @@ class ConnectionState:
     ``lock`` serialises the connection's calls (re-entrant; first in the lock order, see
     ARCHITECTURE.md). ``txn`` is the open transaction, or None. ``closed`` turns true once,
     in ``close()``. ``row_factory`` is the one new cursors start with. ``prepare(sql)`` gives
-    the compiled statement from the database's cache. Only the connection writes them.
+    the compiled statement, from the database's cache or the connection's own (see
+    ``Database.prepare_for``). ``catalog`` is the connection's view of the names (its TEMP
+    objects over the database's); ``session`` holds the counters ``changes()`` & co. read;
+    ``functions`` the user-defined functions and collations (None until the first). Only the
+    connection writes them (and cursors the counters).
     """
 
-    __slots__ = ("lock", "txn", "closed", "row_factory", "prepare")
+    __slots__ = (
+        "lock",
+        "txn",
+        "closed",
+        "row_factory",
+        "prepare",
+        "catalog",
+        "session",
+        "functions",
+    )
 
-    def __init__(self, prepare: Callable[[str], Any]):
+    def __init__(self, db):
         self.lock = threading.RLock()
         self.txn = None
         self.closed = False
         self.row_factory = None
-        self.prepare = prepare
+        self.catalog = SessionCatalog(db.engine.catalog)
+        # positional: a partial with a keyword costs half a microsecond on every execute
+        self.prepare: Callable[[str], Any] = functools.partial(db.prepare_for, self.catalog, None)
+        self.session = sql.Session()
+        self.functions = None
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -108,7 +129,7 @@ class Connection:
 
     def __init__(self, db, isolation_level: str, autocommit: bool, owns_db=False):
         # Lock order (ARCHITECTURE.md): state.lock first; one connection's lock at a time.
-        self.state = ConnectionState(db.prepare)
+        self.state = ConnectionState(db)
         self._db = db
         self._engine = db.engine
         self._txns = db.engine.txns
@@ -178,6 +199,13 @@ class Connection:
         self._txns.max_recursive_rows = value
 
     @property
+    def total_changes(self) -> int:
+        """Rows inserted, updated or deleted by this connection's statements since it
+        opened (sqlite3's ``total_changes``; rolled-back changes count too)."""
+        self.check_open()
+        return self.state.session.total_changes
+
+    @property
     def in_transaction(self) -> bool:
         """True while a transaction is open on this connection."""
         return self.state.txn is not None
@@ -238,6 +266,57 @@ class Connection:
                 self._explicit = False
                 finish(txn)
 
+    # ------------------------------------------------------------ user-defined (udf.py)
+    def create_function(
+        self, name: str, narg: int, func: Callable | None, *, deterministic: bool = False
+    ) -> None:
+        """Make ``func`` callable from SQL as ``name`` with ``narg`` arguments (-1: any),
+        on this connection only, as sqlite3's ``create_function``.
+
+        Definitions with different ``narg`` coexist; an exact count wins over -1, and a
+        definition hides a built-in function of the same name. ``func`` None removes the
+        definition. A ``deterministic`` function with constant arguments may be computed
+        once, when the statement is prepared. Its exceptions reach the caller as
+        ``OperationalError``; it returns int, float, str, bytes or None (see ``udf.py``).
+        """
+        self._define(lambda f: f.function(name, narg, func, bool(deterministic)))
+
+    def create_aggregate(self, name: str, narg: int, aggregate_class: Callable | None) -> None:
+        """Make ``aggregate_class`` an aggregate function ``name`` of ``narg`` arguments, as
+        sqlite3's ``create_aggregate``: one instance per group, ``step(*args)`` per row,
+        ``finalize()`` for the result (a group of no rows gives NULL without one). None
+        removes it."""
+        self._define(lambda f: f.aggregate(name, narg, aggregate_class))
+
+    def create_window_function(
+        self, name: str, num_params: int, aggregate_class: Callable | None, /
+    ) -> None:
+        """Make ``aggregate_class`` an aggregate window function ``name`` of ``num_params``
+        arguments, as sqlite3's ``create_window_function``: one instance per frame run,
+        ``step(*args)`` adds a row, ``inverse(*args)`` removes the oldest, ``value()`` is the
+        current result and ``finalize()`` the last. Without OVER it is a plain aggregate
+        (``step``, ``finalize``). None removes it."""
+        self._define(lambda f: f.window(name, num_params, aggregate_class))
+
+    def create_collation(self, name: str, callable: Callable | None) -> None:
+        """Make ``callable(a, b)`` (two strings; negative, zero or positive) the collation
+        ``name``, used by ``ORDER BY x COLLATE name`` and ``a = b COLLATE name``; None
+        removes it. As sqlite3's ``create_collation``."""
+        self._define(lambda f: f.collate(name, callable))
+
+    def _define(self, change: Callable) -> None:
+        with self.state.lock:
+            self.check_open()
+            functions = self.state.functions
+            if functions is None:
+                functions = sql.Functions()
+            change(functions)  # checks its arguments first: a refused one changes nothing
+            if self.state.functions is None:
+                self.state.functions = functions
+                self.state.prepare = functools.partial(
+                    self._db.prepare_for, self.state.catalog, functions
+                )
+
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
         from .kv import KeyValue
@@ -292,8 +371,11 @@ class Connection:
                 return
             self.state.closed = True  # first: even an interrupted rollback leaves it closed
             txn, self.state.txn = self.state.txn, None
-            if txn is not None:
-                txn.rollback()
+            try:
+                if txn is not None:
+                    txn.rollback()
+            finally:
+                self.state.catalog.forget_temporary()  # gone with the connection
         # outside our lock: closing the database closes other connections (one lock at a time)
         self._db.connection_closed(self, self._owns_db)
 
@@ -335,6 +417,7 @@ class Connection:
 
     def _begin(self, isolation: str | None = None):
         txn = self._engine.begin(isolation or self._isolation_level)
+        txn.session = self.state.session
         self.state.txn = txn
         return txn
 
@@ -403,6 +486,7 @@ class Connection:
         autocommit connection, reads in a transaction of its own. Errors other than PEP 249
         ones come out wrapped in one. The caller holds ``state.lock``.
         """
+        clock = statement_clock()  # one 'now' for the whole query
         try:
             txn = self.state.txn
             if txn is None:
@@ -414,6 +498,8 @@ class Connection:
             raise
         except Exception as e:
             raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
 
     def execute_prepared(self, stmt, params: tuple) -> tuple:
         """Run the prepared statement ``stmt`` (not a query) through the statement wrapper.
@@ -432,7 +518,10 @@ class Connection:
         elif kind == "checkpoint":  # in no transaction, and under no lock but the connection's
             self._db.checkpoint()
             return _NO_RESULT
-        return self._statement(stmt.execute, params, stmt.engine_lock, False)
+        result = self._statement(stmt.execute, params, stmt.engine_lock, False)
+        if kind == "dml":  # completed: what changes() and last_insert_rowid() report
+            self.state.session.record(result[1], result[2] if stmt.inserts else None)
+        return result
 
     def end_implicit_transaction(self) -> None:
         """Commit the transaction PEP 249 opened implicitly; one BEGIN opened stays open."""
@@ -473,6 +562,7 @@ class Connection:
     def _read_alone(self, fn: Callable, *args: Any) -> Any:
         """``fn(*args, txn)`` in a transaction of its own, committed at once."""
         txn = self._engine.begin(self._isolation_level)
+        txn.session = self.state.session
         try:
             result = fn(*args, txn)
             txn.commit()
@@ -492,6 +582,7 @@ class Connection:
             txn = self._begin()
             own = solo
         mark = txn.savepoint()
+        clock = statement_clock()  # one 'now' for the whole statement
         try:
             if engine_lock:
                 with self._txns.lock:
@@ -503,20 +594,31 @@ class Connection:
             if isinstance(e, Error) or not isinstance(e, Exception):
                 raise
             raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
         if own or (not solo and self._autocommit and not self._explicit):
             self.state.txn = None
             _commit(txn)
         return result
 
     def _fail(self, txn, mark, exc: BaseException, own: bool) -> None:
-        """Undo a failed statement; a conflict or a statement on its own ends the txn."""
+        """Undo a failed statement; a conflict or a statement on its own ends the txn.
+
+        A trigger's RAISE says otherwise (``TriggerRaised.resolution``): FAIL undoes
+        nothing (a statement on its own commits what it did), ROLLBACK ends the
+        transaction."""
         if txn.state != "active":
             return
-        if (
-            own
-            or isinstance(exc, SerializationFailure)
-            or (self._autocommit and not self._explicit)
-        ):
+        alone = own or (self._autocommit and not self._explicit)
+        resolution = getattr(exc, "resolution", None) if isinstance(exc, TriggerRaised) else None
+        if resolution == "fail":
+            if alone:
+                if self.state.txn is txn:
+                    self.state.txn = None
+                    self._explicit = False
+                _commit(txn)
+            return
+        if alone or isinstance(exc, SerializationFailure) or resolution == "rollback":
             if self.state.txn is txn:
                 self.state.txn = None
                 self._explicit = False

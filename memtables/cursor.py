@@ -177,6 +177,8 @@ class Cursor:
             names = stmt.param_names
             n = stmt.n_params
             run = stmt.execute
+            record = conn.state.session.record  # each run completes a statement, as in sqlite3
+            inserts = stmt.inserts
             engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
 
             def run_all(txn) -> tuple:
@@ -203,6 +205,7 @@ class Cursor:
                             for params in batch:
                                 result = run(conn, txn, params)
                                 total += result[1]
+                                record(result[1], result[2] if inserts else None)
 
             total, result = conn.run_statement(run_all)
             self._rows = None
@@ -233,7 +236,7 @@ class Cursor:
         conn.end_implicit_transaction()
         engine = conn.database.engine
         for node in nodes:
-            stmt = sql.prepare_node(node, engine)
+            stmt = sql.prepare_node(node, engine, conn.state.catalog, conn.state.functions)
             stmt.description = describe(stmt)
             self._run(conn, stmt, ())
         return self
@@ -243,7 +246,10 @@ class Cursor:
         rows = self._rows
         if rows is None or self._conn.state.closed:
             self._refuse_if_closed()  # PEP 249: a closed connection's cursors are unusable
-            raise ProgrammingError("no results to fetch: the last statement returned no rows")
+            raise ProgrammingError(
+                "no results to fetch: the last statement produced no result set "
+                "(its cursor.description is None)"
+            )
         return rows
 
     def _made(self, rows: list) -> list:

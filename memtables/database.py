@@ -149,10 +149,28 @@ class Database:
 
     # ------------------------------------------------------------ statements
     def prepare(self, text: str):
-        """The compiled statement for ``text``, from the cache when it is there."""
+        """The compiled statement for ``text`` (main objects only), cached when it can be."""
+        return self.prepare_for(None, None, text)
+
+    def prepare_for(self, session, functions, text: str):
+        """The compiled statement for ``text`` as one connection means it (``session``, its
+        ``SessionCatalog``; ``functions``, its ``sql.Functions`` or None), from a cache when
+        it is there.
+
+        The database's cache is shared by every connection, so it only holds statements
+        that mean the same on all of them. While the connection has temporary objects, the
+        same text may name other tables than on another connection; a statement that uses
+        the connection's own functions or collations may not run elsewhere; and once a
+        definition hides a built-in, no shared statement (bound to the built-ins) is for
+        this connection. Those statements go to the connection's own cache instead.
+        Cursors call this on every execute (through ``ConnectionState.prepare``): keep the
+        common path, a cache hit, short.
+        """
         cache = self._cache
         if type(text) is not str:  # first: a list or dict is not even a cache key
             raise ProgrammingError(f"SQL must be a str, not {type(text).__name__}")
+        if functions is not None or (session is not None and session.has_temporary):
+            return self._prepare_own(text, session, functions)
         stmt = cache.get(text)
         if stmt is not None:
             try:
@@ -161,18 +179,59 @@ class Database:
                 pass
             return stmt
         version = self._schema_version
-        stmt = self._sql.prepare(text, self.engine)
+        stmt = self._compile(text, session, None)
+        self._share(text, stmt, version)
+        return stmt
+
+    def _prepare_own(self, text: str, session, functions):
+        """``prepare_for`` a connection with temporary objects or its own definitions.
+
+        Its cache (``session.statements``) is emptied when its temporary objects change (by
+        the session), and here when the main schema or its definitions have changed since
+        it was filled (``session.statements_stamp``).
+        """
+        own = session.statements
+        version = self._schema_version
+        stamp = (version, 0 if functions is None else functions.version)
+        if session.statements_stamp != stamp:
+            own.clear()
+            session.statements_stamp = stamp
+        stmt = own.get(text)
+        if stmt is not None:
+            own.move_to_end(text)
+            return stmt
+        shareable = not session.has_temporary and not (functions is not None and functions.shadows)
+        if shareable:
+            stmt = self._cache.get(text)
+            if stmt is not None:
+                return stmt
+        stmt = self._compile(text, session, functions)
+        if shareable and not stmt.uses_udf:
+            self._share(text, stmt, version)
+        elif stmt.kind in ("query", "dml") and version == self._schema_version:
+            own[text] = stmt
+            if len(own) > STATEMENT_CACHE_SIZE:
+                own.popitem(last=False)
+        return stmt
+
+    def _compile(self, text: str, catalog, functions):
+        stmt = self._sql.prepare(text, self.engine, catalog, functions)
         self.statements_compiled += 1
         stmt.description = describe(stmt)  # what cursors report, computed once
-        if stmt.kind in ("query", "dml"):
-            with self._cache_lock:
-                # compiled against a catalog another thread changed since: use it once,
-                # never cache it
-                if version == self._schema_version:
-                    cache[text] = stmt
-                    if len(cache) > STATEMENT_CACHE_SIZE:
-                        cache.popitem(last=False)
         return stmt
+
+    def _share(self, text: str, stmt, version: int) -> None:
+        """Put ``stmt``, compiled at schema ``version``, in the database's cache."""
+        if stmt.kind not in ("query", "dml"):
+            return
+        with self._cache_lock:
+            # compiled against a catalog another thread changed since: use it once,
+            # never cache it
+            if version == self._schema_version:
+                cache = self._cache
+                cache[text] = stmt
+                if len(cache) > STATEMENT_CACHE_SIZE:
+                    cache.popitem(last=False)
 
     def _schema_changed(self) -> None:
         with self._cache_lock:

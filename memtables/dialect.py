@@ -183,11 +183,16 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_temp_table_names(self, connection, **kw):
-        return []
+        return self._temp_names(connection, "table")
 
     @reflection.cache
     def get_temp_view_names(self, connection, **kw):
-        return []
+        return self._temp_names(connection, "view")
+
+    def _temp_names(self, connection, kind: str) -> list:
+        # the connection's own CREATE TEMP objects, as SQLite's dialect reads sqlite_temp_master
+        sql = "SELECT name FROM sys.temp_schema WHERE type = ? ORDER BY name"
+        return [r[0] for r in self._rows(connection, sql, kind)]
 
     def has_table(self, connection, table_name, schema=None, **kw):
         if schema not in (None, "main"):
@@ -316,3 +321,16 @@ def _columns(text: str) -> list[str]:
 
 
 dialect = MemtablesDialect
+
+try:  # Alembic finds a migration implementation by dialect name: SQLite's fits
+    from alembic.ddl.sqlite import SQLiteImpl
+except ImportError:  # Alembic is optional
+    pass
+else:
+
+    class MemtablesImpl(SQLiteImpl):
+        """Alembic's SQLite implementation for memtables (transactional DDL, ALTER TABLE
+        ADD/DROP/RENAME COLUMN natively)."""
+
+        __dialect__ = "memtables"
+        transactional_ddl = True

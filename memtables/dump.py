@@ -2,7 +2,7 @@
 
 The script is what sqlite3's ``iterdump`` gives: one transaction holding each table's CREATE
 statement and its rows as INSERTs, then its indexes, then the views (each after the views it
-reads). It reads everything through one snapshot of the connection, so it is consistent while
+reads), then the triggers (last, so that the INSERTs do not fire them). It reads everything through one snapshot of the connection, so it is consistent while
 other connections write. What a dump does not carry: hidden rowids of tables without a primary
 key (the rows get new ones), and the remaining TTL of cache-table rows (they are inserted
 without one).
@@ -54,6 +54,9 @@ def _statements(conn, table, literal, name) -> Iterator[str]:
     views = [(obj, sql) for kind, obj, _, sql in schema if kind == "view"]
     for sql in _dependency_order(views):
         yield sql + ";"
+    for kind, _, _, sql in schema:
+        if kind == "trigger":
+            yield sql + ";"
     yield "COMMIT;"
 
 

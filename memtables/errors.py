@@ -95,6 +95,20 @@ class CheckViolation(IntegrityError):
     sqlstate = "23514"
 
 
+class TriggerRaised(IntegrityError):
+    """A trigger ran ``RAISE(ABORT|FAIL|ROLLBACK, message)``.
+
+    ``resolution`` says what is undone, as in SQLite: "abort" the statement, "fail" nothing
+    (the statement's earlier changes stay), "rollback" the whole transaction.
+    """
+
+    sqlstate = "23000"
+
+    def __init__(self, message: str, resolution: str = "abort"):
+        super().__init__(message)
+        self.resolution = resolution
+
+
 class SerializationFailure(OperationalError):
     """A transaction conflicted with a concurrent one; rerunning it may succeed."""
 
@@ -119,5 +133,6 @@ __all__ = [
     "UniqueViolation",
     "NotNullViolation",
     "CheckViolation",
+    "TriggerRaised",
     "SerializationFailure",
 ]

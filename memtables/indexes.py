@@ -34,6 +34,11 @@ class HashIndex:
         self.key_of = itemgetter(*columns)
         self.map: dict[Any, set] = {}
 
+    def take_entries(self, other: HashIndex) -> None:
+        """Fill this new index with the entries of ``other``, an index on the same values of
+        the same rows that ALTER TABLE moved to other column positions.  O(n)."""
+        self.map = {k: set(v) if type(v) is set else v for k, v in other.map.items()}
+
     def has_null(self, ik: Any) -> bool:
         """True when the index key contains NULL (NULLs never collide in UNIQUE)."""
         if len(self.columns) == 1:
@@ -248,6 +253,15 @@ class SortedIndex(HashIndex):
             self.row_key = lambda row: encode_value(row[col])
         else:
             self.row_key = lambda row: sum((encode_value(row[c]) for c in columns), ())
+
+    def take_entries(self, other: HashIndex) -> None:
+        """``HashIndex.take_entries``, the sorted entries included (they sort as they did:
+        same values, same types).  O(n)."""
+        HashIndex.take_entries(self, other)
+        with other.lock:
+            self.entries = other.entries.copy()
+            self.pending = set(other.pending)
+            self.nulls = set(other.nulls)
 
     def sort_key(self, ik: Any) -> Any:
         """The entry key of an index key (the value itself, or its encoded form)."""

@@ -171,6 +171,8 @@ class Durability:
             conn.execute(sql)
         for view in manifest["views"]:
             self._restore_view(view["name"], view["sql"], view["columns"])
+        for sql in manifest.get("triggers", []):
+            conn.execute(sql)
 
     def _restore_view(self, name: str, sql: str, columns) -> None:
         """Create a view as it was defined, without binding its query again: the tables it
@@ -283,6 +285,8 @@ class Durability:
         from .sql.render import create_index_sql, create_table_sql, name
 
         kind = record[0]
+        if kind == "temporary":  # a connection's TEMP object: never logged
+            return None
         if kind == "create_table":
             sql = create_table_sql(record[1])
             verify_rendered("table", sql)
@@ -300,6 +304,13 @@ class Durability:
             return ["view", record[1], record[2], record[3]]
         if kind == "drop_view":
             return ["ddl", f"DROP VIEW IF EXISTS {name(record[1])}"]
+        if kind == "alter_table":  # replayed as written: it rewrites views and indexes again
+            return ["ddl", record[1]]
+        if kind == "create_trigger":
+            verify_rendered("trigger", record[1].sql)
+            return ["ddl", record[1].sql]
+        if kind == "drop_trigger":
+            return ["ddl", f"DROP TRIGGER IF EXISTS {name(record[1])}"]
         return None
 
     # ------------------------------------------------------------ checkpoints
@@ -360,6 +371,7 @@ class Durability:
                 views = [
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
+                triggers = [t.sql for t in cat.triggers.values()]  # in order of creation
                 try:
                     segment = self.wal.rotate()  # under the lock: no commit falls in between
                 except OSError as e:
@@ -368,7 +380,7 @@ class Durability:
                 reader = engine.begin()  # last: nothing may interrupt us before ``try``
             try:
                 ts = reader.ts
-                index_sql = _verified_schema(tables, indexes, views)
+                index_sql = _verified_schema(tables, indexes, views, triggers)
                 with gc_paused():
                     final, size = _write_snapshot(
                         self.root / "snapshots",
@@ -378,6 +390,7 @@ class Durability:
                         index_sql,
                         views,
                         lambda table: list(table.scan(reader)),
+                        triggers,
                     )
             finally:
                 reader.rollback()
@@ -432,7 +445,7 @@ def _write_snapshot(*args):
         raise OperationalError(f"checkpoint failed, the redo log is kept: {e}") from e
 
 
-def _verified_schema(tables: list, indexes: list, views: list) -> list[str]:
+def _verified_schema(tables: list, indexes: list, views: list, triggers: list) -> list[str]:
     """Read back every definition a snapshot will hold before it is written (the log it
     replaces goes once it is); return the indexes as SQL."""
     from .sql.ddl import verify_rendered
@@ -447,6 +460,8 @@ def _verified_schema(tables: list, indexes: list, views: list) -> list[str]:
         out.append(sql)
     for view in views:
         verify_rendered("view", view["sql"])
+    for sql in triggers:
+        verify_rendered("trigger", sql)
     return out
 
 

@@ -120,10 +120,13 @@ def write_snapshot(
     indexes: list,
     views: list,
     read: Callable[[Any], list],
+    triggers: list = (),
 ) -> tuple[Path, int]:
     """Write a snapshot at timestamp ``ts``; return its directory and size in bytes.
 
     ``tables`` are (table, create_sql, next_rowid); ``views`` are dicts (name, sql, columns);
+    ``triggers`` are CREATE TRIGGER texts, restored after everything else (a manifest without
+    them, from before triggers existed, has none);
     ``read(table)`` gives a table's (key, row) pairs at ``ts``. Everything written is read back
     and checked before the snapshot is published, since publishing lets the log it covers go.
     """
@@ -139,7 +142,9 @@ def write_snapshot(
     except OSError as e:
         raise OperationalError(f"{root}: cannot write a snapshot: {e}") from e
     try:
-        size, manifest, written = _write_files(tmp, ts, wal_segment, tables, indexes, views, read)
+        size, manifest, written = _write_files(
+            tmp, ts, wal_segment, tables, indexes, views, read, triggers
+        )
         _verify(tmp, manifest, written)
         fsync_path(tmp)
         os.rename(tmp, final)
@@ -153,7 +158,7 @@ def write_snapshot(
     return final, size
 
 
-def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tuple:
+def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read, triggers) -> tuple:
     manifest = {
         "format": FORMAT,
         "timestamp": ts,
@@ -162,6 +167,7 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read) -> tu
         "tables": [],
         "indexes": indexes,
         "views": views,
+        "triggers": list(triggers),
     }
     size = 0
     written = []  # (table, file path, schema, rows) to check once all is written
@@ -217,6 +223,8 @@ def read_manifest(mpath: Path) -> dict:
     for key, kind in _MANIFEST_KEYS.items():
         if not isinstance(manifest.get(key), kind):
             raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid {key!r}")
+    if not isinstance(manifest.get("triggers", []), list):
+        raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid 'triggers'")
     return manifest
 
 

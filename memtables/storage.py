@@ -42,6 +42,7 @@ class Table:
         self.indexes: list[Any] = []
         self.next_rowid = 1
         self.durable = bool(schema.options.get("durable", True))
+        self.temporary = False  # a connection's TEMP table (never logged): see Engine
         pk = schema.primary_key
         self.key_of = itemgetter(*pk) if pk else None
         self._int_key_pos = pk[0] if schema.integer_key else None
@@ -52,6 +53,10 @@ class Table:
         self._checks = schema.checks
         self.unique_indexes: list[Any] = []  # the unique indexes among ``indexes``
         self.cache = None  # a memtables.cache.Cache for cache tables
+        #: None, or ``barrier(txn)`` that raises when ``txn`` may not write here: the table
+        #: was replaced by ALTER TABLE (a statement compiled before it), or an ALTER that has
+        #: not committed yet made it. Write statements call it once per execution.
+        self.barrier: Callable[[Any], None] | None = None
 
     # ------------------------------------------------------------ reading
     @property
@@ -397,11 +402,15 @@ class Table:
             for ik in new - old:
                 index.add(ik, key)
 
-    def add_index(self, index) -> None:
-        """Attach ``index`` and fill it from every version of every row."""
-        for key, e in self.rows.items():
-            for row in entry_rows(e):
-                index.add(index.key_of(row), key)
+    def add_index(self, index, like=None) -> None:
+        """Attach ``index`` and fill it from every version of every row, or copy the
+        entries of ``like``, an index of the same values in the table this one replaces."""
+        if like is not None and _same_layout(index, like):
+            index.take_entries(like)
+        else:
+            for key, e in self.rows.items():
+                for row in entry_rows(e):
+                    index.add(index.key_of(row), key)
         self.indexes.append(index)
         if index.unique:
             self.unique_indexes.append(index)
@@ -427,3 +436,13 @@ class Table:
                     assert key in index.lookup(index.key_of(row)), (index.name, key, row)
         for index in self.indexes:
             index._check(self)
+
+
+def _same_layout(index, like) -> bool:
+    """Whether ``index`` keeps its entries as ``like`` does (kind, width, key encoding)."""
+    return (
+        type(index) is type(like)
+        and len(index.columns) == len(like.columns)
+        and getattr(index, "raw", None) == getattr(like, "raw", None)
+        and getattr(index, "mixed_keys", None) == getattr(like, "mixed_keys", None)
+    )

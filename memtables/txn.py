@@ -61,6 +61,7 @@ class Transaction:
         "rowids",
         "named",
         "_rowid_floor",
+        "session",
         "__weakref__",
     )
 
@@ -82,6 +83,9 @@ class Transaction:
         # SQL's named savepoints, oldest first: (lower-case name, mark, opened the
         # transaction); None until the first, so a one-statement transaction builds no list
         self.named: list | None = None
+        # whatever the connection running this transaction hands its compiled statements
+        # (its counters, for changes() and last_insert_rowid()); opaque to the engine
+        self.session: Any = None
 
     @property
     def active(self) -> bool:
@@ -553,6 +557,14 @@ class TransactionManager:
                     garbage.append((later, table, key))
                 n += 1
         return n
+
+    def carry_garbage(self, old, new) -> None:
+        """Queue for table ``new`` the keys queued for ``old``, which ALTER TABLE rebuilt
+        into it with every version; call under the lock."""
+        for when, table, key in list(self._garbage):
+            if table is old and (new, key) not in self._queued:
+                self._queued.add((new, key))
+                self._garbage.append((when, new, key))
 
     @property
     def pending_garbage(self) -> int:

@@ -127,3 +127,41 @@ def stable_code(v: str) -> str:
     """A condition for compiled code: entry ``v`` is a single committed version visible at
     ``ts``, with no change in flight (what ``Table.update_stable`` requires)."""
     return f"type({v}) is tuple and len({v}) == 2 and {v}[1] <= ts"
+
+
+def reshaped(e: Any, reshape, memo: dict, logged: set) -> Any:
+    """Entry ``e`` with every row version passed through ``reshape`` (ALTER TABLE), keeping
+    every timestamp and marker, so each snapshot reads the same rows in the new shape.
+
+    ``memo`` maps ``id`` of versions, and of the entries whose ids are in ``logged`` (those a
+    transaction's write log holds), to ``(old, new)``: each converts to one object, which
+    undo and commit stamping find by identity.  O(versions).
+    """
+    if e is None:
+        return None
+    if type(e) is tuple:
+        if logged and id(e) in logged:
+            hit = memo.get(id(e))
+            if hit is not None:
+                return hit[1]
+        if len(e) == 2:
+            new = (reshape(e[0]), e[1])
+        else:
+            row = None if e[0] is None else reshape(e[0])
+            new = (row, e[1], None if e[2] is None else reshape(e[2]), e[3])
+        if logged and id(e) in logged:
+            memo[id(e)] = (e, new)
+        return new
+    hit = memo.get(id(e))
+    if hit is not None:
+        return hit[1]
+    olds = list(chain(e))  # a loop, not recursion: chains can be long under old snapshots
+    prev = None
+    for v in reversed(olds):
+        hit = memo.get(id(v))
+        if hit is not None:
+            prev = hit[1]
+            continue
+        prev = Version(None if v.row is None else reshape(v.row), v.begin, v.end, prev)
+        memo[id(v)] = (v, prev)
+    return prev

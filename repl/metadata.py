@@ -34,7 +34,8 @@ def load(conn: memtables.Connection, **extra: Any) -> Metadata:
 
 
 def schema(conn: memtables.Connection, table: str | None = None) -> str:
-    """The CREATE statements of one table (with its indexes) or view, or of every one."""
+    """The CREATE statements of one table (with its indexes and triggers) or view, or of
+    every one."""
     sql, params = "SELECT sql FROM sys.schema", []
     if table is not None:
         sql, params = sql + " WHERE lower(table_name) = lower(?)", [table]

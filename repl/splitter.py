@@ -60,8 +60,16 @@ def split_script(text: str, dot_commands: bool = True) -> tuple[list[tuple[str, 
     out: list[tuple[str, str]] = []
     start = 0
     i, n = 0, len(text)
+    body = _TriggerBody()
     while i < n:
         c = text[i]
+        if c.isalpha() or c == "_":
+            j = i + 1
+            while j < n and (text[j].isalnum() or text[j] in "_$"):
+                j += 1
+            body.word(text[i:j])
+            i = j
+            continue
         if dot_commands and c == "." and _blank(text[start:i]):
             line_start = text.rfind("\n", 0, i) + 1
             if not text[line_start:i].strip():
@@ -76,7 +84,11 @@ def split_script(text: str, dot_commands: bool = True) -> tuple[list[tuple[str, 
         if j != i:
             i = j
             continue
+        if c == ";" and body.open():
+            i += 1  # a statement inside CREATE TRIGGER ... BEGIN ... END
+            continue
         if c == ";":
+            body = _TriggerBody()
             stmt = text[start:i].strip()
             if stmt and not _blank(stmt):
                 out.append((SQL, stmt))
@@ -84,6 +96,36 @@ def split_script(text: str, dot_commands: bool = True) -> tuple[list[tuple[str, 
         i += 1
     rest = text[start:].strip()
     return out, "" if _blank(rest) else rest
+
+
+class _TriggerBody:
+    """Whether a ``;`` ends the statement: not inside CREATE TRIGGER's BEGIN ... END, whose
+    body holds statements of its own (CASE ... END nests inside it)."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []  # the statement's first words, up to TRIGGER
+        self.trigger = False
+        self.depth = 0  # BEGIN and CASE open, END closes
+        self.begun = False
+
+    def word(self, w: str) -> None:
+        w = w.upper()
+        if not self.trigger:
+            if len(self.words) < 3:
+                self.words.append(w)
+                first = self.words[0] == "CREATE"
+                self.trigger = first and w == "TRIGGER" and len(self.words) in (2, 3)
+                if len(self.words) == 3 and self.words[1] not in ("TEMP", "TEMPORARY"):
+                    self.trigger = False
+            return
+        if w == "BEGIN" or (w == "CASE" and self.begun):
+            self.begun = True
+            self.depth += 1
+        elif w == "END" and self.begun:
+            self.depth -= 1
+
+    def open(self) -> bool:
+        return self.trigger and (not self.begun or self.depth > 0)
 
 
 def split_statements(text: str) -> tuple[list[str], str]:

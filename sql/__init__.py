@@ -15,32 +15,47 @@ from contextlib import contextmanager
 from ..errors import Error, InternalError, OperationalError
 from . import ast as A
 from . import parser as _parser
+from .dml import build_write
+from .fn_date import end_statement_clock, statement_clock
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
-from .systables import system_tables
+from .systables import session_tables, system_tables
+from .trigger import row_inserter
+from .udf import Functions, Session, preparing
 
 TOO_DEEP = "statement too deeply nested"
 
 
-def prepare(text: str, engine) -> Statement:
-    """Compile one SQL statement for ``engine``."""
-    with _preparing():
+def prepare(text: str, engine, catalog=None, functions: Functions | None = None) -> Statement:
+    """Compile one SQL statement for ``engine``, as one connection means it: names of tables
+    and views looked up in ``catalog`` (its ``SessionCatalog``, temporary objects first;
+    default: the main catalog), of functions and collations through ``functions`` (its own,
+    see ``udf.py``) before the built-ins."""
+    with _preparing(), preparing(functions) as prep:
         node = parse_one(text)  # text → AST: the Lark LALR grammar, immutable nodes
-        systables = _systables(engine)
-        bound = bind_statement(node, engine.catalog, systables)  # names → slots, types
+        cat = catalog or engine.catalog
+        systables = session_tables(_systables(engine), cat)
+        bound = bind_statement(node, cat, systables)  # names → slots, types
         planned = plan_statement(bound)  # access paths, join methods, aggregation, order
-        return compile_statement(planned, engine, systables)  # plan → Python → Statement
+        stmt = compile_statement(planned, engine, systables, cat)  # plan → Python → Statement
+        if prep.used:
+            stmt.uses_udf = True
+        return stmt
 
 
-def prepare_node(node, engine) -> Statement:
+def prepare_node(node, engine, catalog=None, functions: Functions | None = None) -> Statement:
     """``prepare`` for an already parsed statement (a script parses all of its statements
     first, then compiles each just before it runs)."""
-    with _preparing():
-        systables = _systables(engine)
-        bound = bind_statement(node, engine.catalog, systables)
-        return compile_statement(plan_statement(bound), engine, systables)
+    with _preparing(), preparing(functions) as prep:
+        cat = catalog or engine.catalog
+        systables = session_tables(_systables(engine), cat)
+        bound = bind_statement(node, cat, systables)
+        stmt = compile_statement(plan_statement(bound), engine, systables, cat)
+        if prep.used:
+            stmt.uses_udf = True
+        return stmt
 
 
 def parse(text: str) -> list:
@@ -74,6 +89,12 @@ def _preparing():
         raise InternalError(f"cannot prepare statement: {type(e).__name__}: {e}") from e
 
 
+def bulk_inserter(engine, table, conn):
+    """``insert(txn, row)`` firing ``table``'s INSERT triggers, for a bulk load through the
+    engine (``from_arrow``); None when it has none."""
+    return row_inserter(table, conn, engine.catalog, _systables(engine), build_write)
+
+
 def _systables(engine):
     """The engine's system tables, built on first use and kept in its public slot."""
     st = engine.system_tables
@@ -88,9 +109,14 @@ __all__ = [
     "parse",
     "parse_one",
     "uses_parameters",
+    "bulk_inserter",
     "keywords",
     "grammar_keywords",
     "Result",
     "Statement",
     "TOO_DEEP",
+    "statement_clock",
+    "end_statement_clock",
+    "Functions",
+    "Session",
 ]

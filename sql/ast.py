@@ -115,6 +115,34 @@ class Call(Expr):
     args: tuple[Expr, ...]
     distinct: bool = False
     star: bool = False
+    filter: Expr | None = None  # FILTER (WHERE ...) of an aggregate
+    over: WindowSpec | str | None = None  # OVER (...) or OVER name: a window function
+
+
+@_node
+class FrameBound:
+    """One end of a window frame: ``kind`` is 'unbounded preceding', 'preceding',
+    'current row', 'following' or 'unbounded following'; ``offset`` the n of n PRECEDING."""
+
+    kind: str
+    offset: Expr | None = None
+
+
+@_node
+class WindowSpec:
+    """``(base PARTITION BY ... ORDER BY ... frame)`` of an OVER clause or WINDOW definition.
+
+    ``units`` is 'ROWS', 'RANGE', 'GROUPS' or None (no frame written); ``exclude`` is
+    'NO OTHERS', 'CURRENT ROW', 'GROUP' or 'TIES'.
+    """
+
+    base: str | None = None
+    partition: tuple[Expr, ...] = ()
+    order: tuple[OrderTerm, ...] = ()
+    units: str | None = None
+    start: FrameBound | None = None
+    end: FrameBound | None = None
+    exclude: str = "NO OTHERS"
 
 
 @_node
@@ -126,6 +154,14 @@ class Collate(Expr):
 @_node
 class Default(Expr):
     """The DEFAULT keyword inside INSERT ... VALUES."""
+
+
+@_node
+class Raise(Expr):
+    """``RAISE(IGNORE)`` or ``RAISE(ROLLBACK|ABORT|FAIL, 'message')``, inside a trigger."""
+
+    kind: str  # 'ignore', 'rollback', 'abort', 'fail'
+    message: str | None = None
 
 
 # ---------------------------------------------------------------- SELECT
@@ -154,10 +190,19 @@ class SubqueryRef:
 
 
 @_node
+class TableFunction:
+    """A table-valued function in FROM (``json_each(doc, path)``)."""
+
+    name: str
+    args: tuple
+    alias: str | None = None
+
+
+@_node
 class Join:
-    left: Any  # TableRef | SubqueryRef | Join
+    left: Any  # TableRef | SubqueryRef | TableFunction | Join
     right: Any
-    kind: str  # 'inner', 'left', 'cross'
+    kind: str  # 'inner', 'left', 'cross' (CROSS JOIN), 'comma'
     on: Expr | None = None
     using: tuple[str, ...] | None = None
 
@@ -177,6 +222,7 @@ class SelectCore:
     group_by: tuple[Expr, ...] = ()
     having: Expr | None = None
     distinct: bool = False
+    windows: tuple[tuple[str, WindowSpec], ...] = ()  # WINDOW name AS (...), ...
 
 
 @_node
@@ -263,6 +309,7 @@ class CreateTable:
     options: dict = field(default_factory=dict, hash=False)
     as_select: Select | None = None
     schema: str | None = None
+    temporary: bool = False
 
 
 @_node
@@ -281,6 +328,7 @@ class CreateIndex:
     method: str = "sorted"
     if_not_exists: bool = False
     descending: tuple[bool, ...] = ()
+    table_schema: str | None = None
 
 
 @_node
@@ -296,10 +344,47 @@ class CreateView:
     sql: str
     columns: tuple[str, ...] | None = None
     if_not_exists: bool = False
+    schema: str | None = None
+    temporary: bool = False
 
 
 @_node
 class DropView:
+    name: str
+    if_exists: bool = False
+    schema: str | None = None
+
+
+@_node
+class AlterTable:
+    """ALTER TABLE: ``action`` is "add" (``column``), "drop" (``old``), "rename_column"
+    (``old`` to ``new``) or "rename_table" (to ``new``)."""
+
+    name: str
+    action: str
+    column: ColumnDef | None = None
+    old: str | None = None
+    new: str | None = None
+    schema: str | None = None
+
+
+@_node
+class CreateTrigger:
+    """CREATE TRIGGER: a row trigger on a table; ``sql`` is its canonical text."""
+
+    name: str
+    table: str
+    timing: str  # 'before', 'after', 'instead of'
+    event: str  # 'insert', 'update', 'delete'
+    columns: tuple[str, ...] | None  # UPDATE OF columns
+    when: Expr | None
+    body: tuple  # Insert | Update | Delete | Select
+    if_not_exists: bool = False
+    sql: str = field(default="", compare=False)
+
+
+@_node
+class DropTrigger:
     name: str
     if_exists: bool = False
 
@@ -328,6 +413,7 @@ class SetIsolation:
 @_node
 class Explain:
     statement: Any
+    analyze: bool = False  # EXPLAIN ANALYZE: run the query, show rows and time per node
 
 
 @_node

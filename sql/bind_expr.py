@@ -14,9 +14,22 @@ from ..types import BOOLEAN, INTEGER, REAL, TEXT, type_from_name, type_of_value
 from . import ast as A
 from . import bound as B
 from . import runtime as R
+from . import udf
+from .bind_window import bind_window_call
+from .fn_json import (
+    JSON_AGGREGATES,
+    JSON_FUNCTIONS,
+    JSON_VALUED,
+    arrow,
+    arrow2,
+    extract_marked,
+    mark,
+)
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
+from .trigger_raise import raiser
+from .window import WINDOW_FUNCTIONS
 
 _COMPARE = {"=", "!=", "<", "<=", ">", ">="}
 _ARITH = {"+", "-", "*", "/", "%"}
@@ -25,9 +38,17 @@ _NUMERIC_TYPES = (INTEGER, REAL, BOOLEAN)
 
 
 def is_aggregate_call(e: A.Expr) -> bool:
-    """True for a call of an aggregate function (min/max with one argument)."""
-    if not isinstance(e, A.Call) or e.name not in AGGREGATES:
+    """True for a call of an aggregate function (min/max with one argument), a user-defined
+    one included (a user's scalar function of an aggregate's name hides the aggregate); a
+    call with OVER is a window function, not an aggregate of the query."""
+    if not isinstance(e, A.Call) or e.over is not None:
         return False
+    if not e.star:
+        user = udf.lookup(e.name, len(e.args))
+        if user is not None:
+            return user.aggregate
+    if e.name not in AGGREGATES:
+        return e.star and udf.defined(e.name)  # f(*) of the user's f: its arity is wrong
     if e.name in ("min", "max") and len(e.args) != 1:
         return False
     return True
@@ -41,6 +62,11 @@ def contains_aggregate(e: Any) -> bool:
         if isinstance(e, A.InSelect):
             return contains_aggregate(e.expr)
         return False
+    if isinstance(e, A.Call) and isinstance(e.over, A.WindowSpec):
+        # sum(x) OVER (ORDER BY count(*)): the window's expressions are the query's too
+        over = e.over
+        if any(contains_aggregate(x) for x in over.partition + tuple(t.expr for t in over.order)):
+            return True
     if isinstance(e, A.Expr):
         for f in e.__dataclass_fields__:
             v = getattr(e, f)
@@ -60,9 +86,12 @@ def contains_aggregate(e: Any) -> bool:
 class ExprBinder:
     """Binds expressions; ``bind_subquery`` (the statement binder's) binds nested SELECTs."""
 
-    def __init__(self, params: ParamTable, bind_subquery):
+    def __init__(self, params: ParamTable, bind_subquery, schema: bool = False):
         self.params = params
         self.bind_subquery = bind_subquery
+        # binding a CHECK or DEFAULT: the schema outlives the connection, so neither its
+        # functions nor its counters may appear there
+        self.schema = schema
 
     def bind(self, e: A.Expr, scope: Scope) -> B.BExpr:
         agg = scope.agg
@@ -97,8 +126,15 @@ class ExprBinder:
         return None
 
     def _aggregate(self, e: A.Call, agg: AggContext) -> B.BExpr:
-        lo, hi = AGGREGATES[e.name]
         n = len(e.args)
+        user = None if e.star else udf.lookup(e.name, n)
+        if user is not None:
+            self._connection_only(f"user-defined aggregate {e.name}()")
+            lo = hi = n
+        elif e.name in AGGREGATES:
+            lo, hi = AGGREGATES[e.name]
+        else:
+            raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
         if e.star:
             if e.name != "count":
                 raise ProgrammingError(f"wrong number of arguments to function {e.name}()")
@@ -107,13 +143,23 @@ class ExprBinder:
         if e.distinct and n != 1:
             raise ProgrammingError("DISTINCT aggregates must have exactly one argument")
         args = []
+        bind = self._json_arg if e.name in JSON_AGGREGATES else self.bind
         for a in e.args:
             if contains_aggregate(a):
                 raise ProgrammingError(f"misuse of aggregate function {e.name}()")
-            args.append(self.bind(a, agg.row_scope))
-        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args))
-        idx = agg.position(key, lambda: AggCall(e.name, args, e.distinct, e.star))
+            args.append(bind(a, agg.row_scope))
+        filt = None
+        if e.filter is not None:
+            if contains_aggregate(e.filter):
+                raise ProgrammingError(f"misuse of aggregate function {e.name}()")
+            filt = self.bind(e.filter, agg.row_scope)
+        key = (e.name, e.distinct, e.star, tuple(str(a) for a in args), str(filt))
+        idx = agg.position(
+            key, lambda: AggCall(e.name, args, e.distinct, e.star, user, filter_=filt)
+        )
         call = agg.extras[idx - len(agg.groups)]
+        if user is not None:
+            return agg.ref(idx, str(call), None, True)
         nullable = e.name != "count"  # even total(): of inf and -inf it is NULL (NaN)
         return agg.ref(idx, str(call), _agg_type(e.name, args), nullable)
 
@@ -123,6 +169,10 @@ class ExprBinder:
         if type(v) is int and not R.INT_MIN <= v <= R.INT_MAX:
             v = _int_literal_as_real(v)
         return B.Const(v, type_of_value(v))
+
+    def _Raise(self, e: A.Raise, scope: Scope) -> B.BExpr:
+        # the parser lets RAISE through only inside CREATE TRIGGER
+        return B.Func("raise", raiser(e.kind, e.message), (), None)
 
     def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
         return B.ParamRef(self.params.index(e))
@@ -168,12 +218,17 @@ class ExprBinder:
 
     def _Binary(self, e: A.Binary, scope: Scope) -> B.BExpr:
         op = e.op
-        left = self.bind(e.left, scope)
-        right = self.bind(e.right, scope)
+        if op in _COMPARE:  # where a COLLATE on either side counts
+            left, right = self._operand(e.left, scope), self._operand(e.right, scope)
+        else:
+            left, right = self.bind(e.left, scope), self.bind(e.right, scope)
         if op in ("AND", "OR"):
             return B.Logic(op, left, right)
         if op in _COMPARE:
             left, right = _apply_affinity(left, right)
+            collated = self._compare_collated(e, left, right)
+            if collated is not None:
+                return collated
             return B.Op(op, left, right, BOOLEAN)
         if op in _ARITH:
             return B.Op(op, left, right, _arith_type(op, left.type, right.type))
@@ -181,6 +236,10 @@ class ExprBinder:
             return B.Op(op, left, right, TEXT)
         if op in _BITS:
             return B.Op(op, left, right, INTEGER)
+        if op == "->":
+            return B.Func(op, arrow, (left, right), TEXT)
+        if op == "->>":
+            return B.Func(op, arrow2, (left, right), None)
         raise NotSupportedError(f"operator {op} is not supported")
 
     def _Is(self, e: A.Is, scope: Scope) -> B.BExpr:
@@ -209,15 +268,16 @@ class ExprBinder:
         esc = self.bind(e.escape, scope) if e.escape is not None else None
         return B.Like(self.bind(e.expr, scope), self.bind(e.pattern, scope), esc, e.negated, e.glob)
 
-    def _Case(self, e: A.Case, scope: Scope) -> B.BExpr:
+    def _Case(self, e: A.Case, scope: Scope, bind_result=None) -> B.BExpr:
+        bind_result = bind_result or self.bind
         operand = self.bind(e.operand, scope) if e.operand is not None else None
         whens = []
         for cond, result in e.whens:
             c = self.bind(cond, scope)
             if operand is not None:
                 _, c = _apply_affinity(operand, c)
-            whens.append((c, self.bind(result, scope)))
-        else_ = self.bind(e.else_, scope) if e.else_ is not None else None
+            whens.append((c, bind_result(result, scope)))
+        else_ = bind_result(e.else_, scope) if e.else_ is not None else None
         results = [r for _, r in whens] + ([else_] if else_ is not None else [])
         types = {r.type for r in results if not (isinstance(r, B.Const) and r.value is None)}
         return B.Case(operand, tuple(whens), else_, types.pop() if len(types) == 1 else None)
@@ -241,21 +301,79 @@ class ExprBinder:
         return B.Cast(x, name, fn, t)
 
     def _Collate(self, e: A.Collate, scope: Scope) -> B.BExpr:
-        if e.collation == "BINARY":
+        # A user collation works in a comparison (``_Binary`` unwraps it through
+        # ``_operand``) and in ORDER BY (the binder unwraps it); anywhere else SQLite would
+        # carry it along (GROUP BY, DISTINCT, min(), a subquery's column), and ignoring it
+        # there would give wrong answers quietly.
+        coll = self.collation(e.collation)
+        if coll is not None:
+            raise NotSupportedError(
+                f"COLLATE {coll.name} is supported in comparisons (a = b COLLATE "
+                f"{coll.name}) and in ORDER BY only"
+            )
+        return self.bind(e.expr, scope)
+
+    def _operand(self, e: A.Expr, scope: Scope) -> B.BExpr:
+        """A comparison's operand; its own COLLATE is read by ``_compare_collated``."""
+        if isinstance(e, A.Collate):
+            self.collation(e.collation)
             return self.bind(e.expr, scope)
-        raise NotSupportedError(f"collation {e.collation} is not supported")
+        return self.bind(e, scope)
+
+    def collation(self, name: str) -> udf.UserCollation | None:
+        """The user collation called ``name``; None for BINARY; an error if there is none."""
+        if name == "BINARY":
+            return None
+        coll = udf.collation(name)
+        if coll is None:
+            raise ProgrammingError(f"no such collation sequence: {name}")
+        self._connection_only(f"collation {name}")
+        return coll
+
+    def _compare_collated(self, e: A.Binary, left: B.BExpr, right: B.BExpr):
+        """``a op b`` under the collation the left operand names, else the right's, or None
+        when neither names one (SQLite's precedence)."""
+        for side in (e.left, e.right):
+            if isinstance(side, A.Collate):
+                coll = self.collation(side.collation)
+                if coll is None:
+                    return None
+                fn = udf.comparison(coll, e.op)
+                return B.Func(f"{e.op} COLLATE {coll.name}", fn, (left, right), BOOLEAN)
+        return None
+
+    def _connection_only(self, what: str) -> None:
+        if self.schema:
+            raise NotSupportedError(
+                f"{what} belongs to one connection and cannot be used in a CHECK constraint "
+                "or DEFAULT, which outlive it"
+            )
 
     def _Call(self, e: A.Call, scope: Scope) -> B.BExpr:
         name = e.name
+        if e.over is not None:
+            return bind_window_call(e, scope, self.bind, _agg_type)
         if is_aggregate_call(e):
             raise ProgrammingError(f"misuse of aggregate function {name}()")
+        if name in WINDOW_FUNCTIONS:
+            raise ProgrammingError(f"misuse of window function {name}()")
+        if e.filter is not None:
+            raise ProgrammingError(f"FILTER may not be used with non-aggregate {name}()")
         if e.star or e.distinct:
             raise ProgrammingError(f"{name}() is not an aggregate function")
-        args = tuple(self.bind(a, scope) for a in e.args)
+        bind = self._json_arg if name in JSON_FUNCTIONS else self.bind
+        args = tuple(bind(a, scope) for a in e.args)
+        user = udf.lookup(name, len(args))
+        if user is not None:
+            return self._user_call(user, args)
+        if name in udf.SESSION_FUNCTIONS:
+            return self._session_call(name, args)
         if name in SPECIAL:
             return self._special(name, args)
         f = FUNCTIONS.get(name)
         if f is None:
+            if udf.defined(name):  # by the user, for other argument counts
+                raise ProgrammingError(f"wrong number of arguments to function {name}()")
             raise ProgrammingError(f"no such function: {name}")
         if not f.min_args <= len(args) <= f.max_args:
             raise ProgrammingError(f"wrong number of arguments to function {name}()")
@@ -269,6 +387,52 @@ class ExprBinder:
             if v is not _DEFER:
                 return B.Const(v, type_of_value(v) if t is None else t)
         return B.Func(name, f.fn, args, t)
+
+    def _json_arg(self, a: A.Expr, scope: Scope) -> B.BExpr:
+        """An argument of a JSON function: a JSON-valued call in it stays JSON (SQLite's
+        JSON subtype), so ``json_array(json('[1]'))`` nests an array, not a string. As in
+        SQLite, the mark passes through CASE, coalesce, ifnull, iif and COLLATE."""
+        if isinstance(a, A.Case):
+            return self._Case(a, scope, self._json_arg)
+        if isinstance(a, A.Collate):
+            return self._json_arg(a.expr, scope) if a.collation == "BINARY" else self.bind(a, scope)
+        if isinstance(a, A.Call) and a.name in ("coalesce", "ifnull", "iif") and not a.star:
+            if a.distinct:
+                raise ProgrammingError(f"{a.name}() is not an aggregate function")
+            args = [self._json_arg(x, scope) for x in a.args]
+            if a.name == "iif" and args:
+                args[0] = self.bind(a.args[0], scope)
+            return self._special(a.name, tuple(args))
+        if isinstance(a, A.Call) and a.name == "json_extract" and a.args and not a.star:
+            if a.distinct:
+                raise ProgrammingError("json_extract() is not an aggregate function")
+            args = tuple(self.bind(x, scope) for x in a.args)
+            return B.Func("json_extract", extract_marked, args, None)
+        b = self.bind(a, scope)
+        if (
+            isinstance(a, A.Call)
+            and a.name in JSON_VALUED
+            or isinstance(a, A.Binary)
+            and a.op == "->"
+        ):
+            return B.Func("json", mark, (b,), TEXT)
+        return b
+
+    def _user_call(self, f: udf.UserFunction, args: tuple) -> B.BExpr:
+        self._connection_only(f"user-defined function {f.name}()")
+        if f.deterministic and all(isinstance(a, B.Const) for a in args):
+            v = _fold(f.call, [a.value for a in args])
+            if v is not _DEFER:
+                return B.Const(v, type_of_value(v))
+        return B.Func(f.name, f.call, args, None)
+
+    def _session_call(self, name: str, args: tuple) -> B.BExpr:
+        """changes(), total_changes(), last_insert_rowid(): read at run time from the
+        connection running the statement."""
+        if args:
+            raise ProgrammingError(f"wrong number of arguments to function {name}()")
+        self._connection_only(f"{name}()")
+        return B.Func(name, None, (), INTEGER, False, "session")
 
     def _special(self, name: str, args: tuple) -> B.BExpr:
         if name in ("coalesce", "ifnull"):
@@ -321,7 +485,7 @@ def _agg_type(name: str, args: list):
         return INTEGER
     if name in ("avg", "total"):
         return REAL
-    if name in ("group_concat", "string_agg"):
+    if name in ("group_concat", "string_agg") or name in JSON_AGGREGATES:
         return TEXT
     t = args[0].type if args else None
     if name == "sum":
@@ -354,7 +518,24 @@ def _apply_affinity(left: B.BExpr, right: B.BExpr) -> tuple[B.BExpr, B.BExpr]:
         return left, _param_affinity(right, left.type)
     if isinstance(left, B.ParamRef) and isinstance(right, B.ColRef):
         return _param_affinity(left, right.type), right
+    if isinstance(left, B.ColRef) and _iso_call(right):
+        return left, _iso_affinity(right, left.type)
+    if isinstance(right, B.ColRef) and _iso_call(left):
+        return _iso_affinity(left, right.type), right
     return left, right
+
+
+def _iso_call(e: B.BExpr) -> bool:
+    return isinstance(e, B.Func) and e.name in ("date", "datetime")
+
+
+def _iso_affinity(call: B.Func, target) -> B.BExpr:
+    """date()/datetime() compared with a DATE or TIMESTAMP column: their ISO text read as the
+    column's type, as a literal's is (a datetime() against a DATE column as a TIMESTAMP, so
+    its time of day counts)."""
+    if call.name == "datetime" and target is not None and target.name == "DATE":
+        return B.Cast(call, "TIMESTAMP", R.timestamp_affinity, None)
+    return _param_affinity(call, target)
 
 
 def _param_affinity(p: B.ParamRef, target) -> B.BExpr:

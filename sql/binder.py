@@ -12,13 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..catalog import View
 from ..errors import NotSupportedError, ProgrammingError, UndefinedColumn, UndefinedTable
+from ..types import INTEGER, TEXT
 from . import ast as A
 from . import bound as B
 from .bind_expr import ExprBinder, contains_aggregate
+from .bind_window import named_windows
 from .bound_query import (
     BoundBlock,
     BoundCompound,
+    BoundFunction,
     BoundOutput,
     BoundQuery,
     BoundRecursive,
@@ -29,11 +33,20 @@ from .bound_query import (
     BoundValues,
     BoundWork,
 )
+from .fn_json import HIDDEN_COLUMNS, TABLE_COLUMNS, TABLE_FUNCTIONS
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
-from .scope import AggContext, ParamTable, Scope, SourceInfo
+from .scope import AggContext, ParamTable, Scope, SourceInfo, WindowContext
 
+_TABLE_COLUMN_TYPES = {
+    "type": TEXT,
+    "id": INTEGER,
+    "parent": INTEGER,
+    "fullkey": TEXT,
+    "path": TEXT,
+    "root": TEXT,
+}
 # EXCEPT is not associative; the others are, and keep their rows' first-seen order either way.
 _ASSOCIATIVE_SET_OPS = frozenset({"UNION ALL", "UNION", "INTERSECT"})
 
@@ -49,11 +62,13 @@ class Binder:
     """Binds the query blocks and expressions of one statement; slots, subquery ids and
     parameter positions are unique within it."""
 
-    def __init__(self, catalog, systables: dict | None = None):
+    def __init__(self, catalog, systables: dict | None = None, schema: bool = False):
+        """``schema``: the expressions bound are a CHECK's or a DEFAULT's, kept in the schema
+        (no connection's user-defined functions or counters there)."""
         self.catalog = catalog
         self.systables = systables or {}
         self.params = ParamTable()
-        self.exprs = ExprBinder(self.params, self.bind_subquery)
+        self.exprs = ExprBinder(self.params, self.bind_subquery, schema)
         self.next_slot = 0
         self.subplans: list[SubPlan] = []  # subqueries in expressions, innermost first
         self.tables: set = set()  # tables the statement reads or writes
@@ -138,7 +153,14 @@ class Binder:
         """ORDER BY / LIMIT over a compound or VALUES result (by output column)."""
         keys, positions = [], []
         for term in sel.order_by:
-            pos = _output_position(term.expr, q.names)
+            e = term.expr
+            if isinstance(e, A.Collate):
+                if self.exprs.collation(e.collation):
+                    raise NotSupportedError(
+                        "COLLATE in the ORDER BY of a compound SELECT or VALUES is not supported"
+                    )
+                e = e.expr  # BINARY: the order anyway
+            pos = _output_position(e, q.names)
             if pos is None:
                 raise ProgrammingError(
                     f"ORDER BY term does not match any column in the result set: "
@@ -191,9 +213,12 @@ class Binder:
             out_scope.agg = AggContext(scope, group_asts, groups, slot)
         elif core.having is not None:
             raise ProgrammingError("a GROUP BY clause is required before HAVING")
-        exprs = [self.bind(e, out_scope) for e, _ in items]
         having = self.bind(core.having, out_scope) if core.having is not None else None
+        # window functions may appear in the select list and ORDER BY only
+        win = out_scope.win = WindowContext(self.new_slot(), named_windows(core.windows))
+        exprs = [self.bind(e, out_scope) for e, _ in items]
         order, sort_keys = self._order_terms(order_by, items, exprs, out_scope)
+        out_scope.win = None
         lim, off = self._bind_limit(A.Select(core, (), limit, offset), out_scope)
         scope.outer_refs |= out_scope.outer_refs
         return BoundBlock(
@@ -203,6 +228,8 @@ class Binder:
             exprs=exprs,
             agg=out_scope.agg,
             having=having,
+            windows=win.funcs,
+            window_slot=win.slot,
             order=order,
             sort_keys=sort_keys,
             distinct=core.distinct,
@@ -225,11 +252,14 @@ class Binder:
                 if not srcs:
                     raise ProgrammingError("SELECT * with no tables specified is not valid")
                 for s in srcs:
+                    qualifier = s.alias
+                    if sum(x.alias.lower() == s.alias.lower() for x in scope.sources) > 1:
+                        qualifier = f"{s.schema}.{s.alias}"  # main.t beside temp.t
                     for name, _t, _n in s.columns:
                         low = name.lower()
                         if (it.table is None and low in s.hidden) or low in s.unlisted:
                             continue
-                        out.append((A.Column(name, s.alias), name))
+                        out.append((A.Column(name, qualifier), name))
             else:
                 out.append((it.expr, it.alias))
         return out
@@ -253,7 +283,10 @@ class Binder:
         order, keys = [], []
         for term in order_by:
             e = term.expr
-            b = None
+            b = coll = None
+            if isinstance(e, A.Collate):  # ORDER BY x COLLATE name: x sorted by name
+                coll = self.exprs.collation(e.collation)
+                e = e.expr
             if isinstance(e, A.Literal) and type(e.value) is int:
                 if not 1 <= e.value <= len(items):
                     raise ProgrammingError(
@@ -272,6 +305,8 @@ class Binder:
                         break
             if b is None:
                 b = self.bind(e, scope)
+            if coll is not None:
+                b = B.Func(f"{b} COLLATE {coll.name}", coll.key, (b,), None)
             order.append((b, term.desc, term.nulls_first))
             keys.append((str(b), term.desc, term.nulls_first, b.type))
         return order, keys
@@ -294,7 +329,7 @@ class Binder:
             if kind == "left":  # beyond its ON clause, the right side may be all NULL
                 info = scope.sources[-1]
                 info.columns = [(n, t, True) for n, t, _nullable in info.columns]
-            if kind == "cross" and on is not None:
+            if kind == "comma":  # an inner join; unlike CROSS JOIN, not an order hint
                 kind = "inner"
             steps.append((right[0][0], kind, on))
             return steps
@@ -304,6 +339,8 @@ class Binder:
             q = self.bind_query(node.select, scope.parent)
             alias = node.alias or f"subquery{self.next_slot}"
             return [(self._rows_source(q, alias, scope, "SUBQUERY"), "inner", None)]
+        if isinstance(node, A.TableFunction):
+            return [(self._function_source(node, scope), "inner", None)]
         raise NotSupportedError(f"FROM item {type(node).__name__}")
 
     def _using(self, names, scope: Scope) -> B.BExpr:
@@ -330,10 +367,12 @@ class Binder:
 
     def _table_source(self, ref: A.TableRef, scope: Scope):
         alias = ref.alias or ref.name
+        cat = self.catalog
         if ref.schema is not None:
             if ref.schema.lower() == "sys":
                 return self._system_source(ref, alias, scope)
-            if ref.schema.lower() not in ("main",):
+            cat = cat.scoped(ref.schema)
+            if cat is None:
                 raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
         else:
             found = scope.find_cte(ref.name)
@@ -342,27 +381,53 @@ class Binder:
                 if work is not None:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
-        cat = self.catalog
-        table = cat.tables.get(ref.name.lower())
+        table = cat.relation(ref.name)
+        if type(table) is View:
+            return self._view_source(table, alias, scope)
         if table is None:
-            view = cat.views.get(ref.name.lower())
-            if view is not None:
-                return self._view_source(view, alias, scope)
-            raise UndefinedTable(f"no such table: {ref.name}")
+            shown = f"{ref.schema}.{ref.name}" if ref.schema is not None else ref.name
+            raise UndefinedTable(f"no such table: {shown}")
         self.tables.add(table)
         slot = self.new_slot()
         cols = [(c.name, c.type, not c.not_null) for c in table.columns]
         scope.add(SourceInfo(alias, cols, slot, table))
         return BoundTable(table, slot, alias)
 
+    def _function_source(self, ref: A.TableFunction, scope: Scope) -> BoundFunction:
+        """A table-valued function; its arguments see the FROM items before it, as in
+        SQLite (``FROM t, json_each(t.doc)``)."""
+        spec = TABLE_FUNCTIONS.get(ref.name)
+        if spec is None:
+            raise UndefinedTable(f"no such table-valued function: {ref.name}")
+        rows_fn, lo, hi = spec
+        if not lo <= len(ref.args) <= hi:
+            raise ProgrammingError(
+                f"wrong number of arguments to table-valued function {ref.name}()"
+            )
+        for a in ref.args:
+            if contains_aggregate(a):
+                raise ProgrammingError(f"misuse of aggregate in the arguments of {ref.name}()")
+        args = [self.bind(a, scope) for a in ref.args]
+        alias = ref.alias or ref.name
+        slot = self.new_slot()
+        cols = [(n, _TABLE_COLUMN_TYPES.get(n), True) for n in TABLE_COLUMNS]
+        info = SourceInfo(alias, cols, slot)
+        info.unlisted = set(HIDDEN_COLUMNS)
+        scope.add(info)
+        return BoundFunction(ref.name, rows_fn, args, len(cols), slot, alias)
+
     def _view_source(self, view, alias: str, scope: Scope) -> BoundRows:
         if self._view_depth > 32:
             raise ProgrammingError(f"view {view.name} is defined in terms of itself")
         self._view_depth += 1
+        outer_catalog = self.catalog
+        if not view.temporary:  # a main view means main objects, whatever a connection adds
+            self.catalog = outer_catalog.main
         try:
             q = self.bind_query(parse_one(view.sql), None)
         finally:
             self._view_depth -= 1
+            self.catalog = outer_catalog
         if view.columns:
             if len(view.columns) != len(q.names):
                 raise ProgrammingError(

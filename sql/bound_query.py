@@ -37,6 +37,8 @@ class BoundBlock(BoundQuery):
     exprs: list
     agg: Any
     having: Any
+    windows: list  # plan.WindowFunc per position of the window slot (none: no Window node)
+    window_slot: int
     order: list
     sort_keys: list
     distinct: bool
@@ -130,6 +132,20 @@ class BoundSystem:
         self.name = name
         self.rows_fn = rows_fn
         self.slot = slot
+
+
+class BoundFunction:
+    """A table-valued function in FROM (json_each, json_tree): ``rows_fn(*args)`` gives its
+    rows; ``args`` may read the FROM items before it (evaluated again for each of their
+    rows) and enclosing queries."""
+
+    def __init__(self, name: str, rows_fn, args: list, width: int, slot: int, alias: str):
+        self.name = name
+        self.rows_fn = rows_fn
+        self.args = args
+        self.width = width
+        self.slot = slot
+        self.alias = alias
 
 
 class BoundSelect:

@@ -24,9 +24,11 @@ import pyarrow.parquet as pq
 
 from ..arrow import ARROW_TYPES, load, rows_to_table
 from ..cache import enforce
-from ..errors import DataError, OperationalError, ProgrammingError
+from ..errors import DataError, OperationalError, ProgrammingError, UndefinedTable
 from . import ast as A
+from .dml import build_write
 from .statements import QueryStatement, Result, Statement, query_statement
+from .trigger import row_inserter
 
 _EXTENSIONS = {
     ".parquet": "parquet",
@@ -44,7 +46,7 @@ class CopyStatement(Statement):
     kind = "dml"
     engine_lock = False  # file I/O: the engine's lock is taken only to load the rows
 
-    def __init__(self, node: A.Copy, engine, systables):
+    def __init__(self, node: A.Copy, engine, systables, catalog):
         self._write_lock = engine.txns.lock
         self.path = node.path
         opts = {k.lower(): v for k, v in node.options.items()}
@@ -65,11 +67,12 @@ class CopyStatement(Statement):
             select = node.target
             if isinstance(select, A.TableRef):
                 select = A.Select(A.SelectCore((A.Star(),), select))
-            self.query = query_statement(select, engine.catalog, systables)
+            self.query = query_statement(select, catalog, systables)
             self._take_counts(self.query)
         else:
-            self.table = engine.catalog.table(node.target.name)
+            self.table = _copy_target(catalog, node.target)
             self.n_params = 0
+            self._catalog, self._systables = engine.catalog, systables
 
     def _take_counts(self, q: QueryStatement) -> None:
         self.n_params = q.n_params
@@ -84,7 +87,8 @@ class CopyStatement(Statement):
         reader = _read(self.path, self.format, self.header, self.table)  # all read here
         with self._write_lock:
             try:
-                n = load(self.table, txn, reader)
+                insert = row_inserter(self.table, conn, self._catalog, self._systables, build_write)
+                n = load(self.table, txn, reader, insert)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
                 raise DataError(f"{self.path}: {e}") from None
             if self.table.cache is not None:
@@ -97,6 +101,14 @@ class CopyStatement(Statement):
 
 
 _FLAGS = {"true": True, "on": True, "yes": True, "false": False, "off": False, "no": False}
+
+
+def _copy_target(catalog, ref: A.TableRef):
+    """The table COPY ... FROM loads: ``temp.t`` and ``main.t`` pick a side."""
+    cat = catalog.scoped(ref.schema)
+    if cat is None:
+        raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+    return cat.table(ref.name)
 
 
 def _flag(option: str, value) -> bool:

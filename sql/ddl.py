@@ -6,18 +6,26 @@ import math
 from typing import Any
 
 from ..cache import EXPIRES, POLICIES, parse_size
-from ..catalog import Check, Column, Schema, View
-from ..errors import Error, InternalError, ProgrammingError, UndefinedTable
+from ..catalog import Check, Column, Schema, Trigger, View
+from ..errors import (
+    Error,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    UndefinedTable,
+)
 from ..indexes import RAW_TYPES, HashIndex, SortedIndex
 from ..types import ANY, REAL, type_from_name
 from . import ast as A
 from .binder import Binder, bind_select
 from .compiler import Compiler
-from .parser import parse_one
+from .parser import find_nodes, parse_one
 from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
 from .scope import Scope, SourceInfo
 from .statements import Result, Statement, query_statement
+from .udf import current_functions, preparing
 
 _TABLE_OPTIONS = {"durable"}
 _CACHE_OPTIONS = {
@@ -37,44 +45,90 @@ class DDLStatement(Statement):
     kind = "ddl"
     ddl = True
 
-    def __init__(self, node: Any, engine, systables, action):
+    def __init__(self, node: Any, engine, systables, action, catalog):
         self.node = node
         self.engine = engine
         self.systables = systables
         self.action = action
+        self.catalog = catalog  # where names resolve: a connection's SessionCatalog
+        self.functions = current_functions()  # the preparing connection's (udf.py)
 
     def execute(self, conn, txn, params) -> tuple:
-        self.action(self, txn, params)
+        # names bind as when the statement was prepared: a view checked now may call the
+        # preparing connection's functions; a CHECK or DEFAULT is refused them clearly
+        with preparing(self.functions):
+            self.action(self, txn, params)
         return Result()
 
     def explain(self) -> list[str]:
         return [type(self.node).__name__.upper()]
 
 
-def build_ddl(node: Any, engine, systables) -> Statement | None:
+def build_ddl(node: Any, engine, systables, catalog) -> Statement | None:
     """A DDLStatement for ``node``, or None if it is not DDL."""
     action = _ACTIONS.get(type(node))
     if action is None:
         return None
-    if isinstance(node, (A.CreateTable, A.DropTable, A.CreateView, A.DropView)):
-        if node.__class__ in (A.CreateTable, A.DropTable) and node.schema is not None:
-            if node.schema.lower() not in ("main",):
-                raise ProgrammingError(f"unknown database {node.schema}")
-    stmt = DDLStatement(node, engine, systables, action)
+    schema = getattr(node, "schema", None) or getattr(node, "table_schema", None)
+    if schema is not None and schema.lower() not in ("main", "temp"):
+        raise ProgrammingError(f"unknown database {schema}")
+    if getattr(node, "temporary", False):
+        _check_temporary(node, catalog)
+    stmt = DDLStatement(node, engine, systables, action, catalog)
     if isinstance(node, A.CreateTable) and node.as_select is not None:
         # planned now, so that its parameters are counted and checked like a query's
-        stmt.query = query_statement(node.as_select, engine.catalog, systables)
+        stmt.query = query_statement(node.as_select, catalog, systables)
         stmt.n_params = stmt.query.n_params
         stmt.param_names = stmt.query.param_names
     return stmt
+
+
+def _check_temporary(node: Any, catalog) -> None:
+    """Refuse what a TEMP object cannot be, before anything runs."""
+    kind = "view" if isinstance(node, A.CreateView) else "table"
+    if node.schema is not None and node.schema.lower() != "temp":
+        raise OperationalError(f"temporary {kind} name must be unqualified")
+    if getattr(node, "cache", False) or getattr(node, "options", {}).get("cache"):
+        raise NotSupportedError(
+            f"cache table {node.name} cannot be TEMPORARY: cache tables belong to the database"
+        )
+    if getattr(node, "options", None):
+        raise ProgrammingError(
+            f"temporary table {node.name} takes no WITH options (it is never durable)"
+        )
+    if catalog.temp is None:
+        raise NotSupportedError("temporary objects need a connection")
+
+
+def _target(stmt: DDLStatement) -> Any:
+    """The catalog a CREATE TABLE or CREATE VIEW puts its object in: the connection's
+    temporary one for TEMP (or a ``temp.`` name), else the main one."""
+    node = stmt.node
+    temporary = node.temporary or (node.schema is not None and node.schema.lower() == "temp")
+    if temporary and stmt.catalog.temp is None:
+        raise NotSupportedError("temporary objects need a connection")
+    return stmt.catalog.temp if temporary else stmt.catalog.main
+
+
+def _holder(stmt: DDLStatement, schema: str | None, name: str, kind: str) -> Any:
+    """The catalog whose ``kind`` ("tables", "views", "indexes") ``name`` means, within
+    ``schema`` when it is given; None when there is none. A bare table or view name means
+    what it means in a query: the first side with a table or view of that name."""
+    cat = stmt.catalog.scoped(schema)
+    if cat is None:
+        return None
+    if kind == "indexes":
+        return cat.owner(name, kind)
+    home = cat.home(name)
+    return None if home is None else home.owner(name, kind)
 
 
 # ---------------------------------------------------------------- tables
 def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
-    cat = engine.catalog
-    if cat.name_taken(node.name):
+    cat = _target(stmt)
+    if cat.name_taken(node.name):  # each schema has its own names, as in SQLite
         if node.if_not_exists and node.name.lower() in cat.tables:
             return
         raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
@@ -84,9 +138,9 @@ def _create_table(stmt: DDLStatement, txn, params) -> None:
             extra = "" if node.cache else " (cache options need CREATE CACHE TABLE)"
             raise ProgrammingError(f"unknown table option {key!r}{extra}")
     if node.as_select is not None:
-        _create_table_as(stmt, txn, params)
+        _create_table_as(stmt, txn, params, cat)
         return
-    engine.create_table(txn, schema_from_ast(node))
+    engine.create_table(txn, schema_from_ast(node), cat)
 
 
 def schema_from_ast(node: A.CreateTable) -> Schema:
@@ -162,7 +216,7 @@ def _cache_options(name: str, options: dict, pk) -> dict:
 
 
 def _compile_default(e: A.Expr):
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     b = binder.bind(e, Scope())
     if binder.params.count:
         raise ProgrammingError("a DEFAULT value may not use parameters")
@@ -174,7 +228,7 @@ def _compile_default(e: A.Expr):
 
 
 def _compile_check(schema: Schema, e: A.Expr) -> Check:
-    binder = Binder(None)
+    binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
     cols = [(c.name, c.type, not c.not_null) for c in schema.columns]
@@ -189,31 +243,52 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
     return Check(to_sql(e), comp.prog.build()["check"])
 
 
-def _create_table_as(stmt: DDLStatement, txn, params) -> None:
+def _create_table_as(stmt: DDLStatement, txn, params, cat) -> None:
     node: A.CreateTable = stmt.node
     q = stmt.query
-    cols = [Column(n, t if t is not None else ANY) for n, t in zip(q.names, q.types)]
-    table = stmt.engine.create_table(txn, Schema(node.name, cols, (), (), (), dict(node.options)))
+    names = _distinct_names(q.names)
+    cols = [Column(n, t if t is not None else ANY) for n, t in zip(names, q.types)]
+    schema = Schema(node.name, cols, (), (), (), dict(node.options))
+    table = stmt.engine.create_table(txn, schema, cat)
     for row in q.run(params, txn):
         table.insert(txn, row)
 
 
+def _distinct_names(names) -> list[str]:
+    """Column names for CREATE TABLE ... AS SELECT, made distinct as SQLite makes them: a
+    repeated ``a`` becomes ``a:1``, then ``a:2`` (case-insensitively)."""
+    seen: set[str] = set()
+    out = []
+    for n in names:
+        base, k = n, 0
+        while n.lower() in seen:
+            k += 1
+            n = f"{base}:{k}"
+        seen.add(n.lower())
+        out.append(n)
+    return out
+
+
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
     node: A.DropTable = stmt.node
-    cat = stmt.engine.catalog
-    if node.name.lower() not in cat.tables:
+    cat = _holder(stmt, node.schema, node.name, "tables")
+    if cat is None:
         if node.if_exists:
             return
-        if node.name.lower() in cat.views:
+        if _holder(stmt, node.schema, node.name, "views") is not None:
             raise ProgrammingError(f"use DROP VIEW to delete view {node.name}")
-        raise UndefinedTable(f"no such table: {node.name}")
-    stmt.engine.drop_table(txn, node.name)
+        raise UndefinedTable(f"no such table: {_shown(node)}")
+    stmt.engine.drop_table(txn, node.name, cat)
 
 
 # ---------------------------------------------------------------- indexes
 def _create_index(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateIndex = stmt.node
-    cat = stmt.engine.catalog
+    # an index lives beside its table: on a temporary table, in the temporary catalog
+    cat = _holder(stmt, node.table_schema, node.table, "tables")
+    if cat is None:
+        qualified = f"{node.table_schema}.{node.table}" if node.table_schema else node.table
+        raise UndefinedTable(f"no such table: {qualified}")
     if node.name.lower() in cat.indexes and node.if_not_exists:
         return
     table = cat.table(node.table)
@@ -223,58 +298,118 @@ def _create_index(stmt: DDLStatement, txn, params) -> None:
         if col is None:
             raise ProgrammingError(f"table {table.name} has no column named {n}")
         positions.append(col.position)
-    if node.method == "hash":
-        index = HashIndex(node.name, table.name, tuple(positions), node.unique)
-    else:
-        types = tuple(table.columns[i].type for i in positions)
-        key_types = [table.columns[i].type.name for i in table.schema.primary_key]
-        mixed = any(t not in RAW_TYPES for t in key_types)
-        index = SortedIndex(node.name, table.name, tuple(positions), node.unique, types, mixed)
-        index.descending = tuple(node.descending)
-    stmt.engine.create_index(txn, index)
+    index = new_index(node.name, table.schema, positions, node.unique, node.method, node.descending)
+    stmt.engine.create_index(txn, index, cat)
+
+
+def new_index(name: str, schema: Schema, positions, unique: bool, method: str, descending=()):
+    """A hash or sorted index named ``name`` on columns ``positions`` of ``schema``'s table
+    (not yet filled or attached)."""
+    if method == "hash":
+        return HashIndex(name, schema.name, tuple(positions), unique)
+    cols = schema.columns
+    types = tuple(cols[i].type for i in positions)
+    mixed = any(cols[i].type.name not in RAW_TYPES for i in schema.primary_key)
+    index = SortedIndex(name, schema.name, tuple(positions), unique, types, mixed)
+    index.descending = tuple(descending)
+    return index
 
 
 def _drop_index(stmt: DDLStatement, txn, params) -> None:
     node: A.DropIndex = stmt.node
-    cat = stmt.engine.catalog
-    index = cat.indexes.get(node.name.lower())
-    if index is None:
+    cat = _holder(stmt, None, node.name, "indexes")
+    if cat is None:
         if node.if_exists:
             return
         raise ProgrammingError(f"no such index: {node.name}")
-    stmt.engine.drop_index(txn, node.name)
+    stmt.engine.drop_index(txn, node.name, cat)
 
 
 # ---------------------------------------------------------------- views
 def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
-    cat = stmt.engine.catalog
+    cat = _target(stmt)
     if cat.name_taken(node.name):
         if node.if_not_exists and node.name.lower() in cat.views:
             return
         raise ProgrammingError(f"{cat.name_taken(node.name)} {node.name} already exists")
-    q = bind_select(node.select, cat, stmt.systables).query  # validates names now
+    if not cat.temporary:
+        # it outlives the connection, so it may name only main objects (as in SQLite)
+        for ref in find_nodes(node.select, A.TableRef):
+            if ref.schema is not None and ref.schema.lower() == "temp":
+                raise OperationalError(
+                    f"view {node.name} cannot reference objects in database temp"
+                )
+    # validates names now, as they will be looked up when the view is used
+    reach = stmt.catalog if cat.temporary else stmt.catalog.main
+    q = bind_select(node.select, reach, stmt.systables).query
     if node.columns and len(node.columns) != len(q.names):
         raise ProgrammingError(
             f"view {node.name} has {len(node.columns)} column names but its query returns "
             f"{len(q.names)} columns"
         )
-    stmt.engine.create_view(txn, View(node.name, node.sql, node.columns))
+    view = View(node.name, node.sql, node.columns, cat.temporary)
+    stmt.engine.create_view(txn, view, cat)
 
 
 def _drop_view(stmt: DDLStatement, txn, params) -> None:
     node: A.DropView = stmt.node
-    cat = stmt.engine.catalog
-    if node.name.lower() not in cat.views:
+    cat = _holder(stmt, node.schema, node.name, "views")
+    if cat is None:
         if node.if_exists:
             return
-        if node.name.lower() in cat.tables:
+        if _holder(stmt, node.schema, node.name, "tables") is not None:
             raise ProgrammingError(f"use DROP TABLE to delete table {node.name}")
-        raise UndefinedTable(f"no such view: {node.name}")
-    stmt.engine.drop_view(txn, node.name)
+        raise UndefinedTable(f"no such view: {_shown(node)}")
+    stmt.engine.drop_view(txn, node.name, cat)
+
+
+def _shown(node: Any) -> str:
+    return f"{node.schema}.{node.name}" if node.schema else node.name
+
+
+# ---------------------------------------------------------------- triggers
+def _create_trigger(stmt: DDLStatement, txn, params) -> None:
+    """Store a trigger; its body is bound where it fires (so it may name tables created
+    later, and fails there, as in SQLite, if they do not exist)."""
+    node: A.CreateTrigger = stmt.node
+    cat = stmt.engine.catalog
+    home = stmt.catalog.home(node.table)
+    if home is not None and home.temporary:
+        raise NotSupportedError(
+            f"triggers on temporary tables and views are not supported ({node.table})"
+        )
+    if node.name.lower() in cat.triggers:
+        if node.if_not_exists:
+            return
+        raise ProgrammingError(f"trigger {node.name} already exists")
+    low = node.table.lower()
+    if low in cat.views:
+        if node.timing == "instead of":
+            raise NotSupportedError("INSTEAD OF triggers on views are not supported")
+        raise ProgrammingError(f"cannot create {node.timing.upper()} trigger on view: {node.table}")
+    table = cat.table(node.table)
+    if node.timing == "instead of":
+        raise ProgrammingError(f"cannot create INSTEAD OF trigger on table: {node.table}")
+    if table.cache is not None:
+        raise NotSupportedError(f"triggers on cache tables are not supported ({table.name})")
+    columns = None if node.columns is None else tuple(c.lower() for c in node.columns)
+    trigger = Trigger(node.name, table.name, node.timing, node.event, columns, node.sql, node)
+    stmt.engine.create_trigger(txn, trigger)
+
+
+def _drop_trigger(stmt: DDLStatement, txn, params) -> None:
+    node: A.DropTrigger = stmt.node
+    if node.name.lower() not in stmt.engine.catalog.triggers:
+        if node.if_exists:
+            return
+        raise ProgrammingError(f"no such trigger: {node.name}")
+    stmt.engine.drop_trigger(txn, node.name)
 
 
 _ACTIONS = {
+    A.CreateTrigger: _create_trigger,
+    A.DropTrigger: _drop_trigger,
     A.CreateTable: _create_table,
     A.DropTable: _drop_table,
     A.CreateIndex: _create_index,
@@ -300,6 +435,8 @@ def verify_rendered(kind: str, sql: str, *expected) -> None:
         elif kind == "index":
             index, table = expected
             again = sql if _same_index(node, index, table) else None
+        elif kind == "trigger":
+            again = node.sql if isinstance(node, A.CreateTrigger) else None
         else:
             again = to_sql(node)
     except Error as e:

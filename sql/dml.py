@@ -1,7 +1,8 @@
 """INSERT, UPDATE and DELETE: compiled row producers and the write loop over the engine API.
 
 UPDATE and DELETE first collect their targets (key, row) through a compiled plan, then
-write, so a statement never sees its own changes while it runs.
+write, so a statement never sees its own changes while it runs. A table with triggers is
+written by the row-by-row loops of ``dml_fired.py`` instead.
 """
 
 from __future__ import annotations
@@ -9,29 +10,41 @@ from __future__ import annotations
 from typing import Any
 
 from ..cache import enforce
-from ..errors import IntegrityError, ProgrammingError, UndefinedColumn, UniqueViolation
+from ..catalog import View
+from ..errors import (
+    IntegrityError,
+    ProgrammingError,
+    UndefinedColumn,
+    UndefinedTable,
+    UniqueViolation,
+)
 from ..rowcheck import needs_check
 from ..versions import read_visible_code, stable_code
 from . import ast as A
 from . import bound as B
 from .binder import Binder
 from .compiler import Compiler, FunctionWriter
+from .dml_fired import delete_rows, insert_rows, update_row, update_rows
 from .plan import Lookup, Scan
 from .planner import access_path, plan_query, plan_subqueries
 from .returning import compile_returning
 from .scope import Scope, SourceInfo
 from .statements import Statement
+from .trigger import Firing
 
 
 def _target_table(binder: Binder, ref: A.TableRef):
     if ref.schema is not None and ref.schema.lower() == "sys":
         raise ProgrammingError(f"table sys.{ref.name} may not be modified")
-    cat = binder.catalog
-    table = cat.tables.get(ref.name.lower())
+    cat = binder.catalog.scoped(ref.schema)
+    if cat is None:
+        raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")
+    table = cat.relation(ref.name)
+    if type(table) is View:
+        raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
     if table is None:
-        if ref.name.lower() in cat.views:
-            raise ProgrammingError(f"cannot modify {ref.name} because it is a view")
-        cat.table(ref.name)
+        shown = f"{ref.schema}.{ref.name}" if ref.schema is not None else ref.name
+        raise UndefinedTable(f"no such table: {shown}")
     binder.tables.add(table)
     return table
 
@@ -145,8 +158,16 @@ class InsertStatement(_Writer):
         self._compile_returning(binder, comp, node, None)
         ns = self._compile(binder, comp)
         self.rows = ns["rows"]
+        self.firing = Firing(catalog, systables, table, "insert", build_write)
+        self.update_firing = None
+        if node.upsert is not None and node.upsert.assignments is not None:
+            assigned = {name.lower() for name, _e in node.upsert.assignments}
+            fires = Firing(catalog, systables, table, "update", build_write, assigned)
+            self.update_firing = fires if fires.any else None
+        self.triggered = self.firing.any or self.update_firing is not None
         one = ns.get("insert_one")
         simple = self.mode == "abort" and self.upsert is None and not self.cache
+        simple = simple and not self.triggered
         if one is not None and simple and self.returning is None:
             self._one = one
             self.execute = self._execute_one
@@ -236,6 +257,7 @@ class InsertStatement(_Writer):
         for name, e in up.assignments:
             pos = _column_positions(table, [name])[0]
             new[pos] = comp.expr(_bind(binder, e, scope))
+        self.upsert_assigned = frozenset(new)
         parts = [new.get(i, f"r{slot}[{i}]") for i in range(len(table.columns))]
         comp.prog.sources.append(
             f"def upsert(p, tx, r{slot}, r{ex_slot}):\n"
@@ -251,12 +273,18 @@ class InsertStatement(_Writer):
 
     # ------------------------------------------------------------ execution
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         key = self._one(params, txn)
         return (None, 1, key if self._rowid_kind else None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         table = self.table
         rows = self.rows(params, txn)
+        if self.triggered:  # never a cache table: those take no triggers
+            return insert_rows(self, conn, txn, rows, params)
         if self.cache is not None:
             mark = len(txn.log)
             result = self._execute_rows(txn, rows, params)
@@ -276,11 +304,12 @@ class InsertStatement(_Writer):
             count = len(rows)
         else:
             for row in rows:
-                done, k = self._insert_resolving(txn, row, params)
+                done, k, how = self.insert_resolving(None, txn, row, params)
                 if done:
                     count += 1
-                    key = k
-        return (None, count, self._rowid(key))
+                    if how == "insert":  # an upsert's update inserts no row id
+                        key = k
+        return (None, count, self.rowid_of(key))
 
     def _execute_returning(self, txn, rows, params) -> tuple:
         """The write loop with RETURNING: each row written is reported as stored, at once."""
@@ -294,33 +323,39 @@ class InsertStatement(_Writer):
             if plain:
                 done, k = True, table.insert(txn, row)
             else:
-                done, k = self._insert_resolving(txn, row, params)
+                done, k, how = self.insert_resolving(None, txn, row, params)
             if done:
-                key = k
+                if plain or how == "insert":  # an upsert's update inserts no row id
+                    key = k
                 out.append(returning(params, txn, get(txn, k)))
-        return (out, len(out), self._rowid(key))
+        return (out, len(out), self.rowid_of(key))
 
-    def _rowid(self, key: Any) -> Any:
+    def rowid_of(self, key: Any) -> Any:
+        """``key`` as the cursor's lastrowid: None unless the table is keyed by a rowid."""
         schema = self.table.schema
         if schema.has_rowid or schema.integer_key:
             return key
         return None
 
-    def _insert_resolving(self, txn, row: tuple, params) -> tuple[bool, Any]:
+    def insert_resolving(self, conn, txn, row: tuple, params) -> tuple[bool, Any, str]:
+        """Insert ``row`` as the statement's conflict clause says: (written?, key, "insert"
+        or "update"). ``conn`` is the connection when an upsert's update fires triggers.
+        Only an inserted row sets ``last_insert_rowid()``, as in SQLite."""
         table = self.table
         if self.mode == "ignore":
             try:
-                return True, table.insert(txn, row)
+                return True, table.insert(txn, row), "insert"
             except IntegrityError:
-                return False, None
+                return False, None, "insert"
         try:
-            return True, table.insert(txn, row)
+            return True, table.insert(txn, row), "insert"
         except UniqueViolation:
             if self.mode == "replace":
+                # the rows replaced fire no DELETE triggers: SQLite's recursive_triggers is off
                 prepared = table.checked_row(row)
                 for key in _conflicting_keys(table, txn, prepared):
                     table.delete(txn, key)
-                return True, table.insert(txn, row)
+                return True, table.insert(txn, row), "insert"
             if self.upsert is None:
                 raise
         prepared = table.checked_row(row)
@@ -331,13 +366,23 @@ class InsertStatement(_Writer):
                 "ON CONFLICT target"
             )
         if self.upsert_fn is None:
-            return False, None
+            return False, None, "update"
         key = conflicts[0]
         old = table.get(txn, key)
         if self.upsert_where is not None and not self.upsert_where(params, txn, old, prepared):
-            return False, None
+            return False, None, "update"
         new = self.upsert_fn(params, txn, old, prepared)
-        return True, table.update(txn, key, new)
+        fires = self.update_firing
+        if fires is None:
+            return True, table.update(txn, key, new), "update"
+        k = update_row(fires, conn, txn, table, key, old, new, self.upsert_assigned)
+        return k is not None, k, "update"
+
+
+def build_write(node, catalog, systables) -> Statement:
+    """A write statement of a trigger's body (``Firing`` prepares them with this)."""
+    kinds = {A.Insert: InsertStatement, A.Update: UpdateStatement, A.Delete: DeleteStatement}
+    return kinds[type(node)](node, catalog, systables)
 
 
 def _expiry_code(binder: Binder, comp: Compiler, table, ttl) -> str:
@@ -408,8 +453,11 @@ class UpdateStatement(_Writer):
         w.finish()
         comp.w = None
         self._compile_returning(binder, comp, node, node.table.alias)
+        assigned_names = {name.lower() for name, _e in node.assignments}
+        self.firing = Firing(catalog, systables, table, "update", build_write, assigned_names)
+        self.assigned = frozenset(new)
         fused = isinstance(self.plan, Lookup) and not self.plan.many and table.cache is None
-        fused = fused and node.returning is None
+        fused = fused and node.returning is None and not self.firing.any
         if fused:
             self._fuse(comp, slot, parts, new)
         ns = self._compile(binder, comp)
@@ -466,9 +514,15 @@ class UpdateStatement(_Writer):
         comp.w = None
 
     def _execute_one(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
         return (None, self._one(params, txn), None)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
+        if self.firing.any:
+            return update_rows(self, conn, txn, params)
         table = self.table
         newrow = self.newrow
         targets = self.targets(params, txn)
@@ -503,8 +557,13 @@ class DeleteStatement(_Writer):
         self._compile_returning(binder, comp, node, node.table.alias)
         ns = self._compile(binder, comp)
         self.targets = ns["targets"]
+        self.firing = Firing(catalog, systables, table, "delete", build_write)
 
     def execute(self, conn, txn, params) -> tuple:
+        if self.table.barrier is not None:  # altered since compiled, or being altered
+            self.table.barrier(txn)
+        if self.firing.any:
+            return delete_rows(self, conn, txn, params)
         delete = self.table.delete
         targets = self.targets(params, txn)
         returning = self.returning
@@ -519,4 +578,4 @@ class DeleteStatement(_Writer):
         return (out, len(out), None)
 
 
-__all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup"]
+__all__ = ["InsertStatement", "UpdateStatement", "DeleteStatement", "Lookup", "build_write"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..errors import InternalError
 from .emit_expr import ExprEmitter
+from .fn_json import group_array, group_item, group_member, group_object
 from .plan import AggCall, Aggregate, BareColumn
 
 
@@ -42,6 +43,9 @@ def slots_of(extras: list) -> list:
 def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, finals) -> None:
     """Append the accumulator code of one aggregate call (slot ``i`` onwards)."""
     f = agg.func
+    if agg.user is not None:
+        _user_aggregate_code(exprs, agg, i, inits, updates, finals)
+        return
     x = exprs.expr(agg.args[0]) if agg.args else None
     guard = ""
     if agg.distinct:
@@ -49,12 +53,14 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         d = i
         i += 1
         guard = f"v not in a[{d}] and not a[{d}].add(v) and "
+    # FILTER (WHERE c): a row failing c counts as a NULL argument, which every aggregate skips
+    cond = exprs.truth(agg.filter) if agg.filter is not None else None
     if f == "count" and agg.star:
         inits.append("0")
-        updates.append(f"a[{i}] += 1")
+        updates.append(f"a[{i}] += 1" if cond is None else f"if {cond}: a[{i}] += 1")
         finals.append(f"a[{i}]")
         return
-    updates.append(f"v = {x}")
+    updates.append(f"v = {x}" if cond is None else f"v = ({x}) if {cond} else None")
     if f == "count":
         inits.append("0")
         updates.append(f"if v is not None and {guard}True: a[{i}] += 1")
@@ -86,5 +92,39 @@ def aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, fin
         updates.append(f"if v is not None and {guard}True: a[{i}].append(to_text(v))")
         # a NULL separator joins with nothing, as in SQLite
         finals.append(f"((to_text({sep}) or '').join(a[{i}]) if a[{i}] else None)")
+    elif f == "json_group_array":  # NULLs too: they become null
+        inits.append("[]")
+        item = exprs.prog.const(group_item)
+        kept = f"({cond}) and " if cond is not None else ""  # a NULL here is kept: test c
+        updates.append(f"if {kept}{guard}True: a[{i}].append({item}(v))")
+        finals.append(f"{exprs.prog.const(group_array)}(a[{i}])")
+    elif f == "json_group_object":
+        inits.append("[]")
+        member = exprs.prog.const(group_member)
+        when = f"if {cond}: " if cond is not None else ""
+        updates.append(f"{when}a[{i}].append({member}(v, {exprs.expr(agg.args[1])}))")
+        finals.append(f"{exprs.prog.const(group_object)}(a[{i}])")
     else:
         raise InternalError(f"unknown aggregate {f}")
+
+
+def _user_aggregate_code(exprs: ExprEmitter, agg: AggCall, i: int, inits, updates, finals):
+    """A user-defined aggregate: its instance in slot ``i`` (None until the first row), every
+    row's arguments handed to ``step`` (NULLs too, as sqlite3 does)."""
+    u = exprs.prog.const(agg.user)
+    args = [exprs.expr(a) for a in agg.args]
+    # FILTER (WHERE c): a row failing c is not handed to step() at all
+    cond = exprs.truth(agg.filter) if agg.filter is not None else None
+    when = f"if {cond}: " if cond is not None else ""
+    if agg.distinct:  # one argument: a set of the values seen, then the instance
+        inits += ["set()", "None"]
+        updates.append(f"v = {args[0]}")
+        also = f"({cond}) and " if cond is not None else ""
+        updates.append(
+            f"if {also}v not in a[{i}]: a[{i}].add(v); a[{i + 1}] = {u}.step(a[{i + 1}], v)"
+        )
+        finals.append(f"{u}.finish(a[{i + 1}])")
+        return
+    inits.append("None")
+    updates.append(f"{when}a[{i}] = {u}.step(a[{i}]{''.join(', ' + x for x in args)})")
+    finals.append(f"{u}.finish(a[{i}])")

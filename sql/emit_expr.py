@@ -15,6 +15,7 @@ from . import bound as B
 from . import runtime as R
 from .codegen import FunctionWriter, Program
 from .plan import Query
+from .udf import SESSION_FUNCTIONS
 
 _CMP = {"=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 _CMP_HELPER = {"=": "eq", "!=": "ne", "<": "lt", "<=": "le", ">": "gt", ">=": "ge"}
@@ -67,11 +68,16 @@ def _hoistable(e: B.BExpr) -> bool:
 def _free_names(e: B.BExpr) -> list[str]:
     """The enclosing function's arguments ``e`` reads besides row slots: parameters, and the
     transaction for subqueries (a CHECK or DEFAULT function has neither)."""
-    if any(isinstance(x, B.SubqueryExpr) for x in _nodes(e)):
+    if any(_needs_tx(x) for x in _nodes(e)):
         return ["p", "tx"]
     if any(isinstance(x, B.ParamRef) for x in _nodes(e)):
         return ["p"]
     return []
+
+
+def _needs_tx(x: B.BExpr) -> bool:
+    """Subqueries read through the transaction, and the connection's counters hang off it."""
+    return isinstance(x, B.SubqueryExpr) or (isinstance(x, B.Func) and x.special == "session")
 
 
 #: ``compile_subquery(exprs, query, name)`` writes ``query``'s plan as function ``name`` into
@@ -329,6 +335,8 @@ class ExprEmitter:
                 t = self.prog.fresh()
                 chain.append(f"{t} if ({t} := {self.expr(a)}) is not None else ")
             return f"({''.join(chain)}{self.expr(e.args[-1])})"
+        if e.special == "session":  # the running connection's counter (sql/udf.py Session)
+            return f"tx.session.{SESSION_FUNCTIONS[e.name]}"
         fn = self.prog.const(e.fn)
         return f"{fn}({', '.join(self.expr(a) for a in e.args)})"
 

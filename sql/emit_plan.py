@@ -16,12 +16,14 @@ from . import bound as B
 from .codegen import FunctionWriter, Program
 from .emit_agg import aggregate_parts, slots_of
 from .emit_expr import ExprEmitter
+from .emit_window import produce_window
 from .plan import (
     Aggregate,
     BareColumn,
     Compound,
     Distinct,
     Filter,
+    FunctionScan,
     IndexLookup,
     IndexRange,
     Join,
@@ -35,6 +37,7 @@ from .plan import (
     Single,
     Sort,
     VirtualScan,
+    Window,
     WorkScan,
 )
 from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
@@ -50,6 +53,8 @@ class PlanEmitter:
     def __init__(self, prog: Program, exprs: ExprEmitter):
         self.prog = prog
         self.exprs = exprs
+        # EXPLAIN ANALYZE sets a profile (``analyze.Profile``): it wraps every node's code
+        self.profile = None
         # the nodes write their expressions through these two
         self.expr = exprs.expr
         self.truth = exprs.truth
@@ -76,7 +81,10 @@ class PlanEmitter:
         """Emit into ``w`` the loops producing ``node``'s rows; ``consume()`` emits what each
         row is handed to (at the indentation the loops leave)."""
         method = getattr(self, "_p_" + type(node).__name__)
-        method(w, node, consume)
+        if self.profile is None:
+            method(w, node, consume)
+        else:
+            self.profile.wrap(w, node, method, consume)
 
     # sources ------------------------------------------------------
     def _row_check(self, w: FunctionWriter, v: str, r: str, on_missing: str) -> None:
@@ -305,6 +313,15 @@ class PlanEmitter:
         self._filters(w, node.filters, consume)
         w.depth -= 1
 
+    def _p_FunctionScan(self, w, node: FunctionScan, consume) -> None:
+        s = node.slot
+        fn = self.prog.const(node.rows_fn)
+        args = ", ".join(self.expr(a) for a in node.args)
+        w.emit(f"for r{s} in {fn}({args}):")
+        w.depth += 1
+        self._filters(w, node.filters, consume)
+        w.depth -= 1
+
     def _p_Values(self, w, node, consume) -> None:
         rows = ", ".join("(" + "".join(self.expr(e) + ", " for e in r) + ")" for r in node.rows)
         w.emit(f"for row in ({rows},):")
@@ -403,6 +420,9 @@ class PlanEmitter:
         w.emit(f"r{s} = ({keypart}{''.join(f + ', ' for f in finals)})")
         consume()
         w.depth -= 1
+
+    def _p_Window(self, w, node: Window, consume) -> None:
+        produce_window(self, w, node, consume)
 
     def _p_Project(self, w, node: Project, consume) -> None:
         def project() -> None:
@@ -514,7 +534,17 @@ def _source_of(node, slot: int):
     """The source node binding ``slot`` under ``node`` (None if it is not a plain source)."""
     if isinstance(
         node,
-        (Scan, Lookup, RowsSource, VirtualScan, WorkScan, IndexLookup, IndexRange, Aggregate),
+        (
+            Scan,
+            Lookup,
+            RowsSource,
+            VirtualScan,
+            FunctionScan,
+            WorkScan,
+            IndexLookup,
+            IndexRange,
+            Aggregate,
+        ),
     ):
         return node if node.slot == slot else None
     for child in node.children():
@@ -530,7 +560,7 @@ def _width(src) -> int:
         return len(src.table.columns)
     if isinstance(src, RowsSource):
         return len(src.query.names)
-    if isinstance(src, WorkScan):
+    if isinstance(src, (WorkScan, FunctionScan)):
         return src.width
     if isinstance(src, Aggregate):
         return len(src.groups) + len(src.extras)

@@ -9,6 +9,8 @@ from typing import Any, Callable
 
 from ..errors import DataError
 from ..types import BLOB, BOOLEAN, DATE, INTEGER, REAL, TEXT, TIMESTAMP
+from .fn_date import DATE_FUNCTIONS, f_current_date, f_current_time, f_current_timestamp
+from .fn_json import JSON_AGGREGATES, JSON_FUNCTIONS
 from .fn_math import MATH
 from .fn_text import TEXT_FUNCTIONS
 from .runtime import INT_MAX, INT_MIN, cast_integer, compare, to_number, to_text
@@ -172,18 +174,6 @@ def f_scalar_max(*args: Any) -> Any:
     return best
 
 
-def f_current_date() -> _dt.date:
-    return _dt.date.today()
-
-
-def f_current_time() -> str:
-    return _dt.datetime.now().time().replace(microsecond=0).isoformat()
-
-
-def f_current_timestamp() -> _dt.datetime:
-    return _dt.datetime.now().replace(microsecond=0)
-
-
 class Function:
     """A scalar function: implementation, allowed argument counts, result type."""
 
@@ -229,8 +219,16 @@ FUNCTIONS.update(
     (name, Function(name, fn, lo, hi, _TYPES[t])) for name, (fn, lo, hi, t) in MATH.items()
 )
 FUNCTIONS.update(
+    (name, Function(name, fn, lo, hi, _TYPES[t], deterministic=False))
+    for name, (fn, lo, hi, t) in DATE_FUNCTIONS.items()
+)
+FUNCTIONS.update(
     (name, Function(name, fn, lo, hi, _TYPES[t], det))
     for name, (fn, lo, hi, t, det) in TEXT_FUNCTIONS.items()
+)
+FUNCTIONS.update(
+    (name, Function(name, fn, lo, hi, _TYPES.get(t)))
+    for name, (fn, lo, hi, t, _json) in JSON_FUNCTIONS.items()
 )
 #: Handled by the compiler itself (lazy evaluation or variable arity).
 SPECIAL = {"coalesce", "ifnull", "iif", "min", "max"}
@@ -246,6 +244,7 @@ AGGREGATES = {
     "max": (1, 1),
     "group_concat": (1, 2),
     "string_agg": (2, 2),
+    **JSON_AGGREGATES,
 }
 
 __all__ = ["FUNCTIONS", "AGGREGATES", "SPECIAL", "Function", "BLOB", "BOOLEAN"]

@@ -27,7 +27,7 @@ _MASTER = re.compile(
   | (?P<STRING>'(?:[^']|'')*')
   | (?P<QUOTED_NAME>"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
   | (?P<PARAM>\?[0-9]*|[:@$][A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%<>=&|~(),.;])
+  | (?P<op>->>|->|\|\||<<|>>|<=|>=|==|!=|<>|[-+*/%<>=&|~(),.;])
     """,
     re.VERBOSE,
 )
@@ -35,6 +35,8 @@ _MASTER = re.compile(
 # Operators whose terminals the grammar names itself.
 _NAMED_OPS = {
     "||": "CONCAT_OP",
+    "->": "ARROW_OP",
+    "->>": "ARROW_OP",
     "<<": "SHL",
     ">>": "SHR",
     "<=": "LE",

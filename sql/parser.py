@@ -6,6 +6,7 @@ excerpt of the line.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ..types import valid_text
 from . import ast as A
 from .cte_push import push_with
 from .lexer import SQLLexer
-from .render import to_sql
+from .render import create_trigger_sql, to_sql
 
 _GRAMMAR = Path(__file__).with_name("grammar.lark")
 _lock = threading.Lock()
@@ -56,6 +57,10 @@ def parse(text: str) -> list:
     if "?" in text:
         for stmt in stmts:
             _number_params(stmt)
+    if "raise" in text.lower():
+        for stmt in stmts:
+            if not isinstance(stmt, A.CreateTrigger) and find_node(stmt, A.Raise) is not None:
+                raise E.ProgrammingError("RAISE() may only be used within a trigger program")
     return stmts
 
 
@@ -98,6 +103,11 @@ def _walk(node, kinds):
 
 
 _SUBQUERIES = (A.Select, A.ScalarSubquery, A.Exists, A.InSelect)
+
+
+def find_nodes(node, kinds):
+    """Every node of one of ``kinds`` inside ``node``, outermost first."""
+    return _walk(node, kinds)
 
 
 def find_node(node, kinds):
@@ -356,14 +366,82 @@ class _Builder(Transformer):
     def expr_list(self, *items):
         return tuple(items)
 
-    def call(self, name, args):
-        return A.Call(name.lower(), tuple(args or ()))
+    def call(self, name, args, filter_, over):
+        return A.Call(name.lower(), tuple(args or ()), filter=filter_, over=over)
 
-    def call_distinct(self, name, args):
-        return A.Call(name.lower(), tuple(args), distinct=True)
+    def call_distinct(self, name, args, filter_, over):
+        return A.Call(name.lower(), tuple(args), True, filter=filter_, over=over)
 
-    def call_star(self, name, _star):
-        return A.Call(name.lower(), (), star=True)
+    def call_star(self, name, _star, filter_, over):
+        return A.Call(name.lower(), (), star=True, filter=filter_, over=over)
+
+    # ------------------------------------------------------------ window functions
+    def filter_clause(self, e):
+        return e
+
+    def over_name(self, name):
+        return name
+
+    def over_clause(self, spec):
+        return spec
+
+    def window_clause(self, *defs):
+        return tuple(defs)
+
+    def window_def(self, name, spec):
+        return (name, spec)
+
+    def window_spec(self, base, partition, order, frame):
+        units, start, end, exclude = frame if frame is not None else (None, None, None, None)
+        return A.WindowSpec(
+            base, partition or (), order or (), units, start, end, exclude or "NO OTHERS"
+        )
+
+    def partition_by(self, *es):
+        return tuple(es)
+
+    def frame_single(self, units, start, exclude):
+        # a lone bound is the start; the frame ends at the current row
+        return (units, start, A.FrameBound("current row"), exclude)
+
+    def frame_between(self, units, start, end, exclude):
+        return (units, start, end, exclude)
+
+    def units_rows(self):
+        return "ROWS"
+
+    def units_range(self):
+        return "RANGE"
+
+    def units_groups(self):
+        return "GROUPS"
+
+    def bound_unbounded_preceding(self):
+        return A.FrameBound("unbounded preceding")
+
+    def bound_unbounded_following(self):
+        return A.FrameBound("unbounded following")
+
+    def bound_current_row(self):
+        return A.FrameBound("current row")
+
+    def bound_preceding(self, e):
+        return A.FrameBound("preceding", e)
+
+    def bound_following(self, e):
+        return A.FrameBound("following", e)
+
+    def exclude_no_others(self):
+        return "NO OTHERS"
+
+    def exclude_current_row(self):
+        return "CURRENT ROW"
+
+    def exclude_group(self):
+        return "GROUP"
+
+    def exclude_ties(self):
+        return "TIES"
 
     def cast(self, e, type_name):
         return A.Cast(e, type_name)
@@ -415,8 +493,8 @@ class _Builder(Transformer):
     def op_intersect(self):
         return "INTERSECT"
 
-    def select_core(self, quant, items, from_, where, group_by, having):
-        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant))
+    def select_core(self, quant, items, from_, where, group_by, having, windows):
+        return A.SelectCore(items, from_, where, group_by or (), having, bool(quant), windows or ())
 
     def values_core(self, *rows):
         return A.ValuesCore(tuple(rows))
@@ -461,6 +539,11 @@ class _Builder(Transformer):
             alias = _unquote_string(str(alias))
         return A.SubqueryRef(sel, alias)
 
+    def table_function(self, name, args, alias):
+        if isinstance(alias, Token):
+            alias = _unquote_string(str(alias))
+        return A.TableFunction(name.lower(), tuple(args or ()), alias)
+
     def paren_join(self, j):
         return j
 
@@ -474,7 +557,7 @@ class _Builder(Transformer):
         return A.Join(left, right, kind, on, using)
 
     def join_comma(self):
-        return "cross"
+        return "comma"
 
     def join_inner(self):
         return "inner"
@@ -578,7 +661,7 @@ class _Builder(Transformer):
         return items
 
     # ------------------------------------------------------------ DDL
-    def create_table(self, cache, ine, qname, *rest):
+    def create_table(self, temp, cache, ine, qname, *rest):
         *elements, options = rest
         cols, pk, uniques, checks = [], (), [], []
         for el in elements:
@@ -601,14 +684,28 @@ class _Builder(Transformer):
             options or {},
             None,
             qname[0],
+            bool(temp),
         )
 
-    def create_table_as(self, cache, ine, qname, options, sel):
+    def create_table_as(self, temp, cache, ine, qname, options, sel):
         return A.CreateTable(
-            qname[1], (), (), (), (), bool(ine), bool(cache), options or {}, sel, qname[0]
+            qname[1],
+            (),
+            (),
+            (),
+            (),
+            bool(ine),
+            bool(cache),
+            options or {},
+            sel,
+            qname[0],
+            bool(temp),
         )
 
     def cache_kw(self):
+        return True
+
+    def temp_kw(self, _word):
         return True
 
     def if_not_exists(self):
@@ -706,6 +803,7 @@ class _Builder(Transformer):
             method or "sorted",
             bool(ine),
             tuple(c[1] for c in cols),
+            qname[0],
         )
 
     def unique_kw(self):
@@ -720,13 +818,100 @@ class _Builder(Transformer):
     def drop_index(self, ie, name):
         return A.DropIndex(name, bool(ie))
 
-    def create_view(self, ine, qname, columns, sel):
+    def create_view(self, temp, ine, qname, columns, sel):
         if find_node(sel, A.Param) is not None:
             raise E.ProgrammingError("parameters are not allowed in views")
-        return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine))
+        return A.CreateView(qname[1], sel, to_sql(sel), columns, bool(ine), qname[0], bool(temp))
 
     def drop_view(self, ie, qname):
-        return A.DropView(qname[1], bool(ie))
+        return A.DropView(qname[1], bool(ie), qname[0])
+
+    def alter_table(self, qname, action):
+        kind, column, old, new = action
+        return A.AlterTable(qname[1], kind, column, old, new, qname[0])
+
+    # the optional COLUMN keyword leaves a placeholder or nothing: the names come last
+    def alter_add(self, *items):
+        return ("add", items[-1], None, None)
+
+    def alter_drop(self, *items):
+        return ("drop", None, items[-1], None)
+
+    def alter_rename_table(self, new):
+        return ("rename_table", None, None, new)
+
+    def alter_rename_column(self, *items):
+        return ("rename_column", None, items[-2], items[-1])
+
+    # ------------------------------------------------------------ triggers
+    def create_trigger(self, ine, qname, timing, event, table, _each, when, body):
+        if qname[0] is not None and qname[0].lower() != "main":
+            raise E.ProgrammingError(f"unknown database {qname[0]}")
+        if table[0] is not None:
+            raise E.ProgrammingError(
+                "the table of a trigger must be named without a schema (it is in main)"
+            )
+        kind, columns = event
+        node = A.CreateTrigger(
+            qname[1], table[1], timing or "before", kind, columns, when, body, bool(ine)
+        )
+        for part in (when, body):
+            if find_node(part, A.Param) is not None:
+                raise E.ProgrammingError("parameters are not allowed in triggers")
+        for stmt in body:
+            if getattr(stmt, "returning", None) is not None:
+                raise E.ProgrammingError("cannot use RETURNING in a trigger")
+            if not isinstance(stmt, A.Select) and stmt.table.schema is not None:
+                raise E.ProgrammingError(
+                    "qualified table names are not allowed on INSERT, UPDATE, and DELETE "
+                    "statements within triggers"
+                )
+        return dataclasses.replace(node, sql=create_trigger_sql(node))
+
+    def t_before(self):
+        return "before"
+
+    def t_after(self):
+        return "after"
+
+    def t_instead_of(self):
+        return "instead of"
+
+    def ev_insert(self):
+        return ("insert", None)
+
+    def ev_delete(self):
+        return ("delete", None)
+
+    def ev_update(self, columns):
+        return ("update", columns)
+
+    def for_each_row(self):
+        return True
+
+    def trigger_when(self, e):
+        return e
+
+    def trigger_body(self, *stmts):
+        return tuple(stmts)
+
+    def drop_trigger(self, ie, qname):
+        return A.DropTrigger(qname[1], bool(ie))
+
+    def raise_ignore(self):
+        return A.Raise("ignore")
+
+    def raise_error(self, kind, message):
+        return A.Raise(kind, _unquote_string(str(message)))
+
+    def rk_rollback(self):
+        return "rollback"
+
+    def rk_abort(self):
+        return "abort"
+
+    def rk_fail(self):
+        return "fail"
 
     # ------------------------------------------------------------ control
     def begin_stmt(self, *items):
@@ -765,6 +950,9 @@ class _Builder(Transformer):
 
     def explain_stmt(self, stmt):
         return A.Explain(stmt)
+
+    def explain_analyze(self, stmt):
+        return A.Explain(stmt, analyze=True)
 
     def checkpoint_stmt(self):
         return A.Checkpoint()
@@ -818,6 +1006,8 @@ _BINARY_BP = {
     "/": 8,
     "%": 8,
     "||": 9,
+    "->": 9,
+    "->>": 9,
 }
 _NOT_BP = 3  # prefix NOT binds looser than comparisons, tighter than AND
 _UNARY_BP = 10

@@ -7,7 +7,7 @@ Python function per query block.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 
 def _exprs(items) -> str:
@@ -23,13 +23,14 @@ class Node:
     def label(self) -> str:
         return type(self).__name__
 
-    def explain(self, depth: int = 0) -> list[str]:
-        """The subtree as indented lines."""
-        lines = ["  " * depth + self.label()]
+    def explain(self, depth: int = 0, note: Callable[[Node], str] | None = None) -> list[str]:
+        """The subtree as indented lines; ``note(node)`` is appended to each node's line
+        (EXPLAIN ANALYZE's figures)."""
+        lines = ["  " * depth + self.label() + (note(self) if note else "")]
         for extra in self.details():
             lines.append("  " * (depth + 1) + extra)
         for child in self.children():
-            lines.extend(child.explain(depth + 1))
+            lines.extend(child.explain(depth + 1, note))
         return lines
 
     def details(self) -> list[str]:
@@ -242,6 +243,24 @@ class VirtualScan(Source):
         return f"SYSTEM TABLE {self.name}"
 
 
+class FunctionScan(Source):
+    """A table-valued function's rows, computed from ``args`` each time the node is
+    reached (once per row of the FROM items its arguments read)."""
+
+    def __init__(self, name: str, rows_fn, args: list, width: int, slot: int, alias: str):
+        self.name = name
+        self.rows_fn = rows_fn
+        self.args = args
+        self.width = width
+        self.slot = slot
+        self.alias = alias
+        self.filters: list = []
+
+    def label(self) -> str:
+        args = ", ".join(str(a) for a in self.args)
+        return f"TABLE FUNCTION {self.name}({args}) AS {self.alias}"
+
+
 class Join(Node):
     """Left-deep join: ``left`` is any plan, ``right`` a source."""
 
@@ -286,19 +305,25 @@ class Filter(Node):
 
 
 class AggCall:
-    """One aggregate: function name, bound arguments, DISTINCT flag."""
+    """One aggregate: function name, bound arguments, DISTINCT flag, FILTER condition;
+    ``user`` is the connection's ``udf.UserAggregate`` for a user-defined one."""
 
-    def __init__(self, func: str, args: list, distinct: bool, star: bool):
+    def __init__(
+        self, func: str, args: list, distinct: bool, star: bool, user=None, filter_=None
+    ):
         self.func = func
         self.args = args
         self.distinct = distinct
         self.star = star
+        self.user = user
+        self.filter = filter_
 
     def __str__(self) -> str:
+        f = f" FILTER (WHERE {self.filter})" if self.filter is not None else ""
         if self.star:
-            return f"{self.func}(*)"
+            return f"{self.func}(*){f}"
         d = "DISTINCT " if self.distinct else ""
-        return f"{self.func}({d}{_exprs(self.args)})"
+        return f"{self.func}({d}{_exprs(self.args)}){f}"
 
 
 class BareColumn:
@@ -334,6 +359,78 @@ class Aggregate(Node):
         if aggs:
             out.append(f"aggregates: {_exprs(aggs)}")
         return out
+
+
+class WindowDef:
+    """A resolved window: PARTITION BY and ORDER BY (expr, desc, nulls_first) as bound
+    expressions, frame ``units`` ('ROWS', 'RANGE', 'GROUPS'), ``start`` and ``end`` as
+    (kind, offset expr or None), and ``exclude``."""
+
+    def __init__(self, partition: list, order: list, units: str, start, end, exclude: str):
+        self.partition = partition
+        self.order = order
+        self.units = units
+        self.start = start
+        self.end = end
+        self.exclude = exclude
+
+    def key(self) -> tuple:
+        """What makes two windows sort their rows the same way."""
+        return (
+            tuple(str(e) for e in self.partition),
+            tuple((str(e), d, n) for e, d, n in self.order),
+        )
+
+    def __str__(self) -> str:
+        parts = []
+        if self.partition:
+            parts.append("PARTITION BY " + _exprs(self.partition))
+        if self.order:
+            terms = [f"{e}{' DESC' if d else ''}" for e, d, _n in self.order]
+            parts.append("ORDER BY " + ", ".join(terms))
+        bounds = []
+        for kind, off in (self.start, self.end):
+            bounds.append(kind.upper() if off is None else f"{off} {kind.upper()}")
+        parts.append(f"{self.units} BETWEEN {bounds[0]} AND {bounds[1]}")
+        if self.exclude != "NO OTHERS":
+            parts.append("EXCLUDE " + self.exclude)
+        return " ".join(parts)
+
+
+class WindowFunc:
+    """One window function call: name, bound arguments, FILTER condition, its window, and
+    the aggregate class when it is an aggregate (``window_agg.py``)."""
+
+    def __init__(self, func: str, args: list, filter_, window: WindowDef, agg_class=None):
+        self.func = func
+        self.args = args
+        self.filter = filter_
+        self.window = window
+        self.agg_class = agg_class
+
+    def __str__(self) -> str:
+        f = f" FILTER (WHERE {self.filter})" if self.filter is not None else ""
+        return f"{self.func}({_exprs(self.args)}){f} OVER ({self.window})"
+
+
+class Window(Node):
+    """Window functions over the rows below: buffers them (the values of slots ``keep``),
+    sorts them per window, and hands each on with slot ``slot`` holding its values."""
+
+    def __init__(self, child: Node, funcs: list, slot: int, keep: list[int]):
+        self.child = child
+        self.funcs = funcs
+        self.slot = slot
+        self.keep = keep
+
+    def children(self) -> list[Node]:
+        return [self.child]
+
+    def label(self) -> str:
+        return "WINDOW"
+
+    def details(self) -> list[str]:
+        return [str(f) for f in self.funcs]
 
 
 class Project(Node):

@@ -14,6 +14,7 @@ from . import bound as B
 from .bound_query import (
     BoundBlock,
     BoundCompound,
+    BoundFunction,
     BoundOutput,
     BoundQuery,
     BoundRecursive,
@@ -24,12 +25,14 @@ from .bound_query import (
     BoundValues,
     BoundWork,
 )
+from .join_order import order_steps
 from .plan import (
     AggCall,
     Aggregate,
     Compound,
     Distinct,
     Filter,
+    FunctionScan,
     IndexLookup,
     IndexMinMax,
     IndexRange,
@@ -48,6 +51,7 @@ from .plan import (
     SubPlan,
     Values,
     VirtualScan,
+    Window,
     WorkScan,
 )
 
@@ -98,12 +102,15 @@ def _plan_block(q: BoundBlock) -> Query:
     agg = q.agg
     if agg is not None:
         root = _index_min_max(root, agg) or Aggregate(root, agg.groups, agg.extras, agg.slot)
-    elif order:
+    elif order and not q.windows:  # a Window node reorders its rows
         in_order = access.ordered(root, order)
         if in_order is not None:
             root, order = in_order, []
     if q.having is not None:
         root = Filter(root, B.conjuncts(q.having))
+    if q.windows:
+        keep = [agg.slot] if agg is not None else sorted(q.local_slots)
+        root = Window(root, q.windows, q.window_slot, keep)
     root = Project(root, q.exprs, [b for b, _desc, _nulls in order])
     if q.distinct:
         root = Distinct(root)
@@ -159,6 +166,8 @@ def _source(src) -> Node:
         return node
     if isinstance(src, BoundWork):
         return WorkScan(src.slot, src.work_slot, src.width)
+    if isinstance(src, BoundFunction):
+        return FunctionScan(src.name, src.rows_fn, src.args, src.width, src.slot, src.alias)
     if isinstance(src, BoundRows):
         return RowsSource(plan_query(src.query), src.slot, src.alias, src.kind)
     assert isinstance(src, BoundSystem)
@@ -170,6 +179,7 @@ def _plan_joins(steps: list, where: list, local_slots: set) -> Node:
         root = Single()
         root.filters = where
         return root
+    steps, where = order_steps(steps, where, local_slots)
     pending = list(where)
     available: set[int] = set()
     root: Node | None = None
@@ -214,7 +224,8 @@ def _plan_joins(steps: list, where: list, local_slots: set) -> Node:
 
 def _join(left: Node, right, kind: str, terms: list, available: set, local: set) -> Join:
     slot = right.slot
-    if isinstance(right, (Lookup, IndexLookup, IndexRange)):
+    # a table function is run again for each left row (its arguments may read them)
+    if isinstance(right, (Lookup, IndexLookup, IndexRange, FunctionScan)):
         j = Join(left, right, kind, "nested loop")
         j.cond = terms
         return j

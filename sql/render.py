@@ -187,9 +187,53 @@ def _call(c: A.Call) -> str:
     if c.name in _KEYWORD_CALLS and not c.args:
         return c.name.upper()
     if c.star:
-        return f"{c.name}(*)"
+        return f"{c.name}(*)" + _window_suffix(c)
     args = ", ".join(to_sql(a) for a in c.args)
-    return f"{c.name}({'DISTINCT ' if c.distinct else ''}{args})"
+    out = f"{c.name}({'DISTINCT ' if c.distinct else ''}{args})"
+    return out + _window_suffix(c)
+
+
+def _window_suffix(c: A.Call) -> str:
+    out = ""
+    if c.filter is not None:
+        out += f" FILTER (WHERE {to_sql(c.filter)})"
+    if isinstance(c.over, str):
+        out += f" OVER {name(c.over)}"
+    elif c.over is not None:
+        out += f" OVER ({window_spec(c.over)})"
+    return out
+
+
+def _order_terms(terms) -> str:
+    out = []
+    for t in terms:
+        term = to_sql(t.expr) + (" DESC" if t.desc else "")
+        if t.nulls_first is not None:
+            term += " NULLS FIRST" if t.nulls_first else " NULLS LAST"
+        out.append(term)
+    return ", ".join(out)
+
+
+def window_spec(w: A.WindowSpec) -> str:
+    """The text inside the parentheses of ``OVER (...)`` or ``WINDOW name AS (...)``."""
+    parts = []
+    if w.base is not None:
+        parts.append(name(w.base))
+    if w.partition:
+        parts.append("PARTITION BY " + ", ".join(to_sql(e) for e in w.partition))
+    if w.order:
+        parts.append("ORDER BY " + _order_terms(w.order))
+    if w.units is not None:
+        parts.append(f"{w.units} BETWEEN {_bound(w.start)} AND {_bound(w.end)}")
+        if w.exclude != "NO OTHERS":
+            parts.append("EXCLUDE " + w.exclude)
+    return " ".join(parts)
+
+
+def _bound(b: A.FrameBound) -> str:
+    if b.offset is None:
+        return b.kind.upper()
+    return f"{to_sql(b.offset)} {b.kind.upper()}"
 
 
 def _select(s: A.Select) -> str:
@@ -197,13 +241,7 @@ def _select(s: A.Select) -> str:
     if s.with_ is not None:
         out = _with(s.with_) + out
     if s.order_by:
-        terms = []
-        for t in s.order_by:
-            term = to_sql(t.expr) + (" DESC" if t.desc else "")
-            if t.nulls_first is not None:
-                term += " NULLS FIRST" if t.nulls_first else " NULLS LAST"
-            terms.append(term)
-        out += " ORDER BY " + ", ".join(terms)
+        out += " ORDER BY " + _order_terms(s.order_by)
     if s.limit is not None:
         out += " LIMIT " + to_sql(s.limit)
     if s.offset is not None:
@@ -245,6 +283,9 @@ def _body(b: Any) -> str:
         parts.append("GROUP BY " + ", ".join(to_sql(g) for g in b.group_by))
     if b.having is not None:
         parts.append("HAVING " + to_sql(b.having))
+    if b.windows:
+        defs = ", ".join(f"{name(n)} AS ({window_spec(w)})" for n, w in b.windows)
+        parts.append("WINDOW " + defs)
     return " ".join(parts)
 
 
@@ -254,11 +295,14 @@ def _from(f: Any) -> str:
         return s + (f" AS {name(f.alias)}" if f.alias else "")
     if isinstance(f, A.SubqueryRef):
         return f"({to_sql(f.select)})" + (f" AS {name(f.alias)}" if f.alias else "")
-    kind = {"inner": "JOIN", "left": "LEFT JOIN", "cross": "CROSS JOIN"}[f.kind]
+    if isinstance(f, A.TableFunction):
+        args = ", ".join(to_sql(a) for a in f.args)
+        return f"{name(f.name)}({args})" + (f" AS {name(f.alias)}" if f.alias else "")
+    kind = {"inner": " JOIN", "left": " LEFT JOIN", "cross": " CROSS JOIN", "comma": ","}[f.kind]
     right = _from(f.right)
     if isinstance(f.right, A.Join):
         right = "(" + right + ")"
-    s = f"{_from(f.left)} {kind} {right}"
+    s = f"{_from(f.left)}{kind} {right}"
     if f.on is not None:
         s += " ON " + to_sql(f.on)
     if f.using:
@@ -284,8 +328,69 @@ _RENDER = {
     A.Call: _call,
     A.Collate: lambda n: f"{_e(n.expr)} COLLATE {name(n.collation)}",
     A.Default: lambda n: "DEFAULT",
+    A.Raise: lambda n: (
+        "RAISE(IGNORE)" if n.message is None else f"RAISE({n.kind.upper()}, {literal(n.message)})"
+    ),
     A.Select: _select,
 }
+
+
+# ---------------------------------------------------------------- trigger bodies
+_VERBS = {"abort": "INSERT", "replace": "INSERT OR REPLACE", "ignore": "INSERT OR IGNORE"}
+
+
+def _assignments(items) -> str:
+    return ", ".join(f"{name(col)} = {to_sql(e)}" for col, e in items)
+
+
+def _target(t: A.TableRef) -> str:
+    return name(t.name) + (f" AS {name(t.alias)}" if t.alias else "")
+
+
+def write_sql(node: Any) -> str:
+    """Render one statement of a trigger's body: INSERT, UPDATE, DELETE or SELECT."""
+    if isinstance(node, A.Select):
+        return _select(node)
+    if isinstance(node, A.Insert):
+        out = f"{_VERBS[node.on_conflict]} INTO {name(node.table.name)}"
+        if node.columns:
+            out += " (" + ", ".join(name(c) for c in node.columns) + ")"
+        out += " DEFAULT VALUES" if node.source is None else " " + _select(node.source)
+        up = node.upsert
+        if up is not None:
+            out += " ON CONFLICT"
+            if up.columns:
+                out += " (" + ", ".join(name(c) for c in up.columns) + ")"
+            if up.assignments is None:
+                out += " DO NOTHING"
+            else:
+                out += " DO UPDATE SET " + _assignments(up.assignments)
+                if up.where is not None:
+                    out += " WHERE " + to_sql(up.where)
+    elif isinstance(node, A.Update):
+        out = f"UPDATE {_target(node.table)} SET {_assignments(node.assignments)}"
+        if node.where is not None:
+            out += " WHERE " + to_sql(node.where)
+    else:
+        out = f"DELETE FROM {_target(node.table)}"
+        if node.where is not None:
+            out += " WHERE " + to_sql(node.where)
+    if getattr(node, "ttl", None) is not None:
+        out += " TTL " + to_sql(node.ttl)
+    return out
+
+
+def create_trigger_sql(node: A.CreateTrigger) -> str:
+    """CREATE TRIGGER in canonical form: what the catalog, the redo log and snapshots keep."""
+    event = node.event.upper()
+    if node.columns:
+        event += " OF " + ", ".join(name(c) for c in node.columns)
+    out = f"CREATE TRIGGER {name(node.name)} {node.timing.upper()} {event} ON {name(node.table)}"
+    out += " FOR EACH ROW"
+    if node.when is not None:
+        out += " WHEN " + to_sql(node.when)
+    body = " ".join(write_sql(s) + ";" for s in node.body)
+    return f"{out} BEGIN {body} END"
 
 
 # ---------------------------------------------------------------- catalog objects as DDL

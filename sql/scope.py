@@ -17,13 +17,20 @@ from .plan import BareColumn
 
 
 class SourceInfo:
-    """A row source as names see it: alias, columns (name, type, nullable) and slot."""
+    """A row source as names see it: alias, columns (name, type, nullable) and slot.
+
+    A table known by its own name also answers to ``main.name`` or ``temp.name`` (its
+    ``schema``), so ``main.t.k`` and ``temp.t.k`` tell apart two tables both called t.
+    """
 
     def __init__(self, alias: str, columns: list[tuple[str, Any, bool]], slot: int, table=None):
         self.alias = alias
         self.columns = columns
         self.slot = slot
         self.table = table
+        self.schema = None
+        if table is not None and alias.lower() == table.name.lower():
+            self.schema = "temp" if table.temporary else "main"
         self.hidden: set[str] = set()  # USING columns shown once, by the left side
         self.unlisted: set[str] = set()  # resolvable by name but not part of SELECT *
         if table is not None:
@@ -31,6 +38,13 @@ class SourceInfo:
         self._pos = {}
         for i, (name, _t, _n) in enumerate(columns):
             self._pos.setdefault(name.lower(), i)
+
+    def named(self, qualifier: str) -> bool:
+        """Whether a column qualifier (``t`` or ``main.t``) means this source."""
+        low = qualifier.lower()
+        if low == self.alias.lower():
+            return True
+        return self.schema is not None and low == f"{self.schema}.{self.alias}".lower()
 
     def find(self, name: str) -> int | None:
         """The position of column ``name`` (any case), or None."""
@@ -68,6 +82,26 @@ class AggContext:
         return self.ref(idx, b.name, b.type, True)
 
 
+class WindowContext:
+    """Binding state of a query block's window functions: the named windows of its WINDOW
+    clause and the calls found so far, each a position in the window output slot."""
+
+    def __init__(self, slot: int, named: dict):
+        self.slot = slot
+        self.named = named  # lower-case name → ast.WindowSpec
+        self.funcs: list = []  # plan.WindowFunc per position
+        self._calls: dict = {}
+
+    def position(self, key: Any, make: Callable[[], Any]) -> int:
+        """The position of the window call ``key``; ``make()`` builds its ``WindowFunc``
+        the first time, so equal calls are computed once."""
+        idx = self._calls.get(key)
+        if idx is None:
+            idx = self._calls[key] = len(self.funcs)
+            self.funcs.append(make())
+        return idx
+
+
 class Scope:
     """Sources visible to one query block, and the enclosing block's scope."""
 
@@ -76,6 +110,7 @@ class Scope:
         self.sources: list[SourceInfo] = []
         self.outer_refs: set[int] = set()
         self.agg: AggContext | None = None
+        self.win: WindowContext | None = None  # set where window functions may appear
         self.aliases: dict[str, A.Expr] = {}  # select-list aliases: names when no column is
         self.expanding: set[str] = set()  # aliases being bound now (stops alias loops)
         self.ctes: dict[str, A.CTE] = {}  # WITH names this scope introduces (lower case)
@@ -98,8 +133,12 @@ class Scope:
     def add(self, src: SourceInfo) -> None:
         """Make ``src`` visible; two sources may not share an alias."""
         low = src.alias.lower()
-        if any(s.alias.lower() == low for s in self.sources):
-            raise ProgrammingError(f"ambiguous table name {src.alias!r}: give it an alias")
+        for s in self.sources:
+            if s.alias.lower() != low:
+                continue
+            # main.t beside temp.t is fine, as in SQLite: main.t.k and temp.t.k tell them apart
+            if s.schema is None or src.schema is None or s.schema == src.schema:
+                raise ProgrammingError(f"ambiguous table name {src.alias!r}: give it an alias")
         self.sources.append(src)
 
     def resolve(self, name: str, table: str | None) -> B.ColRef:
@@ -125,7 +164,7 @@ class Scope:
     def _local(self, name: str, table: str | None) -> B.ColRef | None:
         hits = []
         for src in self.sources:
-            if table is not None and src.alias.lower() != table.lower():
+            if table is not None and not src.named(table):
                 continue
             pos = src.find(name)
             if pos is None or (table is None and name.lower() in src.hidden):

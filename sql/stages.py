@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSupportedError
+from . import alter, copyio, ddl, dml
 from . import ast as A
-from . import copyio, ddl, dml
+from .analyze import AnalyzeStatement
 from .binder import bind_select
 from .bound_query import BoundSelect
 from .plan import SelectPlan
@@ -29,10 +30,12 @@ from .statements import (
 
 
 class Explained:
-    """EXPLAIN's statement at any stage: its AST bound, its bound tree planned, ..."""
+    """EXPLAIN's statement at any stage: its AST bound, its bound tree planned, ...;
+    ``analyze`` for EXPLAIN ANALYZE."""
 
-    def __init__(self, inner: Any):
+    def __init__(self, inner: Any, analyze: bool = False):
         self.inner = inner
+        self.analyze = analyze
 
 
 # ---------------------------------------------------------------- stage 2: bind
@@ -43,7 +46,9 @@ def bind_statement(node: Any, catalog, systables: dict) -> Any:
     if type(node) is A.Explain:
         if isinstance(node.statement, A.Explain):
             raise NotSupportedError("EXPLAIN EXPLAIN is not supported")
-        return Explained(bind_statement(node.statement, catalog, systables))
+        if node.analyze and type(node.statement) is not A.Select:
+            raise NotSupportedError("EXPLAIN ANALYZE runs SELECT statements only")
+        return Explained(bind_statement(node.statement, catalog, systables), node.analyze)
     return node  # bound by its builder (see the module docstring)
 
 
@@ -53,45 +58,48 @@ def plan_statement(bound: Any) -> Any:
     if type(bound) is BoundSelect:
         return plan_select(bound)
     if type(bound) is Explained:
-        return Explained(plan_statement(bound.inner))
+        return Explained(plan_statement(bound.inner), bound.analyze)
     return bound
 
 
 # ---------------------------------------------------------------- stage 4: compile
-def compile_statement(planned: Any, engine, systables: dict) -> Statement:
-    """Generate and compile the Python that runs a statement: a prepared ``Statement``."""
+def compile_statement(planned: Any, engine, systables: dict, catalog=None) -> Statement:
+    """Generate and compile the Python that runs a statement: a prepared ``Statement``.
+    Names resolve in ``catalog`` (by default the engine's main catalog)."""
     build = _BUILDERS.get(type(planned))
     if build is None:
         raise NotSupportedError(f"{type(planned).__name__.upper()} is not supported yet")
-    return build(planned, engine, systables)
+    return build(planned, engine, systables, catalog or engine.catalog)
 
 
-def _query(plan: SelectPlan, engine, systables) -> Statement:
+def _query(plan: SelectPlan, engine, systables, catalog) -> Statement:
     return QueryStatement(plan)
 
 
-def _explain(planned: Explained, engine, systables) -> Statement:
-    return ExplainStatement(compile_statement(planned.inner, engine, systables))
+def _explain(planned: Explained, engine, systables, catalog) -> Statement:
+    if planned.analyze:
+        return AnalyzeStatement(planned.inner)
+    return ExplainStatement(compile_statement(planned.inner, engine, systables, catalog))
 
 
-def _insert(node: A.Insert, engine, systables) -> Statement:
-    return dml.InsertStatement(node, engine.catalog, systables)
+def _insert(node: A.Insert, engine, systables, catalog) -> Statement:
+    return dml.InsertStatement(node, catalog, systables)
 
 
-def _update(node: A.Update, engine, systables) -> Statement:
-    return dml.UpdateStatement(node, engine.catalog, systables)
+def _update(node: A.Update, engine, systables, catalog) -> Statement:
+    return dml.UpdateStatement(node, catalog, systables)
 
 
-def _delete(node: A.Delete, engine, systables) -> Statement:
-    return dml.DeleteStatement(node, engine.catalog, systables)
+def _delete(node: A.Delete, engine, systables, catalog) -> Statement:
+    return dml.DeleteStatement(node, catalog, systables)
 
 
-def _control(node: Any, engine, systables) -> Statement:
+def _control(node: Any, engine, systables, catalog) -> Statement:
     kind = _CONTROL[type(node)]
     return ControlStatement(kind, getattr(node, "isolation", None), getattr(node, "name", None))
 
 
-def _checkpoint(node: A.Checkpoint, engine, systables) -> Statement:
+def _checkpoint(node: A.Checkpoint, engine, systables, catalog) -> Statement:
     return CheckpointStatement()
 
 
@@ -118,6 +126,9 @@ _BUILDERS = {
     A.DropIndex: ddl.build_ddl,
     A.CreateView: ddl.build_ddl,
     A.DropView: ddl.build_ddl,
+    A.AlterTable: alter.build_alter,
+    A.CreateTrigger: ddl.build_ddl,
+    A.DropTrigger: ddl.build_ddl,
     A.Begin: _control,
     A.Commit: _control,
     A.Rollback: _control,

@@ -40,6 +40,9 @@ class Statement:
     tables: frozenset = frozenset()
     ddl = False
     inserts = False  # an INSERT: its last row id becomes the cursor's lastrowid
+    # bound to its connection's user-defined functions or collations: cached for that
+    # connection only (``Database.prepare``)
+    uses_udf = False
     # Run under the transaction manager's lock: storage writes check and then act. A
     # statement that waits or does I/O says False and takes the lock only around its writes.
     engine_lock = True

@@ -1,7 +1,9 @@
 """System tables (``sys.tables``, ``sys.columns``, ...) computed from the engine on read.
 
-``sys.schema`` is memtables' ``sqlite_master``: one row per table, index and view with the
-CREATE statement that recreates it, rendered exactly as the redo log stores it.
+``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger
+with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
+``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
+TEMP objects (the other system tables describe the database's own objects only).
 """
 
 from __future__ import annotations
@@ -11,6 +13,37 @@ from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
 from .render import create_index_sql, create_table_sql, create_view_sql
+
+SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
+
+
+def schema_rows(cat) -> list:
+    """One row per table, index, view and trigger of catalog ``cat``, with its CREATE
+    statement.
+
+    Each table is followed by its indexes, so the rows read as a script that rebuilds the
+    catalog; an implicit index is part of its table's CREATE TABLE already.
+    """
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        out.append(("table", t.name, t.name, create_table_sql(t.schema)))
+        for ix in t.indexes:
+            if not ix.implicit:
+                out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
+    for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
+        out.append(("view", v.name, v.name, create_view_sql(v)))
+    for trig in cat.triggers.values():  # last, in order of creation: they name tables
+        out.append(("trigger", trig.name, trig.table, trig.sql))
+    return out
+
+
+def session_tables(systables: dict, catalog) -> dict:
+    """``systables`` as a connection whose names are ``catalog`` reads them: with its own
+    ``sys.temp_schema`` when it has temporary objects."""
+    temp = catalog.temp
+    if temp is None or not temp.has_objects():
+        return systables
+    return {**systables, "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp))}
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -56,17 +89,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
 
     def schema(txn) -> list:
-        # Each table is followed by its indexes, so the rows read as a script that rebuilds
-        # the database; an implicit index is part of its table's CREATE TABLE already.
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            out.append(("table", t.name, t.name, create_table_sql(t.schema)))
-            for ix in t.indexes:
-                if not ix.implicit:
-                    out.append(("index", ix.name, t.name, create_index_sql(ix, t)))
-        for v in sorted(cat.views.values(), key=lambda v: v.name.lower()):
-            out.append(("view", v.name, v.name, create_view_sql(v)))
-        return out
+        return schema_rows(cat)
 
     def cache_stats(txn) -> list:
         out = []
@@ -149,10 +172,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             indexes,
         ),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
-        "schema": (
-            [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)],
-            schema,
-        ),
+        "schema": (SCHEMA_COLUMNS, schema),
+        "temp_schema": (SCHEMA_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -26,7 +26,10 @@ named here so that a disagreement found by this harness is a bug, not a known di
 - order among peers: a window's ORDER BY ends with the primary key wherever the result depends
   on the order of peer rows (row_number, ntile, lag, lead, first/last/nth_value, ROWS frames,
   EXCLUDE), as the order of ties is unspecified in both engines;
-- ``typeof()`` and bare non-aggregated columns in aggregate queries are not generated.
+- ``typeof()`` and bare non-aggregated columns in aggregate queries are not generated;
+- ``min()``/``max()`` with FILTER as window functions: sqlite3 3.40 ignores the FILTER over a
+  frame whose start moves (``max(x) FILTER (WHERE FALSE) OVER (ROWS CURRENT ROW)`` is x there),
+  memtables applies it.
 
 A raw (non-``memtables.Error``) exception from memtables is always counted, and reported, as a
 bug. ``tests/test_agree.py`` runs a few hundred statements in the suite.
@@ -386,7 +389,6 @@ class Gen:
             f'json_patch({j}, \'{{"a":null,"z":9}}\')',
             f"json_quote({s})",
             f"char({a} + 70, 66)",
-            f"concat_ws('-', {s}, {a})",
             f"printf('%5.2f|%-4s|%x', {x}.r, {s}, abs({a}))",
             f"pow(2, {a})",
             f"ln(abs({x}.r) + 1)",
@@ -523,7 +525,7 @@ class Gen:
         ):
             over_order = f"ORDER BY {okey}"
         if (
-            fn.startswith(("sum", "count", "avg", "min", "max", "total"))
+            fn.startswith(("sum", "count", "avg", "total"))  # min/max: see the docstring
             and self.rng.random() < 0.2
         ):
             fn += f" FILTER (WHERE {e.of(BOOL, 1)})"

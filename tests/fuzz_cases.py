@@ -28,7 +28,8 @@ FUNCTIONS = [
     "ifnull", "iif", "min", "max", "current_date", "now", "nosuchfn",
     "sqrt", "pow", "exp", "ln", "log", "log2", "ceil", "floor", "trunc", "sin", "atan2",
     "atanh", "degrees", "pi", "mod", "printf", "format", "quote", "char", "unicode", "unhex",
-    "concat", "concat_ws", "randomblob", "zeroblob",
+    "concat", "concat_ws", "randomblob", "zeroblob", "date", "time", "datetime", "julianday",
+    "unixepoch", "strftime",
 ]  # fmt: skip
 AGGREGATES = ["count", "sum", "total", "avg", "min", "max", "group_concat", "string_agg"]
 ODD_LITERALS = [

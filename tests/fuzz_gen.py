@@ -28,6 +28,11 @@ from tests.fuzz_cases import (
 )
 from tests.fuzz_doors import Doors
 
+WINDOW_CALLS = [
+    "row_number()", "rank()", "dense_rank()", "percent_rank()", "cume_dist()", "ntile(3)",
+    "lag({})", "lead({}, 2, NULL)", "first_value({})", "last_value({})", "nth_value({}, 2)",
+]  # fmt: skip
+
 STRING_CHARS = st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from(
     ["'", '"', "%", "_", "\\", "\x00", "\ud800", " ", "é"]
 )
@@ -200,6 +205,29 @@ class Gen(Doors):
             return f"({self.expr(cols, d, agg)} LIKE {self.expr(cols, d)} ESCAPE {self.literal()})"
         return self.literal()
 
+    def window_call(self, cols: list[str], depth: int) -> str:
+        """A window function over a random window: partition, order, frame, EXCLUDE."""
+        fn = self.pick(WINDOW_CALLS + [a + "({})" for a in AGGREGATES])
+        fn = fn.format(self.expr(cols, depth + 1) if cols else "1")
+        if fn.split("(")[0] in AGGREGATES and self.chance(0.15):
+            fn += f" FILTER (WHERE {self.expr(cols, depth + 1)})"
+        parts = []
+        if cols and self.chance(0.5):
+            parts.append(f"PARTITION BY {self.ident(self.pick(cols))}")
+        if cols and self.chance(0.7):
+            desc = self.pick(["", " DESC", " NULLS LAST"])
+            parts.append(f"ORDER BY {self.ident(self.pick(cols))}{desc}")
+        if self.chance(0.5):
+            units = self.pick(["ROWS", "RANGE", "GROUPS"])
+            bounds = ["UNBOUNDED PRECEDING", "1 PRECEDING", "CURRENT ROW", "2 FOLLOWING"]
+            lo = self.count(0, 3)
+            hi = self.count(lo, 3)
+            frame = f"{units} BETWEEN {bounds[lo]} AND {bounds[hi]}"
+            if self.chance(0.3):
+                frame += self.pick([" EXCLUDE CURRENT ROW", " EXCLUDE GROUP", " EXCLUDE TIES"])
+            parts.append(frame)
+        return f"{fn} OVER ({' '.join(parts)})"
+
     def deep(self) -> str:
         """Deep nesting: long OR chains, NOT towers, nested subqueries."""
         n = self.count(50, 500)
@@ -226,6 +254,8 @@ class Gen(Doors):
         items = [self.expr(cols, depth + 1, agg=grouped) for _ in range(n)]
         if limit_cols is None and self.chance(0.15):
             items = ["*"]
+        elif limit_cols is None and self.chance(0.2):
+            items.append(self.window_call(cols, depth + 1))
         sql = f"SELECT {'DISTINCT ' if self.chance(0.15) else ''}{', '.join(items)}"
         if t is not None:
             sql += f" FROM {self.ident(t)}"
@@ -407,6 +437,21 @@ class Gen(Doors):
         pool = self.model.indexes or [self.name()]
         return f"DROP INDEX {self.ident(self.pick(pool))}"
 
+    def alter(self) -> str:
+        """ALTER TABLE in its four forms, on tables (and names) that may or may not fit."""
+        table = self.table()
+        t = self.ident(table or self.name())
+        cols = self.columns_of(table) or [self.name()]
+        kind = self.count(0, 3)
+        if kind == 0:
+            return f"ALTER TABLE {t} ADD {'COLUMN ' if self.chance(0.5) else ''}{self.column_def()}"
+        if kind == 1:
+            return f"ALTER TABLE {t} DROP COLUMN {self.ident(self.pick(cols))}"
+        if kind == 2:
+            new = self.ident(self.name())
+            return f"ALTER TABLE {t} RENAME COLUMN {self.ident(self.pick(cols))} TO {new}"
+        return f"ALTER TABLE {t} RENAME TO {self.ident(self.name())}"
+
     def ctas(self) -> str:
         return f"CREATE TABLE {self.ident(self.name())} AS {self.select(depth=1)}"
 
@@ -446,6 +491,7 @@ class Gen(Doors):
             (self.create_view, 4),
             (self.drop, 4),
             (self.ctas, 2),
+            (self.alter, 3),
             (self.deep, 1),
             (self.copy, 3),
             (lambda: self.pick(["BEGIN", "COMMIT", "ROLLBACK", "START TRANSACTION"]), 3),

@@ -219,8 +219,10 @@ def test_explain_shows_access_path_join_method_and_filters(shop):
         )
     ]
     text = "\n".join(plan)
-    assert "INNER JOIN (HASH)" in text
-    assert "FULL SCAN customers AS c" in text
+    # joined in the cheaper order: orders first, each finding its customer by key
+    assert "INNER JOIN (INDEX)" in text
+    assert "FULL SCAN orders AS o" in text
+    assert "PRIMARY KEY LOOKUP customers (id = o.customer_id)" in text
     assert "filter: (c.city = 'London')" in text
     assert "filter: (o.amount > 1.0)" in text or "filter: (o.amount > 1)" in text
     plan = "\n".join(
@@ -233,6 +235,13 @@ def test_explain_shows_access_path_join_method_and_filters(shop):
     assert "PRIMARY KEY LOOKUP customers (id = o.customer_id)" in plan
     assert plan.splitlines()[0].startswith("PROJECT")
     assert all(line.startswith("  ") for line in plan.splitlines()[1:])
+    plan = "\n".join(
+        r[0]
+        for r in shop.execute(
+            "EXPLAIN SELECT c.name FROM customers c JOIN cities ci ON ci.country = c.city"
+        )
+    )
+    assert "INNER JOIN (HASH)" in plan and "hash keys:" in plan
 
 
 def test_system_tables(shop):

@@ -219,6 +219,15 @@ _SAME_IN_SQLITE.update(
     printf={("TEXT",), ("TEXT", "INTEGER"), ("TEXT", "TEXT")},
     format={("TEXT",), ("TEXT", "INTEGER"), ("TEXT", "TEXT")},
 )
+# the date functions read every shared type as sqlite3 does (DATE/TIMESTAMP: tests/test_datetime)
+_SAME_IN_SQLITE.update(
+    {
+        f: set(itertools.product(SHARED, repeat=1)) | set(itertools.product(SHARED, repeat=2))
+        for f in ("date", "time", "datetime", "julianday", "unixepoch", "strftime")
+    }
+)
+# ... but strftime's format is text: a REAL one shows -0.0, which sqlite3 stores as 0.0
+_SAME_IN_SQLITE["strftime"] = {t for t in _SAME_IN_SQLITE["strftime"] if t[0] != "REAL"}
 _CLOCK = {"random", "randomblob", "current_date", "current_time", "current_timestamp", "now"}
 
 
