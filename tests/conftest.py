@@ -12,6 +12,10 @@ import pytest
 import memtables
 from tests.fuzz import diff, digest
 
+# SQLAlchemy's compliance suite is a separate run with its own plugin and configuration
+# (``cd tests/sqla_suite && python -m pytest``), never part of this suite.
+collect_ignore = ["sqla_suite"]
+
 
 @pytest.fixture(params=["memory", "durable"])
 def conn(request, tmp_path):
