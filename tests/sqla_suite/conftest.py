@@ -14,7 +14,6 @@ registry.register("memtables.memtables", "memtables.dialect", "MemtablesDialect"
 pytest.register_assert_rewrite("sqlalchemy.testing.assertions")
 
 from sqlalchemy.testing.plugin.pytestplugin import *  # noqa: E402,F401,F403
-
 from sqlalchemy.testing.provision import temp_table_keyword_args  # noqa: E402
 
 
