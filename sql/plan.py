@@ -308,9 +308,7 @@ class AggCall:
     """One aggregate: function name, bound arguments, DISTINCT flag, FILTER condition;
     ``user`` is the connection's ``udf.UserAggregate`` for a user-defined one."""
 
-    def __init__(
-        self, func: str, args: list, distinct: bool, star: bool, user=None, filter_=None
-    ):
+    def __init__(self, func: str, args: list, distinct: bool, star: bool, user=None, filter_=None):
         self.func = func
         self.args = args
         self.distinct = distinct

@@ -438,6 +438,8 @@ def test_filter_on_the_json_aggregates_drops_rows_instead_of_adding_nulls():
         "json_group_array(NULL) FILTER (WHERE column1 = 2) FROM (VALUES (1), (2), (3))"
     )
     got = memtables.connect().execute(q).fetchall()
-    assert got == sqlite3.connect(":memory:").execute(q).fetchall() == [
-        ("[2,3]", '{"k1":1,"k2":2}', "[null]")
-    ]
+    assert (
+        got
+        == sqlite3.connect(":memory:").execute(q).fetchall()
+        == [("[2,3]", '{"k1":1,"k2":2}', "[null]")]
+    )
