@@ -17,6 +17,19 @@ from tests.fuzz import diff, digest
 collect_ignore = ["sqla_suite"]
 
 
+def with_sqlite(conn, schema) -> tuple:
+    """``conn`` and a new sqlite3 ``:memory:`` database, both given the ``schema`` statements
+    (committed): the pair a differential test compares."""
+    import sqlite3
+
+    lite = sqlite3.connect(":memory:")
+    for s in schema:
+        conn.execute(s)
+        lite.execute(s)
+    conn.commit()
+    return conn, lite
+
+
 @pytest.fixture(params=["memory", "durable"])
 def conn(request, tmp_path):
     """A new connection: in memory, or to a durable database in a temporary directory.

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import memtables
-from tests.conftest import assert_reopens_equal
+from tests.conftest import assert_reopens_equal, with_sqlite
 from tests.test_differential import SETTINGS, T_COLS, Gen, Pair, t_table, u_table, where_clause
 
 SCHEMA = [
@@ -76,12 +76,7 @@ DML = [
 
 @pytest.fixture
 def pair(conn):
-    lite = sqlite3.connect(":memory:")
-    for s in SCHEMA:
-        conn.execute(s)
-        lite.execute(s)
-    conn.commit()
-    return conn, lite
+    return with_sqlite(conn, SCHEMA)
 
 
 @pytest.mark.parametrize("q", QUERIES)

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from memtables.sql import window_agg
 
 import memtables
+from tests.conftest import with_sqlite
 from tests.test_differential import SETTINGS, row_key, same_rows
 
 SCHEMA = [
@@ -124,12 +125,7 @@ def _same(conn, lite, q, params=()):
 
 @pytest.fixture
 def pair(conn):
-    lite = sqlite3.connect(":memory:")
-    for s in SCHEMA:
-        conn.execute(s)
-        lite.execute(s)
-    conn.commit()
-    return conn, lite
+    return with_sqlite(conn, SCHEMA)
 
 
 @pytest.mark.parametrize("q", QUERIES)
