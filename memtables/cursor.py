@@ -321,6 +321,21 @@ class Cursor:
         names, types = self._arrow_columns()
         return rows_to_table(names, types, rows[i:] if i else rows)
 
+    # DuckDB's conveniences on a result: the remaining rows as Arrow, pandas or polars.
+    def arrow(self):
+        """The remaining rows as a ``pyarrow.Table`` (``fetch_arrow_table``)."""
+        return self.fetch_arrow_table()
+
+    def df(self):
+        """The remaining rows as a pandas ``DataFrame`` (through Arrow; pandas required)."""
+        return self.fetch_arrow_table().to_pandas()
+
+    def pl(self):
+        """The remaining rows as a polars ``DataFrame`` (through Arrow; polars required)."""
+        import polars
+
+        return polars.from_arrow(self.fetch_arrow_table())
+
     def fetch_record_batch(self, rows_per_batch: int = 1_000_000):
         """The remaining rows as a ``pyarrow.RecordBatchReader`` of batches of that size."""
         from .arrow import rows_to_batches

@@ -250,3 +250,26 @@ def test_from_arrow_on_an_autocommit_connection_is_one_statement():
     assert conn.execute("SELECT a FROM w ORDER BY a").fetchall() == [(1,), (2,)]
     running = conn.execute("SELECT count(*) FROM sys.transactions").fetchone()[0]
     assert running == 1  # only the query asking
+
+
+def test_duckdb_style_arrow_df_and_pl_on_a_result():
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, day DATE)")
+    conn.execute("INSERT INTO t VALUES (1, 'a', DATE '2024-01-02'), (2, NULL, NULL)")
+    q = "SELECT id, name, day FROM t ORDER BY id"
+    table = conn.execute(q).arrow()
+    assert table.schema.field("day").type == pa.date32()
+    assert table.to_pylist()[1] == {"id": 2, "name": None, "day": None}
+    frame = conn.execute(q).df()
+    assert isinstance(frame, pd.DataFrame) and frame["id"].tolist() == [1, 2]
+    assert pd.isna(frame["name"][1])
+    plf = conn.execute(q).pl()
+    assert isinstance(plf, pl.DataFrame)
+    assert plf.to_dict(as_series=False) == {
+        "id": [1, 2],
+        "name": ["a", None],
+        "day": [dt.date(2024, 1, 2), None],
+    }
+    cur = conn.execute(q)
+    assert cur.fetchone() == (1, "a", dt.date(2024, 1, 2))
+    assert cur.pl()["id"].to_list() == [2]  # what is left of the result, as fetch_arrow_table
