@@ -30,6 +30,17 @@ def with_sqlite(conn, schema) -> tuple:
     return conn, lite
 
 
+@pytest.fixture(scope="module")
+def dbs():
+    """A memtables and a sqlite3 in-memory database, shared by a module's function tests."""
+    import sqlite3
+
+    m, s = memtables.connect(), sqlite3.connect(":memory:")
+    yield m, s
+    m.close()
+    s.close()
+
+
 @pytest.fixture(params=["memory", "durable"])
 def conn(request, tmp_path):
     """A new connection: in memory, or to a durable database in a temporary directory.

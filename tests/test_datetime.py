@@ -39,6 +39,7 @@ from hypothesis import strategies as st
 
 import memtables
 from memtables import ProgrammingError
+from tests.test_functions import literal
 
 SETTINGS = settings(
     max_examples=int(os.environ.get("MEMTABLES_FN_EXAMPLES", "300")),
@@ -48,22 +49,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 FUNCS = ["date", "time", "datetime", "julianday", "unixepoch"]
-
-
-@pytest.fixture(scope="module")
-def dbs():
-    m, s = memtables.connect(), sqlite3.connect(":memory:")
-    yield m, s
-    m.close()
-    s.close()
-
-
-def literal(v) -> str:
-    if v is None:
-        return "NULL"
-    if isinstance(v, str):
-        return "'" + v.replace("'", "''") + "'"
-    return repr(v)
 
 
 def check(dbs, expr: str) -> None:

@@ -50,14 +50,6 @@ MATH2 = ["pow", "power", "atan2", "mod", "log"]
 TEXT1 = ["quote", "unicode", "hex", "length", "lower", "upper", "typeof"]
 
 
-@pytest.fixture(scope="module")
-def dbs():
-    m, s = memtables.connect(), sqlite3.connect(":memory:")
-    yield m, s
-    m.close()
-    s.close()
-
-
 def literal(v) -> str:
     """``v`` as an SQL literal both dialects read the same way."""
     if v is None:
