@@ -40,14 +40,6 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def dbs():
-    m, s = memtables.connect(), sqlite3.connect(":memory:")
-    yield m, s
-    m.close()
-    s.close()
-
-
 def run(conn, sql: str, params=()):
     """Rows, or ("error", message): both sides must fail alike."""
     try:
