@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .cache import ManualClock
+from .callbacks import enable_callback_tracebacks
 from .connection import Connection
 from .cursor import Cursor
 from .database import Database, connect_owning, open_database
@@ -142,6 +143,7 @@ __all__ = [
     "quote_identifier",
     "keywords",
     "ManualClock",
+    "enable_callback_tracebacks",
     "Database",
     "Connection",
     "Cursor",

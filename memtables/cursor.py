@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from . import sql as query_layer
+from .callbacks import script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
 from .params import adapt_params
@@ -123,6 +124,8 @@ class Cursor:
                 or not plain_values(p)
             ):
                 p = adapt_params(stmt, p)
+            if state.trace is not None:
+                state.trace(sql, stmt, p)
             self._run(conn, stmt, p)
             return self
         finally:
@@ -180,6 +183,7 @@ class Cursor:
             record = conn.state.session.record  # each run completes a statement, as in sqlite3
             inserts = stmt.inserts
             engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
+            trace = conn.state.trace
 
             def run_all(txn) -> tuple:
                 total = 0
@@ -203,6 +207,8 @@ class Cursor:
                             conn.check_open()
                         with engine_lock:
                             for params in batch:
+                                if trace is not None:  # as sqlite3: once per parameter set
+                                    trace(sql, stmt, params)
                                 result = run(conn, txn, params)
                                 total += result[1]
                                 record(result[1], result[2] if inserts else None)
@@ -235,9 +241,12 @@ class Cursor:
             raise ProgrammingError("scripts cannot use parameters")
         conn.end_implicit_transaction()
         engine = conn.database.engine
-        for node in nodes:
+        texts = script_texts(conn.state.trace, script, len(nodes))
+        for node, text in zip(nodes, texts):
             stmt = sql.prepare_node(node, engine, conn.state.catalog, conn.state.functions)
             stmt.description = describe(stmt)
+            if conn.state.trace is not None:
+                conn.state.trace(text, stmt, ())
             self._run(conn, stmt, ())
         return self
 

@@ -23,7 +23,7 @@ from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
 from .systables import session_tables, system_tables
 from .trigger import row_inserter
-from .udf import Functions, Session, preparing
+from .udf import WATCH_EVERY, Functions, Session, preparing
 
 TOO_DEEP = "statement too deeply nested"
 
@@ -119,4 +119,5 @@ __all__ = [
     "end_statement_clock",
     "Functions",
     "Session",
+    "WATCH_EVERY",
 ]

@@ -34,6 +34,7 @@ FACE = {
     "dump",
     "aio",
     "dialect",
+    "callbacks",
     "__init__",
     "__main__",
 }

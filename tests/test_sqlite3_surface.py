@@ -1,0 +1,319 @@
+"""The rest of sqlite3's connection surface, driven as a user would, side by side with sqlite3
+where it has the feature: ``set_trace_callback``, ``set_progress_handler``, ``interrupt``,
+``enable_callback_tracebacks``, adapters and the parameter types sqlite3 users pass.
+
+Ported from the behaviour CPython's ``Lib/test/test_sqlite3/test_hooks.py`` (TraceCallbackTests,
+ProgressTests) and ``test_dbapi.py`` (interrupt) check, where it applies to memtables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+
+import pytest
+
+import memtables
+
+
+def pair(schema=()):
+    """A memtables and a sqlite3 connection, both in autocommit (no implicit BEGIN traced)."""
+    m = memtables.connect(autocommit=True)
+    s = sqlite3.connect(":memory:", isolation_level=None)
+    for text in schema:
+        m.execute(text)
+        s.execute(text)
+    return m, s
+
+
+def traced(conn, calls):
+    out: list[str] = []
+    conn.set_trace_callback(out.append)
+    calls(conn)
+    conn.set_trace_callback(None)
+    return out
+
+
+# ------------------------------------------------------------ set_trace_callback
+@pytest.mark.parametrize(
+    "calls",
+    [
+        lambda c: c.execute("SELECT 1"),
+        lambda c: c.execute("CREATE TABLE u (a, b)"),
+        lambda c: c.execute("SELECT * FROM t WHERE a = ? AND b = ?", (1, "x")),
+        lambda c: c.execute("SELECT ?, ?, ?, ?, ?", (None, "it's", b"\x00\xff", 2.5, -7)),
+        lambda c: c.execute("SELECT ?, ?, ?", (1 / 3, 1e20, 0.1)),
+        lambda c: c.execute("SELECT :x, :y, :x", {"x": 1, "y": "two"}),
+        lambda c: c.execute("SELECT ?2, ?1", (10, 20)),
+        lambda c: c.execute("SELECT '?', ? -- ?\n", (5,)),
+        lambda c: c.executemany("INSERT INTO t VALUES (?, ?)", [(1, "a"), (2, "b")]),
+        lambda c: c.executescript("SELECT 1; select 2;\n  SELECT 3"),
+        lambda c: c.executescript("-- lead\nSELECT 1;\n\n"),
+        lambda c: c.executescript(
+            "CREATE TABLE l (x); CREATE TRIGGER tr AFTER INSERT ON t BEGIN "
+            "INSERT INTO l VALUES (CASE WHEN new.a > 0 THEN 1 ELSE 0 END); END; SELECT 4"
+        ),
+    ],
+    ids=[
+        "plain",
+        "ddl",
+        "positional",
+        "literals",
+        "reals",
+        "named",
+        "numbered",
+        "param-in-string-and-comment",
+        "executemany",
+        "executescript",
+        "script-comment",
+        "script-trigger",
+    ],
+)
+def test_trace_callback_sees_what_sqlite3_sees(calls):
+    m, s = pair(["CREATE TABLE t (a, b)"])
+    assert traced(m, calls) == traced(s, calls)
+
+
+def test_trace_callback_none_removes_it_and_replacing_it_works():
+    m, _ = pair()
+    first: list[str] = []
+    second: list[str] = []
+    m.set_trace_callback(first.append)
+    m.execute("SELECT 1")
+    m.set_trace_callback(second.append)
+    m.execute("SELECT 2")
+    m.set_trace_callback(None)
+    m.execute("SELECT 3")
+    assert (first, second) == (["SELECT 1"], ["SELECT 2"])
+
+
+def test_trace_callback_runs_on_implicit_transactions_without_tracing_begin():
+    conn = memtables.connect()  # PEP 249: a transaction opens implicitly
+    conn.execute("CREATE TABLE t (a)")
+    out: list[str] = []
+    conn.set_trace_callback(out.append)
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    assert out == ["INSERT INTO t VALUES (1)"]
+
+
+def test_trace_callback_exception_is_ignored_unless_tracebacks_are_on(monkeypatch):
+    for conn in pair():
+
+        def boom(text):
+            raise ValueError("boom")
+
+        conn.set_trace_callback(boom)
+        assert conn.execute("SELECT 5").fetchone() == (5,)
+    m, _ = pair()
+    m.set_trace_callback(boom)
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    memtables.enable_callback_tracebacks(True)
+    try:
+        assert m.execute("SELECT 6").fetchone() == (6,)
+    finally:
+        memtables.enable_callback_tracebacks(False)
+    assert len(seen) == 1 and isinstance(seen[0].exc_value, ValueError)
+    assert "trace callback" in seen[0].err_msg
+    m.execute("SELECT 7")
+    assert len(seen) == 1  # off again: dropped silently
+
+
+def test_trace_callback_refuses_a_non_callable_and_a_closed_connection():
+    conn = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="callable"):
+        conn.set_trace_callback(5)
+    conn.close()
+    with pytest.raises(memtables.ProgrammingError, match="closed"):
+        conn.set_trace_callback(print)
+
+
+def test_trace_of_a_statement_that_fails_to_bind_is_not_called():
+    m, s = pair()
+    for conn, err in ((m, memtables.ProgrammingError), (s, sqlite3.ProgrammingError)):
+        out: list[str] = []
+        conn.set_trace_callback(out.append)
+        with pytest.raises(err):
+            conn.execute("SELECT ?", (1, 2))
+        assert out == []
+
+
+# ------------------------------------------------------------ set_progress_handler
+BIG = 5000
+
+
+@pytest.fixture(params=["memory", "durable"])
+def big(request, tmp_path):
+    """A connection with table big(a) of BIG rows, committed."""
+    path = None if request.param == "memory" else str(tmp_path / "db.mtdb")
+    conn = memtables.connect(path)
+    conn.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, a INTEGER)")
+    conn.executemany("INSERT INTO big (a) VALUES (?)", [(i,) for i in range(BIG)])
+    conn.commit()
+    yield conn
+    conn.close()
+
+
+def test_progress_handler_is_called_per_n_rows_scanned(big):
+    calls = []
+    big.set_progress_handler(lambda: calls.append(1), 100)
+    assert big.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
+    assert len(calls) == BIG // 100
+    calls.clear()
+    big.set_progress_handler(lambda: calls.append(1), 1000)
+    big.execute("SELECT count(*) FROM big").fetchone()
+    assert len(calls) == BIG // 1000  # a larger step: fewer calls (CPython's test_opcode_count)
+
+
+def test_progress_handler_removed_by_none_or_n_below_one(big):
+    calls = []
+    for handler, n in ((None, 1), (lambda: calls.append(1), 0), (lambda: calls.append(1), -1)):
+        big.set_progress_handler(handler, n)
+        big.execute("SELECT count(*) FROM big").fetchone()
+    assert calls == []
+
+
+def test_progress_handler_true_aborts_a_query_like_sqlite3(big):
+    lite = sqlite3.connect(":memory:")
+    lite.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, a INTEGER)")
+    lite.executemany("INSERT INTO big (a) VALUES (?)", [(i,) for i in range(BIG)])
+    for conn, err in ((big, memtables.OperationalError), (lite, sqlite3.OperationalError)):
+        conn.set_progress_handler(lambda: 1, 10)
+        with pytest.raises(err, match="^interrupted$"):
+            conn.execute("SELECT sum(a) FROM big").fetchall()
+        conn.set_progress_handler(None, 10)
+        assert conn.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
+
+
+def test_progress_handler_abort_leaves_no_half_applied_change(big):
+    big.execute("INSERT INTO big (a) VALUES (-1)")  # the transaction's own earlier write
+    calls = []
+
+    def stop_late():
+        calls.append(1)
+        return len(calls) > 3  # after some rows were already updated
+
+    big.set_progress_handler(stop_late, 100)
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        big.execute("UPDATE big SET a = a + 1000000")
+    big.set_progress_handler(None, 1)
+    # the statement is undone, the transaction and its earlier write stay
+    assert big.in_transaction
+    assert big.execute("SELECT count(*), max(a), min(a) FROM big").fetchone() == (
+        BIG + 1,
+        BIG - 1,
+        -1,
+    )
+    big.commit()
+
+
+def test_progress_handler_exception_aborts_the_statement(big, monkeypatch):
+    def boom():
+        raise ZeroDivisionError
+
+    big.set_progress_handler(boom, 10)
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        big.execute("DELETE FROM big")
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", seen.append)
+    memtables.enable_callback_tracebacks(True)
+    try:
+        with pytest.raises(memtables.OperationalError, match="interrupted"):
+            big.execute("SELECT * FROM big").fetchall()
+    finally:
+        memtables.enable_callback_tracebacks(False)
+    assert [type(u.exc_value) for u in seen] == [ZeroDivisionError]
+    big.set_progress_handler(None, 1)
+    assert big.execute("SELECT count(*) FROM big").fetchone() == (BIG,)
+
+
+def test_progress_handler_stops_a_runaway_recursive_query(big):
+    big.max_recursive_rows = 10**12
+    calls = []
+
+    def enough():
+        calls.append(1)
+        return len(calls) >= 50
+
+    big.set_progress_handler(enough, 1000)
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        big.execute(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+        ).fetchall()
+    assert len(calls) == 50
+
+
+def test_progress_handler_refuses_bad_arguments():
+    conn = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="callable"):
+        conn.set_progress_handler(5, 1)
+    with pytest.raises(memtables.ProgrammingError, match="integer"):
+        conn.set_progress_handler(print, "10")
+
+
+# ------------------------------------------------------------ interrupt
+def test_interrupt_when_nothing_runs_is_harmless():
+    for conn in pair(["CREATE TABLE t (a)"]):
+        conn.execute("INSERT INTO t VALUES (1)")
+        conn.interrupt()
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+def test_interrupt_on_a_closed_connection_is_refused():
+    conn = memtables.connect()
+    conn.close()
+    with pytest.raises(memtables.ProgrammingError, match="closed"):
+        conn.interrupt()
+
+
+def interrupt_when_running(conn, sql, err):
+    """Run ``sql`` (which calls started() per row); another thread interrupts it once it
+    runs. Returns the exception the statement raised (None if it completed)."""
+    running = threading.Event()
+
+    def started(x):
+        running.set()
+        return 1
+
+    conn.create_function("started", 1, started)
+
+    def interrupter():
+        running.wait(60)
+        conn.interrupt()
+
+    t = threading.Thread(target=interrupter)
+    t.start()
+    try:
+        conn.execute(sql).fetchall()
+    except err as e:
+        return e
+    finally:
+        t.join()
+    return None
+
+
+def test_interrupt_from_another_thread_stops_a_long_query_like_sqlite3(big):
+    lite = sqlite3.connect(":memory:", check_same_thread=False)
+    lite.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, a INTEGER)")
+    lite.executemany("INSERT INTO big (a) VALUES (?)", [(i,) for i in range(BIG)])
+    # a nested loop of BIG * BIG rows: it finishes only if the interrupt is missed
+    sql = "SELECT count(*) FROM big x, big y WHERE started(x.a + y.a) AND x.a <> y.a + 1"
+    for conn, err in ((big, memtables.OperationalError), (lite, sqlite3.OperationalError)):
+        e = interrupt_when_running(conn, sql, err)
+        assert e is not None and str(e) == "interrupted"
+        assert conn.execute("SELECT count(*) FROM big").fetchone() == (BIG,)  # then usable
+
+
+def test_interrupt_stops_a_write_and_undoes_it(big):
+    big.max_recursive_rows = 10**12
+    sql = (
+        "UPDATE big SET a = -a WHERE id IN (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+        "SELECT x + 1 FROM c WHERE started(x)) SELECT x FROM c)"
+    )
+    e = interrupt_when_running(big, sql, memtables.OperationalError)
+    assert str(e) == "interrupted"
+    assert big.execute("SELECT min(a) FROM big").fetchone() == (0,)
+    big.execute("UPDATE big SET a = a WHERE id = 1")  # the connection goes on
+    big.commit()
