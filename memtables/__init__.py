@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .adapters import register_adapter
 from .cache import ManualClock
 from .callbacks import enable_callback_tracebacks
 from .connection import Connection
@@ -144,6 +145,7 @@ __all__ = [
     "keywords",
     "ManualClock",
     "enable_callback_tracebacks",
+    "register_adapter",
     "Database",
     "Connection",
     "Cursor",

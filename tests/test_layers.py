@@ -35,6 +35,7 @@ FACE = {
     "aio",
     "dialect",
     "callbacks",
+    "adapters",
     "__init__",
     "__main__",
 }

@@ -317,3 +317,111 @@ def test_interrupt_stops_a_write_and_undoes_it(big):
     assert big.execute("SELECT min(a) FROM big").fetchone() == (0,)
     big.execute("UPDATE big SET a = a WHERE id = 1")  # the connection goes on
     big.commit()
+
+
+# ------------------------------------------------------------ adapters and parameter types
+@pytest.fixture
+def clean_adapters(monkeypatch):
+    """register_adapter is process-wide (as sqlite3's): each test gets an empty table."""
+    import memtables.adapters
+
+    monkeypatch.setattr(memtables.adapters, "_ADAPTERS", {})
+    lite: dict = {}
+    monkeypatch.setattr(sqlite3, "adapters", lite)
+
+
+class Point:
+    def __init__(self, x, y):
+        self.x, self.y = x, y
+
+
+def test_register_adapter_like_sqlite3(clean_adapters):
+    m, s = pair()
+    for module in (memtables, sqlite3):
+        module.register_adapter(Point, lambda p: f"{p.x};{p.y}")
+    for conn in (m, s):
+        assert conn.execute("SELECT ?", (Point(1, 2),)).fetchone() == ("1;2",)
+        assert conn.execute("SELECT :p", {"p": Point(3, 4)}).fetchone() == ("3;4",)
+        conn.execute("CREATE TABLE pts (p TEXT)")
+        conn.executemany("INSERT INTO pts VALUES (?)", [(Point(5, 6),), (Point(7, 8),)])
+        assert conn.execute("SELECT p FROM pts ORDER BY p").fetchall() == [("5;6",), ("7;8",)]
+
+
+def test_adapters_are_by_exact_type_and_may_return_any_storable_value(clean_adapters):
+    import datetime as dt
+    import decimal
+
+    class Cents(decimal.Decimal):
+        pass
+
+    memtables.register_adapter(decimal.Decimal, float)
+    memtables.register_adapter(Point, lambda p: dt.date(2000, p.x, p.y))
+    conn = memtables.connect()
+    assert conn.execute("SELECT ?, ?", (decimal.Decimal("1.5"), Point(2, 3))).fetchone() == (
+        1.5,
+        dt.date(2000, 2, 3),
+    )
+    with pytest.raises(memtables.ProgrammingError, match="Cents"):
+        conn.execute("SELECT ?", (Cents("1"),))  # a subclass has no adapter of its own
+
+
+def test_an_adapter_that_fails_is_a_programming_error_and_changes_nothing(clean_adapters):
+    def refuse(p):
+        raise ValueError("no points today")
+
+    memtables.register_adapter(Point, refuse)
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE pts (p TEXT)")
+    conn.execute("INSERT INTO pts VALUES ('kept')")
+    with pytest.raises(memtables.ProgrammingError, match="parameter 2.*no points today"):
+        conn.execute("INSERT INTO pts VALUES (?), (?)", ("a", Point(1, 1)))
+    assert conn.execute("SELECT p FROM pts").fetchall() == [("kept",)]
+    memtables.register_adapter(Point, lambda p: object())
+    with pytest.raises(memtables.ProgrammingError, match="'object' is not supported"):
+        conn.execute("SELECT ?", (Point(1, 1),))
+
+
+def test_register_adapter_refuses_bad_arguments():
+    with pytest.raises(memtables.ProgrammingError, match="type"):
+        memtables.register_adapter("Point", str)
+    with pytest.raises(memtables.ProgrammingError, match="callable"):
+        memtables.register_adapter(Point, "str")
+
+
+@pytest.mark.parametrize("value", ["decimal", "uuid"])
+def test_decimal_and_uuid_are_refused_as_sqlite3_does_with_the_way_out(value, clean_adapters):
+    import decimal
+    import uuid
+
+    v = decimal.Decimal("1.10") if value == "decimal" else uuid.UUID(int=7)
+    m, s = pair()
+    with pytest.raises(sqlite3.ProgrammingError, match="not supported"):
+        s.execute("SELECT ?", (v,))
+    with pytest.raises(memtables.ProgrammingError, match="not supported.*register_adapter"):
+        m.execute("SELECT ?", (v,))
+    memtables.register_adapter(type(v), str)
+    assert m.execute("SELECT ?", (v,)).fetchone() == (str(v),)
+
+
+def test_numpy_scalars_bind_as_their_python_values():
+    import numpy as np
+
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE t (i INTEGER, r REAL, b BOOLEAN, s TEXT)")
+    values = (np.int64(3), np.float64(2.5), np.bool_(True), np.str_("x"))
+    conn.execute("INSERT INTO t VALUES (?, ?, ?, ?)", values)
+    conn.executemany(
+        "INSERT INTO t VALUES (?, ?, ?, ?)", [(np.int32(4), np.float32(0.5), np.bool_(False), "y")]
+    )
+    rows = conn.execute("SELECT i, r, b, s FROM t ORDER BY i").fetchall()
+    assert rows == [(3, 2.5, True, "x"), (4, 0.5, False, "y")]
+    assert [type(v) for v in rows[0]] == [int, float, bool, str]
+    assert conn.execute("SELECT i FROM t WHERE i = ?", (np.int64(4),)).fetchone() == (4,)
+
+
+def test_numpy_integer_too_large_is_a_data_error():
+    import numpy as np
+
+    conn = memtables.connect()
+    with pytest.raises(memtables.DataError):
+        conn.execute("SELECT ?", (np.uint64(2**64 - 1),))
