@@ -253,6 +253,25 @@ class Connection:
         self.check_open()
         return iterdump(self, table)
 
+    def backup(
+        self,
+        target: Connection,
+        *,
+        pages: int = -1,
+        progress: Callable[[int, int, int], object] | None = None,
+        name: str = "main",
+        sleep: float = 0.250,
+    ) -> None:
+        """Copy this database's committed tables (cache tables too), rows, indexes, views and
+        triggers into ``target`` (another memtables connection, in memory or durable),
+        replacing what it held, in one transaction of the target; as sqlite3's ``backup``.
+        ``pages`` rows are copied per step (-1 or 0: all), ``progress(status, remaining,
+        total)`` is called after each; ``sleep`` is accepted for sqlite3's sake (nothing
+        here waits for a lock). See ``memtables.backup``."""
+        from .backup import backup
+
+        backup(self, target, pages=pages, progress=progress, name=name, sleep=sleep)
+
     def commit(self) -> None:
         """Commit the open transaction, if any."""
         self._end(_commit)

@@ -36,6 +36,7 @@ FACE = {
     "dialect",
     "callbacks",
     "adapters",
+    "backup",
     "__init__",
     "__main__",
 }

@@ -425,3 +425,137 @@ def test_numpy_integer_too_large_is_a_data_error():
     conn = memtables.connect()
     with pytest.raises(memtables.DataError):
         conn.execute("SELECT ?", (np.uint64(2**64 - 1),))
+
+
+# ------------------------------------------------------------ backup
+SOURCE = [
+    "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b REAL)",
+    "CREATE INDEX t_a ON t (a)",
+    "CREATE TABLE log (x INTEGER)",
+    "CREATE VIEW v1 AS SELECT * FROM t WHERE b > 1",
+    "CREATE VIEW v2 AS SELECT count(*) AS n FROM v1",
+    "CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.id); END",
+]
+
+
+def source_db(path=None):
+    conn = memtables.connect(path)
+    for text in SOURCE:
+        conn.execute(text)
+    conn.executemany("INSERT INTO t (a, b) VALUES (?, ?)", [(f"r{i}", i / 2) for i in range(1, 31)])
+    conn.execute(
+        "CREATE CACHE TABLE sessions (k TEXT PRIMARY KEY, v INTEGER) WITH (max_rows = 100)"
+    )
+    conn.execute("INSERT INTO sessions VALUES ('s1', 1), ('s2', 2)")
+    conn.commit()
+    return conn
+
+
+def contents(conn):
+    return (
+        conn.execute("SELECT type, name, sql FROM sys.schema ORDER BY type, name").fetchall(),
+        conn.execute("SELECT * FROM t ORDER BY id").fetchall(),
+        conn.execute("SELECT * FROM log ORDER BY x").fetchall(),
+        conn.execute("SELECT * FROM v2").fetchall(),
+        conn.execute("SELECT * FROM sessions ORDER BY k").fetchall(),
+    )
+
+
+@pytest.mark.parametrize("kind", ["memory", "durable"])
+def test_backup_copies_everything_and_replaces_the_target(kind, tmp_path):
+    src = source_db()
+    path = str(tmp_path / "copy.mtdb") if kind == "durable" else None
+    dst = memtables.connect(path)
+    dst.execute("CREATE TABLE t (old INTEGER)")  # the target's own objects are replaced
+    dst.execute("CREATE TABLE gone (x)")
+    dst.commit()
+    src.backup(dst)
+    assert contents(dst) == contents(src)
+    assert "gone" not in {r[1] for r in contents(dst)[0]}
+    dst.execute("INSERT INTO t (a, b) VALUES ('new', 9)")  # the trigger came along, and fires
+    assert dst.execute("SELECT count(*) FROM log").fetchone() == (31,)
+    assert dst.execute("SELECT * FROM t WHERE a = ?", ("r3",)).fetchone() == (3, "r3", 1.5)
+    dst.rollback()
+    if path:
+        dst.close()
+        again = memtables.connect(path)
+        assert contents(again) == contents(src)
+        again.close()
+
+
+def test_backup_like_sqlite3_both_sides_end_equal():
+    schema = ["CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)", "CREATE INDEX ia ON t (a)"]
+    m, s = pair(schema)
+    for conn in (m, s):
+        conn.executemany("INSERT INTO t (a) VALUES (?)", [("x",), ("y",), (None,)])
+    m2 = memtables.connect()
+    s2 = sqlite3.connect(":memory:")
+    m.backup(m2)
+    s.backup(s2)
+    query = "SELECT id, a FROM t ORDER BY id"
+    assert m2.execute(query).fetchall() == s2.execute(query).fetchall()
+
+
+def test_backup_copies_committed_data_only_and_leaves_the_source_transaction_open():
+    src = source_db()
+    src.execute("DELETE FROM t")  # not committed
+    dst = memtables.connect()
+    src.backup(dst)
+    assert dst.execute("SELECT count(*) FROM t").fetchone() == (30,)
+    assert src.in_transaction
+    src.rollback()
+    assert contents(src) == contents(dst)
+
+
+def test_backup_progress_is_called_per_step_and_last_with_done():
+    src = source_db()
+    calls = []
+    src.backup(memtables.connect(), pages=10, progress=lambda *a: calls.append(a))
+    total = calls[0][2]
+    assert total == len(contents(src)[0]) + 30 + 30 + 2  # objects and rows
+    assert [c[2] for c in calls] == [total] * len(calls)
+    assert [c[1] for c in calls] == list(range(total - 10, 0, -10)) + [0]
+    assert [c[0] for c in calls] == [0] * (len(calls) - 1) + [memtables.backup.DONE]
+    one = []
+    src.backup(memtables.connect(), progress=lambda *a: one.append(a))
+    assert one == [(101, 0, total)]  # pages=-1: a single step, as sqlite3
+
+
+def test_backup_failing_progress_leaves_the_target_as_it_was():
+    src = source_db()
+    dst = memtables.connect()
+    dst.execute("CREATE TABLE mine (x)")
+    dst.execute("INSERT INTO mine VALUES (1)")
+    dst.commit()
+
+    def boom(status, remaining, total):
+        if remaining < total / 2:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(memtables.OperationalError, match="RuntimeError: disk full"):
+        src.backup(dst, pages=5, progress=boom)
+    assert not dst.in_transaction
+    assert dst.execute("SELECT name FROM sys.schema").fetchall() == [("mine",)]
+    assert dst.execute("SELECT * FROM mine").fetchall() == [(1,)]
+
+
+def test_backup_refusals():
+    src = source_db()
+    dst = memtables.connect()
+    with pytest.raises(memtables.ProgrammingError, match="same connection"):
+        src.backup(src)
+    with pytest.raises(memtables.ProgrammingError, match="same database"):
+        src.backup(src.database.connect())
+    with pytest.raises(memtables.ProgrammingError, match="memtables Connection"):
+        src.backup(sqlite3.connect(":memory:"))
+    with pytest.raises(memtables.OperationalError, match="unknown database nope"):
+        src.backup(dst, name="nope")
+    with pytest.raises(memtables.ProgrammingError, match="progress"):
+        src.backup(dst, progress=5)
+    dst.execute("CREATE TABLE pending (x)")
+    with pytest.raises(memtables.OperationalError, match="uncommitted"):
+        src.backup(dst)
+    assert dst.execute("SELECT name FROM sys.schema").fetchall() == [("pending",)]
+    dst.close()
+    with pytest.raises(memtables.ProgrammingError, match="closed"):
+        src.backup(dst)
