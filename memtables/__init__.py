@@ -14,7 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .adapters import register_adapter
+from .adapters import (
+    PARSE_COLNAMES,
+    PARSE_DECLTYPES,
+    check_detect_types,
+    register_adapter,
+    register_converter,
+)
 from .cache import ManualClock
 from .callbacks import enable_callback_tracebacks
 from .connection import Connection
@@ -130,11 +136,16 @@ def connect(
     *,
     isolation_level: str = "SNAPSHOT",
     autocommit: bool = False,
+    detect_types: int = 0,
     **options,
 ) -> Connection:
     """A connection to a new private in-memory database (no ``path``, or ``":memory:"``), or
-    to the durable one at ``path``."""
-    return connect_owning(path, isolation_level, autocommit, **options)
+    to the durable one at ``path``. ``detect_types`` (``PARSE_DECLTYPES``,
+    ``PARSE_COLNAMES``) turns on sqlite3's converters (``register_converter``)."""
+    detect_types = check_detect_types(detect_types)
+    conn = connect_owning(path, isolation_level, autocommit, **options)
+    conn.state.detect_types = detect_types
+    return conn
 
 
 __all__ = [
@@ -146,6 +157,9 @@ __all__ = [
     "ManualClock",
     "enable_callback_tracebacks",
     "register_adapter",
+    "register_converter",
+    "PARSE_DECLTYPES",
+    "PARSE_COLNAMES",
     "Database",
     "Connection",
     "Cursor",

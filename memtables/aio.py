@@ -24,6 +24,7 @@ import concurrent.futures
 import functools
 from typing import Any, AsyncIterator, Callable, Generator, Iterable, TypeVar
 
+from .adapters import check_detect_types
 from .connection import Connection
 from .cursor import Cursor
 from .database import Database, connect_owning, open_database
@@ -301,13 +302,20 @@ def connect(
     *,
     isolation_level: str = "SNAPSHOT",
     autocommit: bool = False,
+    detect_types: int = 0,
     **options: Any,
 ) -> _Connecting:
     """``await connect(...)`` (or ``async with connect(...) as conn``): an async connection
-    to a new private in-memory database, or to the durable one at ``path``."""
-    return _Connecting(
-        functools.partial(connect_owning, path, isolation_level, autocommit, **options)
-    )
+    to a new private in-memory database, or to the durable one at ``path`` (the arguments
+    of ``memtables.connect``)."""
+    detect_types = check_detect_types(detect_types)
+
+    def make() -> Connection:
+        conn = connect_owning(path, isolation_level, autocommit, **options)
+        conn.state.detect_types = detect_types
+        return conn
+
+    return _Connecting(make)
 
 
 class AsyncDatabase:

@@ -62,7 +62,8 @@ class ConnectionState:
     objects over the database's); ``session`` holds the counters ``changes()`` & co. read
     (and the interrupt flag and progress handler running statements look at); ``functions``
     the user-defined functions and collations (None until the first); ``trace`` the trace
-    callback cursors call before each statement (None: no tracing). Only the connection
+    callback cursors call before each statement (None: no tracing); ``detect_types`` the
+    converters cursors apply to results (0: none). Only the connection
     writes them (and cursors the counters).
     """
 
@@ -76,6 +77,7 @@ class ConnectionState:
         "session",
         "functions",
         "trace",
+        "detect_types",
     )
 
     def __init__(self, db):
@@ -89,6 +91,7 @@ class ConnectionState:
         self.session = sql.Session()
         self.functions = None
         self.trace: Callable[[str, Any, tuple], None] | None = None  # a callbacks.Tracer
+        self.detect_types = 0  # sqlite3's PARSE_DECLTYPES | PARSE_COLNAMES (adapters.py)
 
 
 def forked_error(parent: int) -> OperationalError:

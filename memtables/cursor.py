@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from . import sql as query_layer
+from .adapters import converted
 from .callbacks import script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
@@ -138,6 +139,10 @@ class Cursor:
             self._pos = 0
             self.rowcount = -1
             self.description = stmt.description
+            if conn.state.detect_types:  # sqlite3's converters (adapters.py)
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, self._rows
+                )
             return
         self._rows = None
         self.description = None
@@ -147,6 +152,10 @@ class Cursor:
             self._rows = rows
             self._pos = 0
             self.description = stmt.description
+            if conn.state.detect_types:
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, rows
+                )
         self.rowcount = rowcount
         if lastrowid is not None or stmt.inserts:
             self.lastrowid = lastrowid

@@ -225,3 +225,17 @@ def test_iterdump_and_backup_as_aiosqlite(tmp_path):
         "COMMIT;",
     ]
     assert copied == [(1, "a")]
+
+
+def test_connect_with_detect_types(monkeypatch):
+    import memtables.adapters
+
+    monkeypatch.setattr(memtables.adapters, "_CONVERTERS", {})
+    memtables.register_converter("upper", lambda b: b.decode().upper())
+
+    async def main():
+        async with aio.connect(detect_types=memtables.PARSE_COLNAMES) as conn:
+            cur = await conn.execute("""SELECT 'ada' AS "name [upper]" """)
+            return cur.description[0][0], await cur.fetchall()
+
+    assert run(main()) == ("name", [("ADA",)])

@@ -559,3 +559,87 @@ def test_backup_refusals():
     dst.close()
     with pytest.raises(memtables.ProgrammingError, match="closed"):
         src.backup(dst)
+
+
+# ------------------------------------------------------------ converters and detect_types
+@pytest.fixture
+def clean_converters(monkeypatch):
+    import memtables.adapters
+
+    monkeypatch.setattr(memtables.adapters, "_CONVERTERS", {})
+    monkeypatch.setattr(sqlite3, "converters", {})
+
+
+def both(detect_types, schema=()):
+    m = memtables.connect(detect_types=detect_types)
+    s = sqlite3.connect(":memory:", detect_types=detect_types)
+    for text in schema:
+        m.execute(text)
+        s.execute(text)
+    return m, s
+
+
+def test_parse_colnames_like_sqlite3(clean_converters):
+    for module in (memtables, sqlite3):
+        module.register_converter("point", lambda b: ("P", b))
+        module.register_converter("Other", lambda b: ("O", b))
+    m, s = both(memtables.PARSE_COLNAMES, ["CREATE TABLE t (a TEXT, i INTEGER, r REAL, b BLOB)"])
+    for conn in (m, s):
+        conn.execute("INSERT INTO t VALUES (?, ?, ?, ?)", ("1;2", 5, 1.5, b"\x00\xff"))
+        conn.execute("INSERT INTO t VALUES (?, ?, ?, ?)", ("é", -3, 0.1, None))
+    sql = (
+        'SELECT a AS "a [point]", i AS "i [POINT]", r AS "r [other]", b AS "b [point]", '
+        'a AS "plain", a AS "n [nope]", a AS "two  [point]", i + 1 AS "[point]" '
+        "FROM t ORDER BY i"
+    )
+    got = [m.execute(sql), s.execute(sql)]
+    assert got[0].fetchall() == got[1].fetchall()
+    assert [d[0] for d in got[0].description] == [d[0] for d in got[1].description]
+
+
+def test_parse_decltypes_by_memtables_type_names(clean_converters):
+    import datetime as dt
+
+    for module in (memtables, sqlite3):
+        module.register_converter("timestamp", lambda b: ("T", b.decode()))
+        module.register_converter("date", lambda b: dt.date.fromisoformat(b.decode()))
+    m, s = both(memtables.PARSE_DECLTYPES, ["CREATE TABLE t (d DATE, ts TIMESTAMP, n TEXT)"])
+    m.execute(
+        "INSERT INTO t VALUES (?, ?, NULL)",
+        (dt.date(2024, 2, 29), dt.datetime(2024, 1, 2, 3, 4, 5)),
+    )
+    s.execute("INSERT INTO t VALUES (?, ?, NULL)", ("2024-02-29", "2024-01-02 03:04:05"))
+    sql = "SELECT d, ts, n FROM t"
+    assert m.execute(sql).fetchall() == s.execute(sql).fetchall()
+    assert m.execute(sql).fetchall() == [(dt.date(2024, 2, 29), ("T", "2024-01-02 03:04:05"), None)]
+
+
+def test_no_detect_types_no_conversion(clean_converters):
+    memtables.register_converter("point", lambda b: "converted")
+    conn = memtables.connect()
+    cur = conn.execute('SELECT 1 AS "x [point]"')
+    assert (cur.description[0][0], cur.fetchall()) == ("x [point]", [(1,)])
+
+
+def test_converter_errors_and_bad_arguments(clean_converters):
+    def bad(b):
+        raise ValueError("cannot read")
+
+    memtables.register_converter("bad", bad)
+    conn = memtables.connect(detect_types=memtables.PARSE_COLNAMES)
+    with pytest.raises(memtables.OperationalError, match="column 1 raised ValueError: cannot read"):
+        conn.execute('SELECT 1 AS "x [bad]"')
+    with pytest.raises(memtables.ProgrammingError, match="callable"):
+        memtables.register_converter("x", 5)
+    with pytest.raises(memtables.ProgrammingError, match="detect_types"):
+        memtables.connect(detect_types=8)
+    with pytest.raises(memtables.ProgrammingError, match="detect_types"):
+        memtables.connect(detect_types="yes")
+
+
+def test_converters_apply_to_returning_rows(clean_converters):
+    memtables.register_converter("point", lambda b: tuple(int(x) for x in b.split(b";")))
+    conn = memtables.connect(detect_types=memtables.PARSE_COLNAMES)
+    conn.execute("CREATE TABLE t (p TEXT)")
+    cur = conn.execute("""INSERT INTO t VALUES ('1;2') RETURNING p AS "p [point]" """)
+    assert (cur.description[0][0], cur.fetchall()) == ("p", [((1, 2),)])
