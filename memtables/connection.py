@@ -651,6 +651,8 @@ class Connection:
         mark = txn.savepoint()
         clock = statement_clock()  # one 'now' for the whole statement
         try:
+            if self.state.session.progress is not None:
+                sql.watch(self.state.session)  # a change scanning no rows asks it too (DDL)
             if engine_lock:
                 with self._txns.lock:
                     result = body(self, txn, arg)

@@ -18,6 +18,7 @@ from . import parser as _parser
 from .dml import build_write
 from .fn_date import end_statement_clock, statement_clock
 from .parser import parse_one
+from .plan_runtime import watch
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement
@@ -120,4 +121,5 @@ __all__ = [
     "Functions",
     "Session",
     "WATCH_EVERY",
+    "watch",
 ]

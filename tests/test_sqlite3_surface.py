@@ -167,6 +167,35 @@ def test_progress_handler_is_called_per_n_rows_scanned(big):
     assert len(calls) == BIG // 1000  # a larger step: fewer calls (CPython's test_opcode_count)
 
 
+def test_progress_handler_is_asked_by_ddl_and_writes_like_sqlite3():
+    # CPython's test_progress_handler_used and test_cancel_operation, on both
+    m, s = pair()
+    for conn, err in ((m, memtables.OperationalError), (s, sqlite3.OperationalError)):
+        calls = []
+        conn.set_progress_handler(lambda: calls.append(1), 1)
+        conn.execute("CREATE TABLE foo (a, b)")
+        assert calls
+        conn.set_progress_handler(lambda: 1, 1)
+        with pytest.raises(err, match="interrupted"):
+            conn.execute("CREATE TABLE bar (a, b)")
+        with pytest.raises(err, match="interrupted"):
+            conn.execute("INSERT INTO foo VALUES (1, 2)")
+        conn.set_progress_handler(None, 1)
+        assert conn.execute("SELECT count(*) FROM foo").fetchone() == (0,)
+        conn.execute("CREATE TABLE bar (a, b)")  # it was never made
+
+
+def test_progress_handler_error_in_its_result_stops_the_statement():
+    class BadBool:
+        def __bool__(self):
+            raise ZeroDivisionError
+
+    conn = memtables.connect()
+    conn.set_progress_handler(lambda: BadBool(), 1)
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        conn.execute("CREATE TABLE foo (a, b)")
+
+
 def test_progress_handler_removed_by_none_or_n_below_one(big):
     calls = []
     for handler, n in ((None, 1), (lambda: calls.append(1), 0), (lambda: calls.append(1), -1)):
