@@ -193,6 +193,7 @@ class Cursor:
             inserts = stmt.inserts
             engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
             trace = conn.state.trace
+            session = conn.state.session
 
             def run_all(txn) -> tuple:
                 total = 0
@@ -214,6 +215,8 @@ class Cursor:
                             return total, result
                         if conn.closed:  # by the iterable itself: its transaction is gone
                             conn.check_open()
+                        if session.interrupted:  # interrupt(): inserts scan no rows
+                            raise OperationalError("interrupted")
                         with engine_lock:
                             for params in batch:
                                 if trace is not None:  # as sqlite3: once per parameter set

@@ -170,8 +170,9 @@ def test_progress_handler_is_called_per_n_rows_scanned(big):
 def test_progress_handler_is_asked_by_ddl_and_writes_like_sqlite3():
     # CPython's test_progress_handler_used and test_cancel_operation, on both
     m, s = pair()
+    calls: list[int] = []
     for conn, err in ((m, memtables.OperationalError), (s, sqlite3.OperationalError)):
-        calls = []
+        calls.clear()
         conn.set_progress_handler(lambda: calls.append(1), 1)
         conn.execute("CREATE TABLE foo (a, b)")
         assert calls
@@ -672,3 +673,27 @@ def test_converters_apply_to_returning_rows(clean_converters):
     conn.execute("CREATE TABLE t (p TEXT)")
     cur = conn.execute("""INSERT INTO t VALUES ('1;2') RETURNING p AS "p [point]" """)
     assert (cur.description[0][0], cur.fetchall()) == ("p", [((1, 2),)])
+
+
+def test_interrupt_stops_executemany_and_undoes_all_of_it():
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    conn.commit()
+    running = threading.Event()
+
+    def rows():  # never ends on its own
+        i = 0
+        while True:
+            i += 1
+            if i == 1000:
+                running.set()
+            yield (i,)
+
+    t = threading.Thread(target=lambda: (running.wait(60), conn.interrupt()))
+    t.start()
+    try:
+        with pytest.raises(memtables.OperationalError, match="interrupted"):
+            conn.executemany("INSERT INTO t VALUES (?)", rows())
+    finally:
+        t.join()
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
