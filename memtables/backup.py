@@ -2,7 +2,7 @@
 
 As sqlite3's ``backup``, the target's database ends up holding what the source's held, and
 nothing else: its own tables, views, indexes and triggers are dropped first. Everything
-happens in one transaction of the target, so a failure (or a progress callback that raises)
+happens in one transaction on the target's database, so a failure (or a progress callback that raises)
 leaves the target as it was. The source is read through one snapshot of a connection of its
 own, so only committed data is copied (the source connection's open transaction is not),
 and writers of the source go on meanwhile.
@@ -119,14 +119,23 @@ class _Meter:
 
 def _write(reader, target, objects: list, meter: _Meter) -> None:
     """Replace ``target``'s database with ``objects`` and the rows ``reader`` sees, in one
-    transaction of the target."""
+    transaction, written through a connection of its own: the target's temporary tables
+    must neither be dropped nor catch the rows (a bare name finds them first)."""
     target.rollback()  # an open transaction that wrote nothing (checked): start afresh
+    writer = target.database.connect()
+    try:
+        _replace(reader, writer, objects, meter)
+    finally:
+        writer.close()
+
+
+def _replace(reader, target, objects: list, meter: _Meter) -> None:
     target.execute("BEGIN")
     try:
         old = ordered_schema(target)
         for kind, obj, _ in reversed(old):
             if kind != "index":  # an index goes with its table
-                target.execute(f"DROP {_DROP[kind]} IF EXISTS {_quote(obj)}")
+                target.execute(f"DROP {_DROP[kind]} IF EXISTS main.{_quote(obj)}")
         for kind, obj, sql in objects:
             target.execute(sql)
             meter.add(1)
@@ -142,7 +151,7 @@ def _write(reader, target, objects: list, meter: _Meter) -> None:
 def _copy_rows(reader, target, table: str, meter: _Meter) -> None:
     cur = reader.execute(f"SELECT * FROM {_quote(table)}")
     width = len(cur.description)
-    insert = f"INSERT INTO {_quote(table)} VALUES ({', '.join(['?'] * width)})"
+    insert = f"INSERT INTO main.{_quote(table)} VALUES ({', '.join(['?'] * width)})"
     rows = iter(cur.fetchall())
     while batch := list(itertools.islice(rows, max(1, min(meter.step, 10_000)))):
         target.executemany(insert, batch)

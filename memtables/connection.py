@@ -267,7 +267,8 @@ class Connection:
     ) -> None:
         """Copy this database's committed tables (cache tables too), rows, indexes, views and
         triggers into ``target`` (another memtables connection, in memory or durable),
-        replacing what it held, in one transaction of the target; as sqlite3's ``backup``.
+        replacing what it held (its temporary tables stay), in one transaction; as sqlite3's
+        ``backup``.
         ``pages`` rows are copied per step (-1 or 0: all), ``progress(status, remaining,
         total)`` is called after each; ``sleep`` is accepted for sqlite3's sake (nothing
         here waits for a lock). See ``memtables.backup``."""

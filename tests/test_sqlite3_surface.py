@@ -513,6 +513,17 @@ def test_backup_copies_everything_and_replaces_the_target(kind, tmp_path):
         again.close()
 
 
+def test_backup_leaves_the_targets_temporary_tables_alone():
+    src = source_db()
+    dst = memtables.connect()
+    dst.execute("CREATE TEMP TABLE t (mine TEXT)")
+    dst.execute("INSERT INTO t VALUES ('scratch')")
+    dst.commit()
+    src.backup(dst)
+    assert dst.execute("SELECT * FROM temp.t").fetchall() == [("scratch",)]
+    assert dst.execute("SELECT count(*) FROM main.t").fetchone() == (30,)
+
+
 def test_backup_like_sqlite3_both_sides_end_equal():
     schema = ["CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)", "CREATE INDEX ia ON t (a)"]
     m, s = pair(schema)
