@@ -32,7 +32,36 @@ from .snapshot import (
 )
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
+READ_ONLY = "attempt to write a readonly database"  # sqlite3's words, for the same refusal
 _log = logging.getLogger("memtables")
+
+
+class RefusingLog:
+    """The commit log of a database that must not change: opened read-only, or past a
+    damaged redo log record.
+
+    Connections refuse writes before they start (``Connection.execute_prepared`` and
+    ``run_statement``); this is the engine's side of it. With a log in place the engine's
+    fast paths (``TransactionManager.put_now``) treat durable tables as logged and leave
+    their writes to the connection, and a commit that would still change a durable table or
+    the schema is refused whole. Deletes pass: reading a cache table drops its expired rows,
+    which only tidies what no reader sees.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def append(self, commit_ts: int, changes: list) -> None:
+        """Refuse ``changes`` that put a durable row or change the schema."""
+        for change in changes:
+            kind = change[0]
+            if (kind == "put" and change[1].durable) or (
+                kind == "ddl" and change[1][0] != "temporary"
+            ):
+                raise OperationalError(self.reason)
+
+    def wait(self, token: None) -> None:
+        """Nothing was written: nothing to wait for."""
 
 
 class Durability:
@@ -44,16 +73,18 @@ class Durability:
         path: str | os.PathLike,
         sync: str = "full",
         checkpoint_bytes: int | None = DEFAULT_CHECKPOINT_BYTES,
-        progress: Callable[[str, int, int], None] | None = None,
         on_corruption: str = "error",
+        *,
+        read_only: bool = False,
     ):
         if on_corruption not in ("error", "read_only"):
             raise OperationalError("on_corruption must be 'error' or 'read_only'")
         self.db = db
         self.engine = db.engine
         self.root = Path(path)
-        self.progress = progress
         self.on_corruption = on_corruption
+        # opened with read_only=True: no lock, no new segment, nothing written (see recover)
+        self.reader = read_only
         self.checkpoint_bytes = checkpoint_bytes
         # Lock order (ARCHITECTURE.md): a checkpoint holds this, then briefly the transaction
         # manager's lock; it never waits for a connection.
@@ -71,6 +102,13 @@ class Durability:
         }
         self._failures = 0  # automatic checkpoints failed in a row (they back off)
         self.checkpoint_error: str | None = None  # why the last automatic checkpoint failed
+        self.wal = W.WriteAheadLog(self.root / "wal", sync, encode=self._encode)
+        self.read_only: str | None = READ_ONLY if read_only else None
+        self._lock_file = None
+        if read_only:
+            if not self.root.is_dir():
+                raise OperationalError(f"unable to open database {self.root}: no such directory")
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / "wal").mkdir(exist_ok=True)
@@ -86,8 +124,6 @@ class Durability:
         self._lock_file.truncate()
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
-        self.wal = W.WriteAheadLog(self.root / "wal", sync, encode=self._encode)
-        self.read_only: str | None = None
 
     # ------------------------------------------------------------ recovery
     def recover(self) -> None:
@@ -110,9 +146,13 @@ class Durability:
                     for p in W.segment_paths(self.root / "wal")
                     if W.segment_number(p) >= start_segment
                 ]
+                if self.reader:
+                    _check_contiguous(paths, start_segment if found is not None else None)
                 read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
                 for path, offset in read.torn:
                     self.stats["torn_records"] += 1
+                    if self.reader:  # the writer may be appending it right now: not ours to cut
+                        continue
                     _log.warning(
                         "%s: torn redo log record at %s offset %d (a write cut short by a crash): "
                         "dropped, it was never acknowledged",
@@ -140,6 +180,8 @@ class Durability:
             last = max((W.segment_number(p) for p in W.segment_paths(self.root / "wal")), default=0)
             self.wal.open_segment(last + 1)
             engine.txns.commit_log = self.wal
+        else:  # nothing is logged, and nothing durable may change (see RefusingLog)
+            engine.txns.commit_log = RefusingLog(self.read_only)
         engine.extra_stats = self.stats_rows
         self.stats["recovery_seconds"] = time.perf_counter() - t0
         _log.info(
@@ -249,8 +291,9 @@ class Durability:
             self._report("log", total, total)
 
     def _report(self, phase: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(phase, done, total)
+        progress = self.db.progress
+        if progress is not None:
+            progress(phase, done, total)
 
     # ------------------------------------------------------------ logging
     def _encode(self, changes: list) -> bytes | None:
@@ -432,10 +475,23 @@ class Durability:
                 return
             self._closed = True
             self.wal.close()
+            if self._lock_file is None:  # opened read-only: no lock was taken
+                return
             try:
                 unlock(self._lock_file)
             finally:
                 self._lock_file.close()
+
+
+def _check_contiguous(paths: list[Path], first: int | None) -> None:
+    """Refuse a log with a segment missing (from ``first``, when a snapshot says where it
+    starts): a checkpoint dropped it while a read-only opener was listing them."""
+    numbers = [W.segment_number(p) for p in paths]
+    if not numbers:
+        return
+    start = numbers[0] if first is None else first
+    if numbers != list(range(start, start + len(numbers))):
+        raise DatabaseError(f"redo log segments from {start} are missing (found {numbers})")
 
 
 def _write_snapshot(*args):

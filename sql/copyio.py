@@ -63,6 +63,7 @@ class CopyStatement(Statement):
             raise ProgrammingError(f"unknown COPY format {fmt!r} (use parquet, arrow or csv)")
         self.header = _flag("HEADER", opts.get("header", True))
         self.to_file = node.to_file
+        self.readonly = node.to_file  # writes a file, not the database
         if node.to_file:
             select = node.target
             if isinstance(select, A.TableRef):
