@@ -32,6 +32,7 @@ from .snapshot import (
 )
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
+PROGRESS_STEP = 10_000  # rows between two calls of the progress callback
 READ_ONLY = "attempt to write a readonly database"  # sqlite3's words, for the same refusal
 _log = logging.getLogger("memtables")
 
@@ -293,7 +294,12 @@ class Durability:
     def _report(self, phase: str, done: int, total: int) -> None:
         progress = self.db.progress
         if progress is not None:
-            progress(phase, done, total)
+            try:
+                progress(phase, done, total)
+            except Exception as e:  # Ctrl-C (KeyboardInterrupt) passes as it is
+                raise OperationalError(
+                    f"{phase} stopped: the progress callback raised {type(e).__name__}: {e}"
+                ) from e
 
     # ------------------------------------------------------------ logging
     def _encode(self, changes: list) -> bytes | None:
@@ -415,6 +421,8 @@ class Durability:
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
                 triggers = [t.sql for t in cat.triggers.values()]  # in order of creation
+                # an upper bound of the rows to write: keys no snapshot sees are counted too
+                total = sum(len(t.rows) for t, _s, _n in tables if t.durable)
                 try:
                     segment = self.wal.rotate()  # under the lock: no commit falls in between
                 except OSError as e:
@@ -432,9 +440,11 @@ class Durability:
                         tables,
                         index_sql,
                         views,
-                        lambda table: list(table.scan(reader)),
+                        self._reading(reader, total),
                         triggers,
                     )
+                if total:
+                    self._report("checkpoint", total, total)
             finally:
                 reader.rollback()
             drop_older(self.root / "snapshots", final)
@@ -451,6 +461,27 @@ class Durability:
                 size,
             )
             return final
+
+    def _reading(self, reader, total: int) -> Callable:
+        """How a checkpoint reads a table's rows: all at once, or counting them for the
+        progress callback (every ``PROGRESS_STEP`` rows, and at each table's end)."""
+        if self.db.progress is None:
+            return lambda table: list(table.scan(reader))
+        done = 0
+
+        def read(table) -> list:
+            nonlocal done
+            rows = []
+            append = rows.append
+            for n, row in enumerate(table.scan(reader), 1):
+                append(row)
+                if n % PROGRESS_STEP == 0:
+                    self._report("checkpoint", min(done + n, total), total)
+            done += len(rows)
+            self._report("checkpoint", min(done, total), total)
+            return rows
+
+        return read
 
     # ------------------------------------------------------------ the rest
     def stats_rows(self) -> list:
