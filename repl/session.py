@@ -159,6 +159,9 @@ class Session:
             try:
                 done = self.run_command(item) if kind == DOT else self.run_sql(item)
             except KeyboardInterrupt:
+                # Python raises it between bytecodes of whatever runs; the statement wrapper
+                # undoes a write it lands in. Once Connection.interrupt() exists (#19, the
+                # sqlite3 surface), a SIGINT handler calling it should stop the engine instead.
                 self.error("interrupted")
                 return False
             finally:

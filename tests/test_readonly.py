@@ -295,3 +295,31 @@ def test_opens_consistently_while_the_writer_checkpoints(tmp_path):
     finally:
         proc.kill()
         proc.wait(timeout=60)
+
+
+def test_a_damaged_log_refuses_the_same_writes(tmp_path):
+    """on_corruption="read_only" shares the refusal: key-value writes and from_arrow too
+    (they used to change the in-memory copy, unlogged)."""
+    path = tmp_path / "db.mtdb"
+    _make(path)
+    conn = memtables.connect(path)
+    for i in range(3):
+        conn.execute("INSERT INTO t VALUES (?, 'later')", (10 + i,))
+        conn.commit()
+    conn.close()
+    log = W.segment_paths(path / "wal")[-1]
+    victim = W.read_segments([log]).records[1]
+    data = bytearray(log.read_bytes())
+    data[victim.offset + 20] ^= 0xFF
+    log.write_bytes(bytes(data))
+    conn = memtables.connect(path, on_corruption="read_only")
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (4,)
+    for write in (
+        lambda: conn.cache("kv").set("a", "b"),
+        lambda: conn.from_arrow("t", pa.table({"id": [99], "v": ["x"]}), mode="append"),
+        lambda: conn.execute("INSERT INTO t VALUES (99, 'x')"),
+    ):
+        with pytest.raises(memtables.OperationalError, match="opened read-only: corrupt"):
+            write()
+    assert conn.cache("kv").get("a") is None
+    conn.close()
