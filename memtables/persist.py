@@ -22,6 +22,7 @@ from .catalog import View
 from .errors import DatabaseError, Error, OperationalError
 from .filelock import try_lock, unlock
 from .gcpause import gc_paused
+from .readonly import READ_ONLY, RefusingLog, check_contiguous
 from .snapshot import (
     arrow_to_rows,
     check_layout,
@@ -33,36 +34,7 @@ from .snapshot import (
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
 PROGRESS_STEP = 10_000  # rows between two calls of the progress callback
-READ_ONLY = "attempt to write a readonly database"  # sqlite3's words, for the same refusal
 _log = logging.getLogger("memtables")
-
-
-class RefusingLog:
-    """The commit log of a database that must not change: opened read-only, or past a
-    damaged redo log record.
-
-    Connections refuse writes before they start (``Connection.execute_prepared`` and
-    ``run_statement``); this is the engine's side of it. With a log in place the engine's
-    fast paths (``TransactionManager.put_now``) treat durable tables as logged and leave
-    their writes to the connection, and a commit that would still change a durable table or
-    the schema is refused whole. Deletes pass: reading a cache table drops its expired rows,
-    which only tidies what no reader sees.
-    """
-
-    def __init__(self, reason: str):
-        self.reason = reason
-
-    def append(self, commit_ts: int, changes: list) -> None:
-        """Refuse ``changes`` that put a durable row or change the schema."""
-        for change in changes:
-            kind = change[0]
-            if (kind == "put" and change[1].durable) or (
-                kind == "ddl" and change[1][0] != "temporary"
-            ):
-                raise OperationalError(self.reason)
-
-    def wait(self, token: None) -> None:
-        """Nothing was written: nothing to wait for."""
 
 
 class Durability:
@@ -148,7 +120,7 @@ class Durability:
                     if W.segment_number(p) >= start_segment
                 ]
                 if self.reader:
-                    _check_contiguous(paths, start_segment if found is not None else None)
+                    check_contiguous(paths, start_segment if found is not None else None)
                 read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
                 for path, offset in read.torn:
                     self.stats["torn_records"] += 1
@@ -512,17 +484,6 @@ class Durability:
                 unlock(self._lock_file)
             finally:
                 self._lock_file.close()
-
-
-def _check_contiguous(paths: list[Path], first: int | None) -> None:
-    """Refuse a log with a segment missing (from ``first``, when a snapshot says where it
-    starts): a checkpoint dropped it while a read-only opener was listing them."""
-    numbers = [W.segment_number(p) for p in paths]
-    if not numbers:
-        return
-    start = numbers[0] if first is None else first
-    if numbers != list(range(start, start + len(numbers))):
-        raise DatabaseError(f"redo log segments from {start} are missing (found {numbers})")
 
 
 def _write_snapshot(*args):
