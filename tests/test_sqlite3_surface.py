@@ -708,3 +708,13 @@ def test_interrupt_stops_executemany_and_undoes_all_of_it():
     finally:
         t.join()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_backup_into_a_read_only_database_is_refused(tmp_path):
+    path = str(tmp_path / "ro.mtdb")
+    memtables.connect(path).close()
+    target = memtables.connect(path, read_only=True)
+    with pytest.raises(memtables.OperationalError):
+        source_db().backup(target)
+    assert target.execute("SELECT count(*) FROM sys.schema").fetchone() == (0,)
+    target.close()
