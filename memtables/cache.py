@@ -11,6 +11,12 @@ The eight policies have Redis's meaning (``noeviction`` fails a write past the b
 ``volatile-*`` ones only evict keys with a TTL, failing as Redis does when there are none);
 each is a small object in ``memtables.eviction`` that keeps only its own order.
 
+The expiry index is a binary heap of ``(expiry, seq, key)`` entries with lazy deletion: an
+entry is live while ``expiry[key]`` is that very tuple, and a key that changes or loses its
+TTL just leaves its old entry behind (dropped when it reaches the top, or when stale entries
+outnumber live ones). Rewriting a key's TTL, the common write, is then one O(log(n)) push in
+C instead of a removal and an insertion in a sorted list.
+
 Memory is estimated per row as ``ROW_OVERHEAD + 8 * columns + sum(sys.getsizeof(v))`` over
 the row's values (NULL and booleans, which are shared objects, count 0): the Python objects
 a row keeps alive, measured the same way for every row.
@@ -18,14 +24,13 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import math
 import sys
 import time
-from typing import Any, Callable
-
-from sortedcontainers import SortedList
+from typing import Any, Callable, Iterator
 
 from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
 from .eviction import IGNORED, POLICIES, make_policy
@@ -127,15 +132,16 @@ class Cache:
         self.default_ttl = default_ttl
         self.clock = clock
         self.sizes: dict[Any, int] = {}
-        self.expiry: dict[Any, tuple] = {}  # key -> its entry (expiry, seq, key) in by_expiry
+        self.expiry: dict[Any, tuple] = {}  # key -> its live entry (expiry, seq, key)
         self.memory = 0
-        # (expiry, seq, key) of every key with a TTL. The sequence number breaks ties between
-        # equal expiries (one statement's rows share one), so keys, which need not be
-        # comparable with each other (1 and 'a'), are never compared.
-        self.by_expiry = SortedList()
+        # A heap of (expiry, seq, key): the live entries of ``expiry`` and stale ones (see the
+        # module docstring). The sequence number breaks ties between equal expiries (one
+        # statement's rows share one), so keys, which need not be comparable with each other
+        # (1 and 'a'), are never compared. Changed in place only: the policy holds it too.
+        self.by_expiry: list[tuple] = []
         self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
-        self.eviction = make_policy(policy, clock, lfu_decay, seed, self.by_expiry)
+        self.eviction = make_policy(policy, clock, lfu_decay, seed, self.expiry_order)
         # The policy hears of the keys of its domain only: every key, or the keys with a TTL.
         volatile = self.eviction.volatile
         self._every_key = IGNORED if volatile else self.eviction
@@ -162,7 +168,8 @@ class Cache:
             self._every_key.add(key)
         else:
             self.touch(key)
-        old_entry = self.expiry.get(key)
+        expiry = self.expiry
+        old_entry = expiry.get(key)
         if old_entry is None:
             if exp is None:
                 return
@@ -170,14 +177,16 @@ class Cache:
         else:
             if old_entry[0] == exp:
                 return
-            self.by_expiry.remove(old_entry)
             if exp is None:
-                del self.expiry[key]
+                del expiry[key]  # its entry in the heap is stale from now on
                 self._ttl_keys.remove(key)
                 return
         entry = (exp, next(self._seq), key)
-        self.expiry[key] = entry
-        self.by_expiry.add(entry)
+        expiry[key] = entry
+        heap = self.by_expiry
+        heapq.heappush(heap, entry)
+        if len(heap) > 2 * len(expiry) + 64:
+            self._compact()
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -186,9 +195,7 @@ class Cache:
             return
         self.memory -= size
         self._every_key.remove(key)
-        entry = self.expiry.pop(key, None)
-        if entry is not None:
-            self.by_expiry.remove(entry)
+        if self.expiry.pop(key, None) is not None:  # its entry in the heap is stale now
             self._ttl_keys.remove(key)
 
     def expires_in(self, ttl: Any) -> float:
@@ -221,7 +228,7 @@ class Cache:
 
     def fits(self, key: Any, new_key: bool, size: int) -> bool:
         """True when writing a row of ``size`` bytes at ``key`` needs no eviction and no
-        expiry is due (the key-value fast path).  O(1)."""
+        expiry is due (the key-value fast path).  O(1) amortised."""
         sizes = self.sizes
         if self.max_rows is not None and new_key and len(sizes) >= self.max_rows:
             return False
@@ -229,11 +236,36 @@ class Cache:
             self.memory + size - sizes.get(key, 0) > self.max_memory
         ):
             return False
-        if self.expiry:
-            now = self.clock()
-            if self.by_expiry[0][0] <= now:
+        return not (self.by_expiry and self.due())
+
+    def due(self) -> bool:
+        """True when some key's TTL has passed (its row awaits a sweep).  O(1) amortised:
+        stale entries on top of the heap are dropped on the way. Call it under the engine's
+        lock, like every change of the expiry index."""
+        heap, expiry = self.by_expiry, self.expiry
+        now = self.clock()
+        while heap:
+            top = heap[0]
+            if top[0] > now:
                 return False
-        return True
+            if expiry.get(top[2]) is top:
+                return True
+            heapq.heappop(heap)
+        return False
+
+    def expiry_order(self) -> Iterator:
+        """The keys with a TTL, soonest expiry first, as they stand at the first ``next``.
+        O(n) to start, then O(log(n)) per key: an eviction takes one or two."""
+        expiry = self.expiry
+        live = [e for e in self.by_expiry if expiry.get(e[2]) is e]
+        heapq.heapify(live)
+        while live:
+            yield heapq.heappop(live)[2]
+
+    def _compact(self) -> None:
+        # in place: the heap is shared (see __init__)
+        self.by_expiry[:] = self.expiry.values()
+        heapq.heapify(self.by_expiry)
 
     def would_exceed(self, extra_rows: int, extra_bytes: int) -> bool:
         return (self.max_rows is not None and len(self.sizes) + extra_rows > self.max_rows) or (
@@ -245,13 +277,21 @@ class Cache:
         return self.eviction.victims()
 
     def expired(self, now: float, limit: int = 1000) -> list:
-        """Keys whose TTL has passed, soonest first (at most ``limit``)."""
-        out = []
-        for exp, _seq, key in self.by_expiry:
-            if exp > now or len(out) >= limit:
+        """Keys whose TTL has passed, soonest first (at most ``limit``).  O(k log(n)) for k
+        keys (stale entries met on the way are dropped)."""
+        heap, expiry = self.by_expiry, self.expiry
+        taken = []
+        while heap and len(taken) < limit:
+            top = heap[0]
+            if expiry.get(top[2]) is not top:
+                heapq.heappop(heap)
+            elif top[0] > now:
                 break
-            out.append(key)
-        return out
+            else:
+                taken.append(heapq.heappop(heap))
+        for entry in taken:  # still live until their rows are deleted
+            heapq.heappush(heap, entry)
+        return [e[2] for e in taken]
 
     # ------------------------------------------------------------ invariants
     def _check(self, table: Any = None, bounded: bool = False) -> None:
@@ -270,9 +310,12 @@ class Cache:
             exp = entry[0]
             assert entry[2] is key or entry[2] == key, f"expiry entry of {key!r} names another key"
             assert -_INF < exp < _INF, f"non-finite expiry {exp!r} at {key!r}"
-        assert len(self.by_expiry) == len(self.expiry), "expiry index and expiries differ in size"
-        assert set(self.by_expiry) == set(self.expiry.values()), "expiry index out of step"
-        self.by_expiry._check()
+        heap = self.by_expiry
+        for i in range(1, len(heap)):
+            assert heap[(i - 1) // 2] <= heap[i], "the expiry heap is out of order"
+        held = {id(e) for e in heap}
+        for key, entry in self.expiry.items():
+            assert id(entry) in held, f"the expiry of {key!r} is not in the expiry index"
         self.eviction._check(set(self.expiry) if self.eviction.volatile else keys)
         if bounded:
             assert not self.over(), f"bounds exceeded: {self.stats()}"
@@ -361,7 +404,7 @@ def enforce(table, txn, protect=()) -> None:
     """
     cache = table.cache
     if not cache.over():
-        if cache.by_expiry and cache.by_expiry[0][0] <= cache.clock():
+        if cache.by_expiry and cache.due():
             sweep(table, txn, limit=100)
         return
     sweep(table, txn)
