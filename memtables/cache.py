@@ -43,13 +43,18 @@ EXPIRES = "_expires_at"
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 _getsizeof = sys.getsizeof
 _INF = math.inf
+# Types the cyclic GC does not track: for them ``sys.getsizeof(v)`` is ``v.__sizeof__()``,
+# which skips getsizeof's slow generic lookup (a third of a key-value write, measured).
+_UNTRACKED = frozenset({str, int, float, bytes})
 
 
 def row_bytes(row: tuple) -> int:
-    """The documented memory estimate of one row."""
+    """The documented memory estimate of one row.  O(columns)."""
     n = ROW_OVERHEAD + 8 * len(row)
     for v in row:
-        if v is not None and v is not True and v is not False:
+        if type(v) in _UNTRACKED:
+            n += v.__sizeof__()
+        elif v is not None and v is not True and v is not False:
             n += _getsizeof(v)
     return n
 
@@ -168,6 +173,50 @@ class Cache:
             self._every_key.add(key)
         else:
             self.touch(key)
+        self._set_expiry(key, exp)
+
+    def admit(self, key: Any, row: tuple) -> bool:
+        """``on_put`` for the key-value fast path, when writing ``row`` at ``key`` needs no
+        eviction and no expiry is due; else False, having changed nothing (the write takes
+        a transaction, which sweeps and evicts).  O(1) amortised; O(log(n)) with a TTL."""
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)
+        size = row_bytes(row)
+        sizes = self.sizes
+        old = sizes.get(key)
+        if old is None:
+            if self.max_rows is not None and len(sizes) >= self.max_rows:
+                return False
+            old = 0
+        if self.max_memory is not None and self.memory + size - old > self.max_memory:
+            return False
+        heap = self.by_expiry
+        if heap and heap[0][0] <= self.clock() and self.due():
+            return False
+        self.memory += size - old
+        sizes[key] = size
+        if old:
+            self.touch(key)
+        else:
+            self._every_key.add(key)
+        expiry = self.expiry
+        entry = expiry.get(key)
+        if exp is None:
+            if entry is not None:
+                self._set_expiry(key, None)
+        elif entry is None or entry[0] == exp:
+            self._set_expiry(key, exp)
+        else:  # a new expiry for a key that had one, the usual TTL write: _set_expiry inline
+            entry = (exp, next(self._seq), key)
+            expiry[key] = entry
+            heapq.heappush(heap, entry)
+            if len(heap) > 2 * len(expiry) + 64:
+                self._compact()
+        return True
+
+    def _set_expiry(self, key: Any, exp: Any) -> None:
+        """Make ``exp`` (None: no TTL) the expiry of ``key``, a key of the table."""
         expiry = self.expiry
         old_entry = expiry.get(key)
         if old_entry is None:
@@ -225,18 +274,6 @@ class Cache:
         return (self.max_rows is not None and len(self.sizes) > self.max_rows) or (
             self.max_memory is not None and self.memory > self.max_memory
         )
-
-    def fits(self, key: Any, new_key: bool, size: int) -> bool:
-        """True when writing a row of ``size`` bytes at ``key`` needs no eviction and no
-        expiry is due (the key-value fast path).  O(1) amortised."""
-        sizes = self.sizes
-        if self.max_rows is not None and new_key and len(sizes) >= self.max_rows:
-            return False
-        if self.max_memory is not None and (
-            self.memory + size - sizes.get(key, 0) > self.max_memory
-        ):
-            return False
-        return not (self.by_expiry and self.due())
 
     def due(self) -> bool:
         """True when some key's TTL has passed (its row awaits a sweep).  O(1) amortised:

@@ -14,7 +14,6 @@ import time
 from collections import deque
 from typing import Any, Callable, Protocol
 
-from .cache import row_bytes
 from .errors import InternalError, OperationalError, SerializationFailure
 from .gcpause import gc_paused
 from .versions import TXN_BASE, visible
@@ -339,48 +338,49 @@ class TransactionManager:
         safe: the key holds no uncommitted change, the table has no unique index and is not
         logged, and (for a cache table) no eviction or expiry is due. Returns False, having
         changed nothing, when the caller must use a transaction instead.  The key-value face
-        writes through here: it is the whole cost of ``kv.set``."""
-        if table.unique_indexes or (self.commit_log is not None and table.durable):
+        writes through here: it is the whole cost of ``kv.set``.
+
+        The row replaces the key's version in place unless a transaction is running (its
+        snapshot may read the old row, which is then kept, as a commit would keep it, until
+        version collection finds no reader).  O(1) (O(log(n)) for a row with a TTL).
+        """
+        if table.unique_indexes or (table.durable and self.commit_log is not None):
             return False
         if self.active and self._serializable_running(None):
             return False  # SERIALIZABLE validation needs this write's images
-        cache = table.cache
-        lock = self.lock
-        lock.acquire()
-        try:
-            rows = table.rows
+        rows = table.rows
+        with self.lock:
             old = rows.get(key)
             if old is not None and (type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE):
                 return False
-            row = table.checked_row(row)
+            row = table.check_row(row)
             if table.key_of(row) != key:
                 return False
-            if cache is not None:
-                size = row_bytes(row)
-                if not cache.fits(key, old is None, size):
-                    return False  # eviction, a sweep or an expired row: the full path
+            cache = table.cache
+            if cache is not None and not cache.admit(key, row):
+                return False  # eviction, a sweep or an expired row: the full path
             cts = self.clock + 1
-            self._committing = True  # a reader beginning now waits for cts (see ``begin``)
-            if old is not None and self.active:  # a running snapshot may still read the old row
-                new = (row, cts, old[0], old[1])
-                if (table, key) not in self._queued:
-                    self._queued.add((table, key))
-                    self._garbage.append((cts, table, key))
-            else:
-                new = (row, cts)
-            rows[key] = new
-            if table.indexes:
-                table.sync_indexes(key, old, new)
-            if cache is not None:
-                cache.on_put(key, row, size)
-            if table.rowid_keys and key >= table.next_rowid:
-                table.next_rowid = key + 1
-            self.clock = cts
-            self.commits += 1
+            # A reader beginning from here on waits for cts (see ``begin``); one that began
+            # before is in ``active``, read below.
+            self._committing = True
+            try:
+                if old is not None and self.active:
+                    new = (row, cts, old[0], old[1])
+                    if (table, key) not in self._queued:
+                        self._queued.add((table, key))
+                        self._garbage.append((cts, table, key))
+                else:
+                    new = (row, cts)
+                rows[key] = new
+                if table.indexes:
+                    table.sync_indexes(key, old, new)
+                if table.rowid_keys and key >= table.next_rowid:
+                    table.next_rowid = key + 1
+                self.clock = cts
+                self.commits += 1
+            finally:
+                self._committing = False
             return True
-        finally:
-            self._committing = False
-            lock.release()
 
     def rollback(self, txn: Transaction) -> None:
         """Undo every write of ``txn``."""
