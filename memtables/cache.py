@@ -11,11 +11,12 @@ The eight policies have Redis's meaning (``noeviction`` fails a write past the b
 ``volatile-*`` ones only evict keys with a TTL, failing as Redis does when there are none);
 each is a small object in ``memtables.eviction`` that keeps only its own order.
 
-The expiry index is a binary heap of ``(expiry, seq, key)`` entries with lazy deletion: an
-entry is live while ``expiry[key]`` is that very tuple, and a key that changes or loses its
-TTL just leaves its old entry behind (dropped when it reaches the top, or when stale entries
-outnumber live ones). Rewriting a key's TTL, the common write, is then one O(log(n)) push in
-C instead of a removal and an insertion in a sorted list.
+The expiry index is a binary heap of ``(expiry, seq, key)`` entries, each key *filed* under
+one of them (``filed[key]``) no later than its expiry (``expiry[key]``). A TTL pushed later,
+the usual rewrite of a cache key, only changes ``expiry``; the key is filed again under its
+real expiry when its old entry reaches the top of the heap (a sooner TTL is pushed at once).
+Entries of keys filed elsewhere or gone are stale: dropped when they reach the top, or all at
+once when they outnumber the live ones. No write removes anything from the heap.
 
 Memory is estimated per row as ``ROW_OVERHEAD + 8 * columns + sum(sys.getsizeof(v))`` over
 the row's values (NULL and booleans, which are shared objects, count 0): the Python objects
@@ -137,13 +138,15 @@ class Cache:
         self.default_ttl = default_ttl
         self.clock = clock
         self.sizes: dict[Any, int] = {}
-        self.expiry: dict[Any, tuple] = {}  # key -> its live entry (expiry, seq, key)
+        self.expiry: dict[Any, tuple] = {}  # key -> its (expiry, seq, key)
         self.memory = 0
-        # A heap of (expiry, seq, key): the live entries of ``expiry`` and stale ones (see the
-        # module docstring). The sequence number breaks ties between equal expiries (one
-        # statement's rows share one), so keys, which need not be comparable with each other
-        # (1 and 'a'), are never compared. Changed in place only: the policy holds it too.
+        # A heap of (expiry, seq, key): for each key with a TTL the one it is filed under
+        # (``filed``, never later than its expiry), and stale ones (see the module docstring).
+        # The sequence number breaks ties between equal expiries (one statement's rows share
+        # one), so keys, which need not be comparable with each other (1 and 'a'), are never
+        # compared.
         self.by_expiry: list[tuple] = []
+        self.filed: dict[Any, tuple] = {}
         self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
         self.eviction = make_policy(policy, clock, lfu_decay, seed, self.expiry_order)
@@ -153,6 +156,7 @@ class Cache:
         self._ttl_keys = self.eviction if volatile else IGNORED
         # An access goes straight to the policy: ``touch`` is on the hot path of every read.
         self.touch: Callable[[Any], None] = self.eviction.touch
+        self.touch_or_raise: Callable[[Any], None] = self.eviction.touch_or_raise
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
@@ -208,11 +212,9 @@ class Cache:
         elif entry is None or entry[0] == exp:
             self._set_expiry(key, exp)
         else:  # a new expiry for a key that had one, the usual TTL write: _set_expiry inline
-            entry = (exp, next(self._seq), key)
-            expiry[key] = entry
-            heapq.heappush(heap, entry)
-            if len(heap) > 2 * len(expiry) + 64:
-                self._compact()
+            entry = expiry[key] = (exp, next(self._seq), key)
+            if exp < self.filed[key][0]:
+                self._file(entry)
         return True
 
     def _set_expiry(self, key: Any, exp: Any) -> None:
@@ -227,14 +229,20 @@ class Cache:
             if old_entry[0] == exp:
                 return
             if exp is None:
-                del expiry[key]  # its entry in the heap is stale from now on
+                del expiry[key]
+                del self.filed[key]  # its entry in the heap is stale from now on
                 self._ttl_keys.remove(key)
                 return
-        entry = (exp, next(self._seq), key)
-        expiry[key] = entry
+        entry = expiry[key] = (exp, next(self._seq), key)
+        if old_entry is None or exp < self.filed[key][0]:
+            self._file(entry)
+
+    def _file(self, entry: tuple) -> None:
+        """File ``entry``'s key under it.  O(log(n)) amortised."""
+        self.filed[entry[2]] = entry
         heap = self.by_expiry
         heapq.heappush(heap, entry)
-        if len(heap) > 2 * len(expiry) + 64:
+        if len(heap) > 2 * len(self.filed) + 64:
             self._compact()
 
     def on_remove(self, key: Any) -> None:
@@ -244,7 +252,8 @@ class Cache:
             return
         self.memory -= size
         self._every_key.remove(key)
-        if self.expiry.pop(key, None) is not None:  # its entry in the heap is stale now
+        if self.expiry.pop(key, None) is not None:
+            del self.filed[key]  # its entry in the heap is stale from now on
             self._ttl_keys.remove(key)
 
     def expires_in(self, ttl: Any) -> float:
@@ -276,32 +285,39 @@ class Cache:
         )
 
     def due(self) -> bool:
-        """True when some key's TTL has passed (its row awaits a sweep).  O(1) amortised:
-        stale entries on top of the heap are dropped on the way. Call it under the engine's
-        lock, like every change of the expiry index."""
-        heap, expiry = self.by_expiry, self.expiry
-        now = self.clock()
+        """True when some key's TTL has passed (its row awaits a sweep).  O(1) amortised."""
+        return self._top(self.clock()) is not None
+
+    def _top(self, now: float) -> tuple | None:
+        """The soonest expiry entry when it is due at ``now``, else None. On the way, stale
+        entries are dropped and keys filed too early are filed under their expiry. Like every
+        change of the expiry index, under the engine's lock.  O(log(n)) amortised."""
+        heap, expiry, filed = self.by_expiry, self.expiry, self.filed
         while heap:
             top = heap[0]
             if top[0] > now:
-                return False
-            if expiry.get(top[2]) is top:
-                return True
-            heapq.heappop(heap)
-        return False
+                return None
+            key = top[2]
+            if filed.get(key) is not top:
+                heapq.heappop(heap)
+                continue
+            entry = expiry[key]
+            if entry is top:
+                return top
+            filed[key] = entry  # its TTL moved on since it was filed
+            heapq.heapreplace(heap, entry)
+        return None
 
     def expiry_order(self) -> Iterator:
         """The keys with a TTL, soonest expiry first, as they stand at the first ``next``.
         O(n) to start, then O(log(n)) per key: an eviction takes one or two."""
-        expiry = self.expiry
-        live = [e for e in self.by_expiry if expiry.get(e[2]) is e]
+        live = list(self.expiry.values())
         heapq.heapify(live)
         while live:
             yield heapq.heappop(live)[2]
 
     def _compact(self) -> None:
-        # in place: the heap is shared (see __init__)
-        self.by_expiry[:] = self.expiry.values()
+        self.by_expiry[:] = self.filed.values()
         heapq.heapify(self.by_expiry)
 
     def would_exceed(self, extra_rows: int, extra_bytes: int) -> bool:
@@ -315,18 +331,15 @@ class Cache:
 
     def expired(self, now: float, limit: int = 1000) -> list:
         """Keys whose TTL has passed, soonest first (at most ``limit``).  O(k log(n)) for k
-        keys (stale entries met on the way are dropped)."""
-        heap, expiry = self.by_expiry, self.expiry
+        keys, amortised."""
+        heap = self.by_expiry
         taken = []
-        while heap and len(taken) < limit:
-            top = heap[0]
-            if expiry.get(top[2]) is not top:
-                heapq.heappop(heap)
-            elif top[0] > now:
+        while len(taken) < limit:
+            top = self._top(now)
+            if top is None:
                 break
-            else:
-                taken.append(heapq.heappop(heap))
-        for entry in taken:  # still live until their rows are deleted
+            taken.append(heapq.heappop(heap))
+        for entry in taken:  # still filed there until their rows are deleted
             heapq.heappush(heap, entry)
         return [e[2] for e in taken]
 
@@ -351,8 +364,11 @@ class Cache:
         for i in range(1, len(heap)):
             assert heap[(i - 1) // 2] <= heap[i], "the expiry heap is out of order"
         held = {id(e) for e in heap}
-        for key, entry in self.expiry.items():
-            assert id(entry) in held, f"the expiry of {key!r} is not in the expiry index"
+        assert set(self.filed) == set(self.expiry), "filed keys are not the keys with a TTL"
+        for key, entry in self.filed.items():
+            assert id(entry) in held, f"{key!r} is filed under an entry not in the heap"
+            assert entry[2] is key or entry[2] == key, f"{key!r} is filed under another key"
+            assert entry[0] <= self.expiry[key][0], f"{key!r} is filed after it expires"
         self.eviction._check(set(self.expiry) if self.eviction.volatile else keys)
         if bounded:
             assert not self.over(), f"bounds exceeded: {self.stats()}"

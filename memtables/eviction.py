@@ -8,6 +8,8 @@ are accessed; the policy answers with eviction candidates. The interface (``Poli
 - ``volatile``: the domain is the keys with a TTL (else every key);
 - ``add(key)`` / ``remove(key)``: ``key`` enters / leaves the domain;
 - ``touch(key)``: ``key`` was read or rewritten (ignored when outside the domain);
+- ``touch_or_raise(key)``: ``touch``, or KeyError when ``key`` is outside the domain (LRU's
+  is the ordered dict's own ``move_to_end``: the key-value face's reads call it);
 - ``victims()``: keys of the domain to evict, best candidate first;
 - ``_check(keys)``: assert the order is well formed and holds exactly ``keys``.
 
@@ -40,6 +42,10 @@ class Policy:
     def touch(self, key: Any) -> None:
         """``key`` was accessed (keys outside the domain are ignored).  O(1)."""
 
+    def touch_or_raise(self, key: Any) -> None:
+        """``touch``, allowed to raise KeyError for a key outside the domain.  O(1)."""
+        self.touch(key)
+
     def victims(self) -> Iterable:
         """Keys to evict, best candidate first."""
         return iter(())
@@ -55,6 +61,7 @@ class LRU(Policy):
         self.name = "volatile-lru" if volatile else "allkeys-lru"
         self.volatile = volatile
         self.order: OrderedDict = OrderedDict()
+        self.touch_or_raise = self.order.move_to_end  # no Python frame on a read
 
     def add(self, key: Any) -> None:
         self.order[key] = None

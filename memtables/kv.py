@@ -41,7 +41,7 @@ class KeyValue:
             raise ProgrammingError(f"cache table name must be a str, not {type(name).__name__}")
         self.conn = conn
         engine = conn.database.engine
-        self._txns = engine.txns  # its lock guards writes; put_now is the one-key fast path
+        self._txns = engine.txns  # its lock guards writes
         table = engine.catalog.table(name)
         if table.cache is None:
             raise ProgrammingError(f"{name} is not a cache table (use CREATE CACHE TABLE)")
@@ -67,8 +67,8 @@ class KeyValue:
         self._state = conn.state
         self._rows = table.rows
         self._clock = self.cache.clock
-        self._touch = self.cache.touch
-        self._put_now = engine.txns.put_now
+        self._touch = self.cache.touch_or_raise
+        self._put_now = engine.txns.one_key_writer(table)
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
@@ -168,7 +168,10 @@ class KeyValue:
             exp = row[-1]
             if exp is None or exp > self._clock():
                 self.cache.hits += 1
-                self._touch(key)
+                try:
+                    self._touch(key)
+                except KeyError:  # outside the policy's domain, or evicted meanwhile
+                    pass
                 return row[1] if self._pair else self._value(row)
             # expired: the transactional path below removes it
 
@@ -240,7 +243,7 @@ class KeyValue:
             key = self._key(key, write=True)
         state = self._state
         if state.txn is None and not keepttl and not state.closed:
-            # Outside a transaction: committed at once by put_now when no eviction or sweep
+            # Outside a transaction: committed at once (one_key_writer) when no eviction or sweep
             # is due (no statement, no savepoint, no log record for a non-durable table).
             if ttl is None:
                 expires = None if self.cache.default_ttl is None else self._expiry(None)
@@ -249,7 +252,7 @@ class KeyValue:
             else:
                 expires = self._expiry(ttl)
             row = (key, value, expires) if self._pair else self._row(key, value, expires)
-            if self._put_now(self.table, key, row):
+            if self._put_now(key, row):
                 return
 
         def run(txn):

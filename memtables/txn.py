@@ -333,54 +333,64 @@ class TransactionManager:
             self._finish(txn, "committed")
         return later
 
-    def put_now(self, table, key: Any, row: tuple) -> bool:
-        """Write one row and commit it at once, without a Transaction, when that is plainly
-        safe: the key holds no uncommitted change, the table has no unique index and is not
-        logged, and (for a cache table) no eviction or expiry is due. Returns False, having
-        changed nothing, when the caller must use a transaction instead.  The key-value face
-        writes through here: it is the whole cost of ``kv.set``.
+    def one_key_writer(self, table) -> Callable[[Any, tuple], bool]:
+        """``write(key, row)`` for ``table``: write one row and commit it at once, without a
+        Transaction, when that is plainly safe: the key holds no uncommitted change, the
+        table has no unique index and is not logged, and (for a cache table) no eviction or
+        expiry is due. It returns False, having changed nothing, when the caller must use a
+        transaction instead. The key-value face writes through it: it is the whole cost of
+        ``kv.set``, so what it reads is bound once here.
 
         The row replaces the key's version in place unless a transaction is running (its
         snapshot may read the old row, which is then kept, as a commit would keep it, until
         version collection finds no reader).  O(1) (O(log(n)) for a row with a TTL).
         """
-        if table.unique_indexes or (table.durable and self.commit_log is not None):
-            return False
-        if self.active and self._serializable_running(None):
-            return False  # SERIALIZABLE validation needs this write's images
-        rows = table.rows
-        with self.lock:
-            old = rows.get(key)
-            if old is not None and (type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE):
+        rows, lock, active, mgr = table.rows, self.lock, self.active, self
+        unique, indexes = table.unique_indexes, table.indexes  # lists, changed in place
+        check_row, key_of, durable = table.check_row, table.key_of, table.durable
+        admit = table.cache.admit if table.cache is not None else None
+        queued, garbage = self._queued, self._garbage
+
+        def write(key: Any, row: tuple) -> bool:
+            if unique or (durable and mgr.commit_log is not None):
                 return False
-            row = table.check_row(row)
-            if table.key_of(row) != key:
-                return False
-            cache = table.cache
-            if cache is not None and not cache.admit(key, row):
-                return False  # eviction, a sweep or an expired row: the full path
-            cts = self.clock + 1
-            # A reader beginning from here on waits for cts (see ``begin``); one that began
-            # before is in ``active``, read below.
-            self._committing = True
-            try:
-                if old is not None and self.active:
-                    new = (row, cts, old[0], old[1])
-                    if (table, key) not in self._queued:
-                        self._queued.add((table, key))
-                        self._garbage.append((cts, table, key))
-                else:
-                    new = (row, cts)
-                rows[key] = new
-                if table.indexes:
-                    table.sync_indexes(key, old, new)
-                if table.rowid_keys and key >= table.next_rowid:
-                    table.next_rowid = key + 1
-                self.clock = cts
-                self.commits += 1
-            finally:
-                self._committing = False
-            return True
+            if active and mgr._serializable_running(None):
+                return False  # SERIALIZABLE validation needs this write's images
+            with lock:
+                old = rows.get(key)
+                if old is not None and (
+                    type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE
+                ):
+                    return False
+                row = check_row(row)
+                if key_of(row) != key:
+                    return False
+                if admit is not None and not admit(key, row):
+                    return False  # eviction, a sweep or an expired row: the full path
+                cts = mgr.clock + 1
+                # A reader beginning from here on waits for cts (see ``begin``); one that
+                # began before is in ``active``, read below.
+                mgr._committing = True
+                try:
+                    if old is not None and active:
+                        new = (row, cts, old[0], old[1])
+                        if (table, key) not in queued:
+                            queued.add((table, key))
+                            garbage.append((cts, table, key))
+                    else:
+                        new = (row, cts)
+                    rows[key] = new
+                    if indexes:
+                        table.sync_indexes(key, old, new)
+                    if table.rowid_keys and key >= table.next_rowid:
+                        table.next_rowid = key + 1
+                    mgr.clock = cts
+                    mgr.commits += 1
+                finally:
+                    mgr._committing = False
+                return True
+
+        return write
 
     def rollback(self, txn: Transaction) -> None:
         """Undo every write of ``txn``."""
