@@ -186,7 +186,12 @@ class Cache:
         exp = row[-1]
         if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
             check_expiry(exp)
-        size = row_bytes(row)
+        size = ROW_OVERHEAD + 8 * len(row)  # row_bytes(row), inline on this path
+        for v in row:
+            if type(v) in _UNTRACKED:
+                size += v.__sizeof__()
+            elif v is not None and v is not True and v is not False:
+                size += _getsizeof(v)
         sizes = self.sizes
         old = sizes.get(key)
         if old is None:
@@ -201,7 +206,10 @@ class Cache:
         self.memory += size - old
         sizes[key] = size
         if old:
-            self.touch(key)
+            try:
+                self.touch_or_raise(key)
+            except KeyError:  # outside the policy's domain
+                pass
         else:
             self._every_key.add(key)
         expiry = self.expiry
@@ -216,6 +224,23 @@ class Cache:
             if exp < self.filed[key][0]:
                 self._file(entry)
         return True
+
+    def evictee(self, key: Any, row: tuple) -> Any:
+        """When ``admit(key, row)`` failed only because a new key found the row bound
+        reached, the one key whose eviction makes room (the policy's first victim); else
+        None (the write takes a transaction, which sweeps and evicts).  O(1) for LRU and LFU;
+        O(n) for the random and volatile-ttl orders."""
+        if self.max_rows is None or self.max_memory is not None or key in self.sizes:
+            return None
+        if len(self.sizes) != self.max_rows or (self.by_expiry and self.due()):
+            return None
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)  # refused before anything is evicted
+        for victim in self.victims():
+            _log.debug("cache table: evicting %r (%s)", victim, self.policy)
+            return victim
+        return None
 
     def _set_expiry(self, key: Any, exp: Any) -> None:
         """Make ``exp`` (None: no TTL) the expiry of ``key``, a key of the table."""

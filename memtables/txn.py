@@ -348,7 +348,8 @@ class TransactionManager:
         rows, lock, active, mgr = table.rows, self.lock, self.active, self
         unique, indexes = table.unique_indexes, table.indexes  # lists, changed in place
         check_row, key_of, durable = table.check_row, table.key_of, table.durable
-        admit = table.cache.admit if table.cache is not None else None
+        cache = table.cache
+        admit = cache.admit if cache is not None else None
         queued, garbage = self._queued, self._garbage
 
         def write(key: Any, row: tuple) -> bool:
@@ -365,13 +366,22 @@ class TransactionManager:
                 row = check_row(row)
                 if key_of(row) != key:
                     return False
+                victim = None
                 if admit is not None and not admit(key, row):
-                    return False  # eviction, a sweep or an expired row: the full path
+                    # one eviction makes room (a new key at the row bound), else the full path
+                    victim = cache.evictee(key, row)
+                    ve = None if victim is None else rows.get(victim)
+                    if ve is None or type(ve) is not tuple or len(ve) != 2 or ve[1] >= TXN_BASE:
+                        return False
                 cts = mgr.clock + 1
                 # A reader beginning from here on waits for cts (see ``begin``); one that
                 # began before is in ``active``, read below.
                 mgr._committing = True
                 try:
+                    if victim is not None:
+                        mgr._evict_now(table, victim, cts)
+                        if not admit(key, row):  # room was made and nothing is due
+                            raise InternalError(f"cache table {table.name}: eviction made no room")
                     if old is not None and active:
                         new = (row, cts, old[0], old[1])
                         if (table, key) not in queued:
@@ -391,6 +401,25 @@ class TransactionManager:
                 return True
 
         return write
+
+    def _evict_now(self, table, key: Any, cts: int) -> None:
+        """Evict the committed row at ``key`` of cache table ``table`` as part of the one-key
+        write committing at ``cts`` (kept for running snapshots, like any delete)."""
+        rows = table.rows
+        old = rows[key]
+        if self.active:
+            new = rows[key] = (None, cts, old[0], old[1])
+            if (table, key) not in self._queued:
+                self._queued.add((table, key))
+                self._garbage.append((cts, table, key))
+        else:
+            new = None
+            del rows[key]
+        if table.indexes:
+            table.sync_indexes(key, old, new)
+        cache = table.cache
+        cache.on_remove(key)
+        cache.evictions += 1
 
     def rollback(self, txn: Transaction) -> None:
         """Undo every write of ``txn``."""
