@@ -247,6 +247,15 @@ class CacheModel(RuleBasedStateMachine):
 
         self._write(lambda: self.kv.set(k, v, ttl=ttl), (k,), change, memtables.OperationalError)
 
+    @rule(ks=st.lists(KEYS, min_size=2, max_size=6, unique=True), v=VALUES, ttl=TTLS)
+    def kv_set_burst(self, ks, v, ttl):
+        """Commit, then kv.set several keys in a row: outside a transaction each takes the
+        one-key path, and past a row bound each new key evicts another there, in place,
+        while a pinned reader may still read it."""
+        self.commit()
+        for k in ks:
+            self.kv_set(k, v, ttl)
+
     @rule(k=KEYS)
     def kv_get(self, k):
         live = self._live().get(k)
