@@ -68,7 +68,7 @@ class KeyValue:
         self._rows = table.rows
         self._clock = self.cache.clock
         self._touch = self.cache.touch_or_raise
-        self._put_now = engine.txns.one_key_writer(table)
+        self._write_now = engine.txns.one_key_writer(table)
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
@@ -252,7 +252,7 @@ class KeyValue:
             else:
                 expires = self._expiry(ttl)
             row = (key, value, expires) if self._pair else self._row(key, value, expires)
-            if self._put_now(key, row):
+            if self._write_now(key, row):
                 return
 
         def run(txn):
