@@ -98,8 +98,8 @@ class Transaction:
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
-        self._rowid_floor = len(self.log)
-        return len(self.log), len(self.ddl)
+        self._rowid_floor = n = len(self.log)
+        return n, len(self.ddl)
 
     def add_savepoint(self, name: str, opens: bool) -> None:
         """SAVEPOINT ``name``: a mark kept until released or the transaction ends.
