@@ -18,7 +18,6 @@ from .connection import Connection, forked_error
 from .cursor import describe
 from .engine import Engine
 from .errors import ProgrammingError
-from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
@@ -127,6 +126,10 @@ class Database:
         # open, and read by every statement, so an attribute rather than a property
         self.read_only: str | None = None
         if path is not None:
+            # here, not at the top: persistence needs pyarrow, which an in-memory database
+            # never loads (a third of a cold start)
+            from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
+
             limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
             durable = Durability(self, path, sync, limit, progress, on_corruption)
             try:
