@@ -42,6 +42,22 @@ def test_sql_on_an_in_memory_database_loads_no_heavy_module():
     assert out.splitlines() == ["[(2, None), (1, 'a')]", "[]"]
 
 
+def test_a_durable_database_without_a_snapshot_opens_without_pyarrow(tmp_path):
+    db = str(tmp_path / "db")
+    fresh(
+        f"import memtables; c = memtables.connect({db!r})\n"
+        "c.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)')\n"
+        "c.execute(\"INSERT INTO t VALUES (1, 'a')\"); c.commit(); c.close()\n"
+    )
+    out = fresh(
+        f"import sys, memtables; c = memtables.connect({db!r})\n"
+        "print(c.execute('SELECT * FROM t').fetchall(), 'pyarrow' in sys.modules)\n"
+        "c.execute('CHECKPOINT')\n"
+        "print('pyarrow' in sys.modules)\n"
+    )
+    assert out.splitlines() == ["[(1, 'a')] False", "True"]
+
+
 def test_copy_and_durable_databases_still_load_pyarrow_when_used(tmp_path):
     out = fresh(
         "import sys, memtables\n"
