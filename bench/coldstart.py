@@ -2,9 +2,10 @@
 
 ``python -m bench coldstart`` times, best of N, a fresh ``python -c`` that imports the engine,
 connects to an in-memory database and fetches ``SELECT 1``, for memtables and for the stdlib
-sqlite3 module; then the shell reading ``select 1;`` from a pipe (``memtables`` beside the
-``sqlite3`` command-line shell, when installed). An empty interpreter (``python -c pass``)
-is shown as the floor both stand on.
+sqlite3 module; then the same reading a small table on disk (memtables: a durable database
+whose redo log holds it, sqlite3: a database file); then the shell reading ``select 1;`` from
+a pipe (``memtables`` beside the ``sqlite3`` command-line shell, when installed). An empty
+interpreter (``python -c pass``) is shown as the floor both stand on.
 
 Processes run as after ``pip install``, with bytecode: the environment's
 ``PYTHONDONTWRITEBYTECODE`` is dropped and a first untimed round writes the ``.pyc`` files an
@@ -19,6 +20,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,10 +30,30 @@ REPEAT = 10
 ENGINES = ["memtables", "sqlite3"]
 
 
-def first_result_code(module: str) -> str:
-    """``python -c`` source that prints the first result of ``module`` (memtables, sqlite3)."""
-    target = "':memory:'" if module == "sqlite3" else ""
-    return f"import {module}; print({module}.connect({target}).execute('select 1').fetchall())"
+def first_result_code(module: str, path: str | None = None, sql: str = "select 1") -> str:
+    """``python -c`` source that prints the first result of ``module`` (memtables, sqlite3)
+    on an in-memory database, or on the database at ``path``."""
+    if path is not None:
+        target = repr(path)
+    else:
+        target = "':memory:'" if module == "sqlite3" else ""
+    return f"import {module}; print({module}.connect({target}).execute({sql!r}).fetchall())"
+
+
+def durable_files(root: Path) -> dict[str, str]:
+    """A small table on disk for each engine (memtables: a redo log, no snapshot yet)."""
+    import sqlite3
+
+    import memtables
+
+    paths = {"memtables": str(root / "app.mtdb"), "sqlite3": str(root / "app.sqlite")}
+    for module, connect in (("memtables", memtables.connect), ("sqlite3", sqlite3.connect)):
+        conn = connect(paths[module])
+        conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+        conn.executemany("INSERT INTO users VALUES (?, ?)", [(i, f"u{i}") for i in range(100)])
+        conn.commit()
+        conn.close()
+    return paths
 
 
 def best_process_times(commands: dict, repeat: int = REPEAT) -> dict[str, tuple[float, float]]:
@@ -64,13 +86,18 @@ def memtables_shell() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "memtables"]
 
 
-def figures(repeat: int = REPEAT) -> list[Figure]:
+def figures(root: Path, repeat: int = REPEAT) -> list[Figure]:
     """The cold start workloads, each beside its sqlite3 counterpart: wall time, then CPU
-    time (user + system, the child's own)."""
+    time (user + system, the child's own). ``root``: a scratch directory."""
     py = sys.executable
+    files = durable_files(root)
+    query = "SELECT name FROM users WHERE id = 42"
     workloads = {
         "cold start to first result (python -c)": {
             m: ([py, "-c", first_result_code(m)], None) for m in ENGINES
+        },
+        "cold start to first result, a database on disk": {
+            m: ([py, "-c", first_result_code(m, files[m], query)], None) for m in ENGINES
         },
         "import only (python -c 'import X')": {
             m: ([py, "-c", f"import {m}"], None) for m in ENGINES
@@ -101,4 +128,8 @@ def run() -> None:
         f"best of {REPEAT} whole processes, taking turns; an empty interpreter: {human(wall)} "
         f"({human(cpu)} CPU)"
     )
-    print(table(figures(), ENGINES))
+    root = Path(tempfile.mkdtemp(prefix="memtables-bench-"))
+    try:
+        print(table(figures(root), ENGINES))
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
