@@ -24,6 +24,7 @@ from pathlib import Path
 import lark
 from lark import Lark
 
+from ..gcpause import gc_paused
 from .lexer import SQLLexer
 
 GRAMMAR = Path(__file__).with_name("grammar.lark")
@@ -71,7 +72,10 @@ def load(transformer, path: Path = TABLES) -> Lark | None:
 
 def parser(transformer) -> Lark:
     """The SQL parser: from the shipped tables when they match, else built from the grammar."""
-    return load(transformer) or build(transformer)
+    # Either way creates a few hundred thousand objects, none of them cyclic garbage: without
+    # the collector scanning them as they pile up, loading takes a third less time.
+    with gc_paused():
+        return load(transformer) or build(transformer)
 
 
 def dump(parser: Lark, path: Path = TABLES) -> None:
