@@ -126,8 +126,8 @@ class Database:
         # open, and read by every statement, so an attribute rather than a property
         self.read_only: str | None = None
         if path is not None:
-            # here, not at the top: persistence needs pyarrow, which an in-memory database
-            # never loads (a third of a cold start)
+            # here, not at the top: the redo log, snapshots and recovery are no part of an
+            # in-memory database's start (and snapshots bring pyarrow once they are read)
             from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
             limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
