@@ -18,6 +18,7 @@ from .connection import Connection, forked_error
 from .cursor import describe
 from .engine import Engine
 from .errors import ProgrammingError
+from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
@@ -126,10 +127,6 @@ class Database:
         # open, and read by every statement, so an attribute rather than a property
         self.read_only: str | None = None
         if path is not None:
-            # here, not at the top: the redo log, snapshots and recovery are no part of an
-            # in-memory database's start (and snapshots bring pyarrow once they are read)
-            from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
-
             limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
             durable = Durability(self, path, sync, limit, progress, on_corruption)
             try:
