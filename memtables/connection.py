@@ -13,6 +13,7 @@ and ``end_implicit_transaction``.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -28,7 +29,8 @@ from .errors import (
     SerializationFailure,
     TriggerRaised,
 )
-from .sql import end_statement_clock, statement_clock
+from .sql import CHUNK, end_statement_clock, statement_clock
+from .stream import Stream, settle
 from .txn import SERIALIZABLE, SNAPSHOT
 
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
@@ -60,8 +62,9 @@ class ConnectionState:
     the compiled statement, from the database's cache or the connection's own (see
     ``Database.prepare_for``). ``catalog`` is the connection's view of the names (its TEMP
     objects over the database's); ``session`` holds the counters ``changes()`` & co. read;
-    ``functions`` the user-defined functions and collations (None until the first). Only the
-    connection writes them (and cursors the counters).
+    ``functions`` the user-defined functions and collations (None until the first);
+    ``streams`` the query results its cursors are still making (``memtables.stream``). Only
+    the connection writes them (and cursors the counters).
     """
 
     __slots__ = (
@@ -73,6 +76,7 @@ class ConnectionState:
         "catalog",
         "session",
         "functions",
+        "streams",
     )
 
     def __init__(self, db):
@@ -85,6 +89,7 @@ class ConnectionState:
         self.prepare: Callable[[str], Any] = functools.partial(db.prepare_for, self.catalog, None)
         self.session = sql.Session()
         self.functions = None
+        self.streams: dict = {}
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -260,6 +265,8 @@ class Connection:
     def _end(self, finish: Callable[[Any], None]) -> None:
         with self.state.lock:
             self.check_open()
+            if self.state.streams:  # they read in this transaction: they finish first
+                settle(self.state.streams)
             txn = self.state.txn
             if txn is not None:
                 self.state.txn = None
@@ -372,6 +379,7 @@ class Connection:
             self.state.closed = True  # first: even an interrupted rollback leaves it closed
             txn, self.state.txn = self.state.txn, None
             try:
+                settle(self.state.streams, everything=True)
                 if txn is not None:
                     txn.rollback()
             finally:
@@ -479,24 +487,35 @@ class Connection:
     # ------------------------------------------------------------ for cursors and kv.py
     # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is
     # open, and calls ``run_query`` or ``execute_prepared`` under it: the hot path.
-    def run_query(self, stmt, params: tuple) -> list:
-        """The rows of the prepared query ``stmt``.
+    def run_query(self, stmt, params: tuple) -> tuple[list, Stream | None]:
+        """The rows of the prepared query ``stmt``: ``(rows, None)`` with all of them, or
+        the first chunk and the ``Stream`` making the rest as they are fetched.
 
         It reads in the open transaction, or begins one that stays open (PEP 249), or, on an
-        autocommit connection, reads in a transaction of its own. Errors other than PEP 249
-        ones come out wrapped in one. The caller holds ``state.lock``.
+        autocommit connection, reads in a transaction of its own, which a stream keeps until
+        it ends. Errors other than PEP 249 ones come out wrapped in one. The caller holds
+        ``state.lock``.
         """
-        clock = statement_clock()  # one 'now' for the whole query
+        clock = statement_clock()  # one 'now' for the whole query, its fetches included
+        txn = self.state.txn
+        own = txn is None and self._autocommit
         try:
-            txn = self.state.txn
             if txn is None:
-                if self._autocommit:
-                    return self._read_alone(stmt.run, params)
-                txn = self._begin()
-            return stmt.run(params, txn)
-        except Error:
-            raise
-        except Exception as e:
+                txn = self._engine.begin(self._isolation_level) if own else self._begin()
+                txn.session = self.state.session
+            chunks = stmt.chunks(params, txn)
+            rows = next(chunks)
+            if len(rows) < CHUNK:  # the whole result: the common, small case
+                if own:
+                    txn.commit()
+                return rows, None
+            context = contextvars.copy_context()
+            return rows, Stream(chunks, txn, own, context, self.state.streams)
+        except BaseException as e:  # Ctrl-C too: a transaction of our own must not outlive it
+            if own and txn is not None and txn.state == "active":
+                txn.rollback()
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
             raise internal_error(e) from e
         finally:
             end_statement_clock(clock)
@@ -508,6 +527,8 @@ class Connection:
         some (EXPLAIN, RETURNING). Transaction control and CHECKPOINT run outside the wrapper.
         The caller holds ``state.lock``.
         """
+        if self.state.streams:  # queries reading in this transaction finish before it changes
+            settle(self.state.streams)
         kind = stmt.kind
         if kind == "dml" or kind == "ddl":  # the common case first: this is the hot path
             if self._db.read_only:
@@ -544,6 +565,8 @@ class Connection:
         """
         with self.state.lock:  # re-entrant: the cursor's callers already hold it
             self.check_open()
+            if self.state.streams:
+                settle(self.state.streams)
             return self._statement(_call, fn, engine_lock, solo)
 
     def run_read(self, fn: Callable[[Any], Any]) -> Any:

@@ -20,7 +20,7 @@ from .fn_date import end_statement_clock, statement_clock
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
-from .statements import Result, Statement
+from .statements import CHUNK, Result, Statement
 from .systables import session_tables, system_tables
 from .trigger import row_inserter
 from .udf import Functions, Session, preparing
@@ -114,6 +114,7 @@ __all__ = [
     "grammar_keywords",
     "Result",
     "Statement",
+    "CHUNK",
     "TOO_DEEP",
     "statement_clock",
     "end_statement_clock",

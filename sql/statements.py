@@ -17,6 +17,9 @@ from .compiler import Compiler
 from .plan import Query, SelectPlan
 from .planner import plan_select
 
+# rows per chunk of a query's result: a result shorter than this is made whole at execute()
+CHUNK = 256
+
 
 class Result(NamedTuple):
     """What a statement produced: rows (or None), row count (-1: not counted) and the last
@@ -55,6 +58,11 @@ class Statement:
         """The plan as lines of text, for EXPLAIN."""
         return [type(self).__name__.replace("Statement", "").upper()]
 
+    def chunks(self, params, txn):
+        """A query's rows as an iterator of lists (see ``QueryStatement.chunks``); here all
+        of ``run``'s rows at once."""
+        yield self.run(params, txn)
+
     def take_params(self, bound) -> None:
         """Keep what binding counted (``bound``: a ``Binder`` or a plan made from its work):
         the number and names of parameters, and the tables used."""
@@ -65,7 +73,12 @@ class Statement:
 
 
 class QueryStatement(Statement):
-    """A SELECT: one compiled function from (params, transaction) to a list of rows."""
+    """A SELECT: one compiled generator from (params, transaction) to its rows in chunks.
+
+    ``chunks(params, txn)`` makes the rows as they are asked for, ``CHUNK`` at a time, and
+    ends with a shorter list (maybe empty): the cursor streams a large result, and has a
+    small one whole from the first chunk. ``run(params, txn)`` is the list of all rows.
+    """
 
     kind = "query"
     readonly = True
@@ -73,13 +86,22 @@ class QueryStatement(Statement):
     def __init__(self, plan: SelectPlan):
         self.query: Query = plan.query
         compiler = Compiler()
-        compiler.query_function(self.query, "run", ["p", "tx"])
+        compiler.query_function(self.query, "chunks", ["p", "tx"], CHUNK)
         ns = compiler.prog.build()
-        self.run = ns["run"]
+        self.chunks = ns["chunks"]
         self.source = ns["__source__"]
         self.names = self.query.names
         self.types = self.query.types
         self.take_params(plan)
+
+    def run(self, params, txn) -> list:
+        """Every row of the query, in one list."""
+        chunks = self.chunks(params, txn)
+        rows = next(chunks)
+        if len(rows) == CHUNK:  # the chunks are ours: the generator starts a new list each
+            for more in chunks:
+                rows += more
+        return rows
 
     def execute(self, conn, txn, params) -> tuple:
         return Result(self.run(params, txn))
