@@ -285,7 +285,9 @@ class Cursor:
         out = rows[i:] if i else list(rows)
         self._pos = len(rows)
         while self._stream is not None:
-            out += self._more()
+            more = self._more()
+            out += more
+            self._pos = len(more)
         return out
 
     def _made(self, rows: list) -> list:
