@@ -503,9 +503,14 @@ class Connection:
             if txn is None:
                 txn = self._engine.begin(self._isolation_level) if own else self._begin()
                 txn.session = self.state.session
+            if stmt.whole:  # a result that cannot be large: made at once, the hot path
+                rows = stmt.run(params, txn)
+                if own:
+                    txn.commit()
+                return rows, None
             chunks = stmt.chunks(params, txn)
             rows = next(chunks)
-            if len(rows) < CHUNK:  # the whole result: the common, small case
+            if len(rows) < CHUNK:  # the whole result after all
                 if own:
                     txn.commit()
                 return rows, None
