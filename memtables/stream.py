@@ -11,8 +11,8 @@ failed, its cursor closed or re-executed or dropped, or its connection closed. W
 is open that transaction's snapshot keeps the row versions it reads from being collected.
 
 A statement reads the rows as of its start. A shared stream could see later writes of its
-own transaction, so before the connection writes, commits or rolls back it ``settle``\\ s
-its shared streams: each makes the rest of its rows at once and holds them.
+own transaction, so before the connection writes, commits or rolls back, ``settle`` has
+each of its shared streams make the rest of its rows at once and hold them.
 """
 
 from __future__ import annotations
@@ -120,7 +120,10 @@ class Stream:
     def __del__(self) -> None:
         # a cursor dropped mid-result must not keep its snapshot alive forever
         if self._chunks is not None:
-            self.end()
+            try:
+                self.end()
+            except Exception:  # noqa: BLE001 - a finalizer has no caller (interpreter exit)
+                pass
 
 
 def settle(streams: dict, everything: bool = False) -> None:

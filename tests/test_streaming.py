@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 import threading
+import time
 import tracemalloc
 
 import pytest
@@ -386,3 +387,28 @@ def test_a_large_result_is_not_built_at_execute():
     whole = peak(lambda cur: cur.fetchall())
     streamed = peak(batches)
     assert streamed < whole / 4, (streamed, whole)
+
+
+def test_now_is_the_statements_across_fetches(conn):
+    """Every row of a statement sees one 'now', even rows made long after execute()."""
+    conn.execute("CREATE TABLE n (id INTEGER PRIMARY KEY)")
+    conn.executemany("INSERT INTO n VALUES (?)", [(i,) for i in range(N)])
+    conn.commit()
+    cur = conn.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') FROM n")
+    seen = set()
+    while rows := cur.fetchmany(500):
+        seen.update(rows)
+        time.sleep(0.01)
+    assert len(seen) == 1
+
+
+def test_row_factory_applies_to_streamed_rows(pair):
+    m, s = pair
+    m.row_factory = memtables.Row
+    s.row_factory = sqlite3.Row
+    got = []
+    for c in pair:
+        cur = c.execute("SELECT id, s FROM t WHERE x >= 0")
+        rows = [cur.fetchone()] + cur.fetchmany(600) + list(cur)
+        got.append([(r["id"], r["s"]) for r in rows])
+    assert got[0] == got[1] and len(got[0]) == N
