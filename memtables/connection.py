@@ -7,8 +7,8 @@ failure, autocommit): SQL through ``Connection.execute_prepared``, ``executemany
 ``from_arrow`` and key-value writes through ``Connection.run_statement``.
 
 What cursors need from their connection is public but not PEP 249: ``Connection.state``
-(read on every call), ``run_query``, ``execute_prepared``, ``run_statement``, ``run_read``
-and ``end_implicit_transaction``.
+(read on every call), ``run_query``, ``stream_query``, ``execute_prepared``,
+``run_statement``, ``run_read`` and ``end_implicit_transaction``.
 """
 
 from __future__ import annotations
@@ -486,15 +486,37 @@ class Connection:
 
     # ------------------------------------------------------------ for cursors and kv.py
     # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is
-    # open, and calls ``run_query`` or ``execute_prepared`` under it: the hot path.
-    def run_query(self, stmt, params: tuple) -> tuple[list, Stream | None]:
+    # open, and calls ``run_query`` (``stream_query``) or ``execute_prepared`` under it: the
+    # hot path.
+    def run_query(self, stmt, params: tuple) -> list:
+        """The rows of the prepared query ``stmt``, one that is ``whole`` (a small result,
+        made at once: the hot path); ``stream_query`` runs the others.
+
+        It reads in the open transaction, or begins one that stays open (PEP 249), or, on an
+        autocommit connection, reads in a transaction of its own. Errors other than PEP 249
+        ones come out wrapped in one. The caller holds ``state.lock``.
+        """
+        clock = statement_clock()  # one 'now' for the whole query
+        try:
+            txn = self.state.txn
+            if txn is None:
+                if self._autocommit:
+                    return self._read_alone(stmt.run, params)
+                txn = self._begin()
+            return stmt.run(params, txn)
+        except Error:
+            raise
+        except Exception as e:
+            raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
+
+    def stream_query(self, stmt, params: tuple) -> tuple[list, Stream | None]:
         """The rows of the prepared query ``stmt``: ``(rows, None)`` with all of them, or
         the first chunk and the ``Stream`` making the rest as they are fetched.
 
-        It reads in the open transaction, or begins one that stays open (PEP 249), or, on an
-        autocommit connection, reads in a transaction of its own, which a stream keeps until
-        it ends. Errors other than PEP 249 ones come out wrapped in one. The caller holds
-        ``state.lock``.
+        It reads as ``run_query`` does, except that on an autocommit connection a stream
+        keeps its transaction of its own until it ends. The caller holds ``state.lock``.
         """
         clock = statement_clock()  # one 'now' for the whole query, its fetches included
         txn = self.state.txn
@@ -503,11 +525,6 @@ class Connection:
             if txn is None:
                 txn = self._engine.begin(self._isolation_level) if own else self._begin()
                 txn.session = self.state.session
-            if stmt.whole:  # a result that cannot be large: made at once, the hot path
-                rows = stmt.run(params, txn)
-                if own:
-                    txn.commit()
-                return rows, None
             chunks = stmt.chunks(params, txn)
             rows = next(chunks)
             if len(rows) < CHUNK:  # the whole result after all

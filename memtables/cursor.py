@@ -1,8 +1,8 @@
 """The PEP 249 cursor: runs a statement on its connection and fetches the rows.
 
 A cursor prepares the statement and keeps its result; its connection runs it
-(``Connection.run_query``, or the statement wrapper for everything else), under the
-connection's lock, which the cursor takes once per call.
+(``Connection.run_query`` or ``stream_query``, or the statement wrapper for everything
+else), under the connection's lock, which the cursor takes once per call.
 
 A query's result is ``_rows`` (the rows in hand, read from ``_pos``) and, for a large
 result, ``_stream`` (``memtables.stream.Stream``), which makes the next chunk of rows when
@@ -140,8 +140,10 @@ class Cursor:
             self._stream.close()
             self._stream = None
         if stmt.kind == "query":
-            self._rows = None
-            self._rows, self._stream = conn.run_query(stmt, p)
+            if stmt.whole:
+                self._rows = conn.run_query(stmt, p)
+            else:
+                self._rows, self._stream = conn.stream_query(stmt, p)
             self._pos = 0
             self.rowcount = -1
             self.description = stmt.description

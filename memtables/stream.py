@@ -1,7 +1,7 @@
 """A query result made as the cursor fetches it: a stream of row chunks.
 
-``Connection.run_query`` makes the first chunk at ``execute()``. A result that fits in it
-is returned whole, as before; a larger one becomes a ``Stream``: the statement's generator
+``Connection.stream_query`` makes the first chunk at ``execute()``. A result that fits in
+it is returned whole, as before; a larger one becomes a ``Stream``: the statement's generator
 (``QueryStatement.chunks``), the transaction it reads in, and the statement's context (its
 clock for 'now'), so each later chunk reads the same snapshot with the same 'now'.
 
