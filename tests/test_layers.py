@@ -35,10 +35,13 @@ FACE = {
     "dump",
     "aio",
     "dialect",
+    "callbacks",
+    "adapters",
+    "backup",
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock", "readonly"}
 
 
 def imports_of(path: Path) -> set[str]:

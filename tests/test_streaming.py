@@ -412,3 +412,18 @@ def test_row_factory_applies_to_streamed_rows(pair):
         rows = [cur.fetchone()] + cur.fetchmany(600) + list(cur)
         got.append([(r["id"], r["s"]) for r in rows])
     assert got[0] == got[1] and len(got[0]) == N
+
+
+def test_converters_apply_to_every_chunk():
+    """``detect_types`` converters reach rows made after execute() too."""
+    got = []
+    for mod in (memtables, sqlite3):
+        c = mod.connect(":memory:", detect_types=mod.PARSE_COLNAMES)
+        mod.register_converter("pair", lambda b: tuple(map(int, b.split(b","))))
+        c.execute("CREATE TABLE p (id INTEGER PRIMARY KEY, v TEXT)")
+        c.executemany("INSERT INTO p VALUES (?, ?)", [(i, f"{i},{i}") for i in range(N)])
+        cur = c.execute('SELECT v AS "v [pair]" FROM p')
+        got.append((cur.fetchmany(300) + cur.fetchall(), cur.description[0][0]))
+        c.close()
+    assert got[0] == got[1]
+    assert got[0][0][-1] == ((N - 1, N - 1),)
