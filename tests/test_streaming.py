@@ -427,3 +427,17 @@ def test_converters_apply_to_every_chunk():
         c.close()
     assert got[0] == got[1]
     assert got[0][0][-1] == ((N - 1, N - 1),)
+
+
+def test_the_progress_handler_stops_a_stream_at_fetch():
+    c = memtables.connect()
+    c.execute(SCHEMA[0])
+    c.executemany("INSERT INTO t VALUES (?, ?, NULL)", [(i, i) for i in range(N)])
+    c.commit()
+    cur = c.execute("SELECT id FROM t")
+    assert len(cur.fetchmany(10)) == 10
+    c.set_progress_handler(lambda: True, 100)
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        cur.fetchall()
+    c.set_progress_handler(None, 0)
+    assert c.execute("SELECT count(*) FROM t").fetchone() == (N,)
