@@ -110,6 +110,8 @@ class Database:
         clock=None,
     ):
         self.path = None if path is None else os.fspath(path)
+        #: the redo log's sync mode (None in memory): what PRAGMA synchronous reports
+        self.sync: str | None = None if path is None else sync
         self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held

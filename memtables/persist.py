@@ -173,6 +173,7 @@ class Durability:
             self._restore_view(view["name"], view["sql"], view["columns"])
         for sql in manifest.get("triggers", []):
             conn.execute(sql)
+        engine.user_version = manifest.get("user_version", 0)
 
     def _restore_view(self, name: str, sql: str, columns) -> None:
         """Create a view as it was defined, without binding its query again: the tables it
@@ -311,6 +312,8 @@ class Durability:
             return ["ddl", record[1].sql]
         if kind == "drop_trigger":
             return ["ddl", f"DROP TRIGGER IF EXISTS {name(record[1])}"]
+        if kind == "user_version":
+            return ["ddl", f"PRAGMA user_version = {int(record[1])}"]
         return None
 
     # ------------------------------------------------------------ checkpoints
@@ -372,6 +375,7 @@ class Durability:
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
                 triggers = [t.sql for t in cat.triggers.values()]  # in order of creation
+                user_version = engine.user_version
                 try:
                     segment = self.wal.rotate()  # under the lock: no commit falls in between
                 except OSError as e:
@@ -391,6 +395,7 @@ class Durability:
                         views,
                         lambda table: list(table.scan(reader)),
                         triggers,
+                        user_version,
                     )
             finally:
                 reader.rollback()

@@ -34,6 +34,7 @@ from .bound_query import (
     BoundWork,
 )
 from .fn_json import HIDDEN_COLUMNS, TABLE_COLUMNS, TABLE_FUNCTIONS
+from .master import master_source
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
@@ -381,6 +382,12 @@ class Binder:
                 if work is not None:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
+        master = master_source(ref.name, ref.schema)
+        if master is not None:  # SQLite's sqlite_master & co, before any name of ours
+            columns, rows_fn = self.systables[master[0]]
+            slot = self.new_slot()
+            scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
+            return BoundSystem(master[1], rows_fn, slot)
         table = cat.relation(ref.name)
         if type(table) is View:
             return self._view_source(table, alias, scope)

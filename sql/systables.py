@@ -4,6 +4,10 @@
 with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
 ``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
 TEMP objects (the other system tables describe the database's own objects only).
+
+SQLite's own ``sqlite_master`` (``sqlite_schema``) and ``sqlite_temp_master`` are here too,
+under keys no ``sys.`` name reaches, for the binder to find by their bare names
+(``master.master_source``): the same objects with SQLite's columns, read-only.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ import time
 from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
+from .master import MASTER_COLUMNS, MASTER_KEYS
+from .pragma_schema import master_rows
 from .render import create_index_sql, create_table_sql, create_view_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
@@ -43,7 +49,11 @@ def session_tables(systables: dict, catalog) -> dict:
     temp = catalog.temp
     if temp is None or not temp.has_objects():
         return systables
-    return {**systables, "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp))}
+    return {
+        **systables,
+        "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp)),
+        MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: master_rows(temp)),
+    }
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -174,6 +184,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "schema": (SCHEMA_COLUMNS, schema),
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: []),
+        MASTER_KEYS["main"]: (MASTER_COLUMNS, lambda txn: master_rows(cat)),
+        MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -1,0 +1,206 @@
+"""PRAGMA: SQLite's statement for reading the schema and a few settings, as sqlite3 users
+and their tools (pandas, SQLAlchemy's sqlite dialect, migration scripts) send it.
+
+- The schema pragmas (``table_info``, ``table_xinfo``, ``index_list``, ``index_info``,
+  ``index_xinfo``, ``foreign_key_list``, ``table_list``, ``database_list``) return SQLite's
+  columns and values (``pragma_schema.py``); a name that is not found gives no rows, as
+  in SQLite.
+- ``user_version`` is read and set like SQLite's: a 32-bit integer, set inside the current
+  transaction and kept durably with the schema.
+- Settings are answered with the truth. Setting one is accepted when it changes nothing
+  memtables promises (``foreign_keys``: there are no foreign keys to enforce;
+  ``journal_mode``: the redo log is what it is, and the mode in force is returned, as SQLite
+  does when it cannot change it) and refused when it would (``synchronous`` of a durable
+  database other than its own mode, ``query_only``).
+- Any other pragma is ignored: no rows, no error, as SQLite ignores a pragma it does not know.
+
+Rows are computed when the statement runs, from the catalog as it is then.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from ..errors import NotSupportedError, OperationalError
+from . import ast as A
+from . import pragma_schema as S
+from .statements import Result, Statement
+
+_TABLE_INFO = ("cid", "name", "type", "notnull", "dflt_value", "pk")
+_COLUMNS = {
+    "table_info": _TABLE_INFO,
+    "table_xinfo": _TABLE_INFO + ("hidden",),
+    "index_list": ("seq", "name", "unique", "origin", "partial"),
+    "index_info": ("seqno", "cid", "name"),
+    "index_xinfo": ("seqno", "cid", "name", "desc", "coll", "key"),
+    "foreign_key_list": ("id", "seq", "table", "from", "to", "on_update", "on_delete", "match"),
+    "table_list": ("schema", "name", "type", "ncol", "wr", "strict"),
+    "database_list": ("seq", "name", "file"),
+}
+# settings that read as one value, in a column named after the pragma
+_SETTINGS = ("user_version", "foreign_keys", "journal_mode", "synchronous", "encoding",
+             "schema_version", "query_only")  # fmt: skip
+_SYNC_LEVELS = {"off": 0, "normal": 1, "full": 2}
+_TRUE = {"1", "on", "yes", "true"}
+_FALSE = {"0", "off", "no", "false"}
+
+
+class PragmaStatement(Statement):
+    """One PRAGMA, bound to the preparing connection's names (never shared between
+    connections: its kind is not cached)."""
+
+    kind = "pragma"
+    engine_lock = False
+
+    def __init__(self, node: A.Pragma, engine, systables, catalog):
+        self.pragma = node.name.lower()
+        self.value = node.value
+        self.engine = engine
+        self.systables = systables
+        self.catalog = catalog
+        self.side = _side(catalog, node.schema)
+        if self.pragma in _COLUMNS:
+            self.names = list(_COLUMNS[self.pragma])
+        elif self.pragma in _SETTINGS and (self.value is None or self.pragma == "journal_mode"):
+            self.names = ["user_version" if self.pragma == "user_version" else self.pragma]
+        if self.names is not None:
+            self.types = [None] * len(self.names)
+        if self.pragma == "user_version" and self.value is not None:
+            self.engine_lock = True  # a write: a schema change of the transaction
+
+    def execute(self, conn, txn, params) -> tuple:
+        if self.pragma in _COLUMNS:
+            return Result(self._schema_rows(conn))
+        if self.pragma in _SETTINGS:
+            return self._setting(conn, txn)
+        return Result()  # unknown to memtables: ignored, as SQLite ignores unknown pragmas
+
+    def explain(self) -> list[str]:
+        return [f"PRAGMA {self.pragma}"]
+
+    # ------------------------------------------------------------ schema pragmas
+    def _schema_rows(self, conn) -> list[tuple]:
+        p, arg, side = self.pragma, self.value, self.side
+        if p == "database_list":
+            path = conn.database.path
+            rows = [(0, "main", "" if path is None else os.path.abspath(path))]
+            if self.catalog.temp is not None and self.catalog.temp.has_objects():
+                rows.append((1, "temp", ""))
+            return rows
+        if p == "table_list":
+            return self._table_list(None if arg is None else str(arg))
+        if arg is None or p == "foreign_key_list":
+            return []  # there are no foreign keys
+        name = str(arg)
+        if p in ("index_info", "index_xinfo"):
+            entry = S.find_index(side, name)
+            return [] if entry is None else S.index_info(entry, p == "index_xinfo")
+        relation = side.relation(name)
+        if relation is None:
+            return []
+        if p == "index_list":
+            return S.index_list(relation) if hasattr(relation, "schema") else []
+        return S.table_info(relation, self.catalog, self.systables, p == "table_xinfo")
+
+    def _table_list(self, only: str | None) -> list[tuple]:
+        cat = self.catalog
+        sides = [("main", cat.main)]
+        if cat.temp is not None:
+            sides.append(("temp", cat.temp))
+        if self.side is not cat:
+            sides = [s for s in sides if s[1] is self.side]
+        rows = []
+        for schema, side in sides:
+            for t in sorted(list(side.tables.values()), key=lambda t: t.name.lower()):
+                ncol = sum(1 for c in t.columns if not c.hidden)
+                rows.append((schema, t.name, "table", ncol, 0, 0))
+            for v in sorted(list(side.views.values()), key=lambda v: v.name.lower()):
+                ncol = len(S.view_columns(v, cat, self.systables))
+                rows.append((schema, v.name, "view", ncol, 0, 0))
+            master = "sqlite_schema" if schema == "main" else "sqlite_temp_schema"
+            rows.append((schema, master, "table", 5, 0, 0))
+        if only is not None:
+            rows = [r for r in rows if r[1].lower() == only.lower()]
+        return rows
+
+    # ------------------------------------------------------------ settings
+    def _setting(self, conn, txn) -> tuple:
+        p, value, db = self.pragma, self.value, conn.database
+        if p == "user_version":
+            if self.side is not self.catalog and self.side is not self.catalog.main:
+                raise NotSupportedError("PRAGMA temp.user_version is not supported")
+            if value is None:
+                return Result([(self.engine.user_version,)])
+            if db.read_only:
+                raise OperationalError(db.read_only)
+            self.engine.set_user_version(txn, _int32(value))
+            return Result()
+        if p == "journal_mode":  # it cannot change: the mode in force, as SQLite answers
+            return Result([("memory" if db.path is None else "wal",)])
+        if p == "synchronous":
+            level = 0 if db.sync is None else _SYNC_LEVELS[db.sync]
+            if value is None:
+                return Result([(level,)])
+            if db.sync is not None and _sync_level(value) != level:
+                raise NotSupportedError(
+                    f"PRAGMA synchronous cannot change the redo log's sync mode ({db.sync}); "
+                    "open the database with memtables.connect(path, sync='full'|'normal'|'off')"
+                )
+            return Result()
+        if p == "query_only":
+            if value is None:
+                return Result([(int(bool(db.read_only)),)])
+            if _flag(value):
+                raise NotSupportedError("PRAGMA query_only = ON is not supported")
+            return Result()
+        if value is not None:  # foreign_keys (none to enforce), encoding, schema_version
+            return Result()
+        if p == "encoding":
+            return Result([("UTF-8",)])
+        if p == "schema_version":
+            return Result([(self.engine.catalog.version,)])
+        return Result([(0,)])  # foreign_keys: memtables has no foreign keys
+
+
+def build_pragma(node: A.Pragma, engine, systables, catalog) -> PragmaStatement:
+    """The statement for a PRAGMA (an unknown schema name is refused, as in SQLite)."""
+    return PragmaStatement(node, engine, systables, catalog)
+
+
+def _side(catalog, schema: str | None):
+    """The names a ``schema.`` prefix picks: both sides (temporary first) when there is
+    none."""
+    side = catalog.scoped(schema)
+    if side is None:
+        raise OperationalError(f"unknown database {schema}")
+    return side
+
+
+def _int32(value) -> int:
+    """A value as SQLite's PRAGMA reads an integer: the leading integer of its text (0 when
+    there is none), kept to 32 bits as SQLite's header field is."""
+    m = re.match(r"\s*([+-]?\d+)", str(value) if not isinstance(value, float) else repr(value))
+    n = int(m.group(1)) if m else 0
+    return (n + (1 << 31)) % (1 << 32) - (1 << 31)
+
+
+def _flag(value) -> bool:
+    """A boolean pragma value (ON, yes, 1 ...); anything else is refused clearly."""
+    text = str(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise OperationalError(f"not a boolean pragma value: {value}")
+
+
+def _sync_level(value) -> int:
+    """PRAGMA synchronous's value as a level: 0 OFF, 1 NORMAL, 2 FULL (3 EXTRA is FULL)."""
+    text = str(value).lower()
+    names = {**_SYNC_LEVELS, "extra": 3}
+    if text in names:
+        return min(names[text], 2)
+    if re.fullmatch(r"[0-3]", text):
+        return min(int(text), 2)
+    raise OperationalError(f"not a synchronous level: {value}")
