@@ -178,11 +178,19 @@ def _side(catalog, schema: str | None):
 
 
 def _int32(value) -> int:
-    """A value as SQLite's PRAGMA reads an integer: the leading integer of its text (0 when
-    there is none), kept to 32 bits as SQLite's header field is."""
-    m = re.match(r"\s*([+-]?\d+)", str(value) if not isinstance(value, float) else repr(value))
-    n = int(m.group(1)) if m else 0
-    return (n + (1 << 31)) % (1 << 32) - (1 << 31)
+    """A value as SQLite's PRAGMA reads a 32-bit integer (``sqlite3GetInt32``): an optional
+    sign, then decimal digits (or ``0x`` and hex digits) up to the first other character;
+    0 when there are none or the number does not fit in 32 bits."""
+    text = repr(value) if isinstance(value, float) else str(value)
+    m = re.match(r"0[xX]([0-9A-Fa-f]{1,8})(?![0-9A-Fa-f])", text)
+    if m:
+        n = int(m.group(1), 16)
+        return n - (1 << 32) if n >= 1 << 31 else n
+    m = re.match(r"([+-]?)(\d+)", text)
+    if m is None:
+        return 0
+    n = int(m.group(2)) * (-1 if m.group(1) == "-" else 1)
+    return n if -(1 << 31) <= n < 1 << 31 else 0
 
 
 def _flag(value) -> bool:

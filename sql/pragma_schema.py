@@ -42,16 +42,16 @@ def declared_type(sql_type) -> str:
 
 def auto_indexes(table) -> list[IndexEntry]:
     """The indexes SQLite would create itself for ``table``'s PRIMARY KEY and UNIQUE
-    constraints, in order of creation. An INTEGER PRIMARY KEY is the rowid (no index), and
-    a constraint on the same columns as an earlier one shares its index."""
+    constraints, in order of creation. An INTEGER PRIMARY KEY is the rowid (no index; a
+    UNIQUE on it still gets one), and a constraint on the same columns as an earlier one
+    shares its index."""
     schema = table.schema
     out: list[IndexEntry] = []
     seen: set[tuple] = set()
     pk = tuple(schema.primary_key)
-    if pk:
+    if pk and not schema.integer_key:
         seen.add(pk)
-        if not schema.integer_key:
-            out.append(_auto(table, len(out) + 1, pk, "pk"))
+        out.append(_auto(table, len(out) + 1, pk, "pk"))
     for cols in schema.uniques:
         if tuple(cols) not in seen:
             seen.add(tuple(cols))
