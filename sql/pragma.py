@@ -9,6 +9,8 @@ and their tools (pandas, SQLAlchemy's sqlite dialect, migration scripts) send it
   transaction and kept durably with the schema.
 - Settings are answered with the truth. Setting one is accepted when it changes nothing
   memtables promises (``foreign_keys``: there are no foreign keys to enforce;
+  ``read_uncommitted``: a transaction reads its snapshot, as SQLAlchemy's sqlite dialect
+  asks on connecting;
   ``journal_mode``: the redo log is what it is, and the mode in force is returned, as SQLite
   does when it cannot change it) and refused when it would (``synchronous`` of a durable
   database other than its own mode, ``query_only``).
@@ -40,7 +42,7 @@ _COLUMNS = {
 }
 # settings that read as one value, in a column named after the pragma
 _SETTINGS = ("user_version", "foreign_keys", "journal_mode", "synchronous", "encoding",
-             "schema_version", "query_only")  # fmt: skip
+             "schema_version", "query_only", "read_uncommitted")  # fmt: skip
 _SYNC_LEVELS = {"off": 0, "normal": 1, "full": 2}
 _TRUE = {"1", "on", "yes", "true"}
 _FALSE = {"0", "off", "no", "false"}
@@ -154,13 +156,15 @@ class PragmaStatement(Statement):
             if _flag(value):
                 raise NotSupportedError("PRAGMA query_only = ON is not supported")
             return Result()
-        if value is not None:  # foreign_keys (none to enforce), encoding, schema_version
+        if value is not None:
+            # foreign_keys: there are none to enforce; read_uncommitted: a transaction reads
+            # its snapshot whatever it says (SQLite too ignores it outside shared-cache mode)
             return Result()
         if p == "encoding":
             return Result([("UTF-8",)])
         if p == "schema_version":
             return Result([(self.engine.catalog.version,)])
-        return Result([(0,)])  # foreign_keys: memtables has no foreign keys
+        return Result([(0,)])  # foreign_keys, read_uncommitted: off, whatever was set
 
 
 def build_pragma(node: A.Pragma, engine, systables, catalog) -> PragmaStatement:

@@ -350,3 +350,40 @@ def test_shell_lists_no_schema_tables(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "t" in out.stdout.split()
     assert "sqlite_" not in out.stdout
+
+
+def test_sqlalchemys_sqlite_dialect_reflects_through_the_pragmas():
+    """SQLAlchemy's own sqlite dialect (``sqlite://`` with ``creator``) reads the schema with
+    these PRAGMAs and sqlite_master: it reflects the same as from sqlite3."""
+    sa = pytest.importorskip("sqlalchemy")
+    found = []
+    for creator in (memtables.connect, lambda: sqlite3.connect(":memory:")):
+        engine = sa.create_engine("sqlite://", creator=creator)
+        with engine.connect() as c:
+            for s in SCHEMA:
+                c.exec_driver_sql(s)
+            insp = sa.inspect(c)
+            tables = insp.get_table_names()
+            found.append(
+                (
+                    tables,
+                    insp.get_view_names(),
+                    [
+                        (
+                            insp.get_columns(t),
+                            insp.get_pk_constraint(t),
+                            sorted(insp.get_indexes(t), key=lambda i: i["name"]),
+                            insp.get_foreign_keys(t),
+                            insp.get_unique_constraints(t),
+                        )
+                        for t in tables
+                    ],
+                )
+            )
+        engine.dispose()
+    assert found[0][:2] == found[1][:2] == (["k", "t", "u", "w"], ["v", "v2"])
+    for mine, theirs in zip(found[0][2], found[1][2]):
+        assert [str(c["type"]) for c in mine[0]] == [str(c["type"]) for c in theirs[0]]
+        strip = [{k: v for k, v in c.items() if k != "type"} for c in mine[0]]
+        assert strip == [{k: v for k, v in c.items() if k != "type"} for c in theirs[0]]
+        assert mine[1:] == theirs[1:]
