@@ -8,6 +8,7 @@ and the write paths refuse them as SQLite does.
 
 from __future__ import annotations
 
+from ..errors import OperationalError
 from ..types import INTEGER, TEXT
 
 MASTER_COLUMNS = [
@@ -25,6 +26,10 @@ MASTER_NAMES = {
     "sqlite_temp_schema": ("temp", "sqlite_temp_master"),
 }
 MASTER_KEYS = {"main": "sqlite:master", "temp": "sqlite:temp_master"}
+#: the ``systables`` key of the factory of SQLite's table-valued pragma functions
+#: (``pragma_table_info('t')``): ``make(name)`` → (rows function, least and most arguments,
+#: column names, hidden column names), or None for another name
+PRAGMA_FUNCTIONS = "pragma:functions"
 
 
 def master_source(name: str, schema: str | None) -> tuple[str, str] | None:
@@ -42,3 +47,12 @@ def master_source(name: str, schema: str | None) -> tuple[str, str] | None:
         elif low != "main" or side == "temp":
             return None
     return MASTER_KEYS[side], canonical
+
+
+def pragma_side(catalog, schema: str | None):
+    """The names a PRAGMA's ``schema.`` prefix picks: the connection's ``catalog`` (both
+    sides, temporary first) when there is none; an unknown schema is refused as in SQLite."""
+    side = catalog.scoped(schema)
+    if side is None:
+        raise OperationalError(f"unknown database {schema}")
+    return side

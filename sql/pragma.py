@@ -27,19 +27,9 @@ import re
 from ..errors import NotSupportedError, OperationalError
 from . import ast as A
 from . import pragma_schema as S
+from .master import pragma_side
 from .statements import Result, Statement
 
-_TABLE_INFO = ("cid", "name", "type", "notnull", "dflt_value", "pk")
-_COLUMNS = {
-    "table_info": _TABLE_INFO,
-    "table_xinfo": _TABLE_INFO + ("hidden",),
-    "index_list": ("seq", "name", "unique", "origin", "partial"),
-    "index_info": ("seqno", "cid", "name"),
-    "index_xinfo": ("seqno", "cid", "name", "desc", "coll", "key"),
-    "foreign_key_list": ("id", "seq", "table", "from", "to", "on_update", "on_delete", "match"),
-    "table_list": ("schema", "name", "type", "ncol", "wr", "strict"),
-    "database_list": ("seq", "name", "file"),
-}
 # settings that read as one value, in a column named after the pragma
 _SETTINGS = ("user_version", "foreign_keys", "journal_mode", "synchronous", "encoding",
              "schema_version", "query_only", "read_uncommitted")  # fmt: skip
@@ -61,9 +51,9 @@ class PragmaStatement(Statement):
         self.engine = engine
         self.systables = systables
         self.catalog = catalog
-        self.side = _side(catalog, node.schema)
-        if self.pragma in _COLUMNS:
-            self.names = list(_COLUMNS[self.pragma])
+        self.side = pragma_side(catalog, node.schema)
+        if self.pragma in S.COLUMNS:
+            self.names = list(S.COLUMNS[self.pragma])
         elif self.pragma in _SETTINGS and (self.value is None or self.pragma == "journal_mode"):
             self.names = ["user_version" if self.pragma == "user_version" else self.pragma]
         if self.names is not None:
@@ -72,7 +62,7 @@ class PragmaStatement(Statement):
             self.engine_lock = True  # a write: a schema change of the transaction
 
     def execute(self, conn, txn, params) -> tuple:
-        if self.pragma in _COLUMNS:
+        if self.pragma in S.COLUMNS:
             return Result(self._schema_rows(conn))
         if self.pragma in _SETTINGS:
             return self._setting(conn, txn)
@@ -83,48 +73,13 @@ class PragmaStatement(Statement):
 
     # ------------------------------------------------------------ schema pragmas
     def _schema_rows(self, conn) -> list[tuple]:
-        p, arg, side = self.pragma, self.value, self.side
-        if p == "database_list":
+        if self.pragma == "database_list":
             path = conn.database.path
             rows = [(0, "main", "" if path is None else os.path.abspath(path))]
             if self.catalog.temp is not None and self.catalog.temp.has_objects():
                 rows.append((1, "temp", ""))
             return rows
-        if p == "table_list":
-            return self._table_list(None if arg is None else str(arg))
-        if arg is None or p == "foreign_key_list":
-            return []  # there are no foreign keys
-        name = str(arg)
-        if p in ("index_info", "index_xinfo"):
-            entry = S.find_index(side, name)
-            return [] if entry is None else S.index_info(entry, p == "index_xinfo")
-        relation = side.relation(name)
-        if relation is None:
-            return []
-        if p == "index_list":
-            return S.index_list(relation) if hasattr(relation, "schema") else []
-        return S.table_info(relation, self.catalog, self.systables, p == "table_xinfo")
-
-    def _table_list(self, only: str | None) -> list[tuple]:
-        cat = self.catalog
-        sides = [("main", cat.main)]
-        if cat.temp is not None:
-            sides.append(("temp", cat.temp))
-        if self.side is not cat:
-            sides = [s for s in sides if s[1] is self.side]
-        rows = []
-        for schema, side in sides:
-            for t in sorted(list(side.tables.values()), key=lambda t: t.name.lower()):
-                ncol = sum(1 for c in t.columns if not c.hidden)
-                rows.append((schema, t.name, "table", ncol, 0, 0))
-            for v in sorted(list(side.views.values()), key=lambda v: v.name.lower()):
-                ncol = len(S.view_columns(v, cat, self.systables))
-                rows.append((schema, v.name, "view", ncol, 0, 0))
-            master = "sqlite_schema" if schema == "main" else "sqlite_temp_schema"
-            rows.append((schema, master, "table", 5, 0, 0))
-        if only is not None:
-            rows = [r for r in rows if r[1].lower() == only.lower()]
-        return rows
+        return S.schema_pragma(self.pragma, self.value, self.side, self.catalog, self.systables)
 
     # ------------------------------------------------------------ settings
     def _setting(self, conn, txn) -> tuple:
@@ -170,15 +125,6 @@ class PragmaStatement(Statement):
 def build_pragma(node: A.Pragma, engine, systables, catalog) -> PragmaStatement:
     """The statement for a PRAGMA (an unknown schema name is refused, as in SQLite)."""
     return PragmaStatement(node, engine, systables, catalog)
-
-
-def _side(catalog, schema: str | None):
-    """The names a ``schema.`` prefix picks: both sides (temporary first) when there is
-    none."""
-    side = catalog.scoped(schema)
-    if side is None:
-        raise OperationalError(f"unknown database {schema}")
-    return side
 
 
 def _int32(value) -> int:

@@ -16,8 +16,22 @@ from typing import NamedTuple
 
 from . import bound as B
 from .binder import bind_select
+from .master import pragma_side
 from .parser import parse_one
 from .render import create_index_sql, create_table_sql, create_view_sql
+
+_TABLE_INFO = ("cid", "name", "type", "notnull", "dflt_value", "pk")
+#: the schema pragmas and their columns, as SQLite names them
+COLUMNS = {
+    "table_info": _TABLE_INFO,
+    "table_xinfo": _TABLE_INFO + ("hidden",),
+    "index_list": ("seq", "name", "unique", "origin", "partial"),
+    "index_info": ("seqno", "cid", "name"),
+    "index_xinfo": ("seqno", "cid", "name", "desc", "coll", "key"),
+    "foreign_key_list": ("id", "seq", "table", "from", "to", "on_update", "on_delete", "match"),
+    "table_list": ("schema", "name", "type", "ncol", "wr", "strict"),
+    "database_list": ("seq", "name", "file"),
+}
 
 
 class IndexEntry(NamedTuple):
@@ -87,6 +101,53 @@ def find_index(cat, name: str) -> IndexEntry | None:
 
 
 # ---------------------------------------------------------------- PRAGMA rows
+def schema_pragma(pragma: str, arg, side, catalog, systables) -> list[tuple]:
+    """The rows of schema pragma ``pragma`` (a key of ``COLUMNS`` but database_list) with
+    argument ``arg`` (None: none given), names looked up in ``side`` (the catalog a schema
+    prefix picked, or the connection's ``catalog``: temporary objects first). A name not
+    found gives no rows, as in SQLite."""
+    if pragma == "table_list":
+        return table_list(catalog, side, systables, None if arg is None else str(arg))
+    if arg is None or pragma == "foreign_key_list":
+        return []  # there are no foreign keys
+    name = str(arg)
+    if pragma in ("index_info", "index_xinfo"):
+        entry = find_index(side, name)
+        return [] if entry is None else index_info(entry, pragma == "index_xinfo")
+    relation = side.relation(name)
+    if relation is None:
+        return []
+    if pragma == "index_list":
+        return index_list(relation) if hasattr(relation, "schema") else []
+    return table_info(relation, catalog, systables, pragma == "table_xinfo")
+
+
+def table_list(catalog, side, systables, only: str | None) -> list[tuple]:
+    """PRAGMA table_list rows: (schema, name, type, ncol, wr, strict) of the tables and
+    views of both sides (or of ``side`` when a prefix picked one), SQLite's schema tables
+    included; only those called ``only`` when given."""
+    sides = [("main", catalog.main)]
+    if catalog.temp is not None:
+        sides.append(("temp", catalog.temp))
+    if side is not catalog:
+        sides = [s for s in sides if s[1] is side]
+    rows = []
+    for schema, cat in sides:
+        for t in sorted(list(cat.tables.values()), key=lambda t: t.name.lower()):
+            ncol = sum(1 for c in t.columns if not c.hidden)
+            rows.append((schema, t.name, "table", ncol, 0, 0))
+        for v in sorted(list(cat.views.values()), key=lambda v: v.name.lower()):
+            ncol = len(view_columns(v, catalog, systables))
+            rows.append((schema, v.name, "view", ncol, 0, 0))
+        master = "sqlite_schema" if schema == "main" else "sqlite_temp_schema"
+        rows.append((schema, master, "table", 5, 0, 0))
+    if catalog.temp is None and side is catalog:  # the main catalog alone: temp is empty
+        rows.append(("temp", "sqlite_temp_schema", "table", 5, 0, 0))
+    if only is not None:
+        rows = [r for r in rows if r[1].lower() == only.lower()]
+    return rows
+
+
 def table_info(relation, cat, systables, extended: bool) -> list[tuple]:
     """PRAGMA table_info / table_xinfo rows of a table or view:
     (cid, name, type, notnull, dflt_value, pk[, hidden])."""
@@ -164,3 +225,32 @@ def master_rows(cat) -> list[tuple]:
     for trig in list(cat.triggers.values()):
         out.append(("trigger", trig.name, trig.table, 0, trig.sql))
     return out
+
+
+def table_function(name: str, catalog, systables) -> tuple | None:
+    """SQLite's table-valued form of a schema pragma, ``pragma_<name>([arg[, schema]])``:
+    (rows function, least and most arguments, column names, hidden column names), or None
+    when ``name`` is not one. Its rows end with the hidden ``arg`` and ``schema`` columns,
+    which hold the arguments, as SQLite's (``pragma_table_list``, whose rows have a schema
+    column of their own, takes only ``arg``)."""
+    low = name.lower()
+    pragma = low[len("pragma_") :] if low.startswith("pragma_") else None
+    if pragma not in COLUMNS or pragma == "database_list":
+        return None
+
+    if pragma == "table_list":  # its rows name their schema: one argument, as SQLite's
+
+        def listed(arg=None) -> list[tuple]:
+            found = schema_pragma(pragma, arg, catalog, catalog, systables)
+            return [r + (arg,) for r in found]
+
+        return listed, 0, 1, COLUMNS[pragma] + ("arg",), ("arg",)
+
+    def rows(arg=None, schema=None) -> list[tuple]:
+        if catalog.temp is None and str(schema).lower() == "temp":
+            return []  # bound for connections with no temporary objects
+        side = pragma_side(catalog, None if schema is None else str(schema))
+        found = schema_pragma(pragma, arg, side, catalog, systables)
+        return [r + (arg, schema) for r in found]
+
+    return rows, 0, 2, COLUMNS[pragma] + ("arg", "schema"), ("arg", "schema")

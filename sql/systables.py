@@ -16,8 +16,8 @@ import time
 from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
-from .master import MASTER_COLUMNS, MASTER_KEYS
-from .pragma_schema import master_rows
+from .master import MASTER_COLUMNS, MASTER_KEYS, PRAGMA_FUNCTIONS
+from .pragma_schema import master_rows, table_function
 from .render import create_index_sql, create_table_sql, create_view_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
@@ -49,11 +49,13 @@ def session_tables(systables: dict, catalog) -> dict:
     temp = catalog.temp
     if temp is None or not temp.has_objects():
         return systables
-    return {
+    session = {
         **systables,
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp)),
         MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: master_rows(temp)),
     }
+    session[PRAGMA_FUNCTIONS] = lambda name: table_function(name, catalog, session)
+    return session
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -147,7 +149,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             out.append((name, value))
         return out
 
-    return {
+    found = {
         "tables": (
             [
                 ("name", TEXT),
@@ -215,3 +217,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             transactions,
         ),
     }
+    # a statement without temporary objects in reach may serve every connection: the
+    # pragma functions it binds see the main catalog only (``session_tables`` gives a
+    # connection with temporary objects its own)
+    found[PRAGMA_FUNCTIONS] = lambda name: table_function(name, cat, found)
+    return found

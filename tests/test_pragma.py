@@ -195,6 +195,61 @@ def test_pragma_is_still_a_name(conn):
     ]
 
 
+# ---------------------------------------------------------------- table-valued forms
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM pragma_table_info('t')",
+        "SELECT * FROM pragma_table_xinfo('u')",
+        "SELECT name, pk FROM pragma_table_info('u') WHERE pk > 0 ORDER BY pk",
+        "SELECT arg, schema, name FROM pragma_table_info('t', 'main')",
+        "SELECT * FROM pragma_index_list('u')",
+        "SELECT * FROM pragma_index_xinfo('ub')",
+        "SELECT * FROM pragma_index_info('sqlite_autoindex_u_2')",
+        "SELECT * FROM pragma_foreign_key_list('t')",
+        "SELECT * FROM pragma_table_info",
+        "SELECT * FROM pragma_table_info('nope')",
+        "SELECT * FROM pragma_table_list('k')",
+        "SELECT count(*) FROM pragma_table_list",
+        "SELECT m.name, p.name, p.origin FROM sqlite_master AS m, pragma_index_list(m.name) AS p"
+        " WHERE m.type = 'table' ORDER BY 1, 2",
+        "SELECT m.name, group_concat(c.name, ',') FROM sqlite_schema m"
+        " JOIN pragma_table_info(m.name) c WHERE m.type = 'table' GROUP BY m.name ORDER BY 1",
+    ],
+)
+def test_table_valued_pragmas_as_sqlite(pair, sql):
+    conn, lite = pair
+    assert fetch(conn, sql) == fetch(lite, sql)
+
+
+def test_table_valued_pragmas_see_the_connections_temporary_tables(pair):
+    conn, _lite = pair
+    other = conn.database.connect()
+    sql = "SELECT name FROM pragma_table_info('scratch')"
+    assert conn.execute(sql).fetchall() == other.execute(sql).fetchall() == []
+    temp = "SELECT name FROM pragma_table_info('scratch', 'temp')"
+    assert other.execute(temp).fetchall() == []
+    conn.execute("CREATE TEMP TABLE scratch (k TEXT)")
+    assert conn.execute(sql).fetchall() == [("k",)]
+    assert other.execute(sql).fetchall() == []  # the cached statement is not conn's
+    assert conn.execute("SELECT name FROM pragma_table_info('scratch', 'temp')").fetchall() == [
+        ("k",)
+    ]
+    conn.execute("DROP TABLE scratch")
+    assert conn.execute(sql).fetchall() == []
+    other.close()
+
+
+def test_table_valued_pragma_errors(pair):
+    conn, _lite = pair
+    with pytest.raises(memtables.OperationalError, match="unknown database nowhere"):
+        conn.execute("SELECT * FROM pragma_table_info('t', 'nowhere')").fetchall()
+    with pytest.raises(memtables.ProgrammingError, match="wrong number of arguments"):
+        conn.execute("SELECT * FROM pragma_table_list('t', 'main')")
+    with pytest.raises(memtables.ProgrammingError, match="pragma_nope"):
+        conn.execute("SELECT * FROM pragma_nope('t')")
+
+
 # ---------------------------------------------------------------- user_version
 @pytest.mark.parametrize(
     "value",
