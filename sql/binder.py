@@ -383,8 +383,9 @@ class Binder:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
         master = master_source(ref.name, ref.schema)
-        if master is not None:  # SQLite's sqlite_master & co, before any name of ours
-            columns, rows_fn = self.systables[master[0]]
+        spec = None if master is None else self.systables.get(master[0])
+        if spec is not None:  # SQLite's sqlite_master & co, before any name of ours
+            columns, rows_fn = spec
             slot = self.new_slot()
             scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
             return BoundSystem(master[1], rows_fn, slot)
@@ -553,7 +554,7 @@ class Binder:
 
     def _system_source(self, ref: A.TableRef, alias: str, scope: Scope) -> BoundSystem:
         spec = self.systables.get(ref.name.lower())
-        if spec is None:
+        if spec is None or ":" in ref.name:  # ``sqlite:master`` & co have names of their own
             raise UndefinedTable(f"no such table: sys.{ref.name}")
         columns, rows_fn = spec
         slot = self.new_slot()

@@ -13,7 +13,7 @@ under keys no ``sys.`` name reaches, for the binder to find by their bare names
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
 from .master import MASTER_COLUMNS, MASTER_KEYS, PRAGMA_FUNCTIONS
@@ -58,8 +58,9 @@ def session_tables(systables: dict, catalog) -> dict:
     return session
 
 
-def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
-    """Name → (columns as (name, type), function of a transaction returning rows)."""
+def system_tables(engine) -> dict[str, Any]:
+    """Name → (columns as (name, type), function of a transaction returning rows); and under
+    ``master.PRAGMA_FUNCTIONS`` the factory of the pragma table functions."""
     cat = engine.catalog
     txns = engine.txns
 
