@@ -310,6 +310,27 @@ def test_user_version_survives_reopen(tmp_path):
     conn.close()
 
 
+def test_user_version_of_a_read_only_database(tmp_path):
+    """Read, and refused when set, as sqlite3 opened with ``mode=ro`` does."""
+    path = str(tmp_path / "app.mtdb")
+    with memtables.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    lite_path = tmp_path / "app.sqlite"
+    sqlite3.connect(lite_path).execute("PRAGMA user_version = 9").connection.close()
+    lite = sqlite3.connect(f"file:{lite_path}?mode=ro", uri=True)
+    reader = memtables.connect(path, read_only=True)
+    assert fetch(reader, "PRAGMA user_version") == fetch(lite, "PRAGMA user_version")
+    with pytest.raises(sqlite3.OperationalError) as lite_error:
+        lite.execute("PRAGMA user_version = 3")
+    with pytest.raises(memtables.OperationalError) as error:
+        reader.execute("PRAGMA user_version = 3")
+    assert str(error.value) == str(lite_error.value)
+    assert reader.execute("PRAGMA user_version").fetchone() == (9,)
+    reader.close()
+    lite.close()
+
+
 def test_user_version_of_temp_is_refused_clearly():
     conn = memtables.connect()
     with pytest.raises(memtables.NotSupportedError, match="temp.user_version"):
