@@ -120,6 +120,8 @@ class Database:
                 "would stay empty"
             )
         self.path = None if path is None else os.fspath(path)
+        #: the redo log's sync mode (None in memory): what PRAGMA synchronous reports
+        self.sync: str | None = None if path is None else sync
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)

@@ -35,6 +35,9 @@ class Engine:
         #: the query layer's ``sys.*`` tables for this engine, built by it on first use (the
         #: engine never reads them; it only keeps them for as long as it lives)
         self.system_tables: dict | None = None
+        #: SQLite's ``PRAGMA user_version``: an integer of the application's, kept durably
+        #: with the schema (a schema change in the redo log, a field of snapshot manifests)
+        self.user_version = 0
 
     # ------------------------------------------------------------ transactions
     def begin(self, isolation: str = SNAPSHOT) -> Transaction:
@@ -166,6 +169,16 @@ class Engine:
 
         txn.add_ddl(undo, _record(cat, "drop_view", view.name))
         cat.changed()
+
+    def set_user_version(self, txn: Transaction, value: int) -> None:
+        """Set ``user_version`` inside ``txn``: undone by its rollback, logged at its commit."""
+        old = self.user_version
+        self.user_version = value
+
+        def undo() -> None:
+            self.user_version = old
+
+        txn.add_ddl(undo, ("user_version", value))
 
     def create_trigger(self, txn: Transaction, trigger: Trigger) -> None:
         """Add a trigger to its table (removed if ``txn`` rolls back)."""

@@ -188,6 +188,7 @@ class Durability:
             self._restore_view(view["name"], view["sql"], view["columns"])
         for sql in manifest.get("triggers", []):
             conn.execute(sql)
+        engine.user_version = manifest.get("user_version", 0)
 
     def _restore_view(self, name: str, sql: str, columns) -> None:
         """Create a view as it was defined, without binding its query again: the tables it
@@ -332,6 +333,8 @@ class Durability:
             return ["ddl", record[1].sql]
         if kind == "drop_trigger":
             return ["ddl", f"DROP TRIGGER IF EXISTS {name(record[1])}"]
+        if kind == "user_version":
+            return ["ddl", f"PRAGMA user_version = {int(record[1])}"]
         return None
 
     # ------------------------------------------------------------ checkpoints
@@ -393,6 +396,7 @@ class Durability:
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
                 triggers = [t.sql for t in cat.triggers.values()]  # in order of creation
+                user_version = engine.user_version
                 # an upper bound of the rows to write: keys no snapshot sees are counted too
                 total = sum(len(t.rows) for t, _s, _n in tables if t.durable)
                 try:
@@ -414,6 +418,7 @@ class Durability:
                         views,
                         self._reading(reader, total),
                         triggers,
+                        user_version,
                     )
                 if total:
                     self._report("checkpoint", total, total)

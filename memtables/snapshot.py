@@ -133,12 +133,14 @@ def write_snapshot(
     views: list,
     read: Callable[[Any], list],
     triggers: list = (),
+    user_version: int = 0,
 ) -> tuple[Path, int]:
     """Write a snapshot at timestamp ``ts``; return its directory and size in bytes.
 
     ``tables`` are (table, create_sql, next_rowid); ``views`` are dicts (name, sql, columns);
     ``triggers`` are CREATE TRIGGER texts, restored after everything else (a manifest without
-    them, from before triggers existed, has none);
+    them, from before triggers existed, has none); ``user_version`` is PRAGMA user_version's
+    (a manifest without it means 0);
     ``read(table)`` gives a table's (key, row) pairs at ``ts``. Everything written is read back
     and checked before the snapshot is published, since publishing lets the log it covers go.
     """
@@ -155,7 +157,7 @@ def write_snapshot(
         raise OperationalError(f"{root}: cannot write a snapshot: {e}") from e
     try:
         size, manifest, written = _write_files(
-            tmp, ts, wal_segment, tables, indexes, views, read, triggers
+            tmp, ts, wal_segment, tables, indexes, views, read, triggers, user_version
         )
         _verify(tmp, manifest, written)
         fsync_path(tmp)
@@ -170,7 +172,9 @@ def write_snapshot(
     return final, size
 
 
-def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read, triggers) -> tuple:
+def _write_files(
+    tmp: Path, ts, wal_segment, tables, indexes, views, read, triggers, user_version=0
+) -> tuple:
     import pyarrow as pa
     import pyarrow.ipc as ipc
 
@@ -183,6 +187,7 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read, trigg
         "indexes": indexes,
         "views": views,
         "triggers": list(triggers),
+        "user_version": user_version,
     }
     size = 0
     written = []  # (table, file path, schema, rows) to check once all is written
@@ -242,6 +247,9 @@ def read_manifest(mpath: Path) -> dict:
             raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid {key!r}")
     if not isinstance(manifest.get("triggers", []), list):
         raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid 'triggers'")
+    version = manifest.get("user_version", 0)
+    if type(version) is not int or not -(1 << 31) <= version < 1 << 31:
+        raise DatabaseError(f"{mpath}: snapshot manifest lacks a valid 'user_version'")
     return manifest
 
 

@@ -422,6 +422,15 @@ class Checkpoint:
 
 
 @_node
+class Pragma:
+    """PRAGMA [schema.]name [= value | (value)]; ``value`` is None when only read."""
+
+    name: str
+    schema: str | None = None
+    value: Any = None  # int, float or str (a word such as ON is its text)
+
+
+@_node
 class Copy:
     target: TableRef | Select
     path: str

@@ -34,6 +34,7 @@ from .bound_query import (
     BoundWork,
 )
 from .fn_json import HIDDEN_COLUMNS, TABLE_COLUMNS, TABLE_FUNCTIONS
+from .master import PRAGMA_FUNCTIONS, master_source
 from .parser import parse_one
 from .plan import SubPlan
 from .render import to_sql
@@ -381,9 +382,20 @@ class Binder:
                 if work is not None:
                     return self._work_source(work, found, alias, scope)
                 return self._cte_source(found[0], found[1], alias, scope)
+        master = master_source(ref.name, ref.schema)
+        spec = None if master is None else self.systables.get(master[0])
+        if spec is not None:  # SQLite's sqlite_master & co, before any name of ours
+            columns, rows_fn = spec
+            slot = self.new_slot()
+            scope.add(SourceInfo(alias, [(n, t, True) for n, t in columns], slot))
+            return BoundSystem(master[1], rows_fn, slot)
         table = cat.relation(ref.name)
         if type(table) is View:
             return self._view_source(table, alias, scope)
+        if table is None and ref.schema is None and ref.name.lower().startswith("pragma_"):
+            make = self.systables.get(PRAGMA_FUNCTIONS)  # SQLite's ``FROM pragma_table_list``
+            if make is not None and make(ref.name) is not None:
+                return self._function_source(A.TableFunction(ref.name, (), ref.alias), scope)
         if table is None:
             shown = f"{ref.schema}.{ref.name}" if ref.schema is not None else ref.name
             raise UndefinedTable(f"no such table: {shown}")
@@ -397,9 +409,17 @@ class Binder:
         """A table-valued function; its arguments see the FROM items before it, as in
         SQLite (``FROM t, json_each(t.doc)``)."""
         spec = TABLE_FUNCTIONS.get(ref.name)
-        if spec is None:
-            raise UndefinedTable(f"no such table-valued function: {ref.name}")
-        rows_fn, lo, hi = spec
+        if spec is not None:
+            rows_fn, lo, hi = spec
+            cols = [(n, _TABLE_COLUMN_TYPES.get(n), True) for n in TABLE_COLUMNS]
+            hidden = HIDDEN_COLUMNS
+        else:  # SQLite's pragma functions (pragma_table_info ...), from the system tables
+            make = self.systables.get(PRAGMA_FUNCTIONS)
+            found = None if make is None else make(ref.name)
+            if found is None:
+                raise UndefinedTable(f"no such table-valued function: {ref.name}")
+            rows_fn, lo, hi, names, hidden = found
+            cols = [(n, None, True) for n in names]
         if not lo <= len(ref.args) <= hi:
             raise ProgrammingError(
                 f"wrong number of arguments to table-valued function {ref.name}()"
@@ -410,9 +430,8 @@ class Binder:
         args = [self.bind(a, scope) for a in ref.args]
         alias = ref.alias or ref.name
         slot = self.new_slot()
-        cols = [(n, _TABLE_COLUMN_TYPES.get(n), True) for n in TABLE_COLUMNS]
         info = SourceInfo(alias, cols, slot)
-        info.unlisted = set(HIDDEN_COLUMNS)
+        info.unlisted = set(hidden)
         scope.add(info)
         return BoundFunction(ref.name, rows_fn, args, len(cols), slot, alias)
 
@@ -535,7 +554,7 @@ class Binder:
 
     def _system_source(self, ref: A.TableRef, alias: str, scope: Scope) -> BoundSystem:
         spec = self.systables.get(ref.name.lower())
-        if spec is None:
+        if spec is None or ":" in ref.name:  # ``sqlite:master`` & co have names of their own
             raise UndefinedTable(f"no such table: sys.{ref.name}")
         columns, rows_fn = spec
         slot = self.new_slot()

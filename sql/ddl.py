@@ -20,6 +20,7 @@ from ..types import ANY, REAL, type_from_name
 from . import ast as A
 from .binder import Binder, bind_select
 from .compiler import Compiler
+from .master import MASTER_NAMES, master_source
 from .parser import find_nodes, parse_one
 from .planner import plan_subqueries
 from .render import create_table_sql, to_sql
@@ -124,10 +125,18 @@ def _holder(stmt: DDLStatement, schema: str | None, name: str, kind: str) -> Any
 
 
 # ---------------------------------------------------------------- tables
+def _refuse_reserved(name: str) -> None:
+    """SQLite's schema tables are found before any table or view of that name: refuse to
+    create one that could never be read."""
+    if name.lower() in MASTER_NAMES:
+        raise OperationalError(f"object name reserved for internal use: {name}")
+
+
 def _create_table(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateTable = stmt.node
     engine = stmt.engine
     cat = _target(stmt)
+    _refuse_reserved(node.name)
     if cat.name_taken(node.name):  # each schema has its own names, as in SQLite
         if node.if_not_exists and node.name.lower() in cat.tables:
             return
@@ -271,6 +280,9 @@ def _distinct_names(names) -> list[str]:
 
 def _drop_table(stmt: DDLStatement, txn, params) -> None:
     node: A.DropTable = stmt.node
+    master = master_source(node.name, node.schema)
+    if master is not None:
+        raise OperationalError(f"table {master[1]} may not be dropped")
     cat = _holder(stmt, node.schema, node.name, "tables")
     if cat is None:
         if node.if_exists:
@@ -329,6 +341,7 @@ def _drop_index(stmt: DDLStatement, txn, params) -> None:
 def _create_view(stmt: DDLStatement, txn, params) -> None:
     node: A.CreateView = stmt.node
     cat = _target(stmt)
+    _refuse_reserved(node.name)
     if cat.name_taken(node.name):
         if node.if_not_exists and node.name.lower() in cat.views:
             return

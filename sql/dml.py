@@ -13,6 +13,7 @@ from ..cache import enforce
 from ..catalog import View
 from ..errors import (
     IntegrityError,
+    OperationalError,
     ProgrammingError,
     UndefinedColumn,
     UndefinedTable,
@@ -25,6 +26,7 @@ from . import bound as B
 from .binder import Binder
 from .compiler import Compiler, FunctionWriter
 from .dml_fired import delete_rows, insert_rows, update_row, update_rows
+from .master import master_source
 from .plan import Lookup, Scan
 from .planner import access_path, plan_query, plan_subqueries
 from .returning import compile_returning
@@ -36,6 +38,9 @@ from .trigger import Firing
 def _target_table(binder: Binder, ref: A.TableRef):
     if ref.schema is not None and ref.schema.lower() == "sys":
         raise ProgrammingError(f"table sys.{ref.name} may not be modified")
+    master = master_source(ref.name, ref.schema)
+    if master is not None:
+        raise OperationalError(f"table {master[1]} may not be modified")
     cat = binder.catalog.scoped(ref.schema)
     if cat is None:
         raise UndefinedTable(f"no such table: {ref.schema}.{ref.name}")

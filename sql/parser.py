@@ -949,6 +949,13 @@ class _Builder(Transformer):
     def checkpoint_stmt(self):
         return A.Checkpoint()
 
+    def pragma_stmt(self, qname, value):
+        return A.Pragma(qname[1], qname[0], value)
+
+    def pragma_value(self, *items):
+        v = items[-1]
+        return v.value if isinstance(v, A.Literal) else v
+
     def copy_table(self, qname, direction, path, options):
         return A.Copy(
             A.TableRef(qname[1], qname[0]),

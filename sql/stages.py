@@ -20,6 +20,7 @@ from .binder import bind_select
 from .bound_query import BoundSelect
 from .plan import SelectPlan
 from .planner import plan_select
+from .pragma import build_pragma
 from .statements import (
     CheckpointStatement,
     ControlStatement,
@@ -144,4 +145,5 @@ _BUILDERS = {
     A.Release: _control,
     A.RollbackTo: _control,
     A.Checkpoint: _checkpoint,
+    A.Pragma: build_pragma,
 }

@@ -4,14 +4,20 @@
 with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
 ``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
 TEMP objects (the other system tables describe the database's own objects only).
+
+SQLite's own ``sqlite_master`` (``sqlite_schema``) and ``sqlite_temp_master`` are here too,
+under keys no ``sys.`` name reaches, for the binder to find by their bare names
+(``master.master_source``): the same objects with SQLite's columns, read-only.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
+from .master import MASTER_COLUMNS, MASTER_KEYS, PRAGMA_FUNCTIONS
+from .pragma_schema import master_rows, table_function
 from .render import create_index_sql, create_table_sql, create_view_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
@@ -43,11 +49,18 @@ def session_tables(systables: dict, catalog) -> dict:
     temp = catalog.temp
     if temp is None or not temp.has_objects():
         return systables
-    return {**systables, "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp))}
+    session = {
+        **systables,
+        "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp)),
+        MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: master_rows(temp)),
+    }
+    session[PRAGMA_FUNCTIONS] = lambda name: table_function(name, catalog, session)
+    return session
 
 
-def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
-    """Name → (columns as (name, type), function of a transaction returning rows)."""
+def system_tables(engine) -> dict[str, Any]:
+    """Name → (columns as (name, type), function of a transaction returning rows); and under
+    ``master.PRAGMA_FUNCTIONS`` the factory of the pragma table functions."""
     cat = engine.catalog
     txns = engine.txns
 
@@ -137,7 +150,7 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             out.append((name, value))
         return out
 
-    return {
+    found = {
         "tables": (
             [
                 ("name", TEXT),
@@ -174,6 +187,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "schema": (SCHEMA_COLUMNS, schema),
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: []),
+        MASTER_KEYS["main"]: (MASTER_COLUMNS, lambda txn: master_rows(cat)),
+        MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [
@@ -203,3 +218,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
             transactions,
         ),
     }
+    # a statement without temporary objects in reach may serve every connection: the
+    # pragma functions it binds see the main catalog only (``session_tables`` gives a
+    # connection with temporary objects its own)
+    found[PRAGMA_FUNCTIONS] = lambda name: table_function(name, cat, found)
+    return found
