@@ -1,10 +1,81 @@
 """What the memtables dialect supports, for SQLAlchemy's compliance suite.
 
-Every requirement switched off here says why; the suite skips the tests that need it.
+SQLAlchemy's ``SuiteRequirements`` guesses conservatively; this subclass says what memtables
+does. ``exclusions.open()`` switches a group of tests on because memtables has the feature;
+``exclusions.closed()`` switches it off, and the comment beside it says why (a feature
+memtables does not have, or a deliberate difference from the databases the test assumes).
+Only requirements whose answer differs from SQLAlchemy's default are listed.
 """
 
+from sqlalchemy.testing import exclusions
 from sqlalchemy.testing.requirements import SuiteRequirements
+
+supported = property(lambda self: exclusions.open())
+
+
+def unsupported(reason: str) -> property:
+    """A requirement memtables does not meet, with the reason the suite prints on skip."""
+    return property(lambda self: exclusions.closed(reason))
 
 
 class Requirements(SuiteRequirements):
-    """SQLAlchemy's defaults for now; the requirements memtables lacks are declared next."""
+    """The memtables answers (see the module docstring)."""
+
+    # ---------------------------------------------------------------- SQL memtables has
+    ctes = supported
+    ctes_with_update_delete = supported  # WITH in front of UPDATE / DELETE
+    intersect = supported
+    except_ = supported
+    window_functions = supported
+    window_range = supported
+    window_range_numeric = supported
+    window_range_non_numeric = supported
+    nullsordering = supported
+    boolean_col_expressions = supported
+    supports_is_distinct_from = supported
+    supports_bitwise_and = supported
+    supports_bitwise_or = supported
+    supports_bitwise_not = supported
+    supports_bitwise_shift = supported
+    savepoints = supported
+    views = supported
+    view_reflection = supported
+    view_column_reflection = supported
+    temporary_views = supported
+    temp_table_names = supported
+    has_temp_table = supported
+    temp_table_reflect_indexes = supported
+    table_ddl_if_exists = supported
+    index_ddl_if_exists = supported
+    create_table_as = supported
+    create_temp_table_as = supported
+    dbapi_lastrowid = supported
+    emulated_lastrowid = supported
+    server_defaults = supported
+    datetime_historic = supported
+    date_historic = supported
+    timestamp_microseconds = supported
+    infinity_floats = supported
+
+    # ---------------------------------------------------------------- isolation levels
+    isolation_level = supported
+    autocommit = supported
+
+    def get_isolation_levels(self, config):
+        """memtables' levels: SNAPSHOT (the default), SERIALIZABLE and AUTOCOMMIT."""
+        return {"default": "SNAPSHOT", "supported": ["SNAPSHOT", "SERIALIZABLE", "AUTOCOMMIT"]}
+
+    # ---------------------------------------------------------------- what memtables lacks
+    @property
+    def independent_connections(self):
+        """A second engine on the suite's URL reaches the same database: true of a durable
+        path, not of ``memtables://`` in memory (one database per engine, like SQLite's
+        ``:memory:``)."""
+        return exclusions.skip_if(
+            lambda config: not config.db.url.database,
+            "memtables:// in memory is one database per engine: a second engine is empty",
+        )
+
+    foreign_key_constraint_reflection = unsupported(
+        "memtables does not keep foreign keys (the DDL leaves them out), so none reflect"
+    )
