@@ -16,6 +16,7 @@ An in-memory URL gives one database per engine: every pooled connection sees the
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from sqlalchemy import types as sqltypes
@@ -55,10 +56,14 @@ class _NativeDateTime(sqltypes.DateTime):
 
 
 class _NativeDate(sqltypes.Date):
-    """memtables stores and returns ``date`` objects: nothing to convert."""
+    """memtables stores and returns ``date`` objects; a ``datetime`` bound to a Date column
+    is cut to its date, as SQLAlchemy's other dialects store it (DATE refuses a datetime)."""
 
     def bind_processor(self, dialect):
-        return None
+        def process(value):
+            return value.date() if isinstance(value, datetime.datetime) else value
+
+        return process
 
     def result_processor(self, dialect, coltype):
         return None
@@ -153,9 +158,6 @@ class MemtablesDialect(SQLiteDialect):
             return "AUTOCOMMIT"
         return dbapi_connection.isolation_level
 
-    def get_default_isolation_level(self, dbapi_conn):
-        return "SNAPSHOT"
-
     def detect_autocommit_setting(self, dbapi_conn):
         return dbapi_conn.autocommit
 
@@ -194,14 +196,17 @@ class MemtablesDialect(SQLiteDialect):
         sql = "SELECT name FROM sys.temp_schema WHERE type = ? ORDER BY name"
         return [r[0] for r in self._rows(connection, sql, kind)]
 
+    @reflection.cache
     def has_table(self, connection, table_name, schema=None, **kw):
         if schema not in (None, "main"):
             return False
         sql = (
             "SELECT 1 FROM sys.tables WHERE lower(name) = lower(?) "
-            "UNION ALL SELECT 1 FROM sys.views WHERE lower(name) = lower(?)"
+            "UNION ALL SELECT 1 FROM sys.views WHERE lower(name) = lower(?) "
+            "UNION ALL SELECT 1 FROM sys.temp_schema "
+            "WHERE type IN ('table', 'view') AND lower(name) = lower(?)"
         )
-        return bool(self._rows(connection, sql, table_name, table_name))
+        return bool(self._rows(connection, sql, table_name, table_name, table_name))
 
     def _check_exists(self, connection, table_name, schema, **kw):
         if not self.has_table(connection, table_name, schema, **kw):
@@ -209,11 +214,19 @@ class MemtablesDialect(SQLiteDialect):
 
             raise exc.NoSuchTableError(table_name)
 
+    def _sys(self, connection, table_name: str, what: str) -> str:
+        """The system table describing ``what`` (tables, columns, indexes) of the table a bare
+        ``table_name`` names: the connection's TEMP table of that name hides the main one."""
+        sql = "SELECT 1 FROM sys.temp_tables WHERE lower(name) = lower(?)"
+        return f"sys.temp_{what}" if self._rows(connection, sql, table_name) else f"sys.{what}"
+
     @reflection.cache
     def get_view_definition(self, connection, view_name, schema=None, **kw):
         rows = self._rows(
             connection,
-            "SELECT sql FROM sys.schema WHERE type = 'view' AND lower(name) = lower(?)",
+            "SELECT sql FROM sys.temp_schema WHERE type = 'view' AND lower(name) = lower(?) "
+            "UNION ALL SELECT sql FROM sys.schema WHERE type = 'view' AND lower(name) = lower(?)",
+            view_name,
             view_name,
         )
         if not rows:
@@ -226,7 +239,8 @@ class MemtablesDialect(SQLiteDialect):
     def get_columns(self, connection, table_name, schema=None, **kw):
         rows = self._rows(
             connection,
-            'SELECT name, type, not_null, "default", primary_key FROM sys.columns '
+            'SELECT name, type, not_null, "default", primary_key FROM '
+            f"{self._sys(connection, table_name, 'columns')} "
             "WHERE lower(table_name) = lower(?) ORDER BY position",
             table_name,
         )
@@ -265,7 +279,8 @@ class MemtablesDialect(SQLiteDialect):
     def get_pk_constraint(self, connection, table_name, schema=None, **kw):
         rows = self._rows(
             connection,
-            "SELECT primary_key FROM sys.tables WHERE lower(name) = lower(?)",
+            f"SELECT primary_key FROM {self._sys(connection, table_name, 'tables')} "
+            "WHERE lower(name) = lower(?)",
             table_name,
         )
         if not rows:
@@ -282,7 +297,8 @@ class MemtablesDialect(SQLiteDialect):
     def _index_rows(self, connection, table_name):
         return self._rows(
             connection,
-            "SELECT name, columns, unique, implicit FROM sys.indexes "
+            "SELECT name, columns, unique, implicit FROM "
+            f"{self._sys(connection, table_name, 'indexes')} "
             "WHERE lower(table_name) = lower(?) ORDER BY name",
             table_name,
         )

@@ -3,7 +3,9 @@
 ``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger
 with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
 ``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
-TEMP objects (the other system tables describe the database's own objects only).
+TEMP objects; ``sys.temp_tables``, ``sys.temp_columns`` and ``sys.temp_indexes`` are
+``sys.tables``, ``sys.columns`` and ``sys.indexes`` for them (the other system tables
+describe the database's own objects only).
 """
 
 from __future__ import annotations
@@ -15,6 +17,30 @@ from ..types import BOOLEAN, INTEGER, REAL, TEXT
 from .render import create_index_sql, create_table_sql, create_view_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
+TABLES_COLUMNS = [
+    ("name", TEXT),
+    ("kind", TEXT),
+    ("rows", INTEGER),
+    ("durable", BOOLEAN),
+    ("primary_key", TEXT),
+]
+COLUMNS_COLUMNS = [
+    ("table_name", TEXT),
+    ("name", TEXT),
+    ("position", INTEGER),
+    ("type", TEXT),
+    ("not_null", BOOLEAN),
+    ("default", TEXT),
+    ("primary_key", BOOLEAN),
+]
+INDEXES_COLUMNS = [
+    ("name", TEXT),
+    ("table_name", TEXT),
+    ("columns", TEXT),
+    ("unique", BOOLEAN),
+    ("method", TEXT),
+    ("implicit", BOOLEAN),
+]
 
 
 def schema_rows(cat) -> list:
@@ -37,13 +63,59 @@ def schema_rows(cat) -> list:
     return out
 
 
+def table_rows(cat, txn) -> list:
+    """``sys.tables``: one row per table of catalog ``cat``, its row count as ``txn`` sees it."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
+        kind = "cache" if getattr(t, "cache", None) is not None else "table"
+        out.append((t.name, kind, t.count(txn), t.durable, pk))
+    return out
+
+
+def column_rows(cat) -> list:
+    """``sys.columns``: one row per column of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        pk = set(t.schema.primary_key)
+        for c in t.columns:
+            out.append(
+                (
+                    t.name,
+                    c.name,
+                    c.position + 1,
+                    c.type.name,
+                    c.not_null,
+                    c.default_sql,
+                    c.position in pk,
+                )
+            )
+    return out
+
+
+def index_rows(cat) -> list:
+    """``sys.indexes``: one row per index of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        for ix in t.indexes:
+            cols = ", ".join(t.columns[i].name for i in ix.columns)
+            out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
+    return out
+
+
 def session_tables(systables: dict, catalog) -> dict:
     """``systables`` as a connection whose names are ``catalog`` reads them: with its own
     ``sys.temp_schema`` when it has temporary objects."""
     temp = catalog.temp
     if temp is None or not temp.has_objects():
         return systables
-    return {**systables, "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp))}
+    return {
+        **systables,
+        "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp)),
+        "temp_tables": (TABLES_COLUMNS, lambda txn: table_rows(temp, txn)),
+        "temp_columns": (COLUMNS_COLUMNS, lambda txn: column_rows(temp)),
+        "temp_indexes": (INDEXES_COLUMNS, lambda txn: index_rows(temp)),
+    }
 
 
 def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
@@ -52,38 +124,13 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
     txns = engine.txns
 
     def tables(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
-            kind = "cache" if getattr(t, "cache", None) is not None else "table"
-            out.append((t.name, kind, t.count(txn), t.durable, pk))
-        return out
+        return table_rows(cat, txn)
 
     def columns(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            pk = set(t.schema.primary_key)
-            for c in t.columns:
-                out.append(
-                    (
-                        t.name,
-                        c.name,
-                        c.position + 1,
-                        c.type.name,
-                        c.not_null,
-                        c.default_sql,
-                        c.position in pk,
-                    )
-                )
-        return out
+        return column_rows(cat)
 
     def indexes(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            for ix in t.indexes:
-                cols = ", ".join(t.columns[i].name for i in ix.columns)
-                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
-        return out
+        return index_rows(cat)
 
     def views(txn) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
@@ -138,42 +185,15 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         return out
 
     return {
-        "tables": (
-            [
-                ("name", TEXT),
-                ("kind", TEXT),
-                ("rows", INTEGER),
-                ("durable", BOOLEAN),
-                ("primary_key", TEXT),
-            ],
-            tables,
-        ),
-        "columns": (
-            [
-                ("table_name", TEXT),
-                ("name", TEXT),
-                ("position", INTEGER),
-                ("type", TEXT),
-                ("not_null", BOOLEAN),
-                ("default", TEXT),
-                ("primary_key", BOOLEAN),
-            ],
-            columns,
-        ),
-        "indexes": (
-            [
-                ("name", TEXT),
-                ("table_name", TEXT),
-                ("columns", TEXT),
-                ("unique", BOOLEAN),
-                ("method", TEXT),
-                ("implicit", BOOLEAN),
-            ],
-            indexes,
-        ),
+        "tables": (TABLES_COLUMNS, tables),
+        "columns": (COLUMNS_COLUMNS, columns),
+        "indexes": (INDEXES_COLUMNS, indexes),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "schema": (SCHEMA_COLUMNS, schema),
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: []),
+        "temp_tables": (TABLES_COLUMNS, lambda txn: []),
+        "temp_columns": (COLUMNS_COLUMNS, lambda txn: []),
+        "temp_indexes": (INDEXES_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -29,7 +29,6 @@ class Requirements(SuiteRequirements):
     window_functions = supported
     window_range = supported
     window_range_numeric = supported
-    window_range_non_numeric = supported
     nullsordering = supported
     boolean_col_expressions = supported
     supports_is_distinct_from = supported
@@ -56,14 +55,11 @@ class Requirements(SuiteRequirements):
     date_historic = supported
     timestamp_microseconds = supported
     infinity_floats = supported
+    reflect_table_options = supported  # a plain table has none: get_table_options() is {}
 
     # ---------------------------------------------------------------- isolation levels
-    isolation_level = supported
+    isolation_level = supported  # SNAPSHOT (default), SERIALIZABLE, and AUTOCOMMIT
     autocommit = supported
-
-    def get_isolation_levels(self, config):
-        """memtables' levels: SNAPSHOT (the default), SERIALIZABLE and AUTOCOMMIT."""
-        return {"default": "SNAPSHOT", "supported": ["SNAPSHOT", "SERIALIZABLE", "AUTOCOMMIT"]}
 
     # ---------------------------------------------------------------- what memtables lacks
     @property
@@ -78,4 +74,15 @@ class Requirements(SuiteRequirements):
 
     foreign_key_constraint_reflection = unsupported(
         "memtables does not keep foreign keys (the DDL leaves them out), so none reflect"
+    )
+    parens_in_union_contained_select_w_limit_offset = unsupported(
+        "like SQLite, the arms of UNION / INTERSECT / EXCEPT cannot be parenthesised; an arm "
+        "with its own ORDER BY or LIMIT goes in a subquery (SELECT * FROM (...))"
+    )
+    parens_in_union_contained_select_wo_limit_offset = unsupported(
+        "like SQLite, the arms of UNION / INTERSECT / EXCEPT cannot be parenthesised"
+    )
+    window_range_non_numeric = unsupported(
+        "like SQLite, a RANGE frame offset is a number; memtables does not add an interval "
+        "to a date or timestamp ORDER BY key"
     )
