@@ -177,10 +177,14 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_table_names(self, connection, schema=None, **kw):
+        if schema not in (None, "main"):
+            return []  # no schema but main (TEMP objects have their own calls)
         return [r[0] for r in self._rows(connection, "SELECT name FROM sys.tables ORDER BY name")]
 
     @reflection.cache
     def get_view_names(self, connection, schema=None, **kw):
+        if schema not in (None, "main"):
+            return []
         return [r[0] for r in self._rows(connection, "SELECT name FROM sys.views ORDER BY name")]
 
     @reflection.cache
@@ -237,6 +241,7 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_columns(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         rows = self._rows(
             connection,
             'SELECT name, type, not_null, "default", primary_key FROM '
@@ -245,7 +250,6 @@ class MemtablesDialect(SQLiteDialect):
             table_name,
         )
         if not rows:
-            self._check_exists(connection, table_name, schema)
             return self._view_columns(connection, table_name)
         pk = [r for r in rows if r[4]]
         out = []
@@ -258,7 +262,7 @@ class MemtablesDialect(SQLiteDialect):
                 "primary_key": bool(is_pk),
             }
             if is_pk and len(pk) == 1 and type_ == "INTEGER":
-                col["autoincrement"] = "auto"
+                col["autoincrement"] = True  # an INTEGER PRIMARY KEY is assigned when NULL
             out.append(col)
         return out
 
@@ -277,14 +281,14 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_pk_constraint(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         rows = self._rows(
             connection,
             f"SELECT primary_key FROM {self._sys(connection, table_name, 'tables')} "
             "WHERE lower(name) = lower(?)",
             table_name,
         )
-        if not rows:
-            self._check_exists(connection, table_name, schema)
+        if not rows:  # a view
             return {"constrained_columns": [], "name": None}
         cols = [c.strip() for c in (rows[0][0] or "").split(",") if c.strip()]
         return {"constrained_columns": cols, "name": None}
@@ -329,6 +333,7 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_table_options(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         return {}
 
 

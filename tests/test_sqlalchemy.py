@@ -110,7 +110,7 @@ def test_reflection(engine):
         sa.INTEGER, sa.TEXT, sa.DATE, sa.TIMESTAMP, sa.BOOLEAN, sa.REAL
     ]  # fmt: skip
     assert cols["name"]["nullable"] is False and cols["born"]["nullable"] is True
-    assert cols["id"]["autoincrement"] == "auto"
+    assert cols["id"]["autoincrement"] is True
     assert insp.get_columns("addresses")[2]["default"] == "'none'"
     assert insp.get_pk_constraint("users")["constrained_columns"] == ["id"]
     assert insp.get_unique_constraints("users") == [{"name": None, "column_names": ["name"]}]
