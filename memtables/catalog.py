@@ -60,7 +60,8 @@ class Schema:
     """The definition of a table.
 
     ``primary_key`` holds column positions; an empty key means the table has a hidden rowid.
-    ``uniques`` holds the position tuples of UNIQUE constraints.
+    ``uniques`` holds the position tuples of UNIQUE constraints and ``unique_names`` their
+    CONSTRAINT names (None for an unnamed one).
     """
 
     def __init__(
@@ -71,6 +72,7 @@ class Schema:
         uniques: tuple[tuple[int, ...], ...] = (),
         checks: tuple[Check, ...] = (),
         options: dict | None = None,
+        unique_names: tuple[str | None, ...] = (),
     ):
         seen = set()
         for i, col in enumerate(columns):
@@ -89,6 +91,7 @@ class Schema:
         for i in self.primary_key:
             columns[i].not_null = True
         self.uniques = tuple(tuple(u) for u in uniques)
+        self.unique_names = tuple(unique_names) or (None,) * len(self.uniques)
         self.checks = tuple(checks)
         self.options = dict(options or {})
         self._by_name = {c.name.lower(): c for c in columns}

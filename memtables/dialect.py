@@ -301,7 +301,7 @@ class MemtablesDialect(SQLiteDialect):
     def _index_rows(self, connection, table_name):
         return self._rows(
             connection,
-            "SELECT name, columns, unique, implicit FROM "
+            "SELECT name, columns, unique, implicit, constraint_name FROM "
             f"{self._sys(connection, table_name, 'indexes')} "
             "WHERE lower(table_name) = lower(?) ORDER BY name",
             table_name,
@@ -312,7 +312,7 @@ class MemtablesDialect(SQLiteDialect):
         self._check_exists(connection, table_name, schema)
         return [
             {"name": name, "column_names": _columns(cols), "unique": bool(unique)}
-            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            for name, cols, unique, implicit, _ in self._index_rows(connection, table_name)
             if not implicit
         ]
 
@@ -320,9 +320,10 @@ class MemtablesDialect(SQLiteDialect):
     def get_unique_constraints(self, connection, table_name, schema=None, **kw):
         self._check_exists(connection, table_name, schema)
         pk = self.get_pk_constraint(connection, table_name, schema)["constrained_columns"]
+        # a UNIQUE constraint's index is implicit; it has the constraint's name, if any
         return [
-            {"name": None, "column_names": _columns(cols)}
-            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            {"name": constraint, "column_names": _columns(cols)}
+            for _, cols, unique, implicit, constraint in self._index_rows(connection, table_name)
             if implicit and unique and _columns(cols) != pk
         ]
 

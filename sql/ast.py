@@ -310,6 +310,7 @@ class CreateTable:
     as_select: Select | None = None
     schema: str | None = None
     temporary: bool = False
+    unique_names: tuple[str | None, ...] = ()  # CONSTRAINT names, one per ``uniques`` entry
 
 
 @_node

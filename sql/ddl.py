@@ -148,6 +148,7 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
     cols = []
     pk: tuple[str, ...] = node.primary_key
     uniques = [tuple(u) for u in node.uniques]
+    unique_names = list(node.unique_names) or [None] * len(uniques)
     for cd in node.columns:
         t = type_from_name(cd.type_name) if cd.type_name else ANY
         col = Column(cd.name, t, not_null=cd.not_null, collation=cd.collation)
@@ -160,6 +161,7 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
             pk = (cd.name,)
         if cd.unique:
             uniques.append((cd.name,))
+            unique_names.append(None)
     if not cols:
         raise ProgrammingError(f"table {node.name} must have at least one column")
     names = {c.name.lower(): i for i, c in enumerate(cols)}
@@ -179,13 +181,15 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
         expires = Column(EXPIRES, REAL)
         expires.hidden = True
         cols.append(expires)
+    kept = [i for i, u in enumerate(uniques) if positions(u) != positions(pk)]
     schema = Schema(
         node.name,
         cols,
         positions(pk),
-        tuple(positions(u) for u in uniques if positions(u) != positions(pk)),
+        tuple(positions(uniques[i]) for i in kept),
         (),
         options,
+        tuple(unique_names[i] for i in kept),
     )
     schema.checks = tuple(_compile_check(schema, c) for c in checks)
     return schema

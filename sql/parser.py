@@ -663,7 +663,7 @@ class _Builder(Transformer):
     # ------------------------------------------------------------ DDL
     def create_table(self, temp, cache, ine, qname, *rest):
         *elements, options = rest
-        cols, pk, uniques, checks = [], (), [], []
+        cols, pk, uniques, checks, unique_names = [], (), [], [], []
         for el in elements:
             if isinstance(el, A.ColumnDef):
                 cols.append(el)
@@ -671,6 +671,7 @@ class _Builder(Transformer):
                 pk = el[1]
             elif el[0] == "unique":
                 uniques.append(el[1])
+                unique_names.append(el[2] if len(el) > 2 else None)
             elif el[0] == "check":
                 checks.append(el[1])
         return A.CreateTable(
@@ -685,6 +686,7 @@ class _Builder(Transformer):
             None,
             qname[0],
             bool(temp),
+            tuple(unique_names),
         )
 
     def create_table_as(self, temp, cache, ine, qname, options, sel):
@@ -736,7 +738,9 @@ class _Builder(Transformer):
     def column_constraint(self, _name, cons):
         return cons
 
-    def table_constraint(self, _name, cons):
+    def table_constraint(self, name, cons):
+        if cons[0] == "unique" and name is not None:  # kept: reflection and .dump show it
+            return (*cons, str(name))
         return cons
 
     def c_primary_key(self, direction, autoinc):

@@ -413,8 +413,9 @@ def create_table_sql(schema) -> str:
         parts.append(
             "PRIMARY KEY (" + ", ".join(name(cols[i].name) for i in schema.primary_key) + ")"
         )
-    for u in schema.uniques:
-        parts.append("UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
+    for u, cname in zip(schema.uniques, schema.unique_names):
+        named = "" if cname is None else f"CONSTRAINT {name(cname)} "
+        parts.append(named + "UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
     for chk in schema.checks:
         parts.append(f"CHECK ({chk.sql})")
     head = "CREATE CACHE TABLE" if schema.options.get("cache") else "CREATE TABLE"

@@ -40,6 +40,7 @@ INDEXES_COLUMNS = [
     ("unique", BOOLEAN),
     ("method", TEXT),
     ("implicit", BOOLEAN),
+    ("constraint_name", TEXT),
 ]
 
 
@@ -99,7 +100,8 @@ def index_rows(cat) -> list:
     for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
         for ix in t.indexes:
             cols = ", ".join(t.columns[i].name for i in ix.columns)
-            out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
+            constraint = getattr(ix, "constraint", None)
+            out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit, constraint))
     return out
 
 

@@ -86,3 +86,6 @@ class Requirements(SuiteRequirements):
         "like SQLite, a RANGE frame offset is a number; memtables does not add an interval "
         "to a date or timestamp ORDER BY key"
     )
+    implicitly_named_constraints = unsupported(
+        "an unnamed UNIQUE constraint reflects with the name None, as in SQLite"
+    )
