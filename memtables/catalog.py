@@ -21,6 +21,7 @@ class Column:
         "position",
         "collation",
         "hidden",
+        "declared",
     )
 
     def __init__(
@@ -32,6 +33,7 @@ class Column:
         default: Callable[[], Any] | None = None,
         default_sql: str | None = None,
         collation: str | None = None,
+        declared: str | None = None,
     ):
         self.name = name
         self.type = type
@@ -41,6 +43,9 @@ class Column:
         self.position = -1
         self.collation = collation
         self.hidden = False  # not part of SELECT * or a column-less INSERT (_expires_at)
+        # the type as CREATE TABLE wrote it (VARCHAR(20)): kept for DDL and reflection, as
+        # SQLite keeps it; ``type`` is what memtables checks and stores
+        self.declared = declared
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.type.name})"

@@ -17,10 +17,11 @@ An in-memory URL gives one database per engine: every pooled connection sees the
 from __future__ import annotations
 
 import datetime
+import warnings
 from typing import Any
 
+from sqlalchemy import exc, util
 from sqlalchemy import types as sqltypes
-from sqlalchemy import util
 from sqlalchemy.dialects.sqlite.base import (
     SQLiteDDLCompiler,
     SQLiteDialect,
@@ -40,6 +41,14 @@ TYPES = {
     "DATE": sqltypes.DATE,
     "TIMESTAMP": sqltypes.TIMESTAMP,
     "ANY": sqltypes.NullType,
+}
+
+#: the SQLAlchemy types a declared type may reflect as, by the memtables type it stores as
+_FAMILIES = {
+    "INTEGER": sqltypes.Integer,
+    "REAL": sqltypes.Numeric,  # FLOAT, DOUBLE, NUMERIC(p, s), DECIMAL
+    "TEXT": sqltypes.String,  # VARCHAR(n), CHAR(n), CLOB
+    "BLOB": sqltypes.LargeBinary,
 }
 
 ISOLATION_LEVELS = ("AUTOCOMMIT", "SNAPSHOT", "SERIALIZABLE")
@@ -214,8 +223,6 @@ class MemtablesDialect(SQLiteDialect):
 
     def _check_exists(self, connection, table_name, schema, **kw):
         if not self.has_table(connection, table_name, schema, **kw):
-            from sqlalchemy import exc
-
             raise exc.NoSuchTableError(table_name)
 
     def _sys(self, connection, table_name: str, what: str) -> str:
@@ -234,8 +241,6 @@ class MemtablesDialect(SQLiteDialect):
             view_name,
         )
         if not rows:
-            from sqlalchemy import exc
-
             raise exc.NoSuchTableError(view_name)
         return rows[0][0]
 
@@ -244,7 +249,7 @@ class MemtablesDialect(SQLiteDialect):
         self._check_exists(connection, table_name, schema)
         rows = self._rows(
             connection,
-            'SELECT name, type, not_null, "default", primary_key FROM '
+            'SELECT name, type, not_null, "default", primary_key, declared_type FROM '
             f"{self._sys(connection, table_name, 'columns')} "
             "WHERE lower(table_name) = lower(?) ORDER BY position",
             table_name,
@@ -253,10 +258,10 @@ class MemtablesDialect(SQLiteDialect):
             return self._view_columns(connection, table_name)
         pk = [r for r in rows if r[4]]
         out = []
-        for name, type_, not_null, dflt, is_pk in rows:
+        for name, type_, not_null, dflt, is_pk, declared in rows:
             col = {
                 "name": name,
-                "type": TYPES.get(type_, sqltypes.NullType)(),
+                "type": self._reflected_type(type_, declared),
                 "nullable": not not_null,
                 "default": dflt,
                 "primary_key": bool(is_pk),
@@ -265,6 +270,18 @@ class MemtablesDialect(SQLiteDialect):
                 col["autoincrement"] = True  # an INTEGER PRIMARY KEY is assigned when NULL
             out.append(col)
         return out
+
+    def _reflected_type(self, type_: str, declared: str):
+        """The SQLAlchemy type of a column: what CREATE TABLE declared (``VARCHAR(20)``,
+        ``NUMERIC(10, 2)``, ``BIGINT``) when it is of the family memtables stores it as, so
+        lengths and precisions survive; otherwise memtables' own type."""
+        if declared != type_ and type_ in _FAMILIES:
+            with warnings.catch_warnings():  # an odd declaration falls back, no warning
+                warnings.simplefilter("ignore", exc.SAWarning)
+                t = self._resolve_type_affinity(declared)
+            if isinstance(t, _FAMILIES[type_]):
+                return t
+        return TYPES.get(type_, sqltypes.NullType)()
 
     def _view_columns(self, connection, view_name):
         quoted = self.identifier_preparer.quote_identifier(view_name)

@@ -151,7 +151,9 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
     unique_names = list(node.unique_names) or [None] * len(uniques)
     for cd in node.columns:
         t = type_from_name(cd.type_name) if cd.type_name else ANY
-        col = Column(cd.name, t, not_null=cd.not_null, collation=cd.collation)
+        col = Column(
+            cd.name, t, not_null=cd.not_null, collation=cd.collation, declared=cd.type_name
+        )
         if cd.default is not None:
             col.default, col.default_sql = _compile_default(cd.default), cd.default_sql
         cols.append(col)

@@ -14,7 +14,7 @@ import time
 from typing import Any, Callable
 
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
-from .render import create_index_sql, create_table_sql, create_view_sql
+from .render import create_index_sql, create_table_sql, create_view_sql, type_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
 TABLES_COLUMNS = [
@@ -32,6 +32,7 @@ COLUMNS_COLUMNS = [
     ("not_null", BOOLEAN),
     ("default", TEXT),
     ("primary_key", BOOLEAN),
+    ("declared_type", TEXT),
 ]
 INDEXES_COLUMNS = [
     ("name", TEXT),
@@ -89,6 +90,7 @@ def column_rows(cat) -> list:
                     c.not_null,
                     c.default_sql,
                     c.position in pk,
+                    type_sql(c),
                 )
             )
     return out
