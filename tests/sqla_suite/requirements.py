@@ -56,6 +56,19 @@ class Requirements(SuiteRequirements):
     timestamp_microseconds = supported
     infinity_floats = supported
     reflect_table_options = supported  # a plain table has none: get_table_options() is {}
+    ctes_with_values = supported
+    datetime_literals = supported  # DATE '...' and TIMESTAMP '...' literals
+    expression_server_defaults = supported  # DEFAULT (expression)
+    float_or_double_precision_behaves_generically = supported
+    indexes_check_column_order = supported
+    json_type = supported  # SQLite's JSON functions: json_extract, json_quote, json_type
+    supports_bitwise_xor = supported
+    unicode_ddl = supported
+    nvarchar_types = supported  # NVARCHAR / NCHAR are TEXT, their length kept as declared
+    skip_autocommit_rollback = supported
+    precision_numerics_retains_significant_digits = supported
+    # a UUID column stores TEXT (its declared type says UUID); uuid.UUID values round-trip
+    uuid_data_type = supported
 
     # ---------------------------------------------------------------- isolation levels
     isolation_level = supported  # SNAPSHOT (default), SERIALIZABLE, and AUTOCOMMIT
@@ -89,3 +102,24 @@ class Requirements(SuiteRequirements):
     implicitly_named_constraints = unsupported(
         "an unnamed UNIQUE constraint reflects with the name None, as in SQLite"
     )
+    check_constraint_reflection = unsupported(
+        "CHECK constraints are enforced (and kept in sys.schema) but not reflected by name"
+    )
+    inline_check_constraint_reflection = unsupported(
+        "CHECK constraints are enforced (and kept in sys.schema) but not reflected by name"
+    )
+    reflects_pk_names = unsupported(
+        "a PRIMARY KEY constraint's name is not kept (SQLite does not keep it either)"
+    )
+    column_collation_reflection = unsupported("column collations are not reflected")
+    datetime_timezone = unsupported(
+        "TIMESTAMP has no time zone: memtables keeps naive datetimes (as SQLite's dialect does)"
+    )
+    time_timezone = unsupported("there is no TIME type: a Time column is TEXT, as in SQLite")
+    tuple_in = unsupported("row values are not supported: no (a, b) IN ((1, 2), ...)")
+    table_value_constructor = unsupported(
+        "VALUES is a query of its own but takes no column list: no (VALUES ...) AS v(a, b)"
+    )
+    create_or_replace_view = unsupported("no CREATE OR REPLACE VIEW (as in SQLite)")
+    update_from = unsupported("no UPDATE ... FROM: the other tables go in a subquery")
+    delete_from = unsupported("no DELETE ... USING / multi-table DELETE")
