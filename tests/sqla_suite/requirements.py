@@ -74,6 +74,10 @@ class Requirements(SuiteRequirements):
     isolation_level = supported  # SNAPSHOT (default), SERIALIZABLE, and AUTOCOMMIT
     autocommit = supported
 
+    def get_order_by_collation(self, config):
+        """The collation ORDER BY tests use: BINARY, memtables' built-in one."""
+        return "BINARY"
+
     # ---------------------------------------------------------------- what memtables lacks
     @property
     def independent_connections(self):
@@ -111,7 +115,9 @@ class Requirements(SuiteRequirements):
     reflects_pk_names = unsupported(
         "a PRIMARY KEY constraint's name is not kept (SQLite does not keep it either)"
     )
-    column_collation_reflection = unsupported("column collations are not reflected")
+    column_collation_reflection = unsupported(
+        "a column's COLLATE is kept in its DDL but not in sys.columns, so it does not reflect"
+    )
     datetime_timezone = unsupported(
         "TIMESTAMP has no time zone: memtables keeps naive datetimes (as SQLite's dialect does)"
     )
@@ -123,3 +129,69 @@ class Requirements(SuiteRequirements):
     create_or_replace_view = unsupported("no CREATE OR REPLACE VIEW (as in SQLite)")
     update_from = unsupported("no UPDATE ... FROM: the other tables go in a subquery")
     delete_from = unsupported("no DELETE ... USING / multi-table DELETE")
+
+    # SQL and types memtables does not have
+    array_type = unsupported("no ARRAY type")
+    datetime_interval = unsupported("no INTERVAL type")
+    datetime_timezone_historic = unsupported("TIMESTAMP has no time zone")
+    computed_columns = unsupported("no GENERATED ALWAYS AS (computed) columns")
+    computed_columns_stored = unsupported("no GENERATED ALWAYS AS (computed) columns")
+    computed_columns_virtual = unsupported("no GENERATED ALWAYS AS (computed) columns")
+    computed_columns_default_persisted = unsupported("no GENERATED ALWAYS AS columns")
+    computed_columns_reflect_persisted = unsupported("no GENERATED ALWAYS AS columns")
+    identity_columns = unsupported(
+        "no GENERATED AS IDENTITY: an INTEGER PRIMARY KEY is assigned instead, as in SQLite"
+    )
+    identity_columns_standard = unsupported("no GENERATED AS IDENTITY")
+    fetch_first = unsupported("no FETCH FIRST: LIMIT / OFFSET, as in SQLite")
+    fetch_ties = unsupported("no FETCH FIRST ... WITH TIES")
+    fetch_percent = unsupported("no FETCH FIRST ... PERCENT")
+    fetch_no_order_by = unsupported("no FETCH FIRST")
+    fetch_offset_with_options = unsupported("no FETCH FIRST")
+    fetch_expression = unsupported("no FETCH FIRST")
+    regexp_match = unsupported("no REGEXP operator (SQLite has none built in either)")
+    regexp_replace = unsupported("no regexp_replace() function")
+    supports_distinct_on = unsupported("no DISTINCT ON (a PostgreSQL extension)")
+    precision_numerics_many_significant_digits = unsupported(
+        "NUMERIC is stored as a double (REAL, as in SQLite): about 15 significant digits"
+    )
+    json_deserializer_binary = unsupported("JSON is text: no binary JSON (JSONB) type")
+    legacy_unconditional_json_extract = unsupported(
+        "json_extract() returns SQL values for scalars, as SQLite's does, not JSON text"
+    )
+    indexes_with_expressions = unsupported("an index is on columns: no expression indexes")
+    reflect_indexes_with_expressions = unsupported("no expression indexes")
+    reflect_indexes_with_ascdesc_as_expression = unsupported("no expression indexes")
+    index_reflects_included_columns = unsupported("no INCLUDE columns in an index")
+    reflect_tables_no_columns = unsupported("a table needs at least one column (as in SQLite)")
+    materialized_views = unsupported("no materialized views")
+    materialized_views_reflect_pk = unsupported("no materialized views")
+
+    # schemas, comments and constraints memtables does not keep
+    schemas = unsupported(
+        "no schemas besides main (and the connection's TEMP objects); no ATTACH DATABASE"
+    )
+    schema_reflection = unsupported("no schemas besides main (and TEMP)")
+    schema_create_delete = unsupported("no schemas besides main (and TEMP)")
+    percent_schema_names = unsupported("no schemas besides main (and TEMP)")
+    default_schema_name_switch = unsupported("no schemas besides main (and TEMP)")
+    cross_schema_fk_reflection = unsupported("no schemas, and foreign keys are not kept")
+    comment_reflection = unsupported("no COMMENT ON: tables and columns have no comments")
+    comment_reflection_full_unicode = unsupported("no COMMENT ON")
+    constraint_comment_reflection = unsupported("no COMMENT ON")
+    temp_table_comment_reflection = unsupported("no COMMENT ON")
+    foreign_key_constraint_name_reflection = unsupported("foreign keys are not kept")
+    foreign_key_constraint_option_reflection_ondelete = unsupported("foreign keys are not kept")
+    foreign_key_constraint_option_reflection_onupdate = unsupported("foreign keys are not kept")
+    fk_constraint_option_reflection_ondelete_restrict = unsupported("foreign keys are not kept")
+    fk_constraint_option_reflection_ondelete_noaction = unsupported("foreign keys are not kept")
+    fk_constraint_option_reflection_onupdate_restrict = unsupported("foreign keys are not kept")
+    foreign_keys_reflect_as_index = unsupported("foreign keys are not kept")
+    repeated_column_foreign_keys = unsupported("foreign keys are not kept")
+    repeated_remote_col_foreign_keys = unsupported("foreign keys are not kept")
+    unique_constraints_reflect_as_index = unsupported(
+        "a UNIQUE constraint reflects as a constraint only: its index is implicit"
+    )
+    unique_index_reflect_as_unique_constraints = unsupported(
+        "a CREATE UNIQUE INDEX reflects as an index only, not as a constraint"
+    )
