@@ -54,11 +54,12 @@ class Column:
 class Check:
     """A CHECK constraint: its SQL text and a compiled predicate over a row tuple."""
 
-    __slots__ = ("sql", "predicate")
+    __slots__ = ("sql", "predicate", "name")
 
-    def __init__(self, sql: str, predicate: Callable[[tuple], Any]):
+    def __init__(self, sql: str, predicate: Callable[[tuple], Any], name: str | None = None):
         self.sql = sql
         self.predicate = predicate
+        self.name = name  # its CONSTRAINT name, when it has one
 
 
 class Schema:

@@ -347,7 +347,13 @@ class MemtablesDialect(SQLiteDialect):
     @reflection.cache
     def get_check_constraints(self, connection, table_name, schema=None, **kw):
         self._check_exists(connection, table_name, schema)
-        return []
+        rows = self._rows(
+            connection,
+            f"SELECT name, sql FROM {self._sys(connection, table_name, 'checks')} "
+            "WHERE lower(table_name) = lower(?)",
+            table_name,
+        )
+        return [{"name": name, "sqltext": sql} for name, sql in rows]
 
     @reflection.cache
     def get_table_options(self, connection, table_name, schema=None, **kw):

@@ -185,17 +185,20 @@ def _drop(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:
     if sum(1 for c in schema.columns if not c.hidden) == 1:
         raise OperationalError(f'cannot drop column "{col.name}": no other columns exist')
     low = col.name.lower()
-    checks = []
-    for chk in old.checks:
+    checks, check_names = [], []
+    for chk, cname in zip(old.checks, old.check_names or (None,) * len(old.checks)):
         used = {c.name.lower() for c in _columns_in(chk)}
         if low not in used:
             checks.append(chk)
+            check_names.append(cname)
         elif used != {low}:  # a check of this column alone goes with it
             raise OperationalError(
                 f"error in table {table.name} after drop column: no such column: {col.name}"
             )
     columns = tuple(c for c in old.columns if c.name.lower() != low)
-    new = dataclasses.replace(old, columns=columns, checks=tuple(checks))
+    new = dataclasses.replace(
+        old, columns=columns, checks=tuple(checks), check_names=tuple(check_names)
+    )
     return _Change(new, "drop column", lambda _schema: lambda row: row[:pos] + row[pos + 1 :])
 
 

@@ -177,6 +177,9 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
         return tuple(out)
 
     checks = [cd_check for cd in node.columns for cd_check in cd.checks] + list(node.checks)
+    check_names = [n for cd in node.columns for n in _names(cd.check_names, cd.checks)] + _names(
+        node.check_names, node.checks
+    )
     options = dict(node.options)
     if node.cache or options.get("cache"):
         options = _cache_options(node.name, options, pk)
@@ -193,8 +196,13 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
         options,
         tuple(unique_names[i] for i in kept),
     )
-    schema.checks = tuple(_compile_check(schema, c) for c in checks)
+    schema.checks = tuple(_compile_check(schema, c, n) for c, n in zip(checks, check_names))
     return schema
+
+
+def _names(names: tuple, constraints: tuple) -> list:
+    """One CONSTRAINT name (or None) per constraint: an AST built without names has none."""
+    return list(names) or [None] * len(constraints)
 
 
 def _cache_options(name: str, options: dict, pk) -> dict:
@@ -233,7 +241,7 @@ def _compile_default(e: A.Expr):
     return fn
 
 
-def _compile_check(schema: Schema, e: A.Expr) -> Check:
+def _compile_check(schema: Schema, e: A.Expr, name: str | None = None) -> Check:
     binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
@@ -246,7 +254,7 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
         raise ProgrammingError("CHECK constraints may only use the table's own columns")
     comp = Compiler()
     comp.prog.sources.append(f"def check(r{slot}):\n    return {comp.expr(b)}")
-    return Check(to_sql(e), comp.prog.build()["check"])
+    return Check(to_sql(e), comp.prog.build()["check"], name)
 
 
 def _create_table_as(stmt: DDLStatement, txn, params, cat) -> None:

@@ -436,7 +436,8 @@ def create_table_sql(schema) -> str:
         named = "" if cname is None else f"CONSTRAINT {name(cname)} "
         parts.append(named + "UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
     for chk in schema.checks:
-        parts.append(f"CHECK ({chk.sql})")
+        named = "" if chk.name is None else f"CONSTRAINT {name(chk.name)} "
+        parts.append(f"{named}CHECK ({chk.sql})")
     head = "CREATE CACHE TABLE" if schema.options.get("cache") else "CREATE TABLE"
     sql = f"{head} {name(schema.name)} (" + ", ".join(parts) + ")"
     opts = {k: v for k, v in schema.options.items() if k != "cache"}

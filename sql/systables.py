@@ -2,10 +2,11 @@
 
 ``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger
 with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
-``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
-TEMP objects; ``sys.temp_tables``, ``sys.temp_columns`` and ``sys.temp_indexes`` are
-``sys.tables``, ``sys.columns`` and ``sys.indexes`` for them (the other system tables
-describe the database's own objects only).
+``sys.checks`` lists the CHECK constraints. ``sys.temp_schema`` is ``sqlite_temp_master``:
+the same for the reading connection's TEMP objects; ``sys.temp_tables``, ``sys.temp_columns``,
+``sys.temp_indexes`` and ``sys.temp_checks`` describe those objects as ``sys.tables``,
+``sys.columns``, ``sys.indexes`` and ``sys.checks`` describe the database's own (the other
+system tables describe the database's own objects only).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ INDEXES_COLUMNS = [
     ("implicit", BOOLEAN),
     ("constraint_name", TEXT),
 ]
+CHECKS_COLUMNS = [("table_name", TEXT), ("name", TEXT), ("sql", TEXT)]
 
 
 def schema_rows(cat) -> list:
@@ -107,6 +109,15 @@ def index_rows(cat) -> list:
     return out
 
 
+def check_rows(cat) -> list:
+    """``sys.checks``: one row per CHECK constraint of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        for chk in t.schema.checks:
+            out.append((t.name, chk.name, chk.sql))
+    return out
+
+
 def session_tables(systables: dict, catalog) -> dict:
     """``systables`` as a connection whose names are ``catalog`` reads them: with its own
     ``sys.temp_schema`` when it has temporary objects."""
@@ -119,6 +130,7 @@ def session_tables(systables: dict, catalog) -> dict:
         "temp_tables": (TABLES_COLUMNS, lambda txn: table_rows(temp, txn)),
         "temp_columns": (COLUMNS_COLUMNS, lambda txn: column_rows(temp)),
         "temp_indexes": (INDEXES_COLUMNS, lambda txn: index_rows(temp)),
+        "temp_checks": (CHECKS_COLUMNS, lambda txn: check_rows(temp)),
     }
 
 
@@ -198,6 +210,8 @@ def system_tables(engine) -> dict[str, tuple[list, Callable[[Any], list]]]:
         "temp_tables": (TABLES_COLUMNS, lambda txn: []),
         "temp_columns": (COLUMNS_COLUMNS, lambda txn: []),
         "temp_indexes": (INDEXES_COLUMNS, lambda txn: []),
+        "checks": (CHECKS_COLUMNS, lambda txn: check_rows(cat)),
+        "temp_checks": (CHECKS_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),
         "cache_stats": (
             [

@@ -55,6 +55,8 @@ class Requirements(SuiteRequirements):
     date_historic = supported
     timestamp_microseconds = supported
     infinity_floats = supported
+    check_constraint_reflection = supported  # sys.checks
+    inline_check_constraint_reflection = supported
     reflect_table_options = supported  # a plain table has none: get_table_options() is {}
     ctes_with_values = supported
     datetime_literals = supported  # DATE '...' and TIMESTAMP '...' literals
@@ -105,12 +107,6 @@ class Requirements(SuiteRequirements):
     )
     implicitly_named_constraints = unsupported(
         "an unnamed UNIQUE constraint reflects with the name None, as in SQLite"
-    )
-    check_constraint_reflection = unsupported(
-        "CHECK constraints are enforced (and kept in sys.schema) but not reflected by name"
-    )
-    inline_check_constraint_reflection = unsupported(
-        "CHECK constraints are enforced (and kept in sys.schema) but not reflected by name"
     )
     reflects_pk_names = unsupported(
         "a PRIMARY KEY constraint's name is not kept (SQLite does not keep it either)"
