@@ -17,7 +17,7 @@ An in-memory URL gives one database per engine: every pooled connection sees the
 from __future__ import annotations
 
 import datetime
-import warnings
+import re
 from typing import Any
 
 from sqlalchemy import exc, util
@@ -26,6 +26,7 @@ from sqlalchemy.dialects.sqlite.base import (
     SQLiteDDLCompiler,
     SQLiteDialect,
     SQLiteTypeCompiler,
+    ischema_names,
 )
 from sqlalchemy.engine import default, reflection
 
@@ -50,6 +51,8 @@ _FAMILIES = {
     "TEXT": sqltypes.String,  # VARCHAR(n), CHAR(n), CLOB
     "BLOB": sqltypes.LargeBinary,
 }
+
+_DECLARED = re.compile(r"([A-Z][A-Z0-9_ ]*?)\s*(?:\(([+-]?\d+)(?:,([+-]?\d+))?\))?\Z")
 
 ISOLATION_LEVELS = ("AUTOCOMMIT", "SNAPSHOT", "SERIALIZABLE")
 
@@ -276,9 +279,7 @@ class MemtablesDialect(SQLiteDialect):
         ``NUMERIC(10, 2)``, ``BIGINT``) when it is of the family memtables stores it as, so
         lengths and precisions survive; otherwise memtables' own type."""
         if declared != type_ and type_ in _FAMILIES:
-            with warnings.catch_warnings():  # an odd declaration falls back, no warning
-                warnings.simplefilter("ignore", exc.SAWarning)
-                t = self._resolve_type_affinity(declared)
+            t = _declared_type(declared)
             if isinstance(t, _FAMILIES[type_]):
                 return t
         return TYPES.get(type_, sqltypes.NullType)()
@@ -359,6 +360,19 @@ class MemtablesDialect(SQLiteDialect):
     def get_table_options(self, connection, table_name, schema=None, **kw):
         self._check_exists(connection, table_name, schema)
         return {}
+
+
+def _declared_type(declared: str):
+    """``VARCHAR(20)`` as ``sqltypes.VARCHAR(20)``, by SQLite's dialect's names; None for a
+    name it does not know or arguments its type does not take."""
+    m = _DECLARED.match(declared)
+    cls = ischema_names.get(m.group(1)) if m else None
+    if cls is None:
+        return None
+    try:
+        return cls(*(int(a) for a in m.group(2, 3) if a is not None))
+    except TypeError:
+        return None
 
 
 def _columns(text: str) -> list[str]:

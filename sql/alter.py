@@ -32,7 +32,7 @@ from .binder import bind_select
 from .ddl import DDLStatement, new_index, schema_from_ast
 from .functions import FUNCTIONS
 from .parser import parse_one
-from .render import create_table_sql, name, to_sql
+from .render import create_table_sql, name, to_sql, type_sql
 from .statements import Statement
 
 
@@ -446,15 +446,17 @@ def _alter_sql(node: A.AlterTable, schema) -> str:
     head = f"ALTER TABLE {name(node.name)} "
     if node.action == "add":
         col = schema.column(node.column.name)
-        part = f"{name(col.name)} {col.type.name}"
+        part = f"{name(col.name)} {type_sql(col)}"
         if col.not_null:
             part += " NOT NULL"
         if col.default_sql is not None:
             part += f" DEFAULT ({col.default_sql})"
         if col.collation:
             part += f" COLLATE {name(col.collation)}"
-        for chk in node.column.checks:
-            part += f" CHECK ({to_sql(chk)})"
+        names = node.column.check_names or (None,) * len(node.column.checks)
+        for chk, cname in zip(node.column.checks, names):
+            named = "" if cname is None else f" CONSTRAINT {name(cname)}"
+            part += f"{named} CHECK ({to_sql(chk)})"
         sql = head + "ADD COLUMN " + part
     elif node.action == "drop":
         sql = head + f"DROP COLUMN {name(node.old)}"

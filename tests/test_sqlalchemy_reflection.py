@@ -63,10 +63,10 @@ def test_declared_types_are_kept_as_written_and_survive_reopen(tmp_path):
         ("c", "INTEGER", "INT"),
         ("d", "INTEGER", "INTEGER"),  # a declaration that would not read back is not kept
     ]
-    conn.execute("ALTER TABLE t ADD COLUMN e CHAR(3)")
     conn.commit()
     conn.execute("CHECKPOINT")
-    conn.execute("ALTER TABLE t RENAME COLUMN a TO aa")  # in the log after the snapshot
+    conn.execute("ALTER TABLE t RENAME COLUMN a TO aa")  # these two in the log, replayed
+    conn.execute("ALTER TABLE t ADD COLUMN e CHAR(3)")
     conn.commit()
     before = conn.execute(q).fetchall()
     conn.close()
@@ -211,3 +211,50 @@ def test_engine_isolation_level_is_each_connections_default():
             assert c.get_isolation_level() == "SERIALIZABLE"
     finally:
         e.dispose()
+
+
+def test_check_constraints_reflect_with_their_names(engine):
+    md = sa.MetaData()
+    sa.Table(
+        "cc",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("a", sa.Integer, sa.CheckConstraint("a > 1 AND a < 5", name="a_range")),
+        sa.Column("b", sa.Integer, sa.CheckConstraint("b > 0")),
+        sa.CheckConstraint("a <> b", name="a_not_b"),
+    )
+    md.create_all(engine)
+    checks = sa.inspect(engine).get_check_constraints("cc")
+    assert sorted((c["name"] or "", c["sqltext"]) for c in checks) == [
+        ("", "b > 0"),
+        ("a_not_b", "a != b"),
+        ("a_range", "(a > 1) AND (a < 5)"),
+    ]
+    with engine.connect() as c, pytest.raises(sa.exc.IntegrityError):
+        c.execute(sa.text("INSERT INTO cc (a, b) VALUES (3, 3)"))
+
+
+def test_check_constraint_names_survive_alter_and_reopen(tmp_path):
+    path = str(tmp_path / "db")
+    conn = memtables.connect(path)
+    conn.execute(
+        "CREATE TABLE t (a INTEGER CONSTRAINT pos CHECK (a > 0), b INTEGER CHECK (b < 9), "
+        "c INTEGER, CONSTRAINT ab CHECK (a <> c))"
+    )
+    conn.execute("ALTER TABLE t DROP COLUMN b")  # its check goes with it, the names stay put
+    conn.execute("ALTER TABLE t ADD COLUMN d INTEGER CONSTRAINT d_odd CHECK (d % 2 = 1)")
+    conn.commit()
+    q = "SELECT table_name, name, sql FROM sys.checks ORDER BY name"
+    expected = [("t", "ab", "a != c"), ("t", "d_odd", "(d % 2) = 1"), ("t", "pos", "a > 0")]
+    assert conn.execute(q).fetchall() == expected
+    assert (
+        "CONSTRAINT pos CHECK (a > 0)" in conn.execute("SELECT sql FROM sys.schema").fetchone()[0]
+    )
+    conn.execute("CREATE TEMP TABLE s (x INTEGER CONSTRAINT x_pos CHECK (x > 0))")
+    assert conn.execute("SELECT name FROM sys.temp_checks").fetchall() == [("x_pos",)]
+    conn.close()
+    again = memtables.connect(path)
+    assert again.execute(q).fetchall() == expected
+    with pytest.raises(memtables.IntegrityError, match="CHECK"):
+        again.execute("INSERT INTO t (a, c, d) VALUES (1, 2, 4)")
+    again.close()
