@@ -6,9 +6,13 @@ different driver underneath: reflection reads ``sys.*`` tables instead of PRAGMA
 timestamps come back as Python objects (no string parsing), BOOLEAN is a real type, and
 isolation levels are memtables' (``SNAPSHOT``, ``SERIALIZABLE``, ``AUTOCOMMIT``).
 
-Deliberate gaps, each declared in ``tests/sqla_requirements.py``: foreign keys are not kept
-(the DDL leaves them out; memtables, like SQLite by default, never enforced them), there are no
-schemas besides ``main``, and no TIME type (a ``Time`` column is TEXT, as SQLite stores it).
+Reflection covers tables, views and the connection's TEMP ones (``sys.temp_*``), columns
+with their declared types (``VARCHAR(20)`` keeps its length), primary keys, indexes, and
+UNIQUE and CHECK constraints with their names. Deliberate gaps, each declared with its reason
+in ``tests/sqla_suite/requirements.py`` (SQLAlchemy's compliance suite): foreign keys are not
+kept (the DDL leaves them out; memtables, like SQLite by default, never enforced them), there
+are no schemas besides ``main``, no comments, and no TIME type (a ``Time`` column is TEXT, as
+SQLite stores it).
 
 An in-memory URL gives one database per engine: every pooled connection sees the same data
 (with sqlite3, each ``:memory:`` connection would be a database of its own).

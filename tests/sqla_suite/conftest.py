@@ -8,7 +8,8 @@ need a missing feature are skipped by SQLAlchemy's own machinery.
 Without ``--dburi`` the run uses a fresh durable database in a temporary directory, removed
 afterwards: some tests open a second engine on the suite's URL and expect the same database,
 which a durable path gives (``memtables://`` in memory is one database per engine).
-``--dburi memtables://`` runs it in memory instead.
+``--dburi memtables://`` runs it in memory instead, where the few tests that open a second
+engine, or expect the pool to hand back the connection holding their TEMP table, fail.
 """
 
 import shutil
