@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from . import sql as query_layer
+from .adapters import converted
+from .callbacks import script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
 from .params import adapt_params
@@ -123,6 +125,8 @@ class Cursor:
                 or not plain_values(p)
             ):
                 p = adapt_params(stmt, p)
+            if state.trace is not None:
+                state.trace(sql, stmt, p)
             self._run(conn, stmt, p)
             return self
         finally:
@@ -135,6 +139,10 @@ class Cursor:
             self._pos = 0
             self.rowcount = -1
             self.description = stmt.description
+            if conn.state.detect_types:  # sqlite3's converters (adapters.py)
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, self._rows
+                )
             return
         self._rows = None
         self.description = None
@@ -144,6 +152,10 @@ class Cursor:
             self._rows = rows
             self._pos = 0
             self.description = stmt.description
+            if conn.state.detect_types:
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, rows
+                )
         self.rowcount = rowcount
         if lastrowid is not None or stmt.inserts:
             self.lastrowid = lastrowid
@@ -180,6 +192,8 @@ class Cursor:
             record = conn.state.session.record  # each run completes a statement, as in sqlite3
             inserts = stmt.inserts
             engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
+            trace = conn.state.trace
+            session = conn.state.session
 
             def run_all(txn) -> tuple:
                 total = 0
@@ -201,8 +215,12 @@ class Cursor:
                             return total, result
                         if conn.closed:  # by the iterable itself: its transaction is gone
                             conn.check_open()
+                        if session.interrupted:  # interrupt(): inserts scan no rows
+                            raise OperationalError("interrupted")
                         with engine_lock:
                             for params in batch:
+                                if trace is not None:  # as sqlite3: once per parameter set
+                                    trace(sql, stmt, params)
                                 result = run(conn, txn, params)
                                 total += result[1]
                                 record(result[1], result[2] if inserts else None)
@@ -235,9 +253,12 @@ class Cursor:
             raise ProgrammingError("scripts cannot use parameters")
         conn.end_implicit_transaction()
         engine = conn.database.engine
-        for node in nodes:
+        texts = script_texts(conn.state.trace, script, len(nodes))
+        for node, text in zip(nodes, texts):
             stmt = sql.prepare_node(node, engine, conn.state.catalog, conn.state.functions)
             stmt.description = describe(stmt)
+            if conn.state.trace is not None:
+                conn.state.trace(text, stmt, ())
             self._run(conn, stmt, ())
         return self
 
