@@ -21,6 +21,7 @@ class Column:
         "position",
         "collation",
         "hidden",
+        "declared",
     )
 
     def __init__(
@@ -32,6 +33,7 @@ class Column:
         default: Callable[[], Any] | None = None,
         default_sql: str | None = None,
         collation: str | None = None,
+        declared: str | None = None,
     ):
         self.name = name
         self.type = type
@@ -41,6 +43,9 @@ class Column:
         self.position = -1
         self.collation = collation
         self.hidden = False  # not part of SELECT * or a column-less INSERT (_expires_at)
+        # the type as CREATE TABLE wrote it (VARCHAR(20)): kept for DDL and reflection, as
+        # SQLite keeps it; ``type`` is what memtables checks and stores
+        self.declared = declared
 
     def __repr__(self) -> str:
         return f"Column({self.name!r}, {self.type.name})"
@@ -49,18 +54,20 @@ class Column:
 class Check:
     """A CHECK constraint: its SQL text and a compiled predicate over a row tuple."""
 
-    __slots__ = ("sql", "predicate")
+    __slots__ = ("sql", "predicate", "name")
 
-    def __init__(self, sql: str, predicate: Callable[[tuple], Any]):
+    def __init__(self, sql: str, predicate: Callable[[tuple], Any], name: str | None = None):
         self.sql = sql
         self.predicate = predicate
+        self.name = name  # its CONSTRAINT name, when it has one
 
 
 class Schema:
     """The definition of a table.
 
     ``primary_key`` holds column positions; an empty key means the table has a hidden rowid.
-    ``uniques`` holds the position tuples of UNIQUE constraints.
+    ``uniques`` holds the position tuples of UNIQUE constraints and ``unique_names`` their
+    CONSTRAINT names (None for an unnamed one).
     """
 
     def __init__(
@@ -71,6 +78,7 @@ class Schema:
         uniques: tuple[tuple[int, ...], ...] = (),
         checks: tuple[Check, ...] = (),
         options: dict | None = None,
+        unique_names: tuple[str | None, ...] = (),
     ):
         seen = set()
         for i, col in enumerate(columns):
@@ -89,6 +97,7 @@ class Schema:
         for i in self.primary_key:
             columns[i].not_null = True
         self.uniques = tuple(tuple(u) for u in uniques)
+        self.unique_names = tuple(unique_names) or (None,) * len(self.uniques)
         self.checks = tuple(checks)
         self.options = dict(options or {})
         self._by_name = {c.name.lower(): c for c in columns}

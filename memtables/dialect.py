@@ -6,9 +6,13 @@ different driver underneath: reflection reads ``sys.*`` tables instead of PRAGMA
 timestamps come back as Python objects (no string parsing), BOOLEAN is a real type, and
 isolation levels are memtables' (``SNAPSHOT``, ``SERIALIZABLE``, ``AUTOCOMMIT``).
 
-Deliberate gaps, each declared in ``tests/sqla_requirements.py``: foreign keys are not kept
-(the DDL leaves them out; memtables, like SQLite by default, never enforced them), there are no
-schemas besides ``main``, and no TIME type (a ``Time`` column is TEXT, as SQLite stores it).
+Reflection covers tables, views and the connection's TEMP ones (``sys.temp_*``), columns
+with their declared types (``VARCHAR(20)`` keeps its length), primary keys, indexes, and
+UNIQUE and CHECK constraints with their names. Deliberate gaps, each declared with its reason
+in ``tests/sqla_suite/requirements.py`` (SQLAlchemy's compliance suite): foreign keys are not
+kept (the DDL leaves them out; memtables, like SQLite by default, never enforced them), there
+are no schemas besides ``main``, no comments, and no TIME type (a ``Time`` column is TEXT, as
+SQLite stores it).
 
 An in-memory URL gives one database per engine: every pooled connection sees the same data
 (with sqlite3, each ``:memory:`` connection would be a database of its own).
@@ -16,14 +20,17 @@ An in-memory URL gives one database per engine: every pooled connection sees the
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any
 
+from sqlalchemy import exc, util
 from sqlalchemy import types as sqltypes
-from sqlalchemy import util
 from sqlalchemy.dialects.sqlite.base import (
     SQLiteDDLCompiler,
     SQLiteDialect,
     SQLiteTypeCompiler,
+    ischema_names,
 )
 from sqlalchemy.engine import default, reflection
 
@@ -41,6 +48,16 @@ TYPES = {
     "ANY": sqltypes.NullType,
 }
 
+#: the SQLAlchemy types a declared type may reflect as, by the memtables type it stores as
+_FAMILIES = {
+    "INTEGER": sqltypes.Integer,
+    "REAL": sqltypes.Numeric,  # FLOAT, DOUBLE, NUMERIC(p, s), DECIMAL
+    "TEXT": sqltypes.String,  # VARCHAR(n), CHAR(n), CLOB
+    "BLOB": sqltypes.LargeBinary,
+}
+
+_DECLARED = re.compile(r"([A-Z][A-Z0-9_ ]*?)\s*(?:\(([+-]?\d+)(?:,([+-]?\d+))?\))?\Z")
+
 ISOLATION_LEVELS = ("AUTOCOMMIT", "SNAPSHOT", "SERIALIZABLE")
 
 
@@ -55,10 +72,14 @@ class _NativeDateTime(sqltypes.DateTime):
 
 
 class _NativeDate(sqltypes.Date):
-    """memtables stores and returns ``date`` objects: nothing to convert."""
+    """memtables stores and returns ``date`` objects; a ``datetime`` bound to a Date column
+    is cut to its date, as SQLAlchemy's other dialects store it (DATE refuses a datetime)."""
 
     def bind_processor(self, dialect):
-        return None
+        def process(value):
+            return value.date() if isinstance(value, datetime.datetime) else value
+
+        return process
 
     def result_processor(self, dialect, coltype):
         return None
@@ -153,9 +174,6 @@ class MemtablesDialect(SQLiteDialect):
             return "AUTOCOMMIT"
         return dbapi_connection.isolation_level
 
-    def get_default_isolation_level(self, dbapi_conn):
-        return "SNAPSHOT"
-
     def detect_autocommit_setting(self, dbapi_conn):
         return dbapi_conn.autocommit
 
@@ -175,10 +193,14 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_table_names(self, connection, schema=None, **kw):
+        if schema not in (None, "main"):
+            return []  # no schema but main (TEMP objects have their own calls)
         return [r[0] for r in self._rows(connection, "SELECT name FROM sys.tables ORDER BY name")]
 
     @reflection.cache
     def get_view_names(self, connection, schema=None, **kw):
+        if schema not in (None, "main"):
+            return []
         return [r[0] for r in self._rows(connection, "SELECT name FROM sys.views ORDER BY name")]
 
     @reflection.cache
@@ -194,59 +216,77 @@ class MemtablesDialect(SQLiteDialect):
         sql = "SELECT name FROM sys.temp_schema WHERE type = ? ORDER BY name"
         return [r[0] for r in self._rows(connection, sql, kind)]
 
+    @reflection.cache
     def has_table(self, connection, table_name, schema=None, **kw):
         if schema not in (None, "main"):
             return False
         sql = (
             "SELECT 1 FROM sys.tables WHERE lower(name) = lower(?) "
-            "UNION ALL SELECT 1 FROM sys.views WHERE lower(name) = lower(?)"
+            "UNION ALL SELECT 1 FROM sys.views WHERE lower(name) = lower(?) "
+            "UNION ALL SELECT 1 FROM sys.temp_schema "
+            "WHERE type IN ('table', 'view') AND lower(name) = lower(?)"
         )
-        return bool(self._rows(connection, sql, table_name, table_name))
+        return bool(self._rows(connection, sql, table_name, table_name, table_name))
 
     def _check_exists(self, connection, table_name, schema, **kw):
         if not self.has_table(connection, table_name, schema, **kw):
-            from sqlalchemy import exc
-
             raise exc.NoSuchTableError(table_name)
+
+    def _sys(self, connection, table_name: str, what: str) -> str:
+        """The system table describing ``what`` (tables, columns, indexes) of the table a bare
+        ``table_name`` names: the connection's TEMP table of that name hides the main one."""
+        sql = "SELECT 1 FROM sys.temp_tables WHERE lower(name) = lower(?)"
+        return f"sys.temp_{what}" if self._rows(connection, sql, table_name) else f"sys.{what}"
 
     @reflection.cache
     def get_view_definition(self, connection, view_name, schema=None, **kw):
         rows = self._rows(
             connection,
-            "SELECT sql FROM sys.schema WHERE type = 'view' AND lower(name) = lower(?)",
+            "SELECT sql FROM sys.temp_schema WHERE type = 'view' AND lower(name) = lower(?) "
+            "UNION ALL SELECT sql FROM sys.schema WHERE type = 'view' AND lower(name) = lower(?)",
+            view_name,
             view_name,
         )
         if not rows:
-            from sqlalchemy import exc
-
             raise exc.NoSuchTableError(view_name)
         return rows[0][0]
 
     @reflection.cache
     def get_columns(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         rows = self._rows(
             connection,
-            'SELECT name, type, not_null, "default", primary_key FROM sys.columns '
+            'SELECT name, type, not_null, "default", primary_key, declared_type FROM '
+            f"{self._sys(connection, table_name, 'columns')} "
             "WHERE lower(table_name) = lower(?) ORDER BY position",
             table_name,
         )
         if not rows:
-            self._check_exists(connection, table_name, schema)
             return self._view_columns(connection, table_name)
         pk = [r for r in rows if r[4]]
         out = []
-        for name, type_, not_null, dflt, is_pk in rows:
+        for name, type_, not_null, dflt, is_pk, declared in rows:
             col = {
                 "name": name,
-                "type": TYPES.get(type_, sqltypes.NullType)(),
+                "type": self._reflected_type(type_, declared),
                 "nullable": not not_null,
                 "default": dflt,
                 "primary_key": bool(is_pk),
             }
             if is_pk and len(pk) == 1 and type_ == "INTEGER":
-                col["autoincrement"] = "auto"
+                col["autoincrement"] = True  # an INTEGER PRIMARY KEY is assigned when NULL
             out.append(col)
         return out
+
+    def _reflected_type(self, type_: str, declared: str):
+        """The SQLAlchemy type of a column: what CREATE TABLE declared (``VARCHAR(20)``,
+        ``NUMERIC(10, 2)``, ``BIGINT``) when it is of the family memtables stores it as, so
+        lengths and precisions survive; otherwise memtables' own type."""
+        if declared != type_ and type_ in _FAMILIES:
+            t = _declared_type(declared)
+            if isinstance(t, _FAMILIES[type_]):
+                return t
+        return TYPES.get(type_, sqltypes.NullType)()
 
     def _view_columns(self, connection, view_name):
         quoted = self.identifier_preparer.quote_identifier(view_name)
@@ -263,13 +303,14 @@ class MemtablesDialect(SQLiteDialect):
 
     @reflection.cache
     def get_pk_constraint(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         rows = self._rows(
             connection,
-            "SELECT primary_key FROM sys.tables WHERE lower(name) = lower(?)",
+            f"SELECT primary_key FROM {self._sys(connection, table_name, 'tables')} "
+            "WHERE lower(name) = lower(?)",
             table_name,
         )
-        if not rows:
-            self._check_exists(connection, table_name, schema)
+        if not rows:  # a view
             return {"constrained_columns": [], "name": None}
         cols = [c.strip() for c in (rows[0][0] or "").split(",") if c.strip()]
         return {"constrained_columns": cols, "name": None}
@@ -282,7 +323,8 @@ class MemtablesDialect(SQLiteDialect):
     def _index_rows(self, connection, table_name):
         return self._rows(
             connection,
-            "SELECT name, columns, unique, implicit FROM sys.indexes "
+            "SELECT name, columns, unique, implicit, constraint_name FROM "
+            f"{self._sys(connection, table_name, 'indexes')} "
             "WHERE lower(table_name) = lower(?) ORDER BY name",
             table_name,
         )
@@ -292,7 +334,7 @@ class MemtablesDialect(SQLiteDialect):
         self._check_exists(connection, table_name, schema)
         return [
             {"name": name, "column_names": _columns(cols), "unique": bool(unique)}
-            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            for name, cols, unique, implicit, _ in self._index_rows(connection, table_name)
             if not implicit
         ]
 
@@ -300,20 +342,41 @@ class MemtablesDialect(SQLiteDialect):
     def get_unique_constraints(self, connection, table_name, schema=None, **kw):
         self._check_exists(connection, table_name, schema)
         pk = self.get_pk_constraint(connection, table_name, schema)["constrained_columns"]
+        # a UNIQUE constraint's index is implicit; it has the constraint's name, if any
         return [
-            {"name": None, "column_names": _columns(cols)}
-            for name, cols, unique, implicit in self._index_rows(connection, table_name)
+            {"name": constraint, "column_names": _columns(cols)}
+            for _, cols, unique, implicit, constraint in self._index_rows(connection, table_name)
             if implicit and unique and _columns(cols) != pk
         ]
 
     @reflection.cache
     def get_check_constraints(self, connection, table_name, schema=None, **kw):
         self._check_exists(connection, table_name, schema)
-        return []
+        rows = self._rows(
+            connection,
+            f"SELECT name, sql FROM {self._sys(connection, table_name, 'checks')} "
+            "WHERE lower(table_name) = lower(?)",
+            table_name,
+        )
+        return [{"name": name, "sqltext": sql} for name, sql in rows]
 
     @reflection.cache
     def get_table_options(self, connection, table_name, schema=None, **kw):
+        self._check_exists(connection, table_name, schema)
         return {}
+
+
+def _declared_type(declared: str):
+    """``VARCHAR(20)`` as ``sqltypes.VARCHAR(20)``, by SQLite's dialect's names; None for a
+    name it does not know or arguments its type does not take."""
+    m = _DECLARED.match(declared)
+    cls = ischema_names.get(m.group(1)) if m else None
+    if cls is None:
+        return None
+    try:
+        return cls(*(int(a) for a in m.group(2, 3) if a is not None))
+    except TypeError:
+        return None
 
 
 def _columns(text: str) -> list[str]:

@@ -339,6 +339,7 @@ def _add_unique_indexes(table: Table, like: list | None = None) -> None:
     for n, cols in enumerate(schema.uniques):
         index = HashIndex(f"{schema.name}_unique_{n + 1}", schema.name, cols, True)
         index.implicit = True
+        index.constraint = schema.unique_names[n]
         table.add_index(index, None if like is None else like[n])
 
 

@@ -31,6 +31,7 @@ class HashIndex:
         self.columns = tuple(columns)
         self.unique = unique
         self.implicit = False  # made for a UNIQUE constraint rather than CREATE INDEX
+        self.constraint: str | None = None  # that constraint's name, when it has one
         self.key_of = itemgetter(*columns)
         self.map: dict[Any, set] = {}
 

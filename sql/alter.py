@@ -32,7 +32,7 @@ from .binder import bind_select
 from .ddl import DDLStatement, new_index, schema_from_ast
 from .functions import FUNCTIONS
 from .parser import parse_one
-from .render import create_table_sql, name, to_sql
+from .render import create_table_sql, name, to_sql, type_sql
 from .statements import Statement
 
 
@@ -185,17 +185,20 @@ def _drop(table, node: A.AlterTable, old: A.CreateTable, txn, cat) -> _Change:
     if sum(1 for c in schema.columns if not c.hidden) == 1:
         raise OperationalError(f'cannot drop column "{col.name}": no other columns exist')
     low = col.name.lower()
-    checks = []
-    for chk in old.checks:
+    checks, check_names = [], []
+    for chk, cname in zip(old.checks, old.check_names or (None,) * len(old.checks)):
         used = {c.name.lower() for c in _columns_in(chk)}
         if low not in used:
             checks.append(chk)
+            check_names.append(cname)
         elif used != {low}:  # a check of this column alone goes with it
             raise OperationalError(
                 f"error in table {table.name} after drop column: no such column: {col.name}"
             )
     columns = tuple(c for c in old.columns if c.name.lower() != low)
-    new = dataclasses.replace(old, columns=columns, checks=tuple(checks))
+    new = dataclasses.replace(
+        old, columns=columns, checks=tuple(checks), check_names=tuple(check_names)
+    )
     return _Change(new, "drop column", lambda _schema: lambda row: row[:pos] + row[pos + 1 :])
 
 
@@ -443,15 +446,17 @@ def _alter_sql(node: A.AlterTable, schema) -> str:
     head = f"ALTER TABLE {name(node.name)} "
     if node.action == "add":
         col = schema.column(node.column.name)
-        part = f"{name(col.name)} {col.type.name}"
+        part = f"{name(col.name)} {type_sql(col)}"
         if col.not_null:
             part += " NOT NULL"
         if col.default_sql is not None:
             part += f" DEFAULT ({col.default_sql})"
         if col.collation:
             part += f" COLLATE {name(col.collation)}"
-        for chk in node.column.checks:
-            part += f" CHECK ({to_sql(chk)})"
+        names = node.column.check_names or (None,) * len(node.column.checks)
+        for chk, cname in zip(node.column.checks, names):
+            named = "" if cname is None else f" CONSTRAINT {name(cname)}"
+            part += f"{named} CHECK ({to_sql(chk)})"
         sql = head + "ADD COLUMN " + part
     elif node.action == "drop":
         sql = head + f"DROP COLUMN {name(node.old)}"

@@ -295,6 +295,7 @@ class ColumnDef:
     default_sql: str | None = None
     checks: tuple[Expr, ...] = ()
     collation: str | None = None
+    check_names: tuple[str | None, ...] = ()  # CONSTRAINT names, one per ``checks`` entry
 
 
 @_node
@@ -310,6 +311,8 @@ class CreateTable:
     as_select: Select | None = None
     schema: str | None = None
     temporary: bool = False
+    unique_names: tuple[str | None, ...] = ()  # CONSTRAINT names, one per ``uniques`` entry
+    check_names: tuple[str | None, ...] = ()  # and one per ``checks`` entry
 
 
 @_node

@@ -157,9 +157,12 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
     cols = []
     pk: tuple[str, ...] = node.primary_key
     uniques = [tuple(u) for u in node.uniques]
+    unique_names = list(node.unique_names) or [None] * len(uniques)
     for cd in node.columns:
         t = type_from_name(cd.type_name) if cd.type_name else ANY
-        col = Column(cd.name, t, not_null=cd.not_null, collation=cd.collation)
+        col = Column(
+            cd.name, t, not_null=cd.not_null, collation=cd.collation, declared=cd.type_name
+        )
         if cd.default is not None:
             col.default, col.default_sql = _compile_default(cd.default), cd.default_sql
         cols.append(col)
@@ -169,6 +172,7 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
             pk = (cd.name,)
         if cd.unique:
             uniques.append((cd.name,))
+            unique_names.append(None)
     if not cols:
         raise ProgrammingError(f"table {node.name} must have at least one column")
     names = {c.name.lower(): i for i, c in enumerate(cols)}
@@ -182,22 +186,32 @@ def schema_from_ast(node: A.CreateTable) -> Schema:
         return tuple(out)
 
     checks = [cd_check for cd in node.columns for cd_check in cd.checks] + list(node.checks)
+    check_names = [n for cd in node.columns for n in _names(cd.check_names, cd.checks)] + _names(
+        node.check_names, node.checks
+    )
     options = dict(node.options)
     if node.cache or options.get("cache"):
         options = _cache_options(node.name, options, pk)
         expires = Column(EXPIRES, REAL)
         expires.hidden = True
         cols.append(expires)
+    kept = [i for i, u in enumerate(uniques) if positions(u) != positions(pk)]
     schema = Schema(
         node.name,
         cols,
         positions(pk),
-        tuple(positions(u) for u in uniques if positions(u) != positions(pk)),
+        tuple(positions(uniques[i]) for i in kept),
         (),
         options,
+        tuple(unique_names[i] for i in kept),
     )
-    schema.checks = tuple(_compile_check(schema, c) for c in checks)
+    schema.checks = tuple(_compile_check(schema, c, n) for c, n in zip(checks, check_names))
     return schema
+
+
+def _names(names: tuple, constraints: tuple) -> list:
+    """One CONSTRAINT name (or None) per constraint: an AST built without names has none."""
+    return list(names) or [None] * len(constraints)
 
 
 def _cache_options(name: str, options: dict, pk) -> dict:
@@ -236,7 +250,7 @@ def _compile_default(e: A.Expr):
     return fn
 
 
-def _compile_check(schema: Schema, e: A.Expr) -> Check:
+def _compile_check(schema: Schema, e: A.Expr, name: str | None = None) -> Check:
     binder = Binder(None, schema=True)
     scope = Scope()
     slot = binder.new_slot()
@@ -249,7 +263,7 @@ def _compile_check(schema: Schema, e: A.Expr) -> Check:
         raise ProgrammingError("CHECK constraints may only use the table's own columns")
     comp = Compiler()
     comp.prog.sources.append(f"def check(r{slot}):\n    return {comp.expr(b)}")
-    return Check(to_sql(e), comp.prog.build()["check"])
+    return Check(to_sql(e), comp.prog.build()["check"], name)
 
 
 def _create_table_as(stmt: DDLStatement, txn, params, cat) -> None:

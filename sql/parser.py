@@ -655,7 +655,7 @@ class _Builder(Transformer):
     # ------------------------------------------------------------ DDL
     def create_table(self, temp, cache, ine, qname, *rest):
         *elements, options = rest
-        cols, pk, uniques, checks = [], (), [], []
+        cols, pk, uniques, checks, unique_names, check_names = [], (), [], [], [], []
         for el in elements:
             if isinstance(el, A.ColumnDef):
                 cols.append(el)
@@ -663,8 +663,10 @@ class _Builder(Transformer):
                 pk = el[1]
             elif el[0] == "unique":
                 uniques.append(el[1])
+                unique_names.append(el[2] if len(el) > 2 else None)
             elif el[0] == "check":
                 checks.append(el[1])
+                check_names.append(el[2] if len(el) > 2 else None)
         return A.CreateTable(
             qname[1],
             tuple(cols),
@@ -677,6 +679,8 @@ class _Builder(Transformer):
             None,
             qname[0],
             bool(temp),
+            tuple(unique_names),
+            tuple(check_names),
         )
 
     def create_table_as(self, temp, cache, ine, qname, options, sel):
@@ -708,7 +712,7 @@ class _Builder(Transformer):
 
     def column_def(self, name, type_name, *constraints):
         kw = {}
-        checks = []
+        checks, check_names = [], []
         for c in constraints:
             kind = c[0]
             if kind == "pk":
@@ -721,14 +725,20 @@ class _Builder(Transformer):
                 kw.update(default=c[1], default_sql=c[2])
             elif kind == "check":
                 checks.append(c[1])
+                check_names.append(c[2] if len(c) > 2 else None)
             elif kind == "collate":
                 kw["collation"] = c[1]
-        return A.ColumnDef(name, type_name, checks=tuple(checks), **kw)
+        return A.ColumnDef(
+            name, type_name, checks=tuple(checks), check_names=tuple(check_names), **kw
+        )
 
-    def column_constraint(self, _name, cons):
-        return cons
+    def column_constraint(self, name, cons):
+        return self.table_constraint(name, cons)
 
-    def table_constraint(self, _name, cons):
+    def table_constraint(self, name, cons):
+        # UNIQUE and CHECK keep their CONSTRAINT name: reflection and .dump show it
+        if cons[0] in ("unique", "check") and name is not None:
+            return (*cons, str(name))
         return cons
 
     def c_primary_key(self, direction, autoinc):

@@ -15,6 +15,8 @@ from typing import Any
 from . import ast as A
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# a declared type that reads back as itself: plain words, then at most two numbers
+_DECLARED = re.compile(r"([A-Z_][A-Z0-9_]*(?: [A-Z_][A-Z0-9_]*)*)(\([+-]?\d+(?:,[+-]?\d+)?\))?\Z")
 # A keyword of the grammar is a case-insensitive string terminal such as "SELECT"i.
 _KEYWORD_TERMINAL = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"i')
 _SOFT_RULE = re.compile(r"^_soft_keyword:(.*)$", re.MULTILINE)
@@ -394,6 +396,23 @@ def create_trigger_sql(node: A.CreateTrigger) -> str:
 
 
 # ---------------------------------------------------------------- catalog objects as DDL
+def type_sql(col) -> str:
+    """A column's type as CREATE TABLE declared it (``VARCHAR(20)``, ``NUMERIC(10,2)``), or
+    memtables' own name for it when the declaration would not read back as the same text.
+
+    >>> from memtables.types import TEXT
+    >>> from memtables.catalog import Column
+    >>> type_sql(Column("a", TEXT, declared="VARCHAR(20)")), type_sql(Column("b", TEXT))
+    ('VARCHAR(20)', 'TEXT')
+    """
+    d = col.declared
+    if d:
+        m = _DECLARED.match(d)
+        if m and all(name(w) == w for w in m.group(1).split()):
+            return d
+    return col.type.name
+
+
 def create_table_sql(schema) -> str:
     """CREATE TABLE for a schema: what the redo log and snapshots store to recreate it."""
     cols = schema.columns
@@ -401,7 +420,7 @@ def create_table_sql(schema) -> str:
     for c in cols:
         if c.hidden:
             continue
-        p = f"{name(c.name)} {c.type.name}"
+        p = f"{name(c.name)} {type_sql(c)}"
         if c.not_null and c.position not in schema.primary_key:
             p += " NOT NULL"
         if c.default_sql is not None:
@@ -413,10 +432,12 @@ def create_table_sql(schema) -> str:
         parts.append(
             "PRIMARY KEY (" + ", ".join(name(cols[i].name) for i in schema.primary_key) + ")"
         )
-    for u in schema.uniques:
-        parts.append("UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
+    for u, cname in zip(schema.uniques, schema.unique_names):
+        named = "" if cname is None else f"CONSTRAINT {name(cname)} "
+        parts.append(named + "UNIQUE (" + ", ".join(name(cols[i].name) for i in u) + ")")
     for chk in schema.checks:
-        parts.append(f"CHECK ({chk.sql})")
+        named = "" if chk.name is None else f"CONSTRAINT {name(chk.name)} "
+        parts.append(f"{named}CHECK ({chk.sql})")
     head = "CREATE CACHE TABLE" if schema.options.get("cache") else "CREATE TABLE"
     sql = f"{head} {name(schema.name)} (" + ", ".join(parts) + ")"
     opts = {k: v for k, v in schema.options.items() if k != "cache"}

@@ -2,8 +2,11 @@
 
 ``sys.schema`` is memtables' ``sqlite_master``: one row per table, index, view and trigger
 with the CREATE statement that recreates it, rendered exactly as the redo log stores it.
-``sys.temp_schema`` is its ``sqlite_temp_master``: the same for the reading connection's
-TEMP objects (the other system tables describe the database's own objects only).
+``sys.checks`` lists the CHECK constraints. ``sys.temp_schema`` is ``sqlite_temp_master``:
+the same for the reading connection's TEMP objects; ``sys.temp_tables``, ``sys.temp_columns``,
+``sys.temp_indexes`` and ``sys.temp_checks`` describe those objects as ``sys.tables``,
+``sys.columns``, ``sys.indexes`` and ``sys.checks`` describe the database's own (the other
+system tables describe the database's own objects only).
 
 SQLite's own ``sqlite_master`` (``sqlite_schema``) and ``sqlite_temp_master`` are here too,
 under keys no ``sys.`` name reaches, for the binder to find by their bare names
@@ -18,9 +21,36 @@ from typing import Any
 from ..types import BOOLEAN, INTEGER, REAL, TEXT
 from .master import MASTER_COLUMNS, MASTER_KEYS, PRAGMA_FUNCTIONS
 from .pragma_schema import master_rows, table_function
-from .render import create_index_sql, create_table_sql, create_view_sql
+from .render import create_index_sql, create_table_sql, create_view_sql, type_sql
 
 SCHEMA_COLUMNS = [("type", TEXT), ("name", TEXT), ("table_name", TEXT), ("sql", TEXT)]
+TABLES_COLUMNS = [
+    ("name", TEXT),
+    ("kind", TEXT),
+    ("rows", INTEGER),
+    ("durable", BOOLEAN),
+    ("primary_key", TEXT),
+]
+COLUMNS_COLUMNS = [
+    ("table_name", TEXT),
+    ("name", TEXT),
+    ("position", INTEGER),
+    ("type", TEXT),
+    ("not_null", BOOLEAN),
+    ("default", TEXT),
+    ("primary_key", BOOLEAN),
+    ("declared_type", TEXT),
+]
+INDEXES_COLUMNS = [
+    ("name", TEXT),
+    ("table_name", TEXT),
+    ("columns", TEXT),
+    ("unique", BOOLEAN),
+    ("method", TEXT),
+    ("implicit", BOOLEAN),
+    ("constraint_name", TEXT),
+]
+CHECKS_COLUMNS = [("table_name", TEXT), ("name", TEXT), ("sql", TEXT)]
 
 
 def schema_rows(cat) -> list:
@@ -43,6 +73,57 @@ def schema_rows(cat) -> list:
     return out
 
 
+def table_rows(cat, txn) -> list:
+    """``sys.tables``: one row per table of catalog ``cat``, its row count as ``txn`` sees it."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
+        kind = "cache" if getattr(t, "cache", None) is not None else "table"
+        out.append((t.name, kind, t.count(txn), t.durable, pk))
+    return out
+
+
+def column_rows(cat) -> list:
+    """``sys.columns``: one row per column of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        pk = set(t.schema.primary_key)
+        for c in t.columns:
+            out.append(
+                (
+                    t.name,
+                    c.name,
+                    c.position + 1,
+                    c.type.name,
+                    c.not_null,
+                    c.default_sql,
+                    c.position in pk,
+                    type_sql(c),
+                )
+            )
+    return out
+
+
+def index_rows(cat) -> list:
+    """``sys.indexes``: one row per index of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        for ix in t.indexes:
+            cols = ", ".join(t.columns[i].name for i in ix.columns)
+            constraint = getattr(ix, "constraint", None)
+            out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit, constraint))
+    return out
+
+
+def check_rows(cat) -> list:
+    """``sys.checks``: one row per CHECK constraint of the tables of catalog ``cat``."""
+    out = []
+    for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
+        for chk in t.schema.checks:
+            out.append((t.name, chk.name, chk.sql))
+    return out
+
+
 def session_tables(systables: dict, catalog) -> dict:
     """``systables`` as a connection whose names are ``catalog`` reads them: with its own
     ``sys.temp_schema`` when it has temporary objects."""
@@ -52,6 +133,10 @@ def session_tables(systables: dict, catalog) -> dict:
     session = {
         **systables,
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: schema_rows(temp)),
+        "temp_tables": (TABLES_COLUMNS, lambda txn: table_rows(temp, txn)),
+        "temp_columns": (COLUMNS_COLUMNS, lambda txn: column_rows(temp)),
+        "temp_indexes": (INDEXES_COLUMNS, lambda txn: index_rows(temp)),
+        "temp_checks": (CHECKS_COLUMNS, lambda txn: check_rows(temp)),
         MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: master_rows(temp)),
     }
     session[PRAGMA_FUNCTIONS] = lambda name: table_function(name, catalog, session)
@@ -65,38 +150,13 @@ def system_tables(engine) -> dict[str, Any]:
     txns = engine.txns
 
     def tables(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            pk = ", ".join(t.columns[i].name for i in t.schema.primary_key) or None
-            kind = "cache" if getattr(t, "cache", None) is not None else "table"
-            out.append((t.name, kind, t.count(txn), t.durable, pk))
-        return out
+        return table_rows(cat, txn)
 
     def columns(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            pk = set(t.schema.primary_key)
-            for c in t.columns:
-                out.append(
-                    (
-                        t.name,
-                        c.name,
-                        c.position + 1,
-                        c.type.name,
-                        c.not_null,
-                        c.default_sql,
-                        c.position in pk,
-                    )
-                )
-        return out
+        return column_rows(cat)
 
     def indexes(txn) -> list:
-        out = []
-        for t in sorted(cat.tables.values(), key=lambda t: t.name.lower()):
-            for ix in t.indexes:
-                cols = ", ".join(t.columns[i].name for i in ix.columns)
-                out.append((ix.name, t.name, cols, ix.unique, ix.method, ix.implicit))
-        return out
+        return index_rows(cat)
 
     def views(txn) -> list:
         return [(v.name, v.sql) for v in sorted(cat.views.values(), key=lambda v: v.name.lower())]
@@ -151,42 +211,17 @@ def system_tables(engine) -> dict[str, Any]:
         return out
 
     found = {
-        "tables": (
-            [
-                ("name", TEXT),
-                ("kind", TEXT),
-                ("rows", INTEGER),
-                ("durable", BOOLEAN),
-                ("primary_key", TEXT),
-            ],
-            tables,
-        ),
-        "columns": (
-            [
-                ("table_name", TEXT),
-                ("name", TEXT),
-                ("position", INTEGER),
-                ("type", TEXT),
-                ("not_null", BOOLEAN),
-                ("default", TEXT),
-                ("primary_key", BOOLEAN),
-            ],
-            columns,
-        ),
-        "indexes": (
-            [
-                ("name", TEXT),
-                ("table_name", TEXT),
-                ("columns", TEXT),
-                ("unique", BOOLEAN),
-                ("method", TEXT),
-                ("implicit", BOOLEAN),
-            ],
-            indexes,
-        ),
+        "tables": (TABLES_COLUMNS, tables),
+        "columns": (COLUMNS_COLUMNS, columns),
+        "indexes": (INDEXES_COLUMNS, indexes),
         "views": ([("name", TEXT), ("sql", TEXT)], views),
         "schema": (SCHEMA_COLUMNS, schema),
         "temp_schema": (SCHEMA_COLUMNS, lambda txn: []),
+        "temp_tables": (TABLES_COLUMNS, lambda txn: []),
+        "temp_columns": (COLUMNS_COLUMNS, lambda txn: []),
+        "temp_indexes": (INDEXES_COLUMNS, lambda txn: []),
+        "checks": (CHECKS_COLUMNS, lambda txn: check_rows(cat)),
+        "temp_checks": (CHECKS_COLUMNS, lambda txn: []),
         MASTER_KEYS["main"]: (MASTER_COLUMNS, lambda txn: master_rows(cat)),
         MASTER_KEYS["temp"]: (MASTER_COLUMNS, lambda txn: []),
         "stats": ([("name", TEXT), ("value", INTEGER)], stats),

@@ -226,7 +226,7 @@ def invariants(conn, backend: str) -> Failure | None:
         for table, name, *_ in conn.execute("SELECT * FROM sys.columns").fetchall():
             columns.setdefault(table, set()).add(name)
         indexes = conn.execute("SELECT * FROM sys.indexes").fetchall()
-        for _name, table, names, unique, method, _implicit in indexes:
+        for _name, table, names, unique, method, *_ in indexes:
             cols = _split(names, columns.get(table, set()))
             if cols is not None and len(cols) == 1:
                 failure = _index_check(conn, backend, table, cols[0])

@@ -107,10 +107,11 @@ def test_reflection(engine):
     assert insp.has_table("users") and insp.has_table("adults") and not insp.has_table("nope")
     cols = {c["name"]: c for c in insp.get_columns("users")}
     assert [type(cols[n]["type"]) for n in ("id", "name", "born", "seen", "ok", "score")] == [
-        sa.INTEGER, sa.TEXT, sa.DATE, sa.TIMESTAMP, sa.BOOLEAN, sa.REAL
+        sa.INTEGER, sa.VARCHAR, sa.DATE, sa.TIMESTAMP, sa.BOOLEAN, sa.REAL
     ]  # fmt: skip
+    assert cols["name"]["type"].length == 30  # String(30), as declared
     assert cols["name"]["nullable"] is False and cols["born"]["nullable"] is True
-    assert cols["id"]["autoincrement"] == "auto"
+    assert cols["id"]["autoincrement"] is True
     assert insp.get_columns("addresses")[2]["default"] == "'none'"
     assert insp.get_pk_constraint("users")["constrained_columns"] == ["id"]
     assert insp.get_unique_constraints("users") == [{"name": None, "column_names": ["name"]}]
