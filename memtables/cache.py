@@ -225,6 +225,57 @@ class Cache:
                 self._file(entry)
         return True
 
+    def admitter(self) -> Callable[[Any, tuple], bool]:
+        """``admit`` as a closure with what it reads bound once, for the one-key writer:
+        the same answer and the same bookkeeping, a third fewer lookups per write."""
+        sizes, expiry, filed, heap = self.sizes, self.expiry, self.filed, self.by_expiry
+        max_rows, max_memory, clock = self.max_rows, self.max_memory, self.clock
+        touch, add_key, seq = self.touch_or_raise, self._every_key.add, self._seq
+        set_expiry, file, due = self._set_expiry, self._file, self.due
+        untracked, getsizeof, base = _UNTRACKED, _getsizeof, ROW_OVERHEAD
+
+        def admit(key: Any, row: tuple) -> bool:
+            exp = row[-1]
+            if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+                check_expiry(exp)
+            size = base + 8 * len(row)  # row_bytes(row), inline
+            for v in row:
+                if type(v) in untracked:
+                    size += v.__sizeof__()
+                elif v is not None and v is not True and v is not False:
+                    size += getsizeof(v)
+            old = sizes.get(key)
+            if old is None:
+                if max_rows is not None and len(sizes) >= max_rows:
+                    return False
+                old = 0
+            if max_memory is not None and self.memory + size - old > max_memory:
+                return False
+            if heap and heap[0][0] <= clock() and due():
+                return False
+            self.memory += size - old
+            sizes[key] = size
+            if old:
+                try:
+                    touch(key)
+                except KeyError:  # outside the policy's domain
+                    pass
+            else:
+                add_key(key)
+            entry = expiry.get(key)
+            if exp is None:
+                if entry is not None:
+                    set_expiry(key, None)
+            elif entry is None or entry[0] == exp:
+                set_expiry(key, exp)
+            else:  # a new expiry for a key that had one, the usual TTL write
+                entry = expiry[key] = (exp, next(seq), key)
+                if exp < filed[key][0]:
+                    file(entry)
+            return True
+
+        return admit
+
     def evictee(self, key: Any, row: tuple) -> Any:
         """When ``admit(key, row)`` failed only because a new key found the row bound
         reached, the one key whose eviction makes room (the policy's first victim); else
