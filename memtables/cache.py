@@ -238,12 +238,19 @@ class Cache:
             exp = row[-1]
             if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
                 check_expiry(exp)
-            size = base + 8 * len(row)  # row_bytes(row), inline
-            for v in row:
-                if type(v) in untracked:
-                    size += v.__sizeof__()
-                elif v is not None and v is not True and v is not False:
-                    size += getsizeof(v)
+            if len(row) == 3 and type(row[0]) is str and type(row[1]) is str:
+                # (key, value, _expires_at) of text, the usual key-value row: row_bytes
+                # without its loop (a sixth of a write, measured)
+                size = base + 24 + row[0].__sizeof__() + row[1].__sizeof__()
+                if exp is not None:
+                    size += exp.__sizeof__()
+            else:
+                size = base + 8 * len(row)  # row_bytes(row), inline
+                for v in row:
+                    if type(v) in untracked:
+                        size += v.__sizeof__()
+                    elif v is not None and v is not True and v is not False:
+                        size += getsizeof(v)
             old = sizes.get(key)
             if old is None:
                 if max_rows is not None and len(sizes) >= max_rows:
