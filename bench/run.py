@@ -26,17 +26,26 @@ def main(argv: list[str] | None = None) -> int:
         "suite",
         nargs="?",
         default="sql",
-        choices=["sql", "durability", "cache", "arrow"],
+        choices=["sql", "durability", "cache", "arrow", "coldstart", "streaming"],
         help="sql: SQL workloads beside sqlite3 (default); durability: commit rates, "
-        "checkpoint and recovery; cache: the key-value face beside Redis, policy hit rates; "
-        "arrow: export beside sqlite3 and DuckDB, Parquet import",
+        "checkpoint and recovery; cache: the key-value face beside cachetools and Redis, policy "
+        "hit rates; arrow: export beside sqlite3 and DuckDB, Parquet import; coldstart: a new "
+        "process to its first result, and the shell, beside sqlite3; streaming: memory of "
+        "fetching a 1M-row result in batches beside sqlite3",
     )
     parser.add_argument("--only", nargs="*", help="run workloads whose name contains these")
     parser.add_argument("--json", help="also write the figures as JSON to this file")
     parser.add_argument("--png", help="also write a bar chart of the ratios (needs matplotlib)")
     parser.add_argument("--list", action="store_true", help="list workloads and exit")
-    args = parser.parse_args(argv)
-    if args.suite in ("durability", "cache", "arrow"):
+    args, rest = parser.parse_known_args(argv)
+    if args.suite == "streaming":  # its own options (--rows)
+        from .streaming import run
+
+        run(rest)
+        return 0
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.suite in ("durability", "cache", "arrow", "coldstart"):
         import importlib
 
         suite = importlib.import_module(f"bench.{args.suite}")

@@ -85,13 +85,35 @@ def rows_to_batches(names, types, rows: Sequence[tuple], size: int) -> pa.Record
     Columns are typed from all the rows at once: a column whose values disagree (an ANY
     column, mixed VALUES) gets one type for the whole stream, never one per batch.
     """
+    _check_batch_size(size)
+    table = rows_to_table(names, types, rows)
+    size = min(size, max(len(rows), 1))  # Arrow takes a C long: 10**20 rows means "all"
+    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=size))
+
+
+def batch_stream(names, types, batches, size: int) -> pa.RecordBatchReader | None:
+    """A stream of record batches made as it is read: ``batches(size)`` gives lists of at
+    most ``size`` row tuples. None when a column's Arrow type would come from its values
+    (no declared type): one batch cannot fix it for the whole stream."""
+    _check_batch_size(size)
+    arrow_types = [arrow_type(t) for t in types]
+    if any(t is None for t in arrow_types):
+        return None
+    schema = pa.schema([pa.field(n, t) for n, t in zip(names, arrow_types)])
+
+    def made():
+        for rows in batches(size):
+            arrays = [column_array(list(map(itemgetter(i), rows)), t) for i, t in enumerate(types)]
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    return pa.RecordBatchReader.from_batches(schema, made())
+
+
+def _check_batch_size(size) -> None:
     if isinstance(size, bool) or not isinstance(size, int):
         raise ProgrammingError(f"rows_per_batch must be an integer, not {type(size).__name__}")
     if size <= 0:
         raise ProgrammingError("rows_per_batch must be positive")
-    table = rows_to_table(names, types, rows)
-    size = min(size, max(len(rows), 1))  # Arrow takes a C long: 10**20 rows means "all"
-    return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=size))
 
 
 # ---------------------------------------------------------------- Arrow → memtables

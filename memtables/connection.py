@@ -7,12 +7,13 @@ failure, autocommit): SQL through ``Connection.execute_prepared``, ``executemany
 ``from_arrow`` and key-value writes through ``Connection.run_statement``.
 
 What cursors need from their connection is public but not PEP 249: ``Connection.state``
-(read on every call), ``run_query``, ``execute_prepared``, ``run_statement``, ``run_read``
-and ``end_implicit_transaction``.
+(read on every call), ``run_query``, ``stream_query``, ``execute_prepared``,
+``run_statement``, ``run_read`` and ``end_implicit_transaction``.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence
@@ -28,7 +29,8 @@ from .errors import (
     SerializationFailure,
     TriggerRaised,
 )
-from .sql import end_statement_clock, statement_clock
+from .sql import CHUNK, end_statement_clock, statement_clock
+from .stream import Stream, settle
 from .txn import SERIALIZABLE, SNAPSHOT
 
 _ISOLATION = {"SNAPSHOT": SNAPSHOT, "SERIALIZABLE": SERIALIZABLE, "REPEATABLE READ": SNAPSHOT}
@@ -63,8 +65,9 @@ class ConnectionState:
     (and the interrupt flag and progress handler running statements look at); ``functions``
     the user-defined functions and collations (None until the first); ``trace`` the trace
     callback cursors call before each statement (None: no tracing); ``detect_types`` the
-    converters cursors apply to results (0: none). Only the connection
-    writes them (and cursors the counters).
+    converters cursors apply to results (0: none); ``streams`` the query results its cursors
+    are still making (``memtables.stream``). Only the connection writes them (and cursors
+    the counters).
     """
 
     __slots__ = (
@@ -78,6 +81,7 @@ class ConnectionState:
         "functions",
         "trace",
         "detect_types",
+        "streams",
     )
 
     def __init__(self, db):
@@ -92,6 +96,7 @@ class ConnectionState:
         self.functions = None
         self.trace: Callable[[str, Any, tuple], None] | None = None  # a callbacks.Tracer
         self.detect_types = 0  # sqlite3's PARSE_DECLTYPES | PARSE_COLNAMES (adapters.py)
+        self.streams: dict = {}
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -287,6 +292,8 @@ class Connection:
     def _end(self, finish: Callable[[Any], None]) -> None:
         with self.state.lock:
             self.check_open()
+            if self.state.streams:  # they read in this transaction: they finish first
+                settle(self.state.streams)
             txn = self.state.txn
             if txn is not None:
                 self.state.txn = None
@@ -439,6 +446,7 @@ class Connection:
             self.state.closed = True  # first: even an interrupted rollback leaves it closed
             txn, self.state.txn = self.state.txn, None
             try:
+                settle(self.state.streams, everything=True)
                 if txn is not None:
                     txn.rollback()
             finally:
@@ -545,9 +553,11 @@ class Connection:
 
     # ------------------------------------------------------------ for cursors and kv.py
     # (not PEP 249). A cursor takes ``state.lock`` once per call, checks the connection is
-    # open, and calls ``run_query`` or ``execute_prepared`` under it: the hot path.
+    # open, and calls ``run_query`` (``stream_query``) or ``execute_prepared`` under it: the
+    # hot path.
     def run_query(self, stmt, params: tuple) -> list:
-        """The rows of the prepared query ``stmt``.
+        """The rows of the prepared query ``stmt``, one that is ``whole`` (a small result,
+        made at once: the hot path); ``stream_query`` runs the others.
 
         It reads in the open transaction, or begins one that stays open (PEP 249), or, on an
         autocommit connection, reads in a transaction of its own. Errors other than PEP 249
@@ -569,6 +579,38 @@ class Connection:
             end_statement_clock(clock)
             self.state.session.interrupted = False  # an interrupt() ends with its statement
 
+    def stream_query(self, stmt, params: tuple) -> tuple[list, Stream | None]:
+        """The rows of the prepared query ``stmt``: ``(rows, None)`` with all of them, or
+        the first chunk and the ``Stream`` making the rest as they are fetched.
+
+        It reads as ``run_query`` does, except that on an autocommit connection a stream
+        keeps its transaction of its own until it ends. The caller holds ``state.lock``.
+        """
+        clock = statement_clock()  # one 'now' for the whole query, its fetches included
+        txn = self.state.txn
+        own = txn is None and self._autocommit
+        try:
+            if txn is None:
+                txn = self._engine.begin(self._isolation_level) if own else self._begin()
+                txn.session = self.state.session
+            chunks = stmt.chunks(params, txn)
+            rows = next(chunks)
+            if len(rows) < CHUNK:  # the whole result after all
+                if own:
+                    txn.commit()
+                return rows, None
+            context = contextvars.copy_context()
+            return rows, Stream(chunks, txn, own, context, self.state.streams)
+        except BaseException as e:  # Ctrl-C too: a transaction of our own must not outlive it
+            if own and txn is not None and txn.state == "active":
+                txn.rollback()
+            if isinstance(e, Error) or not isinstance(e, Exception):
+                raise
+            raise internal_error(e) from e
+        finally:
+            end_statement_clock(clock)
+            self.state.session.interrupted = False  # an interrupt() ends with its statement
+
     def execute_prepared(self, stmt, params: tuple) -> tuple:
         """Run the prepared statement ``stmt`` (not a query) through the statement wrapper.
 
@@ -576,6 +618,8 @@ class Connection:
         some (EXPLAIN, RETURNING). Transaction control and CHECKPOINT run outside the wrapper.
         The caller holds ``state.lock``.
         """
+        if self.state.streams:  # queries reading in this transaction finish before it changes
+            settle(self.state.streams)
         kind = stmt.kind
         if kind == "dml" or kind == "ddl":  # the common case first: this is the hot path
             if self._db.read_only and not stmt.readonly:  # COPY ... TO only reads
@@ -588,7 +632,13 @@ class Connection:
             return _NO_RESULT
         result = self._statement(stmt.execute, params, stmt.engine_lock, False)
         if kind == "dml":  # completed: what changes() and last_insert_rowid() report
-            self.state.session.record(result[1], result[2] if stmt.inserts else None)
+            # ``Session.record``, inlined: every INSERT, UPDATE and DELETE comes here
+            session = self.state.session
+            n = result[1]
+            session.changes = n
+            session.total_changes += n
+            if stmt.inserts and result[2] is not None:
+                session.last_rowid = result[2]
         return result
 
     def end_implicit_transaction(self) -> None:
@@ -614,6 +664,8 @@ class Connection:
             self.check_open()
             if self._db.read_only:  # every caller writes: key-value writes, from_arrow ...
                 raise OperationalError(self._db.read_only)
+            if self.state.streams:
+                settle(self.state.streams)
             return self._statement(_call, fn, engine_lock, solo)
 
     def run_read(self, fn: Callable[[Any], Any]) -> Any:

@@ -1,8 +1,12 @@
 """The PEP 249 cursor: runs a statement on its connection and fetches the rows.
 
 A cursor prepares the statement and keeps its result; its connection runs it
-(``Connection.run_query``, or the statement wrapper for everything else), under the
-connection's lock, which the cursor takes once per call.
+(``Connection.run_query`` or ``stream_query``, or the statement wrapper for everything
+else), under the connection's lock, which the cursor takes once per call.
+
+A query's result is ``_rows`` (the rows in hand, read from ``_pos``) and, for a large
+result, ``_stream`` (``memtables.stream.Stream``), which makes the next chunk of rows when
+those run out: fetching takes the connection's lock only then.
 """
 
 from __future__ import annotations
@@ -77,6 +81,8 @@ class Cursor:
         "_conn",
         "_rows",
         "_pos",
+        "_stream",
+        "_convert",
         "_closed",
         "description",
         "rowcount",
@@ -89,6 +95,8 @@ class Cursor:
         self._conn = conn
         self._rows: list | None = None
         self._pos = 0
+        self._stream = None
+        self._convert = None  # sqlite3's converters for a stream's later chunks (detect_types)
         self._closed = False
         self.description: tuple | None = None
         self.rowcount = -1
@@ -134,12 +142,23 @@ class Cursor:
 
     def _run(self, conn, stmt, p: tuple) -> None:
         """Run a prepared statement and keep its result; the caller holds the lock."""
+        if self._stream is not None:  # a new statement resets the cursor, as sqlite3's
+            self._stream.close()
+            self._stream = None
         if stmt.kind == "query":
-            self._rows = conn.run_query(stmt, p)
+            if stmt.whole:
+                self._rows = conn.run_query(stmt, p)
+            else:
+                self._rows, self._stream = conn.stream_query(stmt, p)
             self._pos = 0
             self.rowcount = -1
             self.description = stmt.description
+            self._convert = None
             if conn.state.detect_types:  # sqlite3's converters (adapters.py)
+                if self._stream is not None:
+                    self._convert = functools.partial(
+                        converted, conn.state.detect_types, self.description
+                    )
                 self.description, self._rows = converted(
                     conn.state.detect_types, self.description, self._rows
                 )
@@ -273,6 +292,36 @@ class Cursor:
             )
         return rows
 
+    def _more(self) -> list:
+        """The stream's next chunk, now the rows in hand are used up ([] at the end)."""
+        stream = self._stream
+        with self._conn.state.lock:
+            self._refuse_if_closed()
+            try:
+                rows = stream.next_chunk()
+            except BaseException:
+                self._rows, self._pos, self._stream = [], 0, None
+                raise
+            if not stream.open:
+                self._stream = None
+            if self._convert is not None and rows:
+                rows = self._convert(rows)[1]
+        self._rows = rows
+        self._pos = 0
+        return rows
+
+    def _rest(self) -> list:
+        """Every row not yet fetched (the stream made to the end); they count as fetched."""
+        rows = self._result()
+        i = self._pos
+        out = rows[i:] if i else list(rows)
+        self._pos = len(rows)
+        while self._stream is not None:
+            more = self._more()
+            out += more
+            self._pos = len(more)
+        return out
+
     def _made(self, rows: list) -> list:
         """``rows`` through the row factory, when there is one."""
         factory = self.row_factory
@@ -289,30 +338,42 @@ class Cursor:
         if rows is None or self._conn.state.closed:
             rows = self._result()
         i = self._pos
-        if i < len(rows):
-            self._pos = i + 1
-            if self.row_factory is None:
-                return rows[i]
-            return _row_maker(self.row_factory)(self, rows[i])
-        return None
+        if i >= len(rows):
+            if self._stream is None:
+                return None
+            rows = self._more()
+            if not rows:
+                return None
+            i = 0
+        self._pos = i + 1
+        if self.row_factory is None:
+            return rows[i]
+        return _row_maker(self.row_factory)(self, rows[i])
 
     def fetchmany(self, size: int | None = None) -> list[Any]:
         """Up to ``size`` (default ``arraysize``) further rows."""
-        rows = self._result()
         n = self.arraysize if size is None else size
         if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            self._result()  # a closed cursor says so first
             raise ProgrammingError(f"fetchmany size must be a non-negative integer, not {n!r}")
+        return self._made(self._take(n))
+
+    def _take(self, n: int) -> list:
+        """Up to ``n`` further rows, as tuples."""
+        rows = self._result()
         i = self._pos
         out = rows[i : i + n]
         self._pos = i + len(out)
-        return self._made(out)
+        while len(out) < n and self._stream is not None:
+            more = self._more()
+            take = more[: n - len(out)]
+            out += take
+            self._pos = len(take)
+        return out
 
     def fetchall(self) -> list[Any]:
         """All remaining rows."""
-        rows = self._result()
-        i = self._pos
-        self._pos = len(rows)
-        return self._made(rows[i:] if i else list(rows))
+        return self._made(self._rest())
 
     def __iter__(self) -> Iterator[Any]:
         return self
@@ -336,11 +397,9 @@ class Cursor:
         """The remaining rows of the result as a ``pyarrow.Table`` (typed by the columns)."""
         from .arrow import rows_to_table
 
-        rows = self._result()
-        i = self._pos
-        self._pos = len(rows)
+        rows = self._rest()
         names, types = self._arrow_columns()
-        return rows_to_table(names, types, rows[i:] if i else rows)
+        return rows_to_table(names, types, rows)
 
     # DuckDB's conveniences on a result: the remaining rows as Arrow, pandas or polars.
     def arrow(self):
@@ -358,33 +417,52 @@ class Cursor:
         return polars.from_arrow(self.fetch_arrow_table())
 
     def fetch_record_batch(self, rows_per_batch: int = 1_000_000):
-        """The remaining rows as a ``pyarrow.RecordBatchReader`` of batches of that size."""
-        from .arrow import rows_to_batches
+        """The remaining rows as a ``pyarrow.RecordBatchReader`` of batches of that size.
 
-        rows = self._result()
-        i = self._pos
+        When every column has a declared type the batches are made as the reader is read,
+        each from that many fetched rows; otherwise (a column typed by its values) the rows
+        are fetched at once, so the whole stream has one type per column."""
+        from .arrow import batch_stream, rows_to_batches
+
+        self._result()  # a cursor without a result (or closed) says so now
         names, types = self._arrow_columns()
-        reader = rows_to_batches(names, types, rows[i:] if i else rows, rows_per_batch)
-        self._pos = len(rows)  # consumed only once the batches exist
-        return reader
+        reader = batch_stream(names, types, self._batches, rows_per_batch)
+        if reader is not None:
+            return reader
+        return rows_to_batches(names, types, self._rest(), rows_per_batch)
+
+    def _batches(self, size: int):
+        """Lists of up to ``size`` further rows (tuples), until none remain."""
+        while True:
+            rows = self._take(size)
+            if not rows:
+                return
+            yield rows
 
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """The Arrow PyCapsule stream protocol: polars, pandas and DuckDB read a cursor.
 
-        The remaining rows are exported without being consumed (DuckDB asks twice).
+        The remaining rows are exported without being consumed (DuckDB asks twice): a
+        streamed result is made to the end first, and held.
         """
         from .arrow import rows_to_table
 
-        rows = self._result()
+        rest = self._rest()
+        self._rows, self._pos = rest, 0
         names, types = self._arrow_columns()
-        table = rows_to_table(names, types, rows[self._pos :] if self._pos else rows)
+        table = rows_to_table(names, types, rest)
         return table.__arrow_c_stream__(requested_schema)
 
     # ------------------------------------------------------------ the rest of PEP 249
     def close(self) -> None:
-        """Close the cursor; further use raises ProgrammingError."""
+        """Close the cursor; further use raises ProgrammingError. A result still being
+        made is dropped (and a read transaction of its own ends)."""
         self._closed = True
         self._rows = None
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            with self._conn.state.lock:
+                stream.close()
 
     def setinputsizes(self, sizes: Any) -> None:
         """Accepted and ignored (PEP 249 allows it)."""

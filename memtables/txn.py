@@ -97,8 +97,8 @@ class Transaction:
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
-        self._rowid_floor = len(self.log)
-        return len(self.log), len(self.ddl)
+        self._rowid_floor = n = len(self.log)
+        return n, len(self.ddl)
 
     def add_savepoint(self, name: str, opens: bool) -> None:
         """SAVEPOINT ``name``: a mark kept until released or the transaction ends.
@@ -281,7 +281,11 @@ class TransactionManager:
                 if txn.reads:
                     self._validate(txn)
                 cts = self.clock + 1
-                serial = self._serializable_running(txn)
+                # Decided once, now that the flag is up: a transaction registering from here
+                # on reads this commit (see ``begin``), so it neither needs the rows this one
+                # replaces nor its row images.
+                alone = self._alone(txn)
+                serial = not alone and self._serializable_running(txn)
                 written = self._written(txn) if self.commit_log is not None or serial else None
                 if self.commit_log is not None:
                     token = self.commit_log.append(cts, self._changes(txn, written))
@@ -295,11 +299,11 @@ class TransactionManager:
                     raise OperationalError(f"commit failed, nothing was applied: {e}") from e
                 raise
             try:
-                later = self._publish(txn, cts, written if serial else None)
+                later = self._publish(txn, cts, written if serial else None, alone)
             except BaseException:
                 # Interrupted (Ctrl-C) after the log took the record: the commit stands, so
                 # it is finished before the exception goes on (stamping skips what is done).
-                self._publish(txn, cts, written if serial else None)
+                self._publish(txn, cts, written if serial else None, alone)
                 raise
             if later:  # drop what no running snapshot reads; keep the rest for later
                 snapshots = sorted({t.ts for t in list(self.active.values())})
@@ -316,15 +320,14 @@ class TransactionManager:
             self.commit_log.wait(token)
         return cts
 
-    def _publish(self, txn: Transaction, cts: int, written: dict | None) -> list:
+    def _publish(self, txn: Transaction, cts: int, written: dict | None, alone: bool) -> list:
         """Stamp ``txn``'s rows with ``cts`` and publish it; safe to run twice.  ``written``
-        is given when SERIALIZABLE transactions will need this commit's row images."""
+        is given when SERIALIZABLE transactions will need this commit's row images.  When
+        ``alone`` (no other transaction was running as the commit began), no snapshot can
+        want the rows this one replaced, so they are dropped as the new ones are stamped."""
         try:
             if written is not None and not (self._recent and self._recent[-1][0] == cts):
                 self._recent.append((cts, self._images(txn, written)))
-            # With no other transaction running, no snapshot can want the rows this one
-            # replaced, so they are dropped as the new ones are stamped.
-            alone = all(t is txn for t in list(self.active.values()))
             later = self._stamp(txn, cts, alone)
             self.clock = cts  # published: new snapshots include this commit
         finally:
@@ -471,6 +474,14 @@ class TransactionManager:
             elif table.stamp(key, me, cts):
                 later.append((table, key, None))
         return later
+
+    def _alone(self, txn: Transaction) -> bool:
+        """No transaction but ``txn`` is running.  O(1) in the common case."""
+        active = self.active
+        n = len(active)
+        if n == 1:
+            return txn.id in active
+        return n == 0 or all(t is txn for t in list(active.values()))
 
     # ------------------------------------------------------------ SERIALIZABLE
     def _serializable_running(self, txn: Transaction) -> bool:

@@ -21,7 +21,7 @@ from .parser import parse_one
 from .plan_runtime import watch
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
-from .statements import Result, Statement
+from .statements import CHUNK, Result, Statement
 from .systables import session_tables, system_tables
 from .trigger import row_inserter
 from .udf import WATCH_EVERY, Functions, Session, preparing
@@ -115,6 +115,7 @@ __all__ = [
     "grammar_keywords",
     "Result",
     "Statement",
+    "CHUNK",
     "TOO_DEEP",
     "statement_clock",
     "end_statement_clock",

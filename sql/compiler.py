@@ -43,9 +43,10 @@ class Compiler:
     def w(self, writer: FunctionWriter | None) -> None:
         self.exprs.w = writer
 
-    def query_function(self, q: Query, name: str, args: list[str]) -> str:
-        """Emit ``def name(args)`` returning the list of result rows of ``q``; its name."""
-        return self.plans.query_function(q, name, args)
+    def query_function(self, q: Query, name: str, args: list[str], chunk: int = 0) -> str:
+        """Emit ``def name(args)`` returning the list of result rows of ``q``; its name.
+        With ``chunk`` a generator of row lists instead (``PlanEmitter.query_function``)."""
+        return self.plans.query_function(q, name, args, chunk)
 
     def sub_function(self, q: Query, name: str) -> str:
         """Emit ``def name(p, tx, <outer rows>)`` returning the rows of a nested query."""

@@ -61,22 +61,43 @@ class PlanEmitter:
         self.exprs = exprs
         # EXPLAIN ANALYZE sets a profile (``analyze.Profile``): it wraps every node's code
         self.profile = None
+        # the generator functions being written (``query_function`` with a chunk size)
+        self._chunked: set[FunctionWriter] = set()
         # the nodes write their expressions through these two
         self.expr = exprs.expr
         self.truth = exprs.truth
 
     # ------------------------------------------------------------ queries
-    def query_function(self, q: Query, name: str, args: list[str]) -> str:
-        """Emit ``def name(args)`` returning the list of result rows of ``q``."""
+    def query_function(self, q: Query, name: str, args: list[str], chunk: int = 0) -> str:
+        """Emit ``def name(args)`` returning the list of result rows of ``q``.
+
+        With ``chunk`` > 0 it is a generator instead, yielding the rows in lists of ``chunk``
+        and then one shorter list (maybe empty) as its last: a cursor fetches a large result
+        a chunk at a time, and a short first chunk says the whole result is in hand. The rows
+        are made as the chunks are asked for, so errors surface then too."""
         w = FunctionWriter(self.prog, name, args)
         exprs = self.exprs
         saved, exprs.w = exprs.w, w
         w.prelude += ["ts = tx.ts", "me = tx.marker", "out = []", "append = out.append"]
-        self.produce(w, q.root, lambda: w.emit("append(row)"))
-        w.emit("return out")
+        if chunk:
+            self._chunked.add(w)
+            self.produce(w, q.root, lambda: self._append_chunked(w, chunk))
+            w.emit("yield out")
+        else:
+            self.produce(w, q.root, lambda: w.emit("append(row)"))
+            w.emit("return out")
         w.finish()
         exprs.w = saved
         return name
+
+    @staticmethod
+    def _append_chunked(w: FunctionWriter, chunk: int) -> None:
+        # a new list per chunk: the one handed out is the consumer's to keep
+        w.emit("append(row)")
+        w.emit(f"if len(out) == {chunk}:")
+        w.emit("    yield out")
+        w.emit("    out = []")
+        w.emit("    append = out.append")
 
     def sub_function(self, q: Query, name: str) -> str:
         """Emit ``def name(p, tx, <outer rows>)`` for a subquery or compound arm; its name."""
@@ -509,14 +530,21 @@ class PlanEmitter:
             w.prelude.append(f"{off} = R.limit_value({self.expr(node.offset)})")
         else:
             w.prelude.append(f"{off} = 0")
-        w.prelude.append(f"if {lim} == 0: return []")
+        chunked = w in self._chunked  # ``out`` is only the current chunk: count down
+        w.prelude.append(f"if {lim} == 0: {'yield out; return' if chunked else 'return []'}")
 
         def take() -> None:
             w.emit(f"if {off} > 0: {off} -= 1")
             w.emit("else:")
             w.depth += 1
             consume()
-            w.emit(f"if len(out) == {lim}: return out")
+            if chunked:  # no limit is -1, which counts down past 0 and never stops
+                w.emit(f"{lim} -= 1")
+                w.emit(f"if {lim} == 0:")
+                w.emit("    yield out")
+                w.emit("    return")
+            else:
+                w.emit(f"if len(out) == {lim}: return out")
             w.depth -= 1
 
         self.produce(w, node.child, take)

@@ -14,8 +14,25 @@ from typing import Any, NamedTuple
 from . import ast as A
 from .binder import bind_select
 from .compiler import Compiler
-from .plan import Query, SelectPlan
+from .plan import (
+    Aggregate,
+    Distinct,
+    Filter,
+    IndexMinMax,
+    Limit,
+    Lookup,
+    Project,
+    Query,
+    SelectPlan,
+    Single,
+    Sort,
+    Values,
+    Window,
+)
 from .planner import plan_select
+
+# rows per chunk of a query's result: a result shorter than this is made whole at execute()
+CHUNK = 256
 
 
 class Result(NamedTuple):
@@ -43,6 +60,9 @@ class Statement:
     # bound to its connection's user-defined functions or collations: cached for that
     # connection only (``Database.prepare``)
     uses_udf = False
+    # A query whose ``run(params, txn)`` makes all its rows at once; False: a large result
+    # is better made a chunk at a time by ``chunks(params, txn)`` (``QueryStatement``).
+    whole = True
     # Run under the transaction manager's lock: storage writes check and then act. A
     # statement that waits or does I/O says False and takes the lock only around its writes.
     engine_lock = True
@@ -65,27 +85,66 @@ class Statement:
 
 
 class QueryStatement(Statement):
-    """A SELECT: one compiled function from (params, transaction) to a list of rows."""
+    """A SELECT: one compiled function from (params, transaction) to its rows.
+
+    Most queries compile to a generator, ``chunks(params, txn)``, that makes the rows as
+    they are asked for, ``CHUNK`` at a time, and ends with a shorter list (maybe empty):
+    the cursor streams a large result, and has a small one whole from the first chunk.
+    A query that cannot give more than a chunk (a primary key lookup, an aggregate without
+    GROUP BY) is ``whole``: it compiles to a plain function returning its list, which
+    saves making a generator on the hottest path. ``run(params, txn)`` is the list of all
+    rows either way.
+    """
 
     kind = "query"
     readonly = True
 
     def __init__(self, plan: SelectPlan):
         self.query: Query = plan.query
+        self.whole = _one_chunk(self.query.root)
         compiler = Compiler()
-        compiler.query_function(self.query, "run", ["p", "tx"])
+        if self.whole:
+            compiler.query_function(self.query, "run", ["p", "tx"])
+        else:
+            compiler.query_function(self.query, "chunks", ["p", "tx"], CHUNK)
         ns = compiler.prog.build()
-        self.run = ns["run"]
+        if self.whole:
+            self.run = ns["run"]
+        else:
+            self.chunks = ns["chunks"]
         self.source = ns["__source__"]
         self.names = self.query.names
         self.types = self.query.types
         self.take_params(plan)
+
+    def run(self, params, txn) -> list:
+        """Every row of the query, in one list."""
+        chunks = self.chunks(params, txn)
+        rows = next(chunks)
+        if len(rows) == CHUNK:  # the chunks are ours: the generator starts a new list each
+            for more in chunks:
+                rows += more
+        return rows
 
     def execute(self, conn, txn, params) -> tuple:
         return Result(self.run(params, txn))
 
     def explain(self) -> list[str]:
         return self.query.explain()
+
+
+def _one_chunk(node) -> bool:
+    """True when plan ``node`` gives at most ``CHUNK`` rows, whatever the data and the
+    parameters."""
+    if isinstance(node, (Project, Filter, Sort, Distinct, Limit, Window)):
+        return _one_chunk(node.child)  # never more rows than their child
+    if isinstance(node, Lookup):
+        return not node.many or len(node.keys[0].items) <= CHUNK
+    if isinstance(node, Aggregate):
+        return not node.groups
+    if isinstance(node, Values):
+        return len(node.rows) <= CHUNK
+    return isinstance(node, (Single, IndexMinMax))
 
 
 def query_statement(select: A.Select, catalog, systables) -> QueryStatement:

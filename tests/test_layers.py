@@ -24,6 +24,7 @@ ENGINE = {
 FACE = {
     "connection",
     "cursor",
+    "stream",
     "database",
     "arrowio",
     "params",
