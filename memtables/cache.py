@@ -179,51 +179,66 @@ class Cache:
             self.touch(key)
         self._set_expiry(key, exp)
 
-    def admit(self, key: Any, row: tuple) -> bool:
-        """``on_put`` for the key-value fast path, when writing ``row`` at ``key`` needs no
-        eviction and no expiry is due; else False, having changed nothing (the write takes
-        a transaction, which sweeps and evicts).  O(1) amortised; O(log(n)) with a TTL."""
-        exp = row[-1]
-        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
-            check_expiry(exp)
-        size = ROW_OVERHEAD + 8 * len(row)  # row_bytes(row), inline on this path
-        for v in row:
-            if type(v) in _UNTRACKED:
-                size += v.__sizeof__()
-            elif v is not None and v is not True and v is not False:
-                size += _getsizeof(v)
-        sizes = self.sizes
-        old = sizes.get(key)
-        if old is None:
-            if self.max_rows is not None and len(sizes) >= self.max_rows:
+    def admitter(self) -> Callable[[Any, tuple], bool]:
+        """``admit(key, row)`` for the key-value fast path: ``on_put`` when writing ``row`` at
+        ``key`` needs no eviction and no expiry is due, returning True; else False, having
+        changed nothing (the write takes a transaction, which sweeps and evicts). A closure
+        with what it reads bound once: it is a third of every ``kv.set``.  O(1) amortised;
+        O(log(n)) with a TTL."""
+        sizes, expiry, filed, heap = self.sizes, self.expiry, self.filed, self.by_expiry
+        max_rows, max_memory, clock = self.max_rows, self.max_memory, self.clock
+        touch, add_key, seq = self.touch_or_raise, self._every_key.add, self._seq
+        set_expiry, file, due = self._set_expiry, self._file, self.due
+        untracked, getsizeof, base = _UNTRACKED, _getsizeof, ROW_OVERHEAD
+
+        def admit(key: Any, row: tuple) -> bool:
+            exp = row[-1]
+            if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+                check_expiry(exp)
+            if len(row) == 3 and type(row[0]) is str and type(row[1]) is str:
+                # (key, value, _expires_at) of text, the usual key-value row: row_bytes
+                # without its loop (a sixth of a write, measured)
+                size = base + 24 + row[0].__sizeof__() + row[1].__sizeof__()
+                if exp is not None:
+                    size += exp.__sizeof__()
+            else:
+                size = base + 8 * len(row)  # row_bytes(row), inline
+                for v in row:
+                    if type(v) in untracked:
+                        size += v.__sizeof__()
+                    elif v is not None and v is not True and v is not False:
+                        size += getsizeof(v)
+            old = sizes.get(key)
+            if old is None:
+                if max_rows is not None and len(sizes) >= max_rows:
+                    return False
+                old = 0
+            if max_memory is not None and self.memory + size - old > max_memory:
                 return False
-            old = 0
-        if self.max_memory is not None and self.memory + size - old > self.max_memory:
-            return False
-        heap = self.by_expiry
-        if heap and heap[0][0] <= self.clock() and self.due():
-            return False
-        self.memory += size - old
-        sizes[key] = size
-        if old:
-            try:
-                self.touch_or_raise(key)
-            except KeyError:  # outside the policy's domain
-                pass
-        else:
-            self._every_key.add(key)
-        expiry = self.expiry
-        entry = expiry.get(key)
-        if exp is None:
-            if entry is not None:
-                self._set_expiry(key, None)
-        elif entry is None or entry[0] == exp:
-            self._set_expiry(key, exp)
-        else:  # a new expiry for a key that had one, the usual TTL write: _set_expiry inline
-            entry = expiry[key] = (exp, next(self._seq), key)
-            if exp < self.filed[key][0]:
-                self._file(entry)
-        return True
+            if heap and heap[0][0] <= clock() and due():
+                return False
+            self.memory += size - old
+            sizes[key] = size
+            if old:
+                try:
+                    touch(key)
+                except KeyError:  # outside the policy's domain
+                    pass
+            else:
+                add_key(key)
+            entry = expiry.get(key)
+            if exp is None:
+                if entry is not None:
+                    set_expiry(key, None)
+            elif entry is None or entry[0] == exp:
+                set_expiry(key, exp)
+            else:  # a new expiry for a key that had one, the usual TTL write
+                entry = expiry[key] = (exp, next(seq), key)
+                if exp < filed[key][0]:
+                    file(entry)
+            return True
+
+        return admit
 
     def evictee(self, key: Any, row: tuple) -> Any:
         """When ``admit(key, row)`` failed only because a new key found the row bound

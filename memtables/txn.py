@@ -352,7 +352,7 @@ class TransactionManager:
         unique, indexes = table.unique_indexes, table.indexes  # lists, changed in place
         check_row, key_of, durable = table.check_row, table.key_of, table.durable
         cache = table.cache
-        admit = cache.admit if cache is not None else None
+        admit = cache.admitter() if cache is not None else None
         queued, garbage = self._queued, self._garbage
 
         def write(key: Any, row: tuple) -> bool:

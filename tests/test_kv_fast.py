@@ -179,3 +179,29 @@ def test_a_table_with_an_index_keeps_it_in_step():
     reader.commit()
     assert reader.execute("SELECT k FROM c WHERE v = 3").fetchall() == [("a",)]
     kv.table._check()
+
+
+def test_memory_figures_of_kv_writes_are_those_of_sql_writes():
+    # text keys and values (the sized-inline row), ASCII and not, with and without a TTL,
+    # growing and shrinking: kv.set's memory_bytes is what SQL writes of the same rows report
+    db, conn, clock, kv = lru_db(max_rows=10, columns="k TEXT PRIMARY KEY, v TEXT")
+    sql = db.connect()  # SQL on its own connection: kv's stays outside a transaction
+    sql.execute(
+        "CREATE CACHE TABLE s (k TEXT PRIMARY KEY, v TEXT) "
+        "WITH (max_rows = 10, eviction = 'allkeys-lru')"
+    )
+    sql.commit()
+    writes = [("a", "x" * 50, None), ("b", "é" * 7, 60), ("a", "y", 30), ("ключ", "v", None)]
+    writes += [("b", "z" * 200, None), ("a", "", 5.5)]
+    for key, value, ttl in writes:
+        kv.set(key, value, ttl=ttl)
+        expires = None if ttl is None else clock() + ttl
+        sql.execute(
+            "INSERT OR REPLACE INTO s (k, v, _expires_at) VALUES (?, ?, ?)", (key, value, expires)
+        )
+        sql.commit()
+        assert not conn.in_transaction
+        assert kv.stats()["memory_bytes"] == sql.cache("s").stats()["memory_bytes"]
+        assert rows(sql) == dict(sql.execute("SELECT k, v FROM s").fetchall())
+        sql.commit()
+    kv.cache._check(kv.table, bounded=True)
