@@ -17,13 +17,14 @@ from . import sql
 from .connection import Connection, forked_error
 from .cursor import describe
 from .engine import Engine
-from .errors import ProgrammingError
+from .errors import Error, ProgrammingError
 from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
 STATEMENT_CACHE_SIZE = 512
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
 _OPEN_LOCK = threading.Lock()
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # durable databases, for the fork hooks below
+_UNSEEN = object()
 
 
 def _registry_key(path: str) -> str:
@@ -112,6 +113,7 @@ class Database:
         self.path = None if path is None else os.fspath(path)
         self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
@@ -178,10 +180,49 @@ class Database:
             except KeyError:  # a schema change emptied the cache meanwhile: still usable
                 pass
             return stmt
+        shape = self._sql.normalize(text)
+        if shape is not None:
+            stmt = self._from_shape(shape)
+            if stmt is not None:
+                return stmt
         version = self._schema_version
         stmt = self._compile(text, session, None)
         self._share(text, stmt, version)
         return stmt
+
+    def _from_shape(self, shape):
+        """``shape``'s statement run with its literals, or None when the text must compile
+        on its own: ``WHERE id = 1`` and ``WHERE id = 2`` share one plan (auto-
+        parameterisation, ``sql/normalize.py``).
+
+        Shapes are cached beside the texts, with None for those that cannot be parameters;
+        the statement for one text is not cached under that text, so a stream of new
+        literals does not push every other statement out of the text cache.
+        """
+        shapes = self._shapes
+        base = shapes.get(shape.key, _UNSEEN)
+        if base is _UNSEEN:
+            version = self._schema_version
+            try:
+                base = self._sql.prepare_shape(shape, self.engine)
+            except Error:  # the text's own compilation says what is wrong, and how
+                base = None
+            if base is not None:
+                self.statements_compiled += 1
+                base.description = describe(base)
+            with self._cache_lock:
+                if version == self._schema_version:
+                    shapes[shape.key] = base
+                    if len(shapes) > STATEMENT_CACHE_SIZE:
+                        shapes.popitem(last=False)
+        else:
+            try:
+                shapes.move_to_end(shape.key)
+            except KeyError:  # a schema change emptied the cache meanwhile
+                pass
+        if base is None:
+            return None
+        return self._sql.WithLiterals(base, shape.values)
 
     def _prepare_own(self, text: str, session, functions):
         """``prepare_for`` a connection with temporary objects or its own definitions.
@@ -237,6 +278,7 @@ class Database:
         with self._cache_lock:
             self._schema_version += 1
             self._cache.clear()
+            self._shapes.clear()
 
     # ------------------------------------------------------------ connections
     def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:
