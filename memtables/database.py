@@ -114,6 +114,9 @@ class Database:
         self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
+        self._parsed: OrderedDict[str, bool] = OrderedDict()  # shapes known to parse
+        # statements differing only in literal values share one plan (``_from_shape``)
+        self.auto_parameterize = True
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
@@ -180,15 +183,41 @@ class Database:
             except KeyError:  # a schema change emptied the cache meanwhile: still usable
                 pass
             return stmt
-        shape = self._sql.normalize(text)
-        if shape is not None:
-            stmt = self._from_shape(shape)
-            if stmt is not None:
-                return stmt
+        if self.auto_parameterize:
+            shape = self._sql.normalize(text)
+            if shape is not None:
+                stmt = self._from_shape(shape)
+                if stmt is not None:
+                    return stmt
         version = self._schema_version
         stmt = self._compile(text, session, None)
         self._share(text, stmt, version)
         return stmt
+
+    def prepare_shape_for(self, session, functions, shape):
+        """``prepare_for`` of a text already normalised to ``shape`` (a script's statement);
+        None when the text must be compiled on its own."""
+        if not self.auto_parameterize or functions is not None:
+            return None
+        if session is not None and session.has_temporary:
+            return None
+        return self._from_shape(shape)
+
+    def parses(self, shape) -> bool:
+        """True when ``shape`` is known to be one valid statement (compiled already, or
+        parsed once): a script checks every statement before it runs the first."""
+        if self._shapes.get(shape.key) is not None or shape.key in self._parsed:
+            return True
+        try:
+            ok = len(self._sql.parse(shape.text)) == 1
+        except Error:
+            ok = False
+        if ok:
+            with self._cache_lock:
+                self._parsed[shape.key] = True
+                if len(self._parsed) > STATEMENT_CACHE_SIZE:
+                    self._parsed.popitem(last=False)
+        return ok
 
     def _from_shape(self, shape):
         """``shape``'s statement run with its literals, or None when the text must compile

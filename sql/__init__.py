@@ -17,8 +17,7 @@ from . import ast as A
 from . import parser as _parser
 from .dml import build_write
 from .fn_date import end_statement_clock, statement_clock
-from .normalize import Shape, kinds_of, literal_types, literals_are_values, normalize
-from .normalize import split_script
+from .normalize import Shape, kinds_of, literal_types, literals_are_values, normalize, split_script
 from .parser import parse_one
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement

@@ -25,8 +25,8 @@ from .fn_json import (
     extract_marked,
     mark,
 )
-from .normalize import NotAValue, literal_type
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
+from .normalize import NotAValue, literal_type
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
 from .trigger_raise import raiser

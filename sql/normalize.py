@@ -86,12 +86,13 @@ MAX_INT_DIGITS = 18  # below 2**63 whatever the digits: never REAL, as 19 digits
 
 class Shape(NamedTuple):
     """A statement with its value literals taken out: ``key`` (cache key: the text with
-    ``?`` for each literal, and the literals' kinds), ``text`` (what is compiled) and
-    ``values`` (what it runs with)."""
+    ``?`` for each literal, and the literals' kinds), ``text`` (what is compiled),
+    ``values`` (what it runs with) and ``source`` (the text as written)."""
 
     key: str
     text: str
     values: tuple
+    source: str
 
 
 def normalize(text: str) -> Shape | None:
@@ -148,7 +149,7 @@ def normalize(text: str) -> Shape | None:
         return None
     pieces.append(text[last:])
     shape = "".join(pieces)
-    return Shape(shape + "\x00" + "".join(kinds), shape, tuple(values))
+    return Shape(shape + "\x00" + "".join(kinds), shape, tuple(values), text)
 
 
 def _value(kind: str, token: str, signed: bool):
