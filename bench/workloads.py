@@ -289,17 +289,18 @@ def linked_join(fact: bool) -> Callable[[str], float]:
 def unique_literal_select(engine: str) -> float:
     conn = users_db(engine, 100_000)
     cur = conn.cursor()
-    starts = random.Random(17).sample(range(1, 99_000), 2_000)
+    rnd = random.Random(17)
+    picks = [(rnd.randrange(AGES - 2), round(rnd.random() * 50, 3)) for _ in range(2_000)]
 
     def go() -> int:
-        for k in starts:
+        for a, s in picks:
             cur.execute(
                 "SELECT age, count(*), avg(score) FROM users "
-                f"WHERE id BETWEEN {k} AND {k + 40} AND name <> 'nobody' "
+                f"WHERE age BETWEEN {a} AND {a + 2} AND score > {s} "
                 "GROUP BY age ORDER BY age DESC LIMIT 10"
             )
             assert cur.fetchall()
-        return len(starts)
+        return len(picks)
 
     return best_time(go)
 
