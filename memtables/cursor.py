@@ -70,12 +70,11 @@ def _script_steps(script: str, db) -> list[tuple]:
     valid_text(script)
     steps: list[tuple] = []
     for piece in pieces:
-        shape = sql.normalize(piece)
-        if shape is not None and db.parses(shape):
-            steps.append((shape, None))
+        if type(piece) is not str and db.parses(piece):
+            steps.append((piece, None))
             continue
         try:
-            nodes = sql.parse(piece)
+            nodes = sql.parse(piece if type(piece) is str else piece.source)
         except Error:
             return [(None, node) for node in sql.parse(script)]  # raises, with its position
         steps.extend((None, node) for node in nodes)

@@ -34,25 +34,29 @@ from ..types import BLOB, INTEGER, REAL, TEXT
 from . import ast as A
 from .parser import find_node, find_nodes
 
-# The same alternatives, in the same order, as the lexer's (sql/lexer.py), so both split a
-# text at the same places; whitespace and operators need no token here.
-_TOKENS = re.compile(
-    r"""
-    (?P<skip>--[^\n]*|/\*(?:.|\n)*?\*/|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\])
-  | (?P<blob>[xX]'(?:[0-9A-Fa-f][0-9A-Fa-f])*')
-  | (?P<real>(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)
-  | (?P<hex>0[xX][0-9A-Fa-f]+)
-  | (?P<int>[0-9]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
-  | (?P<str>'(?:[^']|'')*')
-  | (?P<param>\?|[:@$][A-Za-z_])
-  | (?P<open>\()
-  | (?P<close>\))
-  | (?P<sign>[-+])
-  | (?P<end>;)
-    """,
+# What the lexer (sql/lexer.py) would read as one token, where it matters here: literals,
+# words, quoted names, comments, parameters, parentheses, signs and ";". A blob comes before
+# a word (x'00' is not the name x), a comment before a sign. One capturing group, so that
+# ``split`` gives [between, token, between, token, ..., between]: a C loop, no match
+# objects, which is most of what scanning a statement costs.
+_SPLIT = re.compile(
+    r"""(
+    [xX]'(?:[0-9A-Fa-f][0-9A-Fa-f])*'
+  | [A-Za-z_][A-Za-z0-9_$]*
+  | '[^']*(?:''[^']*)*'
+  | (?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+
+  | 0[xX][0-9A-Fa-f]+
+  | [0-9]+
+  | --[^\n]*|/\*(?:.|\n)*?\*/
+  | "[^"]*(?:""[^"]*)*"|`[^`]*(?:``[^`]*)*`|\[[^\]]*\]
+  | \?[0-9]*|[:@$][A-Za-z_]
+  | [-+();]
+    )""",
     re.VERBOSE,
-)
+).split
+_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_DIGITS = "0123456789."
+_PARAMS = frozenset("?:@$")
 
 _STARTS = frozenset({"select", "insert", "update", "delete", "replace", "with"})
 # a keyword that starts a clause: True where its literals are values, False where not
@@ -79,7 +83,8 @@ _CLAUSES = {
     "ttl": False,
     "into": False,
 }
-_PATTERNS = frozenset({"like", "glob", "regexp", "match", "escape"})
+_PATTERN = "pattern"  # the literal after this word stays: an index may use its prefix
+_WORDS = {**_CLAUSES, **dict.fromkeys(("like", "glob", "regexp", "match", "escape"), _PATTERN)}
 _KIND_TYPE = {"i": INTEGER, "r": REAL, "s": TEXT, "b": BLOB}
 MAX_INT_DIGITS = 18  # below 2**63 whatever the digits: never REAL, as 19 digits may be
 
@@ -97,72 +102,82 @@ class Shape(NamedTuple):
 
 def normalize(text: str) -> Shape | None:
     """The shape of ``text``, or None when it has no literal to take out or must not be
-    parameterised (see the module's docstring). O(len(text)), one regular-expression scan.
+    parameterised (see the module's docstring). O(len(text)): one regular-expression split.
 
     >>> normalize("SELECT * FROM t WHERE id = 42 AND name = 'o''k'").text
     'SELECT * FROM t WHERE id = ? AND name = ?'
     """
-    pieces: list[str] = []
+    return _shape(_SPLIT(text), text)
+
+
+def _shape(parts: list[str], text: str) -> Shape | None:
+    """``normalize`` of a text already split by ``_SPLIT``: one pass over its tokens, the
+    hot loop of a script of literal INSERTs (strings and numbers tested first)."""
+    n = len(parts)
+    head = 1
+    while head < n and parts[head][:2] in ("--", "/*"):
+        head += 2  # comments before the statement
+    if head >= n or parts[head].lower() not in _STARTS:
+        return None
     values: list = []
     kinds: list[str] = []
     on = False  # literals are values in the clause being scanned
     stack: list[bool] = []  # ``on`` outside each open parenthesis
     signed = pattern = False
-    last = 0
-    first = True
-    for m in _TOKENS.finditer(text):
-        kind = m.lastgroup
-        if kind == "skip":
-            continue
-        if first:
-            if kind != "word" or m.group().lower() not in _STARTS:
-                return None
-            first = False
-        if kind == "word":
-            word = m.group().lower()
-            clause = _CLAUSES.get(word)
-            if clause is not None:
-                on = clause
-            pattern = word in _PATTERNS
-            signed = False
-            continue
-        if kind == "open":
+    words = _WORDS
+    for i in range(head, n, 2):
+        tok = parts[i]
+        c = tok[0]
+        if c == "'":
+            if on and not pattern:
+                parts[i] = "?"
+                values.append(tok[1:-1].replace("''", "'") if "''" in tok else tok[1:-1])
+                kinds.append("s")
+        elif c in _DIGITS:
+            if on and not pattern and not signed:
+                kind, value = _number(tok)
+                if kind is not None:
+                    parts[i] = "?"
+                    values.append(value)
+                    kinds.append(kind)
+        elif c in _WORD and tok[-1] != "'":
+            what = words.get(tok.lower())
+            if what is not None:
+                if what is _PATTERN:
+                    pattern = True
+                    signed = False
+                    continue
+                on = what
+        elif c == "(":
             stack.append(on)
-        elif kind == "close":
+        elif c == ")":
             if stack:
                 on = stack.pop()
-        elif kind == "param":
+        elif c == "-" or c == "+" or c == "/":
+            if len(tok) == 1:
+                signed = True
+            continue  # a sign, or a comment, which changes nothing
+        elif c in _PARAMS:
             return None
-        elif kind == "sign":
-            signed = True
-            continue
-        elif on and not pattern and kind != "end" and kind != "hex":
-            value = _value(kind, m.group(), signed)
-            if value is not None:
-                pieces.append(text[last : m.start()])
-                pieces.append("?")
-                last = m.end()
-                values.append(value)
-                kinds.append(kind[0])
+        elif c in "xX":  # a blob
+            if on and not pattern:
+                parts[i] = "?"
+                values.append(bytes.fromhex(tok[2:-1]))
+                kinds.append("b")
         signed = pattern = False
     if not values:
         return None
-    pieces.append(text[last:])
-    shape = "".join(pieces)
+    shape = "".join(parts)
     return Shape(shape + "\x00" + "".join(kinds), shape, tuple(values), text)
 
 
-def _value(kind: str, token: str, signed: bool):
-    """The value of a literal token, or None when it stays in the text."""
-    if kind == "str":
-        return token[1:-1].replace("''", "'")
-    if signed:  # "-1" is a literal of its own to the parser; "x - 1" is rare enough
-        return None
-    if kind == "int":
-        return int(token) if len(token) <= MAX_INT_DIGITS else None
-    if kind == "real":
-        return float(token)
-    return bytes.fromhex(token[2:-1])
+def _number(tok: str) -> tuple:
+    """(kind, value) of a number token, or (None, None) when it stays in the text."""
+    if "." in tok or "e" in tok or "E" in tok:
+        return "r", float(tok)
+    if tok[1:2] in ("x", "X") or len(tok) > MAX_INT_DIGITS:
+        return None, None  # hex, or an integer that may be too big for 64 bits: REAL
+    return "i", int(tok)
 
 
 def kinds_of(shape: Shape) -> tuple:
@@ -215,22 +230,32 @@ def literal_type(index: int):
 
 
 # ---------------------------------------------------------------- scripts
-def split_script(script: str) -> list[str] | None:
-    """``script`` cut at each ``;`` outside strings, names and comments, or None when that
-    may not be where its statements end (a CREATE TRIGGER's body has ``;`` inside)."""
-    out = []
-    start = 0
+def split_script(script: str) -> list | None:
+    """``script`` cut at each ``;`` outside strings, names and comments: for each statement
+    its ``Shape`` (``normalize``), or its text when it has none. None when a ``;`` may not
+    end a statement (a CREATE TRIGGER's body has some inside)."""
+    parts = _SPLIT(script)
+    out: list = []
+    start = 0  # index in parts where the current statement starts
     words = 0  # words read in the current statement
-    for m in _TOKENS.finditer(script):
-        kind = m.lastgroup
-        if kind == "end":
-            out.append(script[start : m.end()])
-            start = m.end()
+    for i in range(1, len(parts), 2):
+        tok = parts[i]
+        if tok == ";":
+            _add_statement(out, parts[start : i + 1])
+            start = i + 1
             words = 0
-        elif kind == "word" and words < 6:
+        elif words < 6 and tok[0] in _WORD:
             words += 1
-            if m.group().lower() == "trigger":
+            if tok.lower() == "trigger":
                 return None
-    if script[start:].strip():
-        out.append(script[start:])
+    tail = parts[start:]
+    if "".join(tail).strip():
+        _add_statement(out, tail)
     return out
+
+
+def _add_statement(out: list, parts: list[str]) -> None:
+    """Append the statement of ``parts`` (a slice of ``_SPLIT``'s list from a between)."""
+    parts[0] = parts[0].lstrip()  # the same statement on another line: the same shape
+    text = "".join(parts)
+    out.append(_shape(parts, text) or text)
