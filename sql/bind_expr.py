@@ -543,7 +543,7 @@ def _iso_affinity(call: B.Func, target) -> B.BExpr:
 def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
     """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
     time as a literal's is now; typed unknown, as its value may be anything."""
-    if p.literal:
+    if isinstance(p, B.ParamRef) and p.literal:
         return _literal_affinity(p, target)
     fn = _AFFINITY.get(target.name) if target is not None else None
     return p if fn is None else B.Cast(p, target.name, fn, None)

@@ -70,6 +70,8 @@ QUERIES = [
     ("SELECT count(*) FROM (SELECT * FROM t WHERE n = 3) WHERE id > 1", False),
     ("WITH c AS (SELECT id FROM t WHERE n = 3) SELECT * FROM c WHERE id >= 2", False),
     ("SELECT id FROM t WHERE n = 3 UNION SELECT id FROM t WHERE n = 7", False),
+    ("SELECT * FROM (VALUES (1, 'a'), (2, 'b')) WHERE column1 > 1", False),
+    ("SELECT * FROM (SELECT n + 1 AS m FROM t WHERE id < 4) WHERE m > 4", False),
 ]
 
 
@@ -204,6 +206,7 @@ def test_writes_with_literals_agree_with_sqlite():
         "INSERT OR REPLACE INTO t VALUES (7, 'g2', 1.25, X'17', 17)",
         "INSERT INTO t (id, name) VALUES (10, 'j') ON CONFLICT (id) DO UPDATE SET name = 'k'",
         "INSERT INTO t (id, name) VALUES (10, 'j') ON CONFLICT (id) DO UPDATE SET name = 'l'",
+        "INSERT INTO t (id, name) SELECT id + 100, 'copy' FROM t WHERE n = 7",
     ):
         a = conn.execute(text)
         b = lite.execute(text)
