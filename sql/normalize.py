@@ -233,24 +233,24 @@ def literal_type(index: int):
 def split_script(script: str) -> list | None:
     """``script`` cut at each ``;`` outside strings, names and comments: for each statement
     its ``Shape`` (``normalize``), or its text when it has none. None when a ``;`` may not
-    end a statement (a CREATE TRIGGER's body has some inside)."""
+    end a statement (a CREATE TRIGGER's body has some inside). O(len(script)).
+    """
     parts = _SPLIT(script)
+    n = len(parts)
+    find = parts.index  # a ";" between tokens is a token itself: never part of a between
     out: list = []
-    start = 0  # index in parts where the current statement starts
-    words = 0  # words read in the current statement
-    for i in range(1, len(parts), 2):
-        tok = parts[i]
-        if tok == ";":
-            _add_statement(out, parts[start : i + 1])
-            start = i + 1
-            words = 0
-        elif words < 6 and tok[0] in _WORD:
-            words += 1
-            if tok.lower() == "trigger":
+    start = 0  # index in parts of the between before the statement's first token
+    while start < n - 1:
+        try:
+            end = find(";", start + 1)
+        except ValueError:
+            end = n - 1  # the last statement has no ";"
+        first = parts[start + 1]
+        if first[:2] in ("--", "/*") or first.lower() == "create":
+            if any(t.lower() == "trigger" for t in parts[start + 1 : min(end, start + 14) : 2]):
                 return None
-    tail = parts[start:]
-    if "".join(tail).strip():
-        _add_statement(out, tail)
+        _add_statement(out, parts[start : end + 1])
+        start = end + 1
     return out
 
 
