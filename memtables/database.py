@@ -98,7 +98,11 @@ if hasattr(os, "register_at_fork"):
 
 class Database:
     """A database shared by the connections made from it: in memory, or durable in a
-    directory (redo log plus snapshots) when ``path`` is given."""
+    directory (redo log plus snapshots) when ``path`` is given.
+
+    ``auto_parameterize`` (True by default): statements that differ only in literal values
+    share one compiled plan (``sql/normalize.py``); False compiles each new text on its own.
+    """
 
     def __init__(
         self,
@@ -115,8 +119,7 @@ class Database:
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
         self._parsed: OrderedDict[str, bool] = OrderedDict()  # shapes known to parse
-        # statements differing only in literal values share one plan (``_from_shape``)
-        self.auto_parameterize = True
+        self.auto_parameterize = True  # see the class docstring and ``_from_shape``
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
