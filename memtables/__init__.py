@@ -116,9 +116,24 @@ def open(path: str | None = None, **options) -> Database:  # noqa: A001 - mirror
     opening the same path again in this process returns the same Database. Options:
     ``sync`` ("full", "normal" or "off"), ``checkpoint_bytes`` (redo log size that triggers
     an automatic checkpoint; 0 turns it off), ``progress`` (a callback ``(phase, done,
-    total)`` during recovery), ``on_corruption`` ("error", or "read_only" to open what
-    precedes a damaged log record, refusing writes) and ``clock`` (a function returning
-    seconds, which cache-table TTLs are measured with; ``memtables.ManualClock`` for tests).
+    total)`` during recovery, ``CHECKPOINT`` and ``COPY ... FROM``; see below),
+    ``on_corruption`` ("error", or "read_only" to open what precedes a damaged log record,
+    refusing writes), ``read_only`` and ``clock`` (a function returning seconds, which
+    cache-table TTLs are measured with; ``memtables.ManualClock`` for tests).
+
+    ``read_only=True`` opens an existing directory for reading, as sqlite3's
+    ``mode=ro``: it recovers what was committed at that moment into memory without taking
+    the directory's lock (so another process may have it open for writing) and writes
+    nothing; every write raises ``OperationalError("attempt to write a readonly database")``.
+    Each read-only open is a private copy, never the one shared in this process. An
+    in-memory database cannot be read-only (``ProgrammingError``).
+
+    ``progress`` is called as ``progress(phase, done, total)`` with ``done`` growing to
+    ``total``: phases "snapshot" and "log" (rows and log records recovered on open),
+    "checkpoint" (rows written to a snapshot) and "copy" (rows a ``COPY ... FROM`` loaded,
+    called under the engine's lock: it must be quick and must not use the database). The
+    ``Database.progress`` attribute may be set later. An exception it raises abandons the
+    work (a COPY is undone, a checkpoint keeps the redo log).
     """
     return open_database(path, **options)
 
@@ -131,7 +146,8 @@ def connect(
     **options,
 ) -> Connection:
     """A connection to a new private in-memory database (no ``path``, or ``":memory:"``), or
-    to the durable one at ``path``."""
+    to the durable one at ``path`` (``options`` as for ``memtables.open``; with
+    ``read_only=True`` it reads what was committed when it opened and refuses writes)."""
     return connect_owning(path, isolation_level, autocommit, **options)
 
 

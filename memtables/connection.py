@@ -510,7 +510,7 @@ class Connection:
         """
         kind = stmt.kind
         if kind == "dml" or kind == "ddl":  # the common case first: this is the hot path
-            if self._db.read_only:
+            if self._db.read_only and not stmt.readonly:  # COPY ... TO only reads
                 raise OperationalError(self._db.read_only)
         elif kind in _CONTROL:
             self._control(stmt)
@@ -544,6 +544,8 @@ class Connection:
         """
         with self.state.lock:  # re-entrant: the cursor's callers already hold it
             self.check_open()
+            if self._db.read_only:  # every caller writes: key-value writes, from_arrow ...
+                raise OperationalError(self._db.read_only)
             return self._statement(_call, fn, engine_lock, solo)
 
     def run_read(self, fn: Callable[[Any], Any]) -> Any:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from typing import Any
@@ -17,10 +18,11 @@ from . import sql
 from .connection import Connection, forked_error
 from .cursor import describe
 from .engine import Engine
-from .errors import Error, ProgrammingError
+from .errors import DatabaseError, Error, ProgrammingError
 from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
 STATEMENT_CACHE_SIZE = 512
+READ_ONLY_ATTEMPTS = 5  # recoveries a read-only open tries while a writer checkpoints
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
 _OPEN_LOCK = threading.Lock()
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # durable databases, for the fork hooks below
@@ -40,6 +42,8 @@ def open_database(path=None, **options) -> Database:
     ``":memory:"`` as sqlite3 users write it, is a new private in-memory database."""
     if path is None or path == IN_MEMORY:
         return Database(None, **options)
+    if options.get("read_only"):  # a private copy of what was committed: never shared
+        return Database(path, **options)
     key = _registry_key(path)
     with _OPEN_LOCK:
         db = _OPEN.get(key)
@@ -113,9 +117,14 @@ class Database:
         progress=None,
         on_corruption: str = "error",
         clock=None,
+        read_only: bool = False,
     ):
+        if read_only and path is None:
+            raise ProgrammingError(
+                "read_only needs a database path: an in-memory database opened read-only "
+                "would stay empty"
+            )
         self.path = None if path is None else os.fspath(path)
-        self.engine = Engine(clock)
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
         self._parsed: OrderedDict[str, bool] = OrderedDict()  # shapes known to parse
@@ -123,7 +132,10 @@ class Database:
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
-        self.engine.catalog.on_change(self._schema_changed)
+        self._new_engine(clock)
+        # called as progress(phase, done, total) during recovery ("snapshot", "log"),
+        # CHECKPOINT ("checkpoint") and COPY ... FROM ("copy"); None shows nothing
+        self.progress = progress
         self.closed = False
         self._forked_from: int | None = None  # the parent's pid, in a child process
         self._state_lock = threading.Lock()  # a leaf: guards closed, _connections, _owners
@@ -136,15 +148,38 @@ class Database:
         self.read_only: str | None = None
         if path is not None:
             limit = DEFAULT_CHECKPOINT_BYTES if checkpoint_bytes is None else checkpoint_bytes
-            durable = Durability(self, path, sync, limit, progress, on_corruption)
+            self._durable = self._recover(clock, read_only, (path, sync, limit, on_corruption))
+            self.read_only = self._durable.read_only
+            if not read_only:  # a reader holds no log or lock a forked child could disturb
+                _LIVE.add(self)
+
+    def _new_engine(self, clock) -> None:
+        self.engine = Engine(clock)
+        self.engine.catalog.on_change(self._schema_changed)
+
+    def _recover(self, clock, read_only: bool, args: tuple) -> Durability:
+        """Open the directory and recover it into this database's engine.
+
+        A read-only opener holds no lock, so the writer may checkpoint meanwhile: drop the
+        snapshot or log segments being read, or leave a segment's last record half-flushed
+        as it rotates. What it read may then be incomplete; it starts again on a new engine
+        (a few times, then reports the error).
+        """
+        for attempt in range(1, READ_ONLY_ATTEMPTS + 1):
+            durable = Durability(self, *args, read_only=read_only)
             try:
                 durable.recover()
+                return durable
+            except DatabaseError:
+                durable.close()
+                if not read_only or attempt == READ_ONLY_ATTEMPTS:
+                    raise
             except BaseException:
                 durable.close()
                 raise
-            self._durable = durable
-            self.read_only = durable.read_only
-            _LIVE.add(self)
+            time.sleep(0.01 * attempt)  # let the checkpoint in progress finish
+            self._new_engine(clock)
+        raise AssertionError("unreachable")
 
     @property
     def checkpoint_error(self) -> str | None:
@@ -346,7 +381,9 @@ class Database:
             conn.close()
         if self._durable is not None:
             self._durable.close()
-            _OPEN.pop(_registry_key(self.path), None)
+            key = _registry_key(self.path)
+            if _OPEN.get(key) is self:  # not a read-only one: the writer may be registered
+                del _OPEN[key]
 
     def connection_closed(self, conn: Connection, owner: bool) -> None:
         """``conn`` closed: forget it. When it was the last ``owner`` (a connection made by

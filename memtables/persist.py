@@ -22,6 +22,7 @@ from .catalog import View
 from .errors import DatabaseError, Error, OperationalError
 from .filelock import try_lock, unlock
 from .gcpause import gc_paused
+from .readonly import READ_ONLY, RefusingLog, check_contiguous
 from .snapshot import (
     arrow_to_rows,
     check_layout,
@@ -32,6 +33,7 @@ from .snapshot import (
 )
 
 DEFAULT_CHECKPOINT_BYTES = 64 << 20
+PROGRESS_STEP = 10_000  # rows between two calls of the progress callback
 _log = logging.getLogger("memtables")
 
 
@@ -44,16 +46,18 @@ class Durability:
         path: str | os.PathLike,
         sync: str = "full",
         checkpoint_bytes: int | None = DEFAULT_CHECKPOINT_BYTES,
-        progress: Callable[[str, int, int], None] | None = None,
         on_corruption: str = "error",
+        *,
+        read_only: bool = False,
     ):
         if on_corruption not in ("error", "read_only"):
             raise OperationalError("on_corruption must be 'error' or 'read_only'")
         self.db = db
         self.engine = db.engine
         self.root = Path(path)
-        self.progress = progress
         self.on_corruption = on_corruption
+        # opened with read_only=True: no lock, no new segment, nothing written (see recover)
+        self.reader = read_only
         self.checkpoint_bytes = checkpoint_bytes
         # Lock order (ARCHITECTURE.md): a checkpoint holds this, then briefly the transaction
         # manager's lock; it never waits for a connection.
@@ -71,6 +75,13 @@ class Durability:
         }
         self._failures = 0  # automatic checkpoints failed in a row (they back off)
         self.checkpoint_error: str | None = None  # why the last automatic checkpoint failed
+        self.wal = W.WriteAheadLog(self.root / "wal", sync, encode=self._encode)
+        self.read_only: str | None = READ_ONLY if read_only else None
+        self._lock_file = None
+        if read_only:
+            if not self.root.is_dir():
+                raise OperationalError(f"unable to open database {self.root}: no such directory")
+            return
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             (self.root / "wal").mkdir(exist_ok=True)
@@ -86,8 +97,6 @@ class Durability:
         self._lock_file.truncate()
         self._lock_file.write(f"{os.getpid()}\n")
         self._lock_file.flush()
-        self.wal = W.WriteAheadLog(self.root / "wal", sync, encode=self._encode)
-        self.read_only: str | None = None
 
     # ------------------------------------------------------------ recovery
     def recover(self) -> None:
@@ -110,9 +119,13 @@ class Durability:
                     for p in W.segment_paths(self.root / "wal")
                     if W.segment_number(p) >= start_segment
                 ]
+                if self.reader:
+                    check_contiguous(paths, start_segment if found is not None else None)
                 read = W.read_segments(paths, stop_at_corruption=self.on_corruption == "read_only")
                 for path, offset in read.torn:
                     self.stats["torn_records"] += 1
+                    if self.reader:  # the writer may be appending it right now: not ours to cut
+                        continue
                     _log.warning(
                         "%s: torn redo log record at %s offset %d (a write cut short by a crash): "
                         "dropped, it was never acknowledged",
@@ -140,6 +153,8 @@ class Durability:
             last = max((W.segment_number(p) for p in W.segment_paths(self.root / "wal")), default=0)
             self.wal.open_segment(last + 1)
             engine.txns.commit_log = self.wal
+        else:  # nothing is logged, and nothing durable may change (see RefusingLog)
+            engine.txns.commit_log = RefusingLog(self.read_only)
         engine.extra_stats = self.stats_rows
         self.stats["recovery_seconds"] = time.perf_counter() - t0
         _log.info(
@@ -249,8 +264,14 @@ class Durability:
             self._report("log", total, total)
 
     def _report(self, phase: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(phase, done, total)
+        progress = self.db.progress
+        if progress is not None:
+            try:
+                progress(phase, done, total)
+            except Exception as e:  # Ctrl-C (KeyboardInterrupt) passes as it is
+                raise OperationalError(
+                    f"{phase} stopped: the progress callback raised {type(e).__name__}: {e}"
+                ) from e
 
     # ------------------------------------------------------------ logging
     def _encode(self, changes: list) -> bytes | None:
@@ -372,6 +393,8 @@ class Durability:
                     {"name": v.name, "sql": v.sql, "columns": v.columns} for v in cat.views.values()
                 ]
                 triggers = [t.sql for t in cat.triggers.values()]  # in order of creation
+                # an upper bound of the rows to write: keys no snapshot sees are counted too
+                total = sum(len(t.rows) for t, _s, _n in tables if t.durable)
                 try:
                     segment = self.wal.rotate()  # under the lock: no commit falls in between
                 except OSError as e:
@@ -389,9 +412,11 @@ class Durability:
                         tables,
                         index_sql,
                         views,
-                        lambda table: list(table.scan(reader)),
+                        self._reading(reader, total),
                         triggers,
                     )
+                if total:
+                    self._report("checkpoint", total, total)
             finally:
                 reader.rollback()
             drop_older(self.root / "snapshots", final)
@@ -408,6 +433,27 @@ class Durability:
                 size,
             )
             return final
+
+    def _reading(self, reader, total: int) -> Callable:
+        """How a checkpoint reads a table's rows: all at once, or counting them for the
+        progress callback (every ``PROGRESS_STEP`` rows, and at each table's end)."""
+        if self.db.progress is None:
+            return lambda table: list(table.scan(reader))
+        done = 0
+
+        def read(table) -> list:
+            nonlocal done
+            rows = []
+            append = rows.append
+            for n, row in enumerate(table.scan(reader), 1):
+                append(row)
+                if n % PROGRESS_STEP == 0:
+                    self._report("checkpoint", min(done + n, total), total)
+            done += len(rows)
+            self._report("checkpoint", min(done, total), total)
+            return rows
+
+        return read
 
     # ------------------------------------------------------------ the rest
     def stats_rows(self) -> list:
@@ -432,6 +478,8 @@ class Durability:
                 return
             self._closed = True
             self.wal.close()
+            if self._lock_file is None:  # opened read-only: no lock was taken
+                return
             try:
                 unlock(self._lock_file)
             finally:

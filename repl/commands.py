@@ -259,26 +259,33 @@ def cmd_checkpoint(s: Session, args: list[str]) -> None:
 
 @command(
     ".open",
-    "Close this database and open DB (a new in-memory one without DB)",
+    "Close this database and open DB (a new in-memory one without DB); "
+    "'.open --readonly DB' only reads it",
     "[DB]",
     ("path",),
-    (0, 1),
+    (0, 2),
 )
 def cmd_open(s: Session, args: list[str]) -> None:
+    read_only = bool(args) and args[0] == "--readonly"
+    if read_only:
+        args = args[1:]
+    if len(args) > 1 or (args and args[0].startswith("--")):
+        raise CommandError("usage: .open [--readonly] [DB]")
     path = os.path.expanduser(args[0]) if args else None
     old = s.conn
+    options = {"progress": old.database.progress, "read_only": read_only}
     if path is not None and path == s.db_name:
         old.close()  # the same database: let go of it before opening it again
         try:
-            s.switch(memtables.connect(path), path)
+            s.switch(memtables.connect(path, **options), path)
         except memtables.Error:
-            s.switch(memtables.connect(None), None)
+            s.switch(memtables.connect(None, progress=options["progress"]), None)
             s.write("now on a new in-memory database")
             raise
     else:
-        s.switch(memtables.connect(path), path)  # on failure the old one stays
+        s.switch(memtables.connect(path, **options), path)  # on failure the old one stays
         old.close()
-    s.say(f"opened {s.where()}")
+    s.say(f"opened {s.where()}{' (read-only)' if read_only else ''}")
 
 
 @command(".quit .exit", "Leave the shell (Ctrl-D does too)", "", (), (0, 0))

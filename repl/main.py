@@ -9,6 +9,7 @@ import sys
 import memtables
 
 from .output import MODES, error_line
+from .progress import TerminalBar
 from .session import Session, Settings
 
 
@@ -45,6 +46,10 @@ def parser() -> argparse.ArgumentParser:
         help="run COMMAND (SQL or a dot-command) first; may be repeated",
     )  # fmt: skip
     p.add_argument("-bail", "--bail", action="store_true", help="stop at the first error")
+    p.add_argument(
+        "-readonly", "--readonly", action="store_true",
+        help="open DB for reading only: no lock taken, nothing written, writes refused",
+    )  # fmt: skip
     p.add_argument("-echo", "--echo", action="store_true", help="print each statement first")
     p.add_argument(
         "--history",
@@ -79,9 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     text = args.command if args.command is not None else args.sql
     interactive = text is None and sys.stdin.isatty()
+    # progress bars only where a person watches: a script's stderr stays clean
+    bar = TerminalBar(sys.stderr) if sys.stderr.isatty() else None
     try:
-        conn = memtables.connect(args.db)
+        conn = memtables.connect(args.db, read_only=args.readonly, progress=bar)
     except memtables.Error as e:
+        if bar is not None:
+            bar.clear()
         print(error_line(e), file=sys.stderr)
         return 1
     try:
@@ -90,11 +99,12 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_shell(
                 conn, args.db, history=args.history, settings=settings_from(args, True),
-                commands=args.cmd,
+                commands=args.cmd, bar=bar,
             )  # fmt: skip
         session = Session(
-            conn, args.db, sys.stdout, settings=settings_from(args, False), err=sys.stderr
-        )
+            conn, args.db, sys.stdout, settings=settings_from(args, False), err=sys.stderr,
+            bar=bar,
+        )  # fmt: skip
         try:
             for cmd in args.cmd:
                 if not session.run_input(cmd) and session.settings.bail:

@@ -20,6 +20,7 @@ from . import metadata as _metadata
 from .completion import Metadata
 from .csvio import Progress, no_progress
 from .output import MODES, Style, error_line, format_duration, plural, render_result
+from .progress import TerminalBar
 from .registry import COMMANDS, CommandError
 from .splitter import DOT, split_script
 from .sqltokens import tokenize
@@ -85,8 +86,10 @@ class Session:
         color: bool = False,
         settings: Settings | None = None,
         err: TextIO | None = None,
+        bar: TerminalBar | None = None,
     ):
         self.conn = conn
+        self.bar = bar  # the database's progress bar, erased when a statement fails
         conn.autocommit = True  # each statement commits on its own, unless BEGIN
         self.db_name = db_name
         self.out = out if out is not None else sys.stdout
@@ -115,6 +118,8 @@ class Session:
 
     def error(self, e: BaseException | str) -> None:
         self.failed = True
+        if self.bar is not None:  # not after half a bar: on a line of its own
+            self.bar.clear()
         line = e if isinstance(e, str) else error_line(e)
         self.err.write((f"\x1b[31m{line}\x1b[0m" if self.color else line) + "\n")
         self.err.flush()
@@ -154,6 +159,9 @@ class Session:
             try:
                 done = self.run_command(item) if kind == DOT else self.run_sql(item)
             except KeyboardInterrupt:
+                # Python raises it between bytecodes of whatever runs; the statement wrapper
+                # undoes a write it lands in. Once Connection.interrupt() exists (#19, the
+                # sqlite3 surface), a SIGINT handler calling it should stop the engine instead.
                 self.error("interrupted")
                 return False
             finally:

@@ -26,6 +26,7 @@ import memtables
 
 from .completion import Metadata, complete
 from .csvio import no_progress
+from .progress import TerminalBar
 from .session import Session, Settings
 from .splitter import is_complete
 
@@ -133,13 +134,14 @@ def run_shell(
     history: str | None = None,
     settings: Settings | None = None,
     commands: Iterable[str] = (),
+    bar: TerminalBar | None = None,
 ) -> int:
     """Read-eval-print loop; returns the exit status.
 
     ``input`` and ``output`` are prompt-toolkit ``Input``/``Output`` objects (a terminal when
     left out; tests pass ``create_pipe_input()`` and ``DummyOutput()``); results go to
     ``stdout``; ``history`` is the history file (see ``history_path``); ``commands`` (``-cmd``)
-    run before the first prompt.
+    run before the first prompt; ``bar`` is the database's progress bar, if it has one.
     """
     out = stdout if stdout is not None else sys.stdout
     terminal = input is None and output is None and out.isatty()
@@ -150,6 +152,7 @@ def run_shell(
         progress=terminal_progress if terminal else no_progress,
         color=terminal,
         settings=settings,
+        bar=bar,
     )
     prompt = PromptSession(
         history=_history(history_path(history), session.error),

@@ -30,6 +30,7 @@ from .dml import build_write
 from .statements import QueryStatement, Result, Statement, query_statement
 from .trigger import row_inserter
 
+PROGRESS_STEP = 10_000  # rows between two calls of the database's progress callback
 _EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
@@ -63,6 +64,7 @@ class CopyStatement(Statement):
             raise ProgrammingError(f"unknown COPY format {fmt!r} (use parquet, arrow or csv)")
         self.header = _flag("HEADER", opts.get("header", True))
         self.to_file = node.to_file
+        self.readonly = node.to_file  # writes a file, not the database
         if node.to_file:
             select = node.target
             if isinstance(select, A.TableRef):
@@ -84,10 +86,14 @@ class CopyStatement(Statement):
             rows = q.run(params, txn)
             _write(rows_to_table(q.names, q.types, rows), self.path, self.format, self.header)
             return Result(None, len(rows))
-        reader = _read(self.path, self.format, self.header, self.table)  # all read here
+        data = _read(self.path, self.format, self.header, self.table)  # all read here
+        reader = pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
+        progress = conn.database.progress
         with self._write_lock:
             try:
                 insert = row_inserter(self.table, conn, self._catalog, self._systables, build_write)
+                if progress is not None:
+                    insert = _counting(insert or self.table.insert, progress, data.num_rows)
                 n = load(self.table, txn, reader, insert)
             except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
                 raise DataError(f"{self.path}: {e}") from None
@@ -155,7 +161,28 @@ def _reason(e: Exception) -> str:
     return getattr(e, "strerror", None) or str(e)
 
 
-def _read(path: str, fmt: str, header: bool, table) -> pa.RecordBatchReader:
+def _counting(insert, progress, total: int):
+    """``insert`` that calls ``progress("copy", rows, total)`` every ``PROGRESS_STEP`` rows
+    and after the last. It runs under the engine's lock, row by row: only when asked for."""
+    done = 0
+
+    def counted(txn, row):
+        nonlocal done
+        result = insert(txn, row)
+        done += 1
+        if done % PROGRESS_STEP == 0 or done == total:
+            try:
+                progress("copy", done, total)
+            except Exception as e:  # Ctrl-C (KeyboardInterrupt) passes as it is
+                raise OperationalError(
+                    f"COPY stopped: the progress callback raised {type(e).__name__}: {e}"
+                ) from e
+        return result
+
+    return counted
+
+
+def _read(path: str, fmt: str, header: bool, table) -> pa.Table:
     try:
         found = Path(path).is_file()
     except (OSError, ValueError) as e:  # a name too long for the file system, a NUL byte
@@ -174,7 +201,7 @@ def _read(path: str, fmt: str, header: bool, table) -> pa.RecordBatchReader:
         raise DataError(f"{_shown(path)}: {e}") from None
     except OSError as e:
         raise OperationalError(f"cannot read {_shown(path)}: {_reason(e)}") from None
-    return pa.RecordBatchReader.from_batches(data.schema, data.to_batches())
+    return data
 
 
 def _read_csv(path: str, header: bool, table) -> pa.Table:

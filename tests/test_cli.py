@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import re
 import subprocess
 import sys
 
@@ -168,3 +170,136 @@ def test_dump_replays_into_a_new_database(tmp_path):
     assert rows.stdout == "1,it's,2024-02-29,true\n2,,,false\n"
     one = run(db, ".dump order")
     assert "CREATE VIEW" not in one.stdout and "order_day" in one.stdout
+
+
+# ---------------------------------------------------------------- -readonly
+def _tree(path) -> dict:
+    return {str(p.relative_to(path)): p.read_bytes() for p in path.rglob("*") if p.is_file()}
+
+
+def test_readonly_reads_and_refuses_writes(tmp_path):
+    import memtables
+
+    path = tmp_path / "app.mtdb"
+    writer = memtables.connect(path)  # holds the directory's lock while the shell runs
+    writer.execute("CREATE TABLE t (x INTEGER)")
+    writer.execute("INSERT INTO t VALUES (1), (2)")
+    writer.commit()
+    try:
+        before = _tree(path)
+        p = run("-readonly", "-csv", "-noheader", str(path), "select sum(x) from t")
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == "3\n"
+        p = run("-readonly", str(path), stdin="insert into t values (3);\nselect 1 as ok;\n")
+        assert p.returncode == 1
+        assert p.stderr.strip() == "Error (OperationalError): attempt to write a readonly database"
+        assert "ok" in p.stdout  # a script goes on after the error, as sqlite3's does
+        p = run("-readonly", "-bail", str(path), stdin="checkpoint;\nselect 1 as ok;\n")
+        assert p.returncode == 1 and p.stdout == ""
+        assert _tree(path) == before
+    finally:
+        writer.close()
+
+
+def test_readonly_needs_an_existing_database(tmp_path):
+    p = run("-readonly", "-c", "select 1")
+    assert p.returncode == 1
+    assert "read_only needs a database path" in p.stderr and "Traceback" not in p.stderr
+    p = run("-readonly", str(tmp_path / "missing.mtdb"), "-c", "select 1")
+    assert p.returncode == 1 and "unable to open database" in p.stderr
+    assert not (tmp_path / "missing.mtdb").exists()
+
+
+def test_dot_open_readonly(tmp_path):
+    db = str(tmp_path / "app.mtdb")
+    assert run(db, "create table t (x integer); insert into t values (7);").returncode == 0
+    script = f".open --readonly {db}\nselect x from t;\ninsert into t values (8);\n"
+    p = run("-csv", "-noheader", stdin=script)
+    assert p.returncode == 1 and p.stdout == "7\n"
+    assert "attempt to write a readonly database" in p.stderr
+
+
+# ---------------------------------------------------------------- progress bars
+def _big_csv(path, n: int = 30_000) -> None:
+    path.write_text("x\n" + "".join(f"{i}\n" for i in range(n)))
+
+
+def test_no_progress_bar_on_pipes(tmp_path):
+    _big_csv(tmp_path / "big.csv")
+    db = str(tmp_path / "app.mtdb")
+    sql = f"create table t (x integer); copy t from '{tmp_path / 'big.csv'}'; checkpoint;"
+    p = run(db, sql)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "" and p.stderr == ""
+    p = run(db, "-csv", "-noheader", "select count(*) from t")  # recovery: still silent
+    assert p.stdout == "30000\n" and p.stderr == ""
+
+
+def test_progress_bars_on_a_terminal(tmp_path):
+    """stderr on a pseudo-terminal: COPY, CHECKPOINT and recovery draw a bar there, and
+    the results on stdout (a pipe) stay as they are."""
+    import os
+    import pty
+
+    _big_csv(tmp_path / "big.csv")
+    db = str(tmp_path / "app.mtdb")
+
+    def on_terminal(*args) -> tuple[str, str]:
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "memtables", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+            text=True,
+        )
+        os.close(slave)
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        out = proc.stdout.read()
+        assert proc.wait(timeout=60) == 0
+        os.close(master)
+        return out, b"".join(chunks).decode()
+
+    sql = f"create table t (x integer); copy t from '{tmp_path / 'big.csv'}'; checkpoint;"
+    out, err = on_terminal(db, sql)
+    assert out == ""
+    assert "COPY" in err and "checkpoint" in err and "100%" in err and "30,000/30,000" in err
+    assert re.search("\r(?!\n)", err) and "Error" not in err  # redrawn in place
+    out, err = on_terminal("-csv", "-noheader", db, "select count(*) from t")
+    assert out == "30000\n"
+    assert "loading snapshot" in err and "100%" in err
+
+
+def test_terminal_bar_redraws_its_line_and_gives_way_to_errors():
+    """The bar with its terminal check forced: a StringIO stands for stderr."""
+    from memtables.repl.progress import TerminalBar
+    from memtables.repl.session import Session
+
+    import memtables
+
+    err = io.StringIO()
+    bar = TerminalBar(err, min_total=100)
+    bar("copy", 10, 50)  # too little work for a bar
+    assert err.getvalue() == ""
+    for done in range(0, 1001, 5):
+        bar("copy", done, 1000)
+    drawn = err.getvalue()
+    assert drawn.count("\r") == 101 and drawn.endswith("100% 1,000/1,000\x1b[K\n")
+    err.truncate(0)
+    err.seek(0)
+    session = Session(memtables.connect(), out=io.StringIO(), err=err, bar=bar)
+    bar("checkpoint", 300, 1000)
+    session.run_sql("select * from missing")
+    assert err.getvalue() == (
+        "\rcheckpoint [#########.....................]  30% 300/1,000\x1b[K"
+        "\r\x1b[K"  # erased before the error, which gets a line of its own
+        "Error (UndefinedTable): no such table: missing\n"
+    )

@@ -37,7 +37,7 @@ FACE = {
     "__init__",
     "__main__",
 }
-ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock"}
+ENGINE_EXTRA = {"wal", "snapshot", "gcpause", "filelock", "readonly"}
 
 
 def imports_of(path: Path) -> set[str]:

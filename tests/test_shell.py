@@ -20,6 +20,7 @@ from memtables.repl import (
     csvio,
     metadata,
     output,
+    progress,
     session,
     shell,
     splitter,
@@ -35,7 +36,7 @@ import memtables
 
 @pytest.mark.parametrize(
     "module",
-    [completion, csvio, metadata, output, session, shell, splitter, sqltokens],
+    [completion, csvio, metadata, output, progress, session, shell, splitter, sqltokens],
     ids=lambda m: m.__name__,
 )
 def test_doctests(module):
