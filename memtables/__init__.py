@@ -14,7 +14,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .adapters import (
+    PARSE_COLNAMES,
+    PARSE_DECLTYPES,
+    check_detect_types,
+    register_adapter,
+    register_converter,
+)
 from .cache import ManualClock
+from .callbacks import enable_callback_tracebacks
 from .connection import Connection
 from .cursor import Cursor
 from .database import Database, connect_owning, open_database
@@ -143,12 +151,18 @@ def connect(
     *,
     isolation_level: str = "SNAPSHOT",
     autocommit: bool = False,
+    detect_types: int = 0,
     **options,
 ) -> Connection:
     """A connection to a new private in-memory database (no ``path``, or ``":memory:"``), or
     to the durable one at ``path`` (``options`` as for ``memtables.open``; with
-    ``read_only=True`` it reads what was committed when it opened and refuses writes)."""
-    return connect_owning(path, isolation_level, autocommit, **options)
+    ``read_only=True`` it reads what was committed when it opened and refuses writes).
+    ``detect_types`` (``PARSE_DECLTYPES``, ``PARSE_COLNAMES``) turns on sqlite3's
+    converters (``register_converter``)."""
+    detect_types = check_detect_types(detect_types)
+    conn = connect_owning(path, isolation_level, autocommit, **options)
+    conn.state.detect_types = detect_types
+    return conn
 
 
 __all__ = [
@@ -158,6 +172,11 @@ __all__ = [
     "quote_identifier",
     "keywords",
     "ManualClock",
+    "enable_callback_tracebacks",
+    "register_adapter",
+    "register_converter",
+    "PARSE_DECLTYPES",
+    "PARSE_COLNAMES",
     "Database",
     "Connection",
     "Cursor",

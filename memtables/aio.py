@@ -24,6 +24,7 @@ import concurrent.futures
 import functools
 from typing import Any, AsyncIterator, Callable, Generator, Iterable, TypeVar
 
+from .adapters import check_detect_types
 from .connection import Connection
 from .cursor import Cursor
 from .database import Database, connect_owning, open_database
@@ -203,6 +204,49 @@ class AsyncConnection:
         serialization failures, catch ``memtables.SerializationFailure`` and run it again)."""
         return _Transaction(self, isolation)
 
+    # sqlite3's connection hooks, as aiosqlite has them: set up in the worker, between calls
+    async def create_function(
+        self, name: str, num_params: int, func: Callable | None, *, deterministic: bool = False
+    ) -> None:
+        """``Connection.create_function`` in the worker (``func`` runs there too)."""
+        await self._worker.run(
+            self._conn.create_function, name, num_params, func, deterministic=deterministic
+        )
+
+    async def create_aggregate(self, name: str, num_params: int, aggregate_class: Any) -> None:
+        """``Connection.create_aggregate`` in the worker."""
+        await self._worker.run(self._conn.create_aggregate, name, num_params, aggregate_class)
+
+    async def create_collation(self, name: str, callable: Callable | None) -> None:
+        """``Connection.create_collation`` in the worker."""
+        await self._worker.run(self._conn.create_collation, name, callable)
+
+    async def set_trace_callback(self, handler: Callable[[str], object] | None) -> None:
+        """``Connection.set_trace_callback``: ``handler`` is called in the worker thread."""
+        await self._worker.run(self._conn.set_trace_callback, handler)
+
+    async def set_progress_handler(self, handler: Callable[[], object] | None, n: int) -> None:
+        """``Connection.set_progress_handler``: ``handler`` is called in the worker thread."""
+        await self._worker.run(self._conn.set_progress_handler, handler, n)
+
+    async def interrupt(self) -> None:
+        """Stop the statement the worker is running (``Connection.interrupt``): called at
+        once, from the event loop's thread, not queued behind that statement."""
+        self._conn.interrupt()
+
+    async def iterdump(self) -> AsyncIterator[str]:
+        """The statements of ``Connection.iterdump``, made in the worker."""
+        lines = await self._worker.run(lambda: list(self._conn.iterdump()))
+        for line in lines:
+            yield line
+
+    async def backup(self, target: Any, **options: Any) -> None:
+        """``Connection.backup`` in the worker; ``target`` is a ``memtables.Connection`` or
+        an ``AsyncConnection`` (its synchronous connection is used)."""
+        if isinstance(target, AsyncConnection):
+            target = target.sync
+        await self._worker.run(self._conn.backup, target, **options)
+
     async def to_arrow(self, source: str, parameters: Any = ()) -> Any:
         """``Connection.to_arrow`` in the worker."""
         return await self._worker.run(self._conn.to_arrow, source, parameters)
@@ -258,13 +302,20 @@ def connect(
     *,
     isolation_level: str = "SNAPSHOT",
     autocommit: bool = False,
+    detect_types: int = 0,
     **options: Any,
 ) -> _Connecting:
     """``await connect(...)`` (or ``async with connect(...) as conn``): an async connection
-    to a new private in-memory database, or to the durable one at ``path``."""
-    return _Connecting(
-        functools.partial(connect_owning, path, isolation_level, autocommit, **options)
-    )
+    to a new private in-memory database, or to the durable one at ``path`` (the arguments
+    of ``memtables.connect``)."""
+    detect_types = check_detect_types(detect_types)
+
+    def make() -> Connection:
+        conn = connect_owning(path, isolation_level, autocommit, **options)
+        conn.state.detect_types = detect_types
+        return conn
+
+    return _Connecting(make)
 
 
 class AsyncDatabase:

@@ -59,9 +59,12 @@ class ConnectionState:
     in ``close()``. ``row_factory`` is the one new cursors start with. ``prepare(sql)`` gives
     the compiled statement, from the database's cache or the connection's own (see
     ``Database.prepare_for``). ``catalog`` is the connection's view of the names (its TEMP
-    objects over the database's); ``session`` holds the counters ``changes()`` & co. read;
-    ``functions`` the user-defined functions and collations (None until the first). Only the
-    connection writes them (and cursors the counters).
+    objects over the database's); ``session`` holds the counters ``changes()`` & co. read
+    (and the interrupt flag and progress handler running statements look at); ``functions``
+    the user-defined functions and collations (None until the first); ``trace`` the trace
+    callback cursors call before each statement (None: no tracing); ``detect_types`` the
+    converters cursors apply to results (0: none). Only the connection
+    writes them (and cursors the counters).
     """
 
     __slots__ = (
@@ -73,6 +76,8 @@ class ConnectionState:
         "catalog",
         "session",
         "functions",
+        "trace",
+        "detect_types",
     )
 
     def __init__(self, db):
@@ -85,6 +90,8 @@ class ConnectionState:
         self.prepare: Callable[[str], Any] = functools.partial(db.prepare_for, self.catalog, None)
         self.session = sql.Session()
         self.functions = None
+        self.trace: Callable[[str, Any, tuple], None] | None = None  # a callbacks.Tracer
+        self.detect_types = 0  # sqlite3's PARSE_DECLTYPES | PARSE_COLNAMES (adapters.py)
 
 
 def forked_error(parent: int) -> OperationalError:
@@ -249,6 +256,26 @@ class Connection:
         self.check_open()
         return iterdump(self, table)
 
+    def backup(
+        self,
+        target: Connection,
+        *,
+        pages: int = -1,
+        progress: Callable[[int, int, int], object] | None = None,
+        name: str = "main",
+        sleep: float = 0.250,
+    ) -> None:
+        """Copy this database's committed tables (cache tables too), rows, indexes, views and
+        triggers into ``target`` (another memtables connection, in memory or durable),
+        replacing what it held (its temporary tables stay), in one transaction; as sqlite3's
+        ``backup``.
+        ``pages`` rows are copied per step (-1 or 0: all), ``progress(status, remaining,
+        total)`` is called after each; ``sleep`` is accepted for sqlite3's sake (nothing
+        here waits for a lock). See ``memtables.backup``."""
+        from .backup import backup
+
+        backup(self, target, pages=pages, progress=progress, name=name, sleep=sleep)
+
     def commit(self) -> None:
         """Commit the open transaction, if any."""
         self._end(_commit)
@@ -316,6 +343,46 @@ class Connection:
                 self.state.prepare = functools.partial(
                     self._db.prepare_for, self.state.catalog, functions
                 )
+
+    # ------------------------------------------------------------ sqlite3's callbacks
+    def set_trace_callback(self, trace_callback: Callable[[str], object] | None) -> None:
+        """Call ``trace_callback(sql)`` as each statement starts, as sqlite3 does: with its
+        parameters written in as literals; once per parameter set of ``executemany``; once
+        per statement of ``executescript`` (its text as written there). Statements a trigger
+        runs and the transactions PEP 249 opens implicitly are not traced. Its exceptions are
+        ignored (see ``memtables.enable_callback_tracebacks``). None removes it."""
+        from .callbacks import tracer
+
+        self.check_open()
+        self.state.trace = tracer(trace_callback)
+
+    def set_progress_handler(self, progress_handler: Callable[[], object] | None, n: int) -> None:
+        """Call ``progress_handler()`` before every ``n`` rows a statement's table scans
+        visit (memtables' unit of work: point lookups by key visit none); a true return, or
+        an exception, stops the statement with ``OperationalError("interrupted")`` and undoes
+        what it changed (the transaction stays open). None, or ``n`` below 1, removes it."""
+        from .callbacks import progress_handler as handler
+
+        self.check_open()
+        stop = handler(progress_handler, n)
+        session = self.state.session
+        session.progress = None  # never a handler with another's step
+        session.progress_every = n if stop is not None else sql.WATCH_EVERY
+        session.progress = stop
+
+    def interrupt(self) -> None:
+        """Stop the statement running on this connection (in another thread) with
+        ``OperationalError("interrupted")``; its changes are undone. It stops within
+        about a thousand rows scanned. Does nothing when no statement runs (one that begins
+        at that very moment may be stopped instead, as in SQLite)."""
+        self.check_open()
+        state = self.state
+        state.session.interrupted = True
+        if state.lock.acquire(blocking=False):  # nothing runs (or this thread runs it)
+            try:
+                state.session.interrupted = False
+            finally:
+                state.lock.release()
 
     def cache(self, name: str):
         """The key-value face of cache table ``name`` (see ``memtables.kv``)."""
@@ -500,6 +567,7 @@ class Connection:
             raise internal_error(e) from e
         finally:
             end_statement_clock(clock)
+            self.state.session.interrupted = False  # an interrupt() ends with its statement
 
     def execute_prepared(self, stmt, params: tuple) -> tuple:
         """Run the prepared statement ``stmt`` (not a query) through the statement wrapper.
@@ -586,6 +654,8 @@ class Connection:
         mark = txn.savepoint()
         clock = statement_clock()  # one 'now' for the whole statement
         try:
+            if self.state.session.progress is not None:
+                sql.watch(self.state.session)  # a change scanning no rows asks it too (DDL)
             if engine_lock:
                 with self._txns.lock:
                     result = body(self, txn, arg)
@@ -598,6 +668,7 @@ class Connection:
             raise internal_error(e) from e
         finally:
             end_statement_clock(clock)
+            self.state.session.interrupted = False  # an interrupt() ends with its statement
         if own or (not solo and self._autocommit and not self._explicit):
             self.state.txn = None
             _commit(txn)

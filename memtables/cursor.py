@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from . import sql as query_layer
+from .adapters import converted
+from .callbacks import script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
 from .params import adapt_params
@@ -149,6 +151,8 @@ class Cursor:
                 or not plain_values(p)
             ):
                 p = adapt_params(stmt, p)
+            if state.trace is not None:
+                state.trace(sql, stmt, p)
             self._run(conn, stmt, p)
             return self
         finally:
@@ -161,6 +165,10 @@ class Cursor:
             self._pos = 0
             self.rowcount = -1
             self.description = stmt.description
+            if conn.state.detect_types:  # sqlite3's converters (adapters.py)
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, self._rows
+                )
             return
         self._rows = None
         self.description = None
@@ -170,6 +178,10 @@ class Cursor:
             self._rows = rows
             self._pos = 0
             self.description = stmt.description
+            if conn.state.detect_types:
+                self.description, self._rows = converted(
+                    conn.state.detect_types, self.description, rows
+                )
         self.rowcount = rowcount
         if lastrowid is not None or stmt.inserts:
             self.lastrowid = lastrowid
@@ -206,6 +218,8 @@ class Cursor:
             record = conn.state.session.record  # each run completes a statement, as in sqlite3
             inserts = stmt.inserts
             engine_lock = db.engine.txns.lock if stmt.engine_lock else _NO_LOCK
+            trace = conn.state.trace
+            session = conn.state.session
 
             def run_all(txn) -> tuple:
                 total = 0
@@ -227,8 +241,12 @@ class Cursor:
                             return total, result
                         if conn.closed:  # by the iterable itself: its transaction is gone
                             conn.check_open()
+                        if session.interrupted:  # interrupt(): inserts scan no rows
+                            raise OperationalError("interrupted")
                         with engine_lock:
                             for params in batch:
+                                if trace is not None:  # as sqlite3: once per parameter set
+                                    trace(sql, stmt, params)
                                 result = run(conn, txn, params)
                                 total += result[1]
                                 record(result[1], result[2] if inserts else None)
@@ -262,7 +280,8 @@ class Cursor:
         conn.end_implicit_transaction()
         db = conn.database
         state = conn.state
-        for shape, node in steps:
+        texts = script_texts(state.trace, script, len(steps))
+        for (shape, node), text in zip(steps, texts):
             stmt = None
             if shape is not None:  # a SQL dump's INSERTs: one plan for all, mostly
                 stmt = db.prepare_shape_for(state.catalog, state.functions, shape)
@@ -271,6 +290,8 @@ class Cursor:
             if stmt is None:
                 stmt = sql.prepare_node(node, db.engine, state.catalog, state.functions)
                 stmt.description = describe(stmt)
+            if state.trace is not None:
+                state.trace(text, stmt, ())
             self._run(conn, stmt, ())
         return self
 

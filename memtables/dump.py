@@ -77,3 +77,14 @@ def _dependency_order(views: list[tuple[str, str]]) -> list[str]:
             done.add(v.lower())
         pending = [p for p in pending if p not in ready]
     return out
+
+
+def ordered_schema(conn) -> list[tuple[str, str, str]]:
+    """``(kind, name, sql)`` of every object, in the order a dump creates them: tables (cache
+    tables too), indexes, views (each after the views it reads), triggers."""
+    schema = conn.execute("SELECT type, name, sql FROM sys.schema").fetchall()
+    views = [(obj, sql) for kind, obj, sql in schema if kind == "view"]
+    view_names = {sql: obj for obj, sql in views}
+    out = [r for r in schema if r[0] == "table"] + [r for r in schema if r[0] == "index"]
+    out += [("view", view_names[sql], sql) for sql in _dependency_order(views)]
+    return out + [r for r in schema if r[0] == "trigger"]

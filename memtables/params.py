@@ -2,7 +2,7 @@
 
 The hot path (a tuple of plain values of the right length) never comes here; everything
 else does: dicts for named parameters, lists, bytearrays, dates, subclasses of the basic
-types.
+types, and the values ``adapters.py`` converts (registered adapters, numpy scalars).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any, Sequence
 
+from .adapters import adapted, unsupported
 from .errors import DataError, ProgrammingError
 from .types import bind_value, plain_values
 
@@ -50,6 +51,7 @@ def adapt_params(stmt, params: Any) -> Sequence:
             )
     for i, v in enumerate(values):
         if not plain_values((v,)):
+            v = adapted(v, i)[1]  # a registered adapter first, as sqlite3; numpy scalars
             if type(v) not in _PARAM_TYPES:
                 v = _adapt_value(v, i)
             try:
@@ -71,6 +73,4 @@ def _adapt_value(v: Any, i: int) -> Any:
     for t in (bool, int, float, str, bytes):
         if isinstance(v, t):
             return t(v)
-    raise ProgrammingError(
-        f"error binding parameter {i + 1}: type {type(v).__name__!r} is not supported"
-    )
+    raise unsupported(v, i)

@@ -19,12 +19,13 @@ from .dml import build_write
 from .fn_date import end_statement_clock, statement_clock
 from .normalize import Shape, kinds_of, literal_types, literals_are_values, normalize, split_script
 from .parser import parse_one
+from .plan_runtime import watch
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
 from .statements import Result, Statement, WithLiterals
 from .systables import session_tables, system_tables
 from .trigger import row_inserter
-from .udf import Functions, Session, preparing
+from .udf import WATCH_EVERY, Functions, Session, preparing
 
 TOO_DEEP = "statement too deeply nested"
 
@@ -143,4 +144,6 @@ __all__ = [
     "end_statement_clock",
     "Functions",
     "Session",
+    "WATCH_EVERY",
+    "watch",
 ]

@@ -40,7 +40,13 @@ from .plan import (
     Window,
     WorkScan,
 )
-from .plan_runtime import combined_key, index_extreme, recursive_rows, sort_key_function
+from .plan_runtime import (
+    combined_key,
+    index_extreme,
+    recursive_rows,
+    sort_key_function,
+    watched,
+)
 
 
 class PlanEmitter:
@@ -121,10 +127,12 @@ class PlanEmitter:
         self.record_read(w, node)
         s = node.slot
         rows = self.prog.const(node.table.rows)
+        # the one place a running statement checks interrupt() and the progress handler
+        watch = self.prog.const(watched)
         if node.need_key:
-            w.emit(f"for k{s}, v{s} in list({rows}.items()):")
+            w.emit(f"for k{s}, v{s} in {watch}(tx, list({rows}.items())):")
         else:
-            w.emit(f"for v{s} in list({rows}.values()):")
+            w.emit(f"for v{s} in {watch}(tx, list({rows}.values())):")
         w.depth += 1
         self._row_check(w, f"v{s}", f"r{s}", "continue")
         self._filters(w, node.filters, consume)

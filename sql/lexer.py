@@ -116,4 +116,23 @@ class SQLLexer(Lexer):
             pos = end
 
 
-__all__ = ["SQLLexer"]
+def token_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """``(kind, start, end)`` of each token of ``text``, whitespace and comments left out.
+
+    Kinds are the lexer's own (``PARAM``, ``STRING``, ``word``, ``op`` ...); the spans end at
+    the first character no token begins with. For tools that need the text's pieces, not
+    its meaning: where the parameters are, where a script's statements end.
+    """
+    match = _MASTER.match
+    pos, n = 0, len(text)
+    while pos < n:
+        m = match(text, pos)
+        if m is None:
+            return
+        kind = m.lastgroup
+        if kind != "ws" and kind != "comment":
+            yield kind, pos, m.end()
+        pos = m.end()
+
+
+__all__ = ["SQLLexer", "token_spans"]

@@ -8,11 +8,13 @@ buffers with. They run when a statement executes, not when it compiles.
 from __future__ import annotations
 
 from collections import deque
+from itertools import chain
 
 from ..errors import OperationalError
 from ..indexes import NOT_NULL
 from ..versions import visible
 from . import runtime as R
+from .udf import WATCH_EVERY
 
 
 def index_extreme(index, rows: dict, ts: int, me: int, largest: bool):
@@ -51,6 +53,38 @@ def combined_key(keys: list):
     return lambda e: tuple(k(e) for k in keys)
 
 
+def watched(tx, rows: list):
+    """The rows a scan visits, with the brakes of the connection that runs it applied.
+
+    Before every ``session.progress_every`` rows (1024, or the progress handler's step) it
+    raises ``OperationalError("interrupted")`` when ``Connection.interrupt()`` was called or
+    the progress handler returns true. The one place a running statement looks at them: a
+    short scan with no handler costs one look, a long one a look per step and nothing per
+    row (the rows are handed on in slices, by ``itertools.chain``).
+    """
+    session = tx.session
+    if session is None:  # an engine transaction of its own (checkpoint, export)
+        return rows
+    every = session.progress_every
+    if session.progress is None and len(rows) <= every:
+        if session.interrupted:
+            raise OperationalError("interrupted")
+        return rows
+    return chain.from_iterable(_slices(session, rows, every))
+
+
+def _slices(session, rows: list, every: int):
+    for i in range(0, len(rows), every):
+        watch(session)
+        yield rows[i : i + every]
+
+
+def watch(session) -> None:
+    """Raise ``OperationalError("interrupted")`` if the statement must stop."""
+    if session.interrupted or (session.progress is not None and session.progress()):
+        raise OperationalError("interrupted")
+
+
 def recursive_rows(
     tx, name: str, distinct: bool, first: list, arms: tuple, lim: int = -1, off: int = 0
 ) -> list:
@@ -61,6 +95,8 @@ def recursive_rows(
     More rows than the database's ``max_recursive_rows`` raise ``OperationalError``
     instead of running on.  O(rows × arm cost)."""
     limit = tx.manager.max_recursive_rows
+    session = tx.session
+    every = WATCH_EVERY if session is None else session.progress_every
     if lim == 0:
         return []
     stop = off + lim if lim > 0 else -1
@@ -78,6 +114,8 @@ def recursive_rows(
                 "add a stop condition, or raise the limit if the rows are intended"
             )
         out.append(row)
+        if session is not None and not len(out) % every:
+            watch(session)
         queue.append(row)
         if len(out) == stop:
             break

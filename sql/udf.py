@@ -352,6 +352,12 @@ def builtin_names() -> frozenset[str]:
     return _BUILTINS
 
 
+#: Rows a scan visits between two looks at its connection's interrupt flag (when no progress
+#: handler asks for a shorter step): large enough to cost nothing per row, small enough to
+#: stop within a millisecond or so.
+WATCH_EVERY = 1024
+
+
 class Session:
     """What the connection-aware SQL functions read: sqlite3's counters for one connection.
 
@@ -360,14 +366,29 @@ class Session:
     of the most recent successful INSERT into a table with row ids (0 before any).
     Generated code reads them through the transaction (``tx.session``), which the
     connection that begins a transaction sets.
+
+    The connection's brakes live here too, for the same reason: ``interrupted`` is set by
+    ``Connection.interrupt()`` and cleared when a statement ends; ``progress`` is the
+    progress handler (a callable, true to stop) called before every ``progress_every`` rows
+    a scan visits (see ``plan_runtime.watched``).
     """
 
-    __slots__ = ("changes", "total_changes", "last_rowid")
+    __slots__ = (
+        "changes",
+        "total_changes",
+        "last_rowid",
+        "interrupted",
+        "progress",
+        "progress_every",
+    )
 
     def __init__(self) -> None:
         self.changes = 0
         self.total_changes = 0
         self.last_rowid = 0
+        self.interrupted = False
+        self.progress: Callable[[], Any] | None = None
+        self.progress_every = WATCH_EVERY
 
     def record(self, count: int, rowid: Any) -> None:
         """A data-changing statement completed: ``count`` rows, and the row id it inserted."""

@@ -34,6 +34,9 @@ FACE = {
     "dump",
     "aio",
     "dialect",
+    "callbacks",
+    "adapters",
+    "backup",
     "__init__",
     "__main__",
 }
