@@ -1,9 +1,10 @@
-"""Cache figures: the key-value face and SQL point reads beside redis-py on a local
-redis-server (127.0.0.1, started and stopped here), and hit rates of each eviction policy
-under a Zipf workload.
+"""Cache figures: the key-value face beside cachetools (the in-process yardstick), the face
+and SQL point reads beside redis-py on a local redis-server (127.0.0.1, started and stopped
+here), and hit rates of each eviction policy under a Zipf workload.
 
-redis-server comes from the system packages (``apt-get install redis-server``) and redis-py
-from PyPI (``pip install redis``); without them the Redis column is skipped with a note.
+``python -m bench cache --only cachetools`` runs the first table alone. cachetools, redis-py
+(both in the ``bench`` extra) and redis-server (``apt-get install redis-server``) are
+optional: without one, its column is skipped with a note.
 """
 
 from __future__ import annotations
@@ -131,6 +132,122 @@ def memtables_figures() -> dict:
     return out
 
 
+def kv_table(bound: int, ttl: float | None = None):
+    """A non-durable cache table with an LRU bound of ``bound`` rows, as a key-value face."""
+    conn = memtables.connect()
+    conn.execute(
+        "CREATE CACHE TABLE kv (key TEXT PRIMARY KEY, value TEXT) "
+        f"WITH (max_rows = {bound}, eviction = 'allkeys-lru')"
+    )
+    conn.commit()
+    return conn.cache("kv")
+
+
+def cachetools_figures() -> list[tuple[str, float, float | None, str]]:
+    """(operation, memtables time, cachetools time, cachetools operation), per operation:
+    the same keys through ``kv`` on an LRU-bounded cache table and through cachetools'
+    ``LRUCache``/``TTLCache`` of the same bound, each filled with every key first."""
+    try:
+        import cachetools
+    except ImportError:
+        cachetools = None
+    keys = _keys()
+    filled = [(f"key:{i}", f"value-{i}") for i in range(N_KEYS)]
+    out = []
+
+    def add(name: str, mt_fn, ct_fn, ct_name: str) -> None:
+        # alternated, best of 7 each: both sides see the same moments of a shared machine
+        mt = ct = float("inf")
+        for _ in range(7):
+            mt = min(mt, best_time(mt_fn, repeat=1))
+            if ct_fn is not None:
+                ct = min(ct, best_time(ct_fn, repeat=1))
+        out.append((name, mt, ct if ct_fn is not None else None, ct_name))
+
+    kv = kv_table(N_KEYS)
+    for k, v in filled:
+        kv.set(k, v)
+    lru = ttl = None
+    if cachetools is not None:
+        lru = cachetools.LRUCache(maxsize=N_KEYS)
+        ttl = cachetools.TTLCache(maxsize=N_KEYS, ttl=60)
+        for k, v in filled:
+            lru[k] = v
+            ttl[k] = v
+
+    def kv_gets() -> int:
+        get = kv.get
+        for k in keys:
+            get(k)
+        return len(keys)
+
+    def lru_gets() -> int:
+        get = lru.get
+        for k in keys:
+            get(k)
+        return len(keys)
+
+    def kv_sets() -> int:
+        put = kv.set
+        for k in keys:
+            put(k, "v")
+        return len(keys)
+
+    def kv_sets_ttl() -> int:
+        put = kv.set
+        for k in keys:
+            put(k, "v", ttl=60)
+        return len(keys)
+
+    def ttl_sets() -> int:
+        put = ttl.__setitem__
+        for k in keys:
+            put(k, "v")
+        return len(keys)
+
+    has = cachetools is not None
+    add("kv.get", kv_gets, lru_gets if has else None, "LRUCache.get")
+    add("kv.set", kv_sets, ttl_sets if has else None, "TTLCache[k] = v")
+    add("kv.set(ttl=60)", kv_sets_ttl, ttl_sets if has else None, "TTLCache[k] = v")
+
+    # a bound of half the keys: about every other write evicts the least recently used key
+    half = N_KEYS // 2
+    kv = kv_table(half)
+    small = cachetools.TTLCache(maxsize=half, ttl=60) if has else None
+
+    def kv_evicting() -> int:
+        put = kv.set
+        for k in keys:
+            put(k, "v", ttl=60)
+        return len(keys)
+
+    def ttl_evicting() -> int:
+        put = small.__setitem__
+        for k in keys:
+            put(k, "v")
+        return len(keys)
+
+    add("kv.set(ttl=60), evicting", kv_evicting, ttl_evicting if has else None, "TTLCache[k] = v")
+    return out
+
+
+def print_cachetools() -> None:
+    """The key-value face beside cachetools, as a table of ratios."""
+    print(
+        f"Key-value face on a non-durable cache table (LRU bound of {N_KEYS:,} rows) "
+        "beside cachetools, per operation:"
+    )
+    rows = cachetools_figures()
+    head = f"{'operation':28} {'memtables':>10} {'cachetools':>11} {'as':18} {'ratio':>7}"
+    print(head)
+    print("-" * len(head))
+    for name, mt, ct, ct_name in rows:
+        ratio = f"{mt / ct:6.2f}x" if ct else "-".rjust(7)
+        print(f"{name:28} {human(mt):>10} {human(ct) if ct else '-':>11} {ct_name:18} {ratio}")
+    if rows and rows[0][2] is None:
+        print("(cachetools column skipped: pip install cachetools, or the bench extra)")
+
+
 def redis_figures(client) -> dict:
     client.flushall()
     pipe = client.pipeline(transaction=False)
@@ -194,7 +311,18 @@ def zipf_hit_rates(n_keys: int = 20_000, ops: int = 100_000, s: float = 1.0) -> 
     return out
 
 
-def run() -> None:
+def run(only: list[str] | None = None) -> None:
+    """Every cache table, or those named in ``only`` (cachetools, redis, zipf)."""
+    for name, show in (("cachetools", print_cachetools), ("redis", print_redis)):
+        if not only or name in only:
+            show()
+            print()
+    if not only or "zipf" in only:
+        print_zipf()
+
+
+def print_redis() -> None:
+    """The key-value face and SQL point reads beside redis-py."""
     print(f"Key-value operations on {N_KEYS:,} keys, per operation:")
     mt = memtables_figures()
     server = RedisServer()
@@ -211,7 +339,11 @@ def run() -> None:
         print(f"{name:36} {human(t):>11} {human(r) if r else '-':>11} {ratio}")
     if rd is None:
         print(f"(Redis column skipped: {server.reason})")
-    print("\nZipf workload (s=1.0), cache of 10% of 20,000 keys, half of them with a TTL:")
+
+
+def print_zipf() -> None:
+    """Hit rates of each eviction policy under a Zipf workload."""
+    print("Zipf workload (s=1.0), cache of 10% of 20,000 keys, half of them with a TTL:")
     for policy, (rate, refused) in zipf_hit_rates().items():
         note = f"  ({refused:,} writes refused)" if refused else ""
         print(f"  {policy:16} hit rate {rate:6.1%}{note}")

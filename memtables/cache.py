@@ -11,6 +11,13 @@ The eight policies have Redis's meaning (``noeviction`` fails a write past the b
 ``volatile-*`` ones only evict keys with a TTL, failing as Redis does when there are none);
 each is a small object in ``memtables.eviction`` that keeps only its own order.
 
+The expiry index is a binary heap of ``(expiry, seq, key)`` entries, each key *filed* under
+one of them (``filed[key]``) no later than its expiry (``expiry[key]``). A TTL pushed later,
+the usual rewrite of a cache key, only changes ``expiry``; the key is filed again under its
+real expiry when its old entry reaches the top of the heap (a sooner TTL is pushed at once).
+Entries of keys filed elsewhere or gone are stale: dropped when they reach the top, or all at
+once when they outnumber the live ones. No write removes anything from the heap.
+
 Memory is estimated per row as ``ROW_OVERHEAD + 8 * columns + sum(sys.getsizeof(v))`` over
 the row's values (NULL and booleans, which are shared objects, count 0): the Python objects
 a row keeps alive, measured the same way for every row.
@@ -18,14 +25,13 @@ a row keeps alive, measured the same way for every row.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import logging
 import math
 import sys
 import time
-from typing import Any, Callable
-
-from sortedcontainers import SortedList
+from typing import Any, Callable, Iterator
 
 from .errors import DataError, OperationalError, ProgrammingError, SerializationFailure
 from .eviction import IGNORED, POLICIES, make_policy
@@ -38,13 +44,18 @@ EXPIRES = "_expires_at"
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}
 _getsizeof = sys.getsizeof
 _INF = math.inf
+# Types the cyclic GC does not track: for them ``sys.getsizeof(v)`` is ``v.__sizeof__()``,
+# which skips getsizeof's slow generic lookup (a third of a key-value write, measured).
+_UNTRACKED = frozenset({str, int, float, bytes})
 
 
 def row_bytes(row: tuple) -> int:
-    """The documented memory estimate of one row."""
+    """The documented memory estimate of one row.  O(columns)."""
     n = ROW_OVERHEAD + 8 * len(row)
     for v in row:
-        if v is not None and v is not True and v is not False:
+        if type(v) in _UNTRACKED:
+            n += v.__sizeof__()
+        elif v is not None and v is not True and v is not False:
             n += _getsizeof(v)
     return n
 
@@ -127,21 +138,25 @@ class Cache:
         self.default_ttl = default_ttl
         self.clock = clock
         self.sizes: dict[Any, int] = {}
-        self.expiry: dict[Any, tuple] = {}  # key -> its entry (expiry, seq, key) in by_expiry
+        self.expiry: dict[Any, tuple] = {}  # key -> its (expiry, seq, key)
         self.memory = 0
-        # (expiry, seq, key) of every key with a TTL. The sequence number breaks ties between
-        # equal expiries (one statement's rows share one), so keys, which need not be
-        # comparable with each other (1 and 'a'), are never compared.
-        self.by_expiry = SortedList()
+        # A heap of (expiry, seq, key): for each key with a TTL the one it is filed under
+        # (``filed``, never later than its expiry), and stale ones (see the module docstring).
+        # The sequence number breaks ties between equal expiries (one statement's rows share
+        # one), so keys, which need not be comparable with each other (1 and 'a'), are never
+        # compared.
+        self.by_expiry: list[tuple] = []
+        self.filed: dict[Any, tuple] = {}
         self._seq = itertools.count()
         self.hits = self.misses = self.evictions = self.expirations = 0
-        self.eviction = make_policy(policy, clock, lfu_decay, seed, self.by_expiry)
+        self.eviction = make_policy(policy, clock, lfu_decay, seed, self.expiry_order)
         # The policy hears of the keys of its domain only: every key, or the keys with a TTL.
         volatile = self.eviction.volatile
         self._every_key = IGNORED if volatile else self.eviction
         self._ttl_keys = self.eviction if volatile else IGNORED
         # An access goes straight to the policy: ``touch`` is on the hot path of every read.
         self.touch: Callable[[Any], None] = self.eviction.touch
+        self.touch_or_raise: Callable[[Any], None] = self.eviction.touch_or_raise
 
     # ------------------------------------------------------------ what the table holds
     def on_put(self, key: Any, row: tuple, size: int | None = None) -> None:
@@ -162,7 +177,75 @@ class Cache:
             self._every_key.add(key)
         else:
             self.touch(key)
-        old_entry = self.expiry.get(key)
+        self._set_expiry(key, exp)
+
+    def admit(self, key: Any, row: tuple) -> bool:
+        """``on_put`` for the key-value fast path, when writing ``row`` at ``key`` needs no
+        eviction and no expiry is due; else False, having changed nothing (the write takes
+        a transaction, which sweeps and evicts).  O(1) amortised; O(log(n)) with a TTL."""
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)
+        size = ROW_OVERHEAD + 8 * len(row)  # row_bytes(row), inline on this path
+        for v in row:
+            if type(v) in _UNTRACKED:
+                size += v.__sizeof__()
+            elif v is not None and v is not True and v is not False:
+                size += _getsizeof(v)
+        sizes = self.sizes
+        old = sizes.get(key)
+        if old is None:
+            if self.max_rows is not None and len(sizes) >= self.max_rows:
+                return False
+            old = 0
+        if self.max_memory is not None and self.memory + size - old > self.max_memory:
+            return False
+        heap = self.by_expiry
+        if heap and heap[0][0] <= self.clock() and self.due():
+            return False
+        self.memory += size - old
+        sizes[key] = size
+        if old:
+            try:
+                self.touch_or_raise(key)
+            except KeyError:  # outside the policy's domain
+                pass
+        else:
+            self._every_key.add(key)
+        expiry = self.expiry
+        entry = expiry.get(key)
+        if exp is None:
+            if entry is not None:
+                self._set_expiry(key, None)
+        elif entry is None or entry[0] == exp:
+            self._set_expiry(key, exp)
+        else:  # a new expiry for a key that had one, the usual TTL write: _set_expiry inline
+            entry = expiry[key] = (exp, next(self._seq), key)
+            if exp < self.filed[key][0]:
+                self._file(entry)
+        return True
+
+    def evictee(self, key: Any, row: tuple) -> Any:
+        """When ``admit(key, row)`` failed only because a new key found the row bound
+        reached, the one key whose eviction makes room (the policy's first victim); else
+        None (the write takes a transaction, which sweeps and evicts).  O(1) for LRU and LFU;
+        O(n) for the random and volatile-ttl orders."""
+        if self.max_rows is None or self.max_memory is not None or key in self.sizes:
+            return None
+        if len(self.sizes) != self.max_rows or (self.by_expiry and self.due()):
+            return None
+        exp = row[-1]
+        if exp is not None and (type(exp) is not float or not -_INF < exp < _INF):
+            check_expiry(exp)  # refused before anything is evicted
+        for victim in self.victims():
+            _log.debug("cache table: evicting %r (%s)", victim, self.policy)
+            return victim
+        return None
+
+    def _set_expiry(self, key: Any, exp: Any) -> None:
+        """Make ``exp`` (None: no TTL) the expiry of ``key``, a key of the table."""
+        expiry = self.expiry
+        old_entry = expiry.get(key)
         if old_entry is None:
             if exp is None:
                 return
@@ -170,14 +253,22 @@ class Cache:
         else:
             if old_entry[0] == exp:
                 return
-            self.by_expiry.remove(old_entry)
             if exp is None:
-                del self.expiry[key]
+                del expiry[key]
+                del self.filed[key]  # its entry in the heap is stale from now on
                 self._ttl_keys.remove(key)
                 return
-        entry = (exp, next(self._seq), key)
-        self.expiry[key] = entry
-        self.by_expiry.add(entry)
+        entry = expiry[key] = (exp, next(self._seq), key)
+        if old_entry is None or exp < self.filed[key][0]:
+            self._file(entry)
+
+    def _file(self, entry: tuple) -> None:
+        """File ``entry``'s key under it.  O(log(n)) amortised."""
+        self.filed[entry[2]] = entry
+        heap = self.by_expiry
+        heapq.heappush(heap, entry)
+        if len(heap) > 2 * len(self.filed) + 64:
+            self._compact()
 
     def on_remove(self, key: Any) -> None:
         """``key`` no longer holds a row."""
@@ -186,9 +277,8 @@ class Cache:
             return
         self.memory -= size
         self._every_key.remove(key)
-        entry = self.expiry.pop(key, None)
-        if entry is not None:
-            self.by_expiry.remove(entry)
+        if self.expiry.pop(key, None) is not None:
+            del self.filed[key]  # its entry in the heap is stale from now on
             self._ttl_keys.remove(key)
 
     def expires_in(self, ttl: Any) -> float:
@@ -219,21 +309,41 @@ class Cache:
             self.max_memory is not None and self.memory > self.max_memory
         )
 
-    def fits(self, key: Any, new_key: bool, size: int) -> bool:
-        """True when writing a row of ``size`` bytes at ``key`` needs no eviction and no
-        expiry is due (the key-value fast path).  O(1)."""
-        sizes = self.sizes
-        if self.max_rows is not None and new_key and len(sizes) >= self.max_rows:
-            return False
-        if self.max_memory is not None and (
-            self.memory + size - sizes.get(key, 0) > self.max_memory
-        ):
-            return False
-        if self.expiry:
-            now = self.clock()
-            if self.by_expiry[0][0] <= now:
-                return False
-        return True
+    def due(self) -> bool:
+        """True when some key's TTL has passed (its row awaits a sweep).  O(1) amortised."""
+        return self._top(self.clock()) is not None
+
+    def _top(self, now: float) -> tuple | None:
+        """The soonest expiry entry when it is due at ``now``, else None. On the way, stale
+        entries are dropped and keys filed too early are filed under their expiry. Like every
+        change of the expiry index, under the engine's lock.  O(log(n)) amortised."""
+        heap, expiry, filed = self.by_expiry, self.expiry, self.filed
+        while heap:
+            top = heap[0]
+            if top[0] > now:
+                return None
+            key = top[2]
+            if filed.get(key) is not top:
+                heapq.heappop(heap)
+                continue
+            entry = expiry[key]
+            if entry is top:
+                return top
+            filed[key] = entry  # its TTL moved on since it was filed
+            heapq.heapreplace(heap, entry)
+        return None
+
+    def expiry_order(self) -> Iterator:
+        """The keys with a TTL, soonest expiry first, as they stand at the first ``next``.
+        O(n) to start, then O(log(n)) per key: an eviction takes one or two."""
+        live = list(self.expiry.values())
+        heapq.heapify(live)
+        while live:
+            yield heapq.heappop(live)[2]
+
+    def _compact(self) -> None:
+        self.by_expiry[:] = self.filed.values()
+        heapq.heapify(self.by_expiry)
 
     def would_exceed(self, extra_rows: int, extra_bytes: int) -> bool:
         return (self.max_rows is not None and len(self.sizes) + extra_rows > self.max_rows) or (
@@ -245,13 +355,18 @@ class Cache:
         return self.eviction.victims()
 
     def expired(self, now: float, limit: int = 1000) -> list:
-        """Keys whose TTL has passed, soonest first (at most ``limit``)."""
-        out = []
-        for exp, _seq, key in self.by_expiry:
-            if exp > now or len(out) >= limit:
+        """Keys whose TTL has passed, soonest first (at most ``limit``).  O(k log(n)) for k
+        keys, amortised."""
+        heap = self.by_expiry
+        taken = []
+        while len(taken) < limit:
+            top = self._top(now)
+            if top is None:
                 break
-            out.append(key)
-        return out
+            taken.append(heapq.heappop(heap))
+        for entry in taken:  # still filed there until their rows are deleted
+            heapq.heappush(heap, entry)
+        return [e[2] for e in taken]
 
     # ------------------------------------------------------------ invariants
     def _check(self, table: Any = None, bounded: bool = False) -> None:
@@ -270,9 +385,15 @@ class Cache:
             exp = entry[0]
             assert entry[2] is key or entry[2] == key, f"expiry entry of {key!r} names another key"
             assert -_INF < exp < _INF, f"non-finite expiry {exp!r} at {key!r}"
-        assert len(self.by_expiry) == len(self.expiry), "expiry index and expiries differ in size"
-        assert set(self.by_expiry) == set(self.expiry.values()), "expiry index out of step"
-        self.by_expiry._check()
+        heap = self.by_expiry
+        for i in range(1, len(heap)):
+            assert heap[(i - 1) // 2] <= heap[i], "the expiry heap is out of order"
+        held = {id(e) for e in heap}
+        assert set(self.filed) == set(self.expiry), "filed keys are not the keys with a TTL"
+        for key, entry in self.filed.items():
+            assert id(entry) in held, f"{key!r} is filed under an entry not in the heap"
+            assert entry[2] is key or entry[2] == key, f"{key!r} is filed under another key"
+            assert entry[0] <= self.expiry[key][0], f"{key!r} is filed after it expires"
         self.eviction._check(set(self.expiry) if self.eviction.volatile else keys)
         if bounded:
             assert not self.over(), f"bounds exceeded: {self.stats()}"
@@ -361,7 +482,7 @@ def enforce(table, txn, protect=()) -> None:
     """
     cache = table.cache
     if not cache.over():
-        if cache.by_expiry and cache.by_expiry[0][0] <= cache.clock():
+        if cache.by_expiry and cache.due():
             sweep(table, txn, limit=100)
         return
     sweep(table, txn)

@@ -95,7 +95,7 @@ class Engine:
                 opts.get("max_rows"),
                 opts.get("max_memory"),
                 opts.get("default_ttl"),
-                clock=lambda: self.clock(),
+                clock=self.clock,  # fixed when the engine is made
                 lfu_decay=opts.get("lfu_decay", 60.0),
             )
         low = schema.name.lower()

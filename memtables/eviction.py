@@ -8,6 +8,8 @@ are accessed; the policy answers with eviction candidates. The interface (``Poli
 - ``volatile``: the domain is the keys with a TTL (else every key);
 - ``add(key)`` / ``remove(key)``: ``key`` enters / leaves the domain;
 - ``touch(key)``: ``key`` was read or rewritten (ignored when outside the domain);
+- ``touch_or_raise(key)``: ``touch``, or KeyError when ``key`` is outside the domain (LRU's
+  is the ordered dict's own ``move_to_end``: the key-value face's reads call it);
 - ``victims()``: keys of the domain to evict, best candidate first;
 - ``_check(keys)``: assert the order is well formed and holds exactly ``keys``.
 
@@ -20,7 +22,8 @@ from __future__ import annotations
 import random
 import threading
 from collections import OrderedDict
-from typing import Any, Callable, Iterable
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator
 
 
 class Policy:
@@ -39,6 +42,10 @@ class Policy:
     def touch(self, key: Any) -> None:
         """``key`` was accessed (keys outside the domain are ignored).  O(1)."""
 
+    def touch_or_raise(self, key: Any) -> None:
+        """``touch``, allowed to raise KeyError for a key outside the domain.  O(1)."""
+        self.touch(key)
+
     def victims(self) -> Iterable:
         """Keys to evict, best candidate first."""
         return iter(())
@@ -54,6 +61,7 @@ class LRU(Policy):
         self.name = "volatile-lru" if volatile else "allkeys-lru"
         self.volatile = volatile
         self.order: OrderedDict = OrderedDict()
+        self.touch_or_raise = self.order.move_to_end  # no Python frame on a read
 
     def add(self, key: Any) -> None:
         self.order[key] = None
@@ -68,7 +76,13 @@ class LRU(Policy):
             pass
 
     def victims(self) -> Iterable:
-        return iter(list(self.order))
+        # A short copy of the head is enough for the one or two victims an eviction takes
+        # (copied: readers touch keys without the engine's lock); the rest only when the
+        # head is all protected or busy.  O(1) for the usual eviction.
+        head = list(islice(self.order, 8))
+        yield from head
+        if len(head) == 8:
+            yield from list(self.order)[8:]
 
     def _check(self, keys: set) -> None:
         assert set(self.order) == keys, f"{self.name} order does not hold its keys"
@@ -198,31 +212,31 @@ class Random(Policy):
 
 class NearestExpiry(Policy):
     """``volatile-ttl``: the key that expires soonest first. Its order is the cache's own
-    expiry index (``(expiry, seq, key)`` entries in a SortedList), read, never written here."""
+    expiry index, read (through ``expiry_order``, soonest first), never written here."""
 
     name = "volatile-ttl"
     volatile = True
 
-    def __init__(self, by_expiry):
-        self.by_expiry = by_expiry
+    def __init__(self, expiry_order: Callable[[], Iterator]):
+        self.expiry_order = expiry_order
 
     def victims(self) -> Iterable:
-        return (key for _exp, _seq, key in list(self.by_expiry))
+        return self.expiry_order()
 
     def _check(self, keys: set) -> None:
-        assert {e[2] for e in self.by_expiry} == keys, "volatile-ttl order is not the TTL keys"
+        assert set(self.expiry_order()) == keys, "volatile-ttl order is not the TTL keys"
 
 
-# name -> a maker taking (clock, lfu_decay, seed, by_expiry); the order is the documented one
+# name -> a maker taking (clock, lfu_decay, seed, expiry_order); the order is the documented one
 _MAKERS: dict[str, Callable[..., Policy]] = {
-    "noeviction": lambda clock, decay, seed, by_expiry: Policy(),
-    "allkeys-lru": lambda clock, decay, seed, by_expiry: LRU(False),
-    "allkeys-lfu": lambda clock, decay, seed, by_expiry: LFU(False, clock, decay),
-    "allkeys-random": lambda clock, decay, seed, by_expiry: Random(False, seed),
-    "volatile-lru": lambda clock, decay, seed, by_expiry: LRU(True),
-    "volatile-lfu": lambda clock, decay, seed, by_expiry: LFU(True, clock, decay),
-    "volatile-random": lambda clock, decay, seed, by_expiry: Random(True, seed),
-    "volatile-ttl": lambda clock, decay, seed, by_expiry: NearestExpiry(by_expiry),
+    "noeviction": lambda clock, decay, seed, order: Policy(),
+    "allkeys-lru": lambda clock, decay, seed, order: LRU(False),
+    "allkeys-lfu": lambda clock, decay, seed, order: LFU(False, clock, decay),
+    "allkeys-random": lambda clock, decay, seed, order: Random(False, seed),
+    "volatile-lru": lambda clock, decay, seed, order: LRU(True),
+    "volatile-lfu": lambda clock, decay, seed, order: LFU(True, clock, decay),
+    "volatile-random": lambda clock, decay, seed, order: Random(True, seed),
+    "volatile-ttl": lambda clock, decay, seed, order: NearestExpiry(order),
 }
 POLICIES = tuple(_MAKERS)
 
@@ -231,11 +245,16 @@ IGNORED = Policy()
 
 
 def make_policy(
-    name: str, clock: Callable[[], float], lfu_decay: float, seed: int | None, by_expiry
+    name: str,
+    clock: Callable[[], float],
+    lfu_decay: float,
+    seed: int | None,
+    expiry_order: Callable[[], Iterator],
 ) -> Policy:
     """The policy called ``name`` (one of ``POLICIES``; KeyError otherwise).
 
     ``clock`` and ``lfu_decay`` drive LFU decay, ``seed`` the random policies, and
-    ``by_expiry`` is the cache's expiry index that ``volatile-ttl`` evicts by.
+    ``expiry_order()`` gives the keys with a TTL, soonest expiry first: what ``volatile-ttl``
+    evicts by.
     """
-    return _MAKERS[name](clock, lfu_decay, seed, by_expiry)
+    return _MAKERS[name](clock, lfu_decay, seed, expiry_order)

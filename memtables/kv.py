@@ -26,8 +26,10 @@ from typing import Any, Callable, Iterable, Mapping, ParamSpec, TypeVar
 from .cache import enforce, is_expired
 from .errors import DataError, ProgrammingError
 from .txn import committed_row
+from .versions import TXN_BASE
 
 _MISSING = object()
+_LONGEST = 1e300  # a TTL in seconds that needs no further check (finite, and so is now + it)
 
 
 class KeyValue:
@@ -39,7 +41,7 @@ class KeyValue:
             raise ProgrammingError(f"cache table name must be a str, not {type(name).__name__}")
         self.conn = conn
         engine = conn.database.engine
-        self._txns = engine.txns  # its lock guards writes; put_now is the one-key fast path
+        self._txns = engine.txns  # its lock guards writes
         table = engine.catalog.table(name)
         if table.cache is None:
             raise ProgrammingError(f"{name} is not a cache table (use CREATE CACHE TABLE)")
@@ -61,6 +63,12 @@ class KeyValue:
         self._key_pytype = key_type.pytype  # keys of exactly this type need no conversion
         # (key, value, _expires_at): the common layout, built without a list
         self._pair = self._key_pos == 0 and self._value_pos == [1] and self._width == 3
+        # what the one-key paths of get and set read on every call, bound once
+        self._state = conn.state
+        self._rows = table.rows
+        self._clock = self.cache.clock
+        self._touch = self.cache.touch_or_raise
+        self._write_now = engine.txns.one_key_writer(table)
 
     # ------------------------------------------------------------ transactions
     def _run(self, fn: Callable, write: bool = False) -> Any:
@@ -141,24 +149,31 @@ class KeyValue:
 
     # ------------------------------------------------------------ reads
     def get(self, key: Any, default: Any = None) -> Any:
-        """The value at ``key``, or ``default`` when it is absent or expired."""
+        """The value at ``key``, or ``default`` when it is absent or expired.  O(1)."""
         if type(key) is not self._key_pytype:
             key = self._key(key)
-        conn = self.conn
-        if not conn.in_transaction and not conn.closed:
-            # outside a transaction one key's newest committed row is the answer: no
-            # snapshot to take, nothing for version collection to protect
-            e = self.table.rows.get(key)
-            row = None if e is None else committed_row(e)
-            cache = self.cache
+        state = self._state
+        if state.txn is None and not state.closed:
+            # Outside a transaction one key's newest committed row is the answer: no
+            # snapshot to take, nothing for version collection to protect. A committed
+            # stable entry, the usual one, is read here; the rest through committed_row.
+            e = self._rows.get(key)
+            if e is None:
+                self.cache.misses += 1
+                return default
+            row = e[0] if type(e) is tuple and e[1] < TXN_BASE else committed_row(e)
             if row is None:
-                cache.misses += 1
+                self.cache.misses += 1
                 return default
             exp = row[-1]
-            if exp is None or exp > cache.clock():
-                cache.hits += 1
-                cache.touch(key)
-                return self._value(row)
+            if exp is None or exp > self._clock():
+                self.cache.hits += 1
+                try:
+                    self._touch(key)
+                except KeyError:  # outside the policy's domain, or evicted meanwhile
+                    pass
+                return row[1] if self._pair else self._value(row)
+            # expired: the transactional path below removes it
 
         def run(txn):
             row = self._live(txn, key)
@@ -226,11 +241,18 @@ class KeyValue:
         any); ``keepttl`` keeps an existing key's expiry instead."""
         if type(key) is not self._key_pytype:
             key = self._key(key, write=True)
-        conn = self.conn
-        if not conn.in_transaction and not keepttl and not conn.closed:
-            expires = None if ttl is None and self.cache.default_ttl is None else self._expiry(ttl)
+        state = self._state
+        if state.txn is None and not keepttl and not state.closed:
+            # Outside a transaction: committed at once (one_key_writer) when no eviction or sweep
+            # is due (no statement, no savepoint, no log record for a non-durable table).
+            if ttl is None:
+                expires = None if self.cache.default_ttl is None else self._expiry(None)
+            elif (type(ttl) is float or type(ttl) is int) and 0 <= ttl <= _LONGEST:
+                expires = self._clock() + ttl  # a plain TTL; the rest are checked below
+            else:
+                expires = self._expiry(ttl)
             row = (key, value, expires) if self._pair else self._row(key, value, expires)
-            if self._txns.put_now(self.table, key, row):
+            if self._write_now(key, row):
                 return
 
         def run(txn):

@@ -21,7 +21,7 @@ class RefusingLog:
 
     Connections refuse writes before they start (``Connection.execute_prepared`` and
     ``run_statement``); this is the engine's side of it. With a log in place the engine's
-    fast paths (``TransactionManager.put_now``) treat durable tables as logged and leave
+    fast paths (``TransactionManager.one_key_writer``) treat durable tables as logged and leave
     their writes to the connection, and a commit that would still change a durable table or
     the schema is refused whole. Deletes pass: reading a cache table drops its expired rows,
     which only tidies what no reader sees.

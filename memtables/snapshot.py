@@ -25,19 +25,29 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import pyarrow as pa
-import pyarrow.ipc as ipc
-
-from .arrow import ARROW_TYPES
 from .errors import DatabaseError, DataError, OperationalError
 from .wal import decode_json, encode_value, fsync_path
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 FORMAT = 2  # 2: views as records, rowid field named in the schema's metadata
 ROWID = "__rowid__"
 
-SNAPSHOT_TYPES = {**ARROW_TYPES, "ANY": pa.string()}  # ANY: the redo log's JSON of each value
+
+# pyarrow (a third of a process's start) is imported by the functions that read or write
+# table files, not here: opening a database whose redo log holds everything never needs it.
+
+
+def snapshot_types() -> dict:
+    """Arrow type by column type name; ANY is a string of the redo log's JSON of each value."""
+    import pyarrow as pa
+
+    from .arrow import ARROW_TYPES
+
+    return {**ARROW_TYPES, "ANY": pa.string()}
 
 
 def rowid_field(table) -> str:
@@ -51,10 +61,10 @@ def rowid_field(table) -> str:
 
 def arrow_schema(table) -> pa.Schema:
     """The Arrow schema of a table's snapshot file."""
-    fields = [
-        pa.field(c.name, SNAPSHOT_TYPES[c.type.name], nullable=not c.not_null)
-        for c in table.columns
-    ]
+    import pyarrow as pa
+
+    types = snapshot_types()
+    fields = [pa.field(c.name, types[c.type.name], nullable=not c.not_null) for c in table.columns]
     metadata = {"memtables.table": table.name}
     if table.schema.has_rowid:
         metadata["memtables.rowid"] = rowid_field(table)
@@ -64,6 +74,8 @@ def arrow_schema(table) -> pa.Schema:
 
 def rows_to_arrow(table, keyed_rows: list[tuple[Any, tuple]]) -> pa.Table:
     """(key, row) pairs as an Arrow table with the snapshot's column types."""
+    import pyarrow as pa
+
     schema = arrow_schema(table)
     cols = table.columns
     n = len(cols)
@@ -159,6 +171,9 @@ def write_snapshot(
 
 
 def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read, triggers) -> tuple:
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
     manifest = {
         "format": FORMAT,
         "timestamp": ts,
@@ -193,6 +208,8 @@ def _write_files(tmp: Path, ts, wal_segment, tables, indexes, views, read, trigg
 
 
 def _table_data(table, keyed_rows: list) -> pa.Table:
+    import pyarrow as pa
+
     try:
         return rows_to_arrow(table, keyed_rows)
     except (pa.ArrowException, ValueError, TypeError, OverflowError) as e:
@@ -248,6 +265,9 @@ def latest_snapshot(root: Path) -> tuple[Path, dict] | None:
 
 def read_table_file(path: Path) -> pa.Table:
     """One table file of a snapshot."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
     try:
         with pa.memory_map(str(path), "r") as source:
             return ipc.open_file(source).read_all()

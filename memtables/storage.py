@@ -51,6 +51,10 @@ class Table:
         self.rowid_keys = self.key_of is None or schema.integer_key
         self._coerce = row_coercer(schema)
         self._checks = schema.checks
+        #: ``checked_row`` in one call (the key-value face's writes call it per key)
+        self.check_row: Callable[[tuple], tuple] = (
+            self.checked_row if self._checks else self._coerce
+        )
         self.unique_indexes: list[Any] = []  # the unique indexes among ``indexes``
         self.cache = None  # a memtables.cache.Cache for cache tables
         #: None, or ``barrier(txn)`` that raises when ``txn`` may not write here: the table

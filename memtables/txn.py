@@ -14,7 +14,6 @@ import time
 from collections import deque
 from typing import Any, Callable, Protocol
 
-from .cache import row_bytes
 from .errors import InternalError, OperationalError, SerializationFailure
 from .gcpause import gc_paused
 from .versions import TXN_BASE, visible
@@ -98,8 +97,8 @@ class Transaction:
 
     def savepoint(self) -> tuple[int, int]:
         """A mark to roll back to if the current statement fails."""
-        self._rowid_floor = len(self.log)
-        return len(self.log), len(self.ddl)
+        self._rowid_floor = n = len(self.log)
+        return n, len(self.ddl)
 
     def add_savepoint(self, name: str, opens: bool) -> None:
         """SAVEPOINT ``name``: a mark kept until released or the transaction ends.
@@ -282,7 +281,11 @@ class TransactionManager:
                 if txn.reads:
                     self._validate(txn)
                 cts = self.clock + 1
-                serial = self._serializable_running(txn)
+                # Decided once, now that the flag is up: a transaction registering from here
+                # on reads this commit (see ``begin``), so it neither needs the rows this one
+                # replaces nor its row images.
+                alone = self._alone(txn)
+                serial = not alone and self._serializable_running(txn)
                 written = self._written(txn) if self.commit_log is not None or serial else None
                 if self.commit_log is not None:
                     token = self.commit_log.append(cts, self._changes(txn, written))
@@ -296,11 +299,11 @@ class TransactionManager:
                     raise OperationalError(f"commit failed, nothing was applied: {e}") from e
                 raise
             try:
-                later = self._publish(txn, cts, written if serial else None)
+                later = self._publish(txn, cts, written if serial else None, alone)
             except BaseException:
                 # Interrupted (Ctrl-C) after the log took the record: the commit stands, so
                 # it is finished before the exception goes on (stamping skips what is done).
-                self._publish(txn, cts, written if serial else None)
+                self._publish(txn, cts, written if serial else None, alone)
                 raise
             if later:  # drop what no running snapshot reads; keep the rest for later
                 snapshots = sorted({t.ts for t in list(self.active.values())})
@@ -317,15 +320,14 @@ class TransactionManager:
             self.commit_log.wait(token)
         return cts
 
-    def _publish(self, txn: Transaction, cts: int, written: dict | None) -> list:
+    def _publish(self, txn: Transaction, cts: int, written: dict | None, alone: bool) -> list:
         """Stamp ``txn``'s rows with ``cts`` and publish it; safe to run twice.  ``written``
-        is given when SERIALIZABLE transactions will need this commit's row images."""
+        is given when SERIALIZABLE transactions will need this commit's row images.  When
+        ``alone`` (no other transaction was running as the commit began), no snapshot can
+        want the rows this one replaced, so they are dropped as the new ones are stamped."""
         try:
             if written is not None and not (self._recent and self._recent[-1][0] == cts):
                 self._recent.append((cts, self._images(txn, written)))
-            # With no other transaction running, no snapshot can want the rows this one
-            # replaced, so they are dropped as the new ones are stamped.
-            alone = all(t is txn for t in list(self.active.values()))
             later = self._stamp(txn, cts, alone)
             self.clock = cts  # published: new snapshots include this commit
         finally:
@@ -334,53 +336,93 @@ class TransactionManager:
             self._finish(txn, "committed")
         return later
 
-    def put_now(self, table, key: Any, row: tuple) -> bool:
-        """Write one row and commit it at once, without a Transaction, when that is plainly
-        safe: the key holds no uncommitted change, the table has no unique index and is not
-        logged, and (for a cache table) no eviction or expiry is due. Returns False, having
-        changed nothing, when the caller must use a transaction instead.  The key-value face
-        writes through here: it is the whole cost of ``kv.set``."""
-        if table.unique_indexes or (self.commit_log is not None and table.durable):
-            return False
-        if self.active and self._serializable_running(None):
-            return False  # SERIALIZABLE validation needs this write's images
+    def one_key_writer(self, table) -> Callable[[Any, tuple], bool]:
+        """``write(key, row)`` for ``table``: write one row and commit it at once, without a
+        Transaction, when that is plainly safe: the key holds no uncommitted change, the
+        table has no unique index and is not logged, and (for a cache table) no eviction or
+        expiry is due. It returns False, having changed nothing, when the caller must use a
+        transaction instead. The key-value face writes through it: it is the whole cost of
+        ``kv.set``, so what it reads is bound once here.
+
+        The row replaces the key's version in place unless a transaction is running (its
+        snapshot may read the old row, which is then kept, as a commit would keep it, until
+        version collection finds no reader).  O(1) (O(log(n)) for a row with a TTL).
+        """
+        rows, lock, active, mgr = table.rows, self.lock, self.active, self
+        unique, indexes = table.unique_indexes, table.indexes  # lists, changed in place
+        check_row, key_of, durable = table.check_row, table.key_of, table.durable
         cache = table.cache
-        lock = self.lock
-        lock.acquire()
-        try:
-            rows = table.rows
-            old = rows.get(key)
-            if old is not None and (type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE):
+        admit = cache.admit if cache is not None else None
+        queued, garbage = self._queued, self._garbage
+
+        def write(key: Any, row: tuple) -> bool:
+            if unique or (durable and mgr.commit_log is not None):
                 return False
-            row = table.checked_row(row)
-            if table.key_of(row) != key:
-                return False
-            if cache is not None:
-                size = row_bytes(row)
-                if not cache.fits(key, old is None, size):
-                    return False  # eviction, a sweep or an expired row: the full path
-            cts = self.clock + 1
-            self._committing = True  # a reader beginning now waits for cts (see ``begin``)
-            if old is not None and self.active:  # a running snapshot may still read the old row
-                new = (row, cts, old[0], old[1])
-                if (table, key) not in self._queued:
-                    self._queued.add((table, key))
-                    self._garbage.append((cts, table, key))
-            else:
-                new = (row, cts)
-            rows[key] = new
-            if table.indexes:
-                table.sync_indexes(key, old, new)
-            if cache is not None:
-                cache.on_put(key, row, size)
-            if table.rowid_keys and key >= table.next_rowid:
-                table.next_rowid = key + 1
-            self.clock = cts
-            self.commits += 1
-            return True
-        finally:
-            self._committing = False
-            lock.release()
+            if active and mgr._serializable_running(None):
+                return False  # SERIALIZABLE validation needs this write's images
+            with lock:
+                old = rows.get(key)
+                if old is not None and (
+                    type(old) is not tuple or len(old) != 2 or old[1] >= TXN_BASE
+                ):
+                    return False
+                row = check_row(row)
+                if key_of(row) != key:
+                    return False
+                victim = None
+                if admit is not None and not admit(key, row):
+                    # one eviction makes room (a new key at the row bound), else the full path
+                    victim = cache.evictee(key, row)
+                    ve = None if victim is None else rows.get(victim)
+                    if ve is None or type(ve) is not tuple or len(ve) != 2 or ve[1] >= TXN_BASE:
+                        return False
+                cts = mgr.clock + 1
+                # A reader beginning from here on waits for cts (see ``begin``); one that
+                # began before is in ``active``, read below.
+                mgr._committing = True
+                try:
+                    if victim is not None:
+                        mgr._evict_now(table, victim, cts)
+                        if not admit(key, row):  # room was made and nothing is due
+                            raise InternalError(f"cache table {table.name}: eviction made no room")
+                    if old is not None and active:
+                        new = (row, cts, old[0], old[1])
+                        if (table, key) not in queued:
+                            queued.add((table, key))
+                            garbage.append((cts, table, key))
+                    else:
+                        new = (row, cts)
+                    rows[key] = new
+                    if indexes:
+                        table.sync_indexes(key, old, new)
+                    if table.rowid_keys and key >= table.next_rowid:
+                        table.next_rowid = key + 1
+                    mgr.clock = cts
+                    mgr.commits += 1
+                finally:
+                    mgr._committing = False
+                return True
+
+        return write
+
+    def _evict_now(self, table, key: Any, cts: int) -> None:
+        """Evict the committed row at ``key`` of cache table ``table`` as part of the one-key
+        write committing at ``cts`` (kept for running snapshots, like any delete)."""
+        rows = table.rows
+        old = rows[key]
+        if self.active:
+            new = rows[key] = (None, cts, old[0], old[1])
+            if (table, key) not in self._queued:
+                self._queued.add((table, key))
+                self._garbage.append((cts, table, key))
+        else:
+            new = None
+            del rows[key]
+        if table.indexes:
+            table.sync_indexes(key, old, new)
+        cache = table.cache
+        cache.on_remove(key)
+        cache.evictions += 1
 
     def rollback(self, txn: Transaction) -> None:
         """Undo every write of ``txn``."""
@@ -432,6 +474,14 @@ class TransactionManager:
             elif table.stamp(key, me, cts):
                 later.append((table, key, None))
         return later
+
+    def _alone(self, txn: Transaction) -> bool:
+        """No transaction but ``txn`` is running.  O(1) in the common case."""
+        active = self.active
+        n = len(active)
+        if n == 1:
+            return txn.id in active
+        return n == 0 or all(t is txn for t in list(active.values()))
 
     # ------------------------------------------------------------ SERIALIZABLE
     def _serializable_running(self, txn: Transaction) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
@@ -17,11 +16,10 @@ from .. import errors as E
 from ..errors import Error, SQLSyntaxError
 from ..types import valid_text
 from . import ast as A
+from . import lalr_tables
 from .cte_push import push_with
-from .lexer import SQLLexer
 from .render import create_trigger_sql, to_sql
 
-_GRAMMAR = Path(__file__).with_name("grammar.lark")
 _lock = threading.Lock()
 _parser: Lark | None = None
 
@@ -33,13 +31,7 @@ def _lark() -> Lark:
             if _parser is None:
                 # The builder runs inside the parser (no intermediate tree): about a third
                 # faster, which matters for one-off statements. It keeps no state.
-                _parser = Lark(
-                    _GRAMMAR.read_text(),
-                    parser="lalr",
-                    lexer=SQLLexer,
-                    maybe_placeholders=True,
-                    transformer=_Builder(),
-                )
+                _parser = lalr_tables.parser(_Builder())
     return _parser
 
 

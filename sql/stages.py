@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import NotSupportedError
-from . import alter, copyio, ddl, dml
+from . import alter, ddl, dml
 from . import ast as A
 from .analyze import AnalyzeStatement
 from .binder import bind_select
@@ -94,6 +94,13 @@ def _delete(node: A.Delete, engine, systables, catalog) -> Statement:
     return dml.DeleteStatement(node, catalog, systables)
 
 
+def _copy(node: A.Copy, engine, systables, catalog) -> Statement:
+    # imported on first use: COPY needs pyarrow, which no other statement loads
+    from .copyio import CopyStatement
+
+    return CopyStatement(node, engine, systables, catalog)
+
+
 def _control(node: Any, engine, systables, catalog) -> Statement:
     kind = _CONTROL[type(node)]
     return ControlStatement(kind, getattr(node, "isolation", None), getattr(node, "name", None))
@@ -119,7 +126,7 @@ _BUILDERS = {
     A.Insert: _insert,
     A.Update: _update,
     A.Delete: _delete,
-    A.Copy: copyio.CopyStatement,
+    A.Copy: _copy,
     A.CreateTable: ddl.build_ddl,
     A.DropTable: ddl.build_ddl,
     A.CreateIndex: ddl.build_ddl,

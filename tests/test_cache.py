@@ -540,7 +540,8 @@ def _stale_random_position(cache):
         ("volatile-lfu", lambda cache: cache.eviction.remove(2)),
         ("allkeys-random", _stale_random_position),
         ("volatile-random", lambda cache: cache.eviction.items.append(1)),
-        ("volatile-ttl", lambda cache: cache.by_expiry.add((1e9, -1, 3))),
+        ("volatile-ttl", lambda cache: cache.expiry.__setitem__(3, (1e9, -1, 3))),
+        ("volatile-ttl", lambda cache: cache.by_expiry.append((-1.0, -1, 9))),  # heap order
     ],
 )
 def test_invariant_checker_sees_corruption(policy, corrupt):

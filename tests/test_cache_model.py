@@ -2,7 +2,8 @@
 
 A hypothesis state machine writes through SQL (INSERT, UPDATE, DELETE, upserts, each with or
 without TTL) and the key-value face, advances a ``ManualClock``, commits and rolls back, keeps
-old row versions alive with a second (reading) connection and, on disk, reopens. After
+old row versions alive with a second (reading) connection whose snapshot must not move, and,
+on disk, reopens. After
 every step the cache's own invariant checker runs (``Cache._check``) and the visible rows
 must be the model's live rows, less the rows the cache says it evicted: never an expired row,
 never a row the policy may not evict.
@@ -102,7 +103,12 @@ class CacheModel(RuleBasedStateMachine):
             self.committed = dict(self.model)
 
     def _visible(self) -> dict:
+        # a look that begins no transaction, so the key-value face's calls that follow take
+        # their one-key path (outside a transaction) whenever the rules left none open
+        opened = not self.conn.in_transaction
         rows = self.conn.execute("SELECT k, v, _expires_at FROM c").fetchall()
+        if opened:
+            self.conn.commit()
         out = {k: (v, e) for k, v, e in rows}
         assert len(out) == len(rows), "a key appears twice"
         return out
@@ -241,6 +247,15 @@ class CacheModel(RuleBasedStateMachine):
 
         self._write(lambda: self.kv.set(k, v, ttl=ttl), (k,), change, memtables.OperationalError)
 
+    @rule(ks=st.lists(KEYS, min_size=2, max_size=6, unique=True), v=VALUES, ttl=TTLS)
+    def kv_set_burst(self, ks, v, ttl):
+        """Commit, then kv.set several keys in a row: outside a transaction each takes the
+        one-key path, and past a row bound each new key evicts another there, in place,
+        while a pinned reader may still read it."""
+        self.commit()
+        for k in ks:
+            self.kv_set(k, v, ttl)
+
     @rule(k=KEYS)
     def kv_get(self, k):
         live = self._live().get(k)
@@ -288,9 +303,12 @@ class CacheModel(RuleBasedStateMachine):
     @precondition(lambda self: self.reader is None)
     @rule()
     def pin(self):
-        """Another connection starts reading: old row versions stay, entries become chains."""
+        """Another connection starts reading: old row versions stay, entries become chains,
+        and what it sees must stay the committed rows of this moment (less those that expire)
+        whatever the writer does meanwhile, the key-value face's one-key path included."""
         self.reader = self.conn.database.connect()
         self.reader.execute("SELECT count(*) FROM c").fetchall()
+        self.pinned = dict(self.committed)
 
     @precondition(lambda self: self.reader is not None)
     @rule()
@@ -341,6 +359,9 @@ class CacheModel(RuleBasedStateMachine):
         cache._check(table, bounded=self.bounded)
         assert self._visible() == self._live()
         assert len(self.kv) == len(self._live())
+        if self.reader is not None:
+            seen = self.reader.execute("SELECT k, v, _expires_at FROM c").fetchall()
+            assert {k: (v, e) for k, v, e in seen} == self._live(self.pinned), "snapshot moved"
 
 
 TestCacheModel = CacheModel.TestCase

@@ -418,7 +418,7 @@ def test_a_snapshot_begun_during_a_one_row_write_sees_the_key(monkeypatch):
     c.execute("CREATE INDEX kv_v ON kv (v)")
     c.execute("INSERT INTO kv VALUES (1, 0)")
     seen, threads = _reader_during(monkeypatch, "sync_indexes", db, "SELECT v FROM kv WHERE k = 1")
-    c.cache("kv").set(1, 5)  # committed without a transaction (TransactionManager.put_now)
+    c.cache("kv").set(1, 5)  # committed without a transaction (TransactionManager.one_key_writer)
     threads[0].join()
     assert seen in ([(0,)], [(5,)])
 
