@@ -284,6 +284,62 @@ def linked_join(fact: bool) -> Callable[[str], float]:
     return run
 
 
+# ------------------------------------------------------------ literals inlined in the text
+# ORMs, hand-written scripts and SQL dumps put values into the text: every statement is new.
+def unique_literal_select(engine: str) -> float:
+    conn = users_db(engine, 100_000)
+    cur = conn.cursor()
+    rnd = random.Random(17)
+    picks = [(rnd.randrange(AGES), round(rnd.random() * 50, 3)) for _ in range(2_000)]
+
+    def go() -> int:
+        for a, s in picks:
+            cur.execute(
+                "SELECT age, count(*), avg(score) FROM users "
+                f"WHERE age = {a} AND score > {s} "
+                "GROUP BY age ORDER BY age DESC LIMIT 10"
+            )
+            assert cur.fetchall()
+        return len(picks)
+
+    return best_time(go)
+
+
+def _insert_texts(n: int, start: int = 1) -> list[str]:
+    return [
+        f"INSERT INTO users VALUES ({i}, '{name}', '{email}', {age}, {score})"
+        for i, name, email, age, score in user_rows(n, start)
+    ]
+
+
+def unique_literal_insert(engine: str) -> float:
+    texts = _insert_texts(20_000)
+
+    def go() -> int:
+        conn = fresh_users(engine)
+        cur = conn.cursor()
+        for t in texts:
+            cur.execute(t)
+        conn.commit()
+        conn.close()
+        return len(texts)
+
+    return best_time(go)
+
+
+def insert_script(engine: str) -> float:
+    script = ";\n".join(_insert_texts(5_000)) + ";\n"
+
+    def go() -> int:
+        conn = fresh_users(engine)
+        conn.executescript(script)
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 5_000
+        conn.close()
+        return 5_000
+
+    return best_time(go)
+
+
 WORKLOADS: dict[str, tuple[str, Callable[[str], float]]] = {
     "insert, one row per execute": ("row", insert_each),
     "insert, executemany": ("row", insert_many),
@@ -298,6 +354,9 @@ WORKLOADS: dict[str, tuple[str, Callable[[str], float]]] = {
     "10-table star join, fact table listed last": ("query", linked_join(True)),
     "point select at 10k rows": ("execute+fetchone", point_select(10_000)),
     "point select at 1M rows": ("execute+fetchone", point_select(1_000_000)),
+    "SELECT + GROUP BY with new literals each time": ("execute+fetchall", unique_literal_select),
+    "INSERT with new literals each time": ("row", unique_literal_insert),
+    "executescript of 5,000 literal INSERTs": ("statement", insert_script),
 }
 
 

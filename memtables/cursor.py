@@ -23,7 +23,7 @@ from .callbacks import script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
 from .params import adapt_params
-from .types import plain_values
+from .types import plain_values, valid_text
 
 _NO_LOCK = contextlib.nullcontext()
 _BATCH = 256  # executemany parameter sets run per turn of the engine lock
@@ -59,6 +59,32 @@ def describe(stmt) -> tuple | None:
         (name, t.name if t is not None else None, None, None, None, None, None)
         for name, t in zip(stmt.names, stmt.types)
     )
+
+
+def _script_steps(script: str, db) -> list[tuple]:
+    """A script's statements, each checked: ``(shape, None)`` for one that auto-
+    parameterises (``sql.normalize``) and is known to parse, else ``(None, node)``.
+
+    Parsing a dump of a million INSERTs as one text would take minutes; cut into statements,
+    each new shape is parsed once. A syntax error is reported as parsing the whole script
+    reports it (its line and column in the script).
+    """
+    sql = query_layer
+    pieces = sql.split_script(script) if db.auto_parameterize else None
+    if pieces is None:
+        return [(None, node) for node in sql.parse(script)]
+    valid_text(script)
+    steps: list[tuple] = []
+    for piece in pieces:
+        if type(piece) is not str and db.parses(piece):
+            steps.append((piece, None))
+            continue
+        try:
+            nodes = sql.parse(piece if type(piece) is str else piece.source)
+        except Error:
+            return [(None, node) for node in sql.parse(script)]  # raises, with its position
+        steps.extend((None, node) for node in nodes)
+    return steps
 
 
 def _row_maker(factory):
@@ -267,17 +293,24 @@ class Cursor:
         # anywhere runs nothing; then each statement compiles just before it runs
         if type(script) is not str:
             raise ProgrammingError(f"script must be a str, not {type(script).__name__}")
-        nodes = sql.parse(script)
-        if any(sql.uses_parameters(node) for node in nodes):  # before anything runs
-            raise ProgrammingError("scripts cannot use parameters")
+        steps = _script_steps(script, conn.database)
+        if any(node is not None and sql.uses_parameters(node) for _, node in steps):
+            raise ProgrammingError("scripts cannot use parameters")  # before anything runs
         conn.end_implicit_transaction()
-        engine = conn.database.engine
-        texts = script_texts(conn.state.trace, script, len(nodes))
-        for node, text in zip(nodes, texts):
-            stmt = sql.prepare_node(node, engine, conn.state.catalog, conn.state.functions)
-            stmt.description = describe(stmt)
-            if conn.state.trace is not None:
-                conn.state.trace(text, stmt, ())
+        db = conn.database
+        state = conn.state
+        texts = script_texts(state.trace, script, len(steps))
+        for (shape, node), text in zip(steps, texts):
+            stmt = None
+            if shape is not None:  # a SQL dump's INSERTs: one plan for all, mostly
+                stmt = db.prepare_shape_for(state.catalog, state.functions, shape)
+                if stmt is None:
+                    node = sql.parse_one(shape.source)
+            if stmt is None:
+                stmt = sql.prepare_node(node, db.engine, state.catalog, state.functions)
+                stmt.description = describe(stmt)
+            if state.trace is not None:
+                state.trace(text, stmt, ())
             self._run(conn, stmt, ())
         return self
 

@@ -18,7 +18,7 @@ from . import sql
 from .connection import Connection, forked_error
 from .cursor import describe
 from .engine import Engine
-from .errors import DatabaseError, ProgrammingError
+from .errors import DatabaseError, Error, ProgrammingError
 from .persist import DEFAULT_CHECKPOINT_BYTES, Durability
 
 STATEMENT_CACHE_SIZE = 512
@@ -26,6 +26,7 @@ READ_ONLY_ATTEMPTS = 5  # recoveries a read-only open tries while a writer check
 _OPEN: dict[str, Database] = {}  # durable databases open in this process, by real path
 _OPEN_LOCK = threading.Lock()
 _LIVE: weakref.WeakSet = weakref.WeakSet()  # durable databases, for the fork hooks below
+_UNSEEN = object()
 
 
 def _registry_key(path: str) -> str:
@@ -101,7 +102,11 @@ if hasattr(os, "register_at_fork"):
 
 class Database:
     """A database shared by the connections made from it: in memory, or durable in a
-    directory (redo log plus snapshots) when ``path`` is given."""
+    directory (redo log plus snapshots) when ``path`` is given.
+
+    ``auto_parameterize`` (True by default): statements that differ only in literal values
+    share one compiled plan (``sql/normalize.py``); False compiles each new text on its own.
+    """
 
     def __init__(
         self,
@@ -123,6 +128,9 @@ class Database:
         #: the redo log's sync mode (None in memory): what PRAGMA synchronous reports
         self.sync: str | None = None if path is None else sync
         self._cache: OrderedDict[str, Any] = OrderedDict()
+        self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
+        self._parsed: OrderedDict[str, bool] = OrderedDict()  # shapes known to parse
+        self.auto_parameterize = True  # see the class docstring and ``_from_shape``
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
         self._schema_version = 0  # bumped by every schema change (see ``prepare``)
         self.statements_compiled = 0  # cache misses: parses and compilations
@@ -215,10 +223,75 @@ class Database:
             except KeyError:  # a schema change emptied the cache meanwhile: still usable
                 pass
             return stmt
+        if self.auto_parameterize:
+            shape = self._sql.normalize(text)
+            if shape is not None:
+                stmt = self._from_shape(shape)
+                if stmt is not None:
+                    return stmt
         version = self._schema_version
         stmt = self._compile(text, session, None)
         self._share(text, stmt, version)
         return stmt
+
+    def prepare_shape_for(self, session, functions, shape):
+        """``prepare_for`` of a text already normalised to ``shape`` (a script's statement);
+        None when the text must be compiled on its own."""
+        if not self.auto_parameterize or functions is not None:
+            return None
+        if session is not None and session.has_temporary:
+            return None
+        return self._from_shape(shape)
+
+    def parses(self, shape) -> bool:
+        """True when ``shape`` is known to be one valid statement (compiled already, or
+        parsed once): a script checks every statement before it runs the first."""
+        if self._shapes.get(shape.key) is not None or shape.key in self._parsed:
+            return True
+        try:
+            ok = len(self._sql.parse(shape.text)) == 1
+        except Error:
+            ok = False
+        if ok:
+            with self._cache_lock:
+                self._parsed[shape.key] = True
+                if len(self._parsed) > STATEMENT_CACHE_SIZE:
+                    self._parsed.popitem(last=False)
+        return ok
+
+    def _from_shape(self, shape):
+        """``shape``'s statement run with its literals, or None when the text must compile
+        on its own: ``WHERE id = 1`` and ``WHERE id = 2`` share one plan (auto-
+        parameterisation, ``sql/normalize.py``).
+
+        Shapes are cached beside the texts, with None for those that cannot be parameters;
+        the statement for one text is not cached under that text, so a stream of new
+        literals does not push every other statement out of the text cache.
+        """
+        shapes = self._shapes
+        base = shapes.get(shape.key, _UNSEEN)
+        if base is _UNSEEN:
+            version = self._schema_version
+            try:
+                base = self._sql.prepare_shape(shape, self.engine)
+            except Error:  # the text's own compilation says what is wrong, and how
+                base = None
+            if base is not None:
+                self.statements_compiled += 1
+                base.description = describe(base)
+            with self._cache_lock:
+                if version == self._schema_version:
+                    shapes[shape.key] = base
+                    if len(shapes) > STATEMENT_CACHE_SIZE:
+                        shapes.popitem(last=False)
+        else:
+            try:
+                shapes.move_to_end(shape.key)
+            except KeyError:  # a schema change emptied the cache meanwhile
+                pass
+        if base is None:
+            return None
+        return self._sql.WithLiterals(base, shape.values)
 
     def _prepare_own(self, text: str, session, functions):
         """``prepare_for`` a connection with temporary objects or its own definitions.
@@ -274,6 +347,7 @@ class Database:
         with self._cache_lock:
             self._schema_version += 1
             self._cache.clear()
+            self._shapes.clear()
 
     # ------------------------------------------------------------ connections
     def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:

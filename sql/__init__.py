@@ -17,11 +17,12 @@ from . import ast as A
 from . import parser as _parser
 from .dml import build_write
 from .fn_date import end_statement_clock, statement_clock
+from .normalize import Shape, kinds_of, literal_types, literals_are_values, normalize, split_script
 from .parser import parse_one
 from .plan_runtime import watch
 from .render import grammar_keywords, keywords
 from .stages import bind_statement, compile_statement, plan_statement
-from .statements import CHUNK, Result, Statement
+from .statements import CHUNK, Result, Statement, WithLiterals
 from .systables import session_tables, system_tables
 from .trigger import row_inserter
 from .udf import WATCH_EVERY, Functions, Session, preparing
@@ -43,6 +44,24 @@ def prepare(text: str, engine, catalog=None, functions: Functions | None = None)
         stmt = compile_statement(planned, engine, systables, cat)  # plan → Python → Statement
         if prep.used:
             stmt.uses_udf = True
+        return stmt
+
+
+def prepare_shape(shape: Shape, engine) -> Statement | None:
+    """Compile a shape (``normalize``) for the main catalog: its literals are parameters
+    typed as they were; None when one of them is more than a value there. Errors are the
+    shape's, not the text's: callers fall back to ``prepare`` of the text."""
+    with _preparing(), preparing(None), literal_types(kinds_of(shape)):
+        node = parse_one(shape.text)
+        if not literals_are_values(node):
+            return None
+        systables = session_tables(_systables(engine), engine.catalog)
+        bound = bind_statement(node, engine.catalog, systables)
+        stmt = compile_statement(plan_statement(bound), engine, systables, engine.catalog)
+        if stmt.kind not in ("query", "dml") or stmt.param_names is not None:
+            return None
+        if stmt.n_params != len(shape.values):
+            return None
         return stmt
 
 
@@ -107,6 +126,11 @@ def _systables(engine):
 __all__ = [
     "prepare",
     "prepare_node",
+    "prepare_shape",
+    "normalize",
+    "split_script",
+    "Shape",
+    "WithLiterals",
     "parse",
     "parse_one",
     "uses_parameters",

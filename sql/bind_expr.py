@@ -26,6 +26,7 @@ from .fn_json import (
     mark,
 )
 from .functions import AGGREGATES, FUNCTIONS, SCALAR_MINMAX, SPECIAL
+from .normalize import NotAValue, literal_type
 from .plan import AggCall
 from .scope import AggContext, ParamTable, Scope
 from .trigger_raise import raiser
@@ -175,7 +176,8 @@ class ExprBinder:
         return B.Func("raise", raiser(e.kind, e.message), (), None)
 
     def _Param(self, e: A.Param, scope: Scope) -> B.BExpr:
-        return B.ParamRef(self.params.index(e))
+        i = self.params.index(e)
+        return B.ParamRef(i, literal_type(i))
 
     def _Column(self, e: A.Column, scope: Scope) -> B.BExpr:
         try:
@@ -541,8 +543,33 @@ def _iso_affinity(call: B.Func, target) -> B.BExpr:
 def _param_affinity(p: B.ParamRef, target) -> B.BExpr:
     """A parameter compared with a DATE or TIMESTAMP column, its ISO text converted at run
     time as a literal's is now; typed unknown, as its value may be anything."""
+    if isinstance(p, B.ParamRef) and p.literal:
+        return _literal_affinity(p, target)
     fn = _AFFINITY.get(target.name) if target is not None else None
     return p if fn is None else B.Cast(p, target.name, fn, None)
+
+
+def _literal_affinity(p: B.ParamRef, target) -> B.BExpr:
+    """A parameter standing for a literal compared with a column: converted at run time
+    exactly as ``_convert_const`` converts the literal itself."""
+    if target is None:
+        return p
+    if target in (INTEGER, REAL) and p.type is TEXT:
+        return B.Cast(p, target.name, _numeric_text, None)
+    if target is TEXT and p.type in (INTEGER, REAL):
+        return B.Cast(p, "TEXT", R.to_text, TEXT)
+    if target.name in ("DATE", "TIMESTAMP") and p.type is TEXT:
+        # the literal is checked when the statement is prepared, even if never compared
+        raise NotAValue("a date literal compared with a column")
+    return p
+
+
+def _numeric_text(v: str):
+    """Text that reads as a number becomes that number (``_convert_const``'s rule)."""
+    s = v.strip()
+    if s and R.NUM_PREFIX.fullmatch(s):
+        return R.to_number(v)
+    return v
 
 
 _AFFINITY = {

@@ -55,12 +55,16 @@ class Const(BExpr):
 
 
 class ParamRef(BExpr):
-    __slots__ = ("index",)
+    """A parameter; ``literal`` when it stands for a literal the statement's text had
+    (``normalize.py``): then ``type`` is the literal's and it is never NULL."""
 
-    def __init__(self, index: int):
+    __slots__ = ("index", "literal")
+
+    def __init__(self, index: int, literal_type: SqlType | None = None):
         self.index = index
-        self.type = None
-        self.nullable = True
+        self.type = literal_type
+        self.literal = literal_type is not None
+        self.nullable = literal_type is None
 
     def __str__(self) -> str:
         return f"?{self.index + 1}"

@@ -147,6 +147,53 @@ def _one_chunk(node) -> bool:
     return isinstance(node, (Single, IndexMinMax))
 
 
+class WithLiterals(Statement):
+    """A statement compiled from a shape (``normalize.py``), run with the literals of one
+    text: it takes no parameters of its own. Cheap to make: one per execution of a text
+    that was not cached itself."""
+
+    __slots__ = (
+        "base",
+        "values",
+        "kind",
+        "readonly",
+        "names",
+        "types",
+        "tables",
+        "inserts",
+        "engine_lock",
+        "description",
+        "whole",
+    )
+
+    def __init__(self, base: Statement, values: tuple):
+        self.base = base
+        self.values = values
+        self.kind = base.kind
+        self.readonly = base.readonly
+        self.names = base.names
+        self.types = base.types
+        self.tables = base.tables
+        self.inserts = base.inserts
+        self.engine_lock = base.engine_lock
+        self.description = base.description
+        self.whole = base.whole
+
+    def run(self, params, txn) -> list:
+        """The query's rows, for the literals this text had."""
+        return self.base.run(self.values, txn)
+
+    def chunks(self, params, txn):
+        """The query's rows a chunk at a time (a streamed result), for this text's literals."""
+        return self.base.chunks(self.values, txn)
+
+    def execute(self, conn, txn, params) -> tuple:
+        return self.base.execute(conn, txn, self.values)
+
+    def explain(self) -> list[str]:
+        return self.base.explain()
+
+
 def query_statement(select: A.Select, catalog, systables) -> QueryStatement:
     """A SELECT inside another statement (CREATE TABLE AS, COPY TO): bound, planned and
     compiled as a statement of its own."""
