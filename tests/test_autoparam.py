@@ -357,3 +357,28 @@ def test_auto_parameterised_equals_compiled_alone(statements):
     assert auto.execute(every).fetchall() == plain.execute(every).fetchall()
     auto.close()
     plain.close()
+
+
+def test_a_shared_plan_streams_a_large_result_with_each_texts_literals():
+    """A shape's plan, run for one text's literals, still streams a result larger than a chunk:
+    each fetch gives that text's rows, and two open cursors of one shape do not mix."""
+    db = memtables.open()
+    conn = db.connect(autocommit=True)
+    conn.execute("CREATE TABLE big (id INTEGER PRIMARY KEY, n INTEGER)")
+    conn.executemany("INSERT INTO big VALUES (?, ?)", [(i, i % 7) for i in range(3000)])
+    compiled = db.statements_compiled
+    first = conn.execute("SELECT id FROM big WHERE n = 3")
+    second = conn.cursor().execute("SELECT id FROM big WHERE n = 5")
+    assert db.statements_compiled == compiled + 1  # two texts of one shape: one plan
+    # each is a stream: an autocommit stream holds a read transaction of its own
+    active = "SELECT value FROM sys.stats WHERE name = 'active_transactions'"
+    assert db.connect(autocommit=True).execute(active).fetchone()[0] == 3  # and the watcher's
+    got3, got5 = [], []
+    while True:
+        a, b = first.fetchmany(100), second.fetchmany(77)
+        got3 += a
+        got5 += b
+        if not a and not b:
+            break
+    assert sorted(r[0] for r in got3) == [i for i in range(3000) if i % 7 == 3]
+    assert sorted(r[0] for r in got5) == [i for i in range(3000) if i % 7 == 5]
