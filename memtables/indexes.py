@@ -54,7 +54,7 @@ class HashIndex:
             m[ik] = pk  # one key: the key itself, no set (fewer objects for the GC)
         elif type(cur) is set:
             cur.add(pk)
-        elif cur != pk or type(cur) is not type(pk):
+        elif cur != pk:
             m[ik] = {cur, pk}
 
     def discard(self, ik: Any, pk: Any) -> None:
@@ -273,7 +273,12 @@ class SortedIndex(HashIndex):
         return sum((encode_value(v) for v in ik), ())
 
     def add(self, ik: Any, pk: Any) -> None:
-        """O(1): new entries wait in ``pending`` until the next ordered read sorts them in."""
+        """O(1): new entries wait in ``pending`` until the next ordered read sorts them in.
+
+        A pair the map already holds adds nothing, equal keys of other types included (1,
+        1.0 and TRUE are one dict key, so one row): the sorted entries count what the map
+        counts, and one ``discard`` takes the pair out of both.
+        """
         m = self.map
         cur = m.get(ik, _MISSING)
         if cur is _MISSING:
@@ -282,7 +287,7 @@ class SortedIndex(HashIndex):
             if pk in cur:
                 return
             cur.add(pk)
-        elif cur == pk and type(cur) is type(pk):
+        elif cur == pk:
             return
         else:
             m[ik] = {cur, pk}
