@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Sequence, TextIO
@@ -103,6 +104,7 @@ class Session:
         self.metadata = Metadata()
         self.metadata_stale = True
         self.done = False
+        self.cancelled = False  # Ctrl-C stopped the statement that ran last
         self.opened: list[memtables.Connection] = []  # connections .open made, to close
 
     # ------------------------------------------------------------ output
@@ -159,14 +161,15 @@ class Session:
             try:
                 done = self.run_command(item) if kind == DOT else self.run_sql(item)
             except KeyboardInterrupt:
-                # Python raises it between bytecodes of whatever runs; the statement wrapper
-                # undoes a write it lands in. Once Connection.interrupt() exists (#19, the
-                # sqlite3 surface), a SIGINT handler calling it should stop the engine instead.
+                # in a dot-command (SQL statements are stopped by the engine: run_sql)
                 self.error("interrupted")
                 return False
             finally:
                 if once:
                     self.send_output_to(None)
+            if self.cancelled:  # Ctrl-C stopped a statement: the rest of the input is dropped
+                self.cancelled = False
+                return False
             ok = ok and done
             if self.done or (not done and (stop_on_error or self.settings.bail)):
                 break
@@ -181,8 +184,7 @@ class Session:
             self.metadata_stale = True
         start = time.perf_counter()
         try:
-            cur = self.conn.execute(sql)
-            rows = cur.fetchall() if cur.description is not None else None
+            cur, rows = self.cancellable(sql)
         except Exception as e:  # never a traceback: a bug in the engine is shown as one line
             self.error(e)
             return False
@@ -192,6 +194,38 @@ class Session:
         elif self.settings.status:
             self.write(self._status(verb, cur.rowcount, elapsed))
         return True
+
+    def cancellable(self, sql: str) -> tuple:
+        """Run ``sql`` and fetch its rows in a worker thread, so that Ctrl-C here stops it
+        through ``Connection.interrupt()``: the engine stops at its next check and undoes
+        the statement (a KeyboardInterrupt raised between any two bytecodes could land in
+        the middle of the engine's bookkeeping). (cursor, rows or None)."""
+        outcome: list = []
+        finished = threading.Event()  # not Thread.join: an interrupted join can leave the
+        # thread looking finished while it still runs
+
+        def work() -> None:
+            try:
+                cur = self.conn.execute(sql)
+                outcome.append((cur, cur.fetchall() if cur.description is not None else None))
+            except BaseException as e:  # handed to the main thread
+                outcome.append(e)
+            finally:
+                finished.set()
+
+        threading.Thread(target=work, name="memtables-shell-statement", daemon=True).start()
+        while not finished.is_set():
+            try:
+                # a timed wait: the kernel may hand SIGINT to the worker's thread, and Python
+                # runs the handler (raising KeyboardInterrupt) only when this thread wakes
+                finished.wait(0.05)
+            except KeyboardInterrupt:
+                self.cancelled = True
+                self.conn.interrupt()  # from this thread, not the worker's: it takes effect
+        result = outcome[0]
+        if isinstance(result, BaseException):
+            raise result
+        return result
 
     def _status(self, verb: str, rowcount: int, elapsed: float) -> str:
         parts = []

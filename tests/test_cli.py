@@ -303,3 +303,41 @@ def test_terminal_bar_redraws_its_line_and_gives_way_to_errors():
         "\r\x1b[K"  # erased before the error, which gets a line of its own
         "Error (UndefinedTable): no such table: missing\n"
     )
+
+
+def test_ctrl_c_stops_a_running_statement_through_interrupt(tmp_path):
+    """SIGINT while a statement runs stops it through Connection.interrupt(): the shell
+    prints one error line, runs nothing after it, exits 1, and the write is undone."""
+    import os
+    import signal
+    import time
+
+    db = str(tmp_path / "app.mtdb")
+    setup = (
+        "CREATE TABLE t (x INTEGER); CREATE TABLE u (x INTEGER);"
+        "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c"
+        " WHERE x < 3000) SELECT x FROM c;"
+    )
+    assert run(db, setup).returncode == 0
+    # 27 billion rows to write: it runs until it is stopped
+    script = ".print ready\nINSERT INTO u SELECT a.x FROM t a, t b, t c;\nSELECT 'after';\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "memtables", db],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    proc.stdin.write(script)
+    proc.stdin.close()
+    proc.stdin = None  # written whole: communicate() only reads
+    assert proc.stdout.readline().strip() == "ready"  # the INSERT is about to run
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    # stopped by the engine (Connection.interrupt), not by a KeyboardInterrupt wherever it fell
+    assert "OperationalError): interrupted" in err and "Traceback" not in err
+    assert "after" not in out
+    assert run(db, "-csv", "-noheader", "SELECT count(*) FROM u").stdout.strip() == "0"
