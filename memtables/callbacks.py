@@ -3,7 +3,8 @@
 ``Tracer`` calls ``set_trace_callback``'s function with each statement's text as it starts,
 its parameters written in as SQL literals (sqlite3's "expanded SQL"); ``script_pieces``
 cuts a script into the statement texts ``executescript`` traces. ``progress_handler``
-wraps a progress handler for the statement runtime (``sql.plan_runtime.watched``).
+wraps a progress handler for the statement runtime (``sql.plan_runtime.watched``);
+``log_if_slow`` reports a statement for the database's ``slow_statement`` threshold.
 
 A callback's exception never reaches the statement: a trace callback's is ignored, a
 progress handler's stops the statement (as a true return does). Either is reported through
@@ -12,7 +13,9 @@ progress handler's stops the statement (as a true return does). Either is report
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from typing import Any, Callable
 
 from .errors import ProgrammingError
@@ -170,3 +173,16 @@ def script_texts(trace: Any, script: str, count: int) -> list[str]:
         return [script] * count
     pieces = script_pieces(script)
     return pieces if len(pieces) == count else [script] * count
+
+
+_log = logging.getLogger("memtables")
+_SHOWN = 500  # characters of a slow statement's text in the log
+
+
+def log_if_slow(sql: str, limit: float, start: float, what: str = "statement") -> None:
+    """Log ``sql`` as a WARNING on the ``memtables`` logger when it ran for ``limit`` seconds
+    or more since ``start`` (a ``time.perf_counter()``)."""
+    elapsed = time.perf_counter() - start
+    if elapsed >= limit:
+        text = sql if len(sql) <= _SHOWN else sql[:_SHOWN] + "..."
+        _log.warning("slow %s (%.3f s): %s", what, elapsed, text)

@@ -82,6 +82,7 @@ class ConnectionState:
         "trace",
         "detect_types",
         "streams",
+        "slow",
     )
 
     def __init__(self, db):
@@ -94,6 +95,7 @@ class ConnectionState:
         self.prepare: Callable[[str], Any] = functools.partial(db.prepare_for, self.catalog, None)
         self.session = sql.Session()
         self.functions = None
+        self.slow = db.slow_statement  # seconds: log statements this slow (None: don't time)
         self.trace: Callable[[str, Any, tuple], None] | None = None  # a callbacks.Tracer
         self.detect_types = 0  # sqlite3's PARSE_DECLTYPES | PARSE_COLNAMES (adapters.py)
         self.streams: dict = {}

@@ -14,12 +14,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import time
 from collections.abc import Mapping
 from typing import Any, Iterable, Iterator
 
 from . import sql as query_layer
 from .adapters import converted
-from .callbacks import script_texts
+from .callbacks import log_if_slow, script_texts
 from .errors import DataError, Error, InternalError, OperationalError, ProgrammingError
 from .gcpause import gc_paused
 from .params import adapt_params
@@ -147,6 +148,9 @@ class Cursor:
         state = conn.state
         lock = state.lock
         lock.acquire()  # not ``with``: this is the hot path, and acquire() is cheaper
+        slow = state.slow  # the database's slow_statement (None: not timed)
+        if slow is not None:
+            start = time.perf_counter()
         try:
             if self._closed or state.closed:
                 self._refuse_if_closed()
@@ -165,6 +169,8 @@ class Cursor:
             return self
         finally:
             lock.release()
+            if slow is not None:  # preparing included; failing too: slow and failed is slow
+                log_if_slow(sql, slow, start)
 
     def _run(self, conn, stmt, p: tuple) -> None:
         """Run a prepared statement and keep its result; the caller holds the lock."""
@@ -270,7 +276,13 @@ class Cursor:
                                 total += result[1]
                                 record(result[1], result[2] if inserts else None)
 
-            total, result = conn.run_statement(run_all)
+            slow = conn.state.slow
+            start = time.perf_counter()
+            try:
+                total, result = conn.run_statement(run_all)
+            finally:
+                if slow is not None:
+                    log_if_slow(sql, slow, start, "executemany")
             self._rows = None
             self.description = None
             if stmt.names is not None:  # RETURNING: its rows are dropped, as sqlite3 does

@@ -118,6 +118,7 @@ class Database:
         on_corruption: str = "error",
         clock=None,
         read_only: bool = False,
+        slow_statement: float | None = None,
     ):
         if read_only and path is None:
             raise ProgrammingError(
@@ -143,6 +144,8 @@ class Database:
         self._state_lock = threading.Lock()  # a leaf: guards closed, _connections, _owners
         self._connections: set = set()
         self._owners = 0
+        self._slow: float | None = None
+        self.slow_statement = slow_statement
         self._sql = sql  # the public face is the only part of memtables that imports it
         self._durable = None
         # why the database refuses writes (a damaged redo log), or None: known once it is
@@ -348,6 +351,23 @@ class Database:
             self._schema_version += 1
             self._cache.clear()
             self._shapes.clear()
+
+    @property
+    def slow_statement(self) -> float | None:
+        """Seconds: an ``execute``/``executemany`` taking at least this long is logged as a
+        WARNING on the ``memtables`` logger with its text (None: not measured)."""
+        return self._slow
+
+    @slow_statement.setter
+    def slow_statement(self, seconds: float | None) -> None:
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0
+        ):
+            raise ProgrammingError(f"slow_statement must be seconds >= 0 or None, not {seconds!r}")
+        with self._state_lock:
+            self._slow = seconds
+            for conn in self._connections:  # cursors read it from their connection's state
+                conn.state.slow = seconds
 
     # ------------------------------------------------------------ connections
     def connect(self, isolation_level: str = "SNAPSHOT", autocommit: bool = False) -> Connection:

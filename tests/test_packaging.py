@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 import memtables
 from memtables import wal as W
 
@@ -125,3 +127,35 @@ def test_file_locking_uses_msvcrt_on_windows():
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert p.stdout.splitlines() == ["True False", "[(2, 1), (2, 1), (0, 1)]"], p.stderr
+
+
+def test_slow_statements_are_logged_past_the_threshold(caplog):
+    """``slow_statement`` (seconds) logs each execute/executemany at least that slow as a
+    WARNING with its text; None (the default) times nothing."""
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE t (x INTEGER)")
+    with caplog.at_level(logging.DEBUG, logger="memtables"):
+        conn.execute("SELECT count(*) FROM t")
+        assert not caplog.records  # off by default
+        conn.database.slow_statement = 0  # every statement is slow
+        conn.execute("SELECT count(*) FROM t WHERE x > 1")
+        conn.executemany("INSERT INTO t VALUES (?)", [(1,), (2,)])
+        with pytest.raises(memtables.Error):  # slow and failed is still slow
+            conn.execute("SELECT nope(1)")
+        conn.database.slow_statement = 3600  # nothing here takes an hour
+        conn.execute("SELECT 1")
+    logged = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert [level for level, _ in logged] == ["WARNING"] * 3
+    assert logged[0][1].startswith("slow statement (")
+    assert logged[0][1].endswith("s): SELECT count(*) FROM t WHERE x > 1")
+    assert logged[1][1].startswith("slow executemany (")
+    assert logged[1][1].endswith("s): INSERT INTO t VALUES (?)")
+    assert logged[2][1].endswith("s): SELECT nope(1)")
+    # a connection made later sees the setting; nonsense is refused
+    conn.database.slow_statement = 0
+    with caplog.at_level(logging.WARNING, logger="memtables"):
+        conn.database.connect().execute("SELECT 2")
+    assert caplog.records[-1].getMessage().endswith("SELECT 2")
+    for bad in (-1, "1", True):
+        with pytest.raises(memtables.ProgrammingError):
+            memtables.connect(slow_statement=bad)
