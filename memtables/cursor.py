@@ -340,15 +340,18 @@ class Cursor:
     def _more(self) -> list:
         """The stream's next chunk, now the rows in hand are used up ([] at the end)."""
         stream = self._stream
-        with self._conn.state.lock:
+        state = self._conn.state
+        with state.lock:
             self._refuse_if_closed()
             try:
                 rows = stream.next_chunk()
             except BaseException:
                 self._rows, self._pos, self._stream = [], 0, None
+                state.session.interrupted = False  # an interrupt() ends with what it stopped
                 raise
             if not stream.open:
                 self._stream = None
+                state.session.interrupted = False  # ... or with the stream it came too late for
             if self._convert is not None and rows:
                 rows = self._convert(rows)[1]
         self._rows = rows

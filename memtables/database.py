@@ -130,6 +130,9 @@ class Database:
         self.sync: str | None = None if path is None else sync
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self._shapes: OrderedDict[str, Any] = OrderedDict()  # see ``_from_shape``
+        # texts recently run through a shape, with their statements: the same literal text
+        # again (a poll) skips normalising; kept apart so new literals don't flood _cache
+        self._literal_texts: OrderedDict[str, Any] = OrderedDict()
         self._parsed: OrderedDict[str, bool] = OrderedDict()  # shapes known to parse
         self.auto_parameterize = True  # see the class docstring and ``_from_shape``
         self._cache_lock = threading.Lock()  # a leaf: nothing else is taken while it is held
@@ -227,10 +230,24 @@ class Database:
                 pass
             return stmt
         if self.auto_parameterize:
+            literal_texts = self._literal_texts
+            stmt = literal_texts.get(text)
+            if stmt is not None:
+                try:
+                    literal_texts.move_to_end(text)
+                except KeyError:  # a schema change emptied the cache meanwhile
+                    pass
+                return stmt
             shape = self._sql.normalize(text)
             if shape is not None:
+                version = self._schema_version
                 stmt = self._from_shape(shape)
                 if stmt is not None:
+                    with self._cache_lock:
+                        if version == self._schema_version:
+                            literal_texts[text] = stmt
+                            if len(literal_texts) > STATEMENT_CACHE_SIZE:
+                                literal_texts.popitem(last=False)
                     return stmt
         version = self._schema_version
         stmt = self._compile(text, session, None)
@@ -351,6 +368,7 @@ class Database:
             self._schema_version += 1
             self._cache.clear()
             self._shapes.clear()
+            self._literal_texts.clear()
 
     @property
     def slow_statement(self) -> float | None:

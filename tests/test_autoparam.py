@@ -382,3 +382,21 @@ def test_a_shared_plan_streams_a_large_result_with_each_texts_literals():
             break
     assert sorted(r[0] for r in got3) == [i for i in range(3000) if i % 7 == 3]
     assert sorted(r[0] for r in got5) == [i for i in range(3000) if i % 7 == 5]
+
+
+def test_the_same_literal_text_again_follows_schema_changes():
+    """A text run again is served from its own cache until the schema changes: then the
+    same text sees the new shape of the table."""
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE s (id INTEGER PRIMARY KEY, a INTEGER)")
+    conn.execute("INSERT INTO s VALUES (1, 10), (2, 20)")
+    text = "SELECT * FROM s WHERE id = 2"
+    for _ in range(3):
+        assert conn.execute(text).fetchall() == [(2, 20)]
+    conn.execute("ALTER TABLE s ADD COLUMN b TEXT DEFAULT 'x'")
+    cur = conn.execute(text)
+    assert cur.fetchall() == [(2, 20, "x")]
+    assert [d[0] for d in cur.description] == ["id", "a", "b"]
+    conn.execute("DROP TABLE s")
+    with pytest.raises(memtables.Error, match="no such table: s"):
+        conn.execute(text)

@@ -718,3 +718,27 @@ def test_backup_into_a_read_only_database_is_refused(tmp_path):
         source_db().backup(target)
     assert target.execute("SELECT count(*) FROM sys.schema").fetchone() == (0,)
     target.close()
+
+
+def test_an_interrupt_during_a_fetch_ends_with_that_fetch():
+    """interrupt() while a streamed result's later rows are being made stops that fetch;
+    the next statement on the connection runs normally."""
+    import threading
+
+    conn = memtables.connect()
+    conn.execute("CREATE TABLE big (a INTEGER)")
+    conn.executemany("INSERT INTO big VALUES (?)", [(i,) for i in range(5000)])
+
+    def f(a):
+        if a == 3000:  # another thread interrupts while this statement runs
+            t = threading.Thread(target=conn.interrupt)
+            t.start()
+            t.join()
+        return a
+
+    conn.create_function("f", 1, f)
+    cur = conn.execute("SELECT f(a) FROM big")
+    assert len(cur.fetchmany(10)) == 10  # the first chunk: row 3000 is not made yet
+    with pytest.raises(memtables.OperationalError, match="interrupted"):
+        cur.fetchall()
+    assert conn.execute("SELECT count(*) FROM big").fetchone() == (5000,)
